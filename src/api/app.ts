@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFoundHandler } from './errorHandler.js';
+import { authenticate } from './middleware/authenticate.js';
+import { httpMetrics } from './middleware/metrics.js';
+import { createRateLimit } from './middleware/rateLimit.js';
+import { requestId } from './middleware/requestId.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { healthRoutes } from './routes/health.js';
+
+/** Builds the Express app. It never listens: callers (main.ts, tests) do. */
+export function createApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(requestId);
+  app.use(httpMetrics(deps.metrics));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'https:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'script-src': ["'self'"],
+          'connect-src': ["'self'"],
+        },
+      },
+    }),
+  );
+  if (deps.config.corsOrigins.length) {
+    app.use(cors({ origin: deps.config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'] }));
+  }
+
+  app.use(healthRoutes(deps));
+
+  // Signature-verified integrations read the raw body themselves: they go before any parser.
+  for (const r of deps.rawRoutes ?? []) app.use(r.path, r.create(deps));
+
+  app.use('/api', createRateLimit({ perMinute: deps.config.rateLimitPerMinute, name: 'global' }));
+  app.use(
+    express.json({
+      limit: deps.config.bodyLimit,
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buf) => {
+        (req as express.Request).rawBody = buf;
+      },
+    }),
+  );
+  app.use(authenticate(deps.auth));
+
+  app.use('/api/auth', authRoutes(deps));
+  app.use('/api/admin', adminRoutes(deps));
+  for (const r of deps.routes ?? []) app.use(r.path, r.create(deps));
+
+  // Built last so it holds every route registered above.
+  const doc = buildOpenApiDocument(deps.openapi, deps.config.publicUrl);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(doc);
+  });
+  app.use('/api/docs', swaggerUi.serve, swaggerUi.setup(doc, { customSiteTitle: 'Switchyard API' }));
+
+  app.use('/api', notFoundHandler);
+
+  if (deps.config.webDist && existsSync(path.join(deps.config.webDist, 'index.html'))) {
+    const dist = deps.config.webDist;
+    app.use(express.static(dist, { index: false, maxAge: '1h' }));
+    app.get(/^\/(?!api\/|s\/).*/, (_req, res) => {
+      res.sendFile(path.join(dist, 'index.html'));
+    });
+  }
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Router } from 'express';
+import type { Registry } from 'prom-client';
+import type { AuthService } from '../core/auth/authService.js';
+import type { SettingsStore } from '../core/settings/settings.js';
+import type { Logger } from '../logger.js';
+import type { createAuditStore } from '../models/auditStore.js';
+
+export interface ApiConfig {
+  bodyLimit: string;
+  corsOrigins: string[];
+  rateLimitPerMinute: number;
+  authRateLimitPerMinute: number;
+  metricsToken?: string;
+  publicUrl: string;
+  /** Built portal (web/dist) to serve at /, when present. */
+  webDist?: string;
+}
+
+/** Everything the HTTP adapter needs, built by the composition root (src/main.ts). */
+export interface ApiDeps {
+  logger: Logger;
+  config: ApiConfig;
+  openapi: OpenAPIRegistry;
+  metrics: Registry;
+  auth: AuthService;
+  audit: ReturnType<typeof createAuditStore>;
+  settings: SettingsStore;
+  readiness: () => Promise<Record<string, boolean>>;
+  /**
+   * Resource routers from other areas, mounted after the JSON parser and authentication.
+   * Each is a factory so it can register its OpenAPI paths on deps.openapi.
+   */
+  routes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
+  /** Routers that verify signatures over raw bodies (chat, GitHub, inbound hooks): mounted before any body parser. */
+  rawRoutes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
+}

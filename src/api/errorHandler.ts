@@ -1,0 +1,49 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, isAppError } from '../core/errors.js';
+import type { Logger } from '../logger.js';
+
+/** Translates body-parser's errors (which carry a `type`) into our codes. */
+function fromParserError(err: { type?: string; status?: number; message?: string }): AppError | null {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('invalid_json', 'The request body is not valid JSON');
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 'The request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError('unsupported_media_type', 'Unsupported body encoding or charset');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError('bad_request', 'The request body could not be read');
+    default:
+      if (err.status === 413) return new AppError('payload_too_large', 'The request body is too large');
+      return null;
+  }
+}
+
+/** The one error handler: every error becomes {"error":{code,message,details?}}; no stacks or SQL leak. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const appErr = isAppError(err) ? err : fromParserError(err ?? {});
+    if (res.headersSent) {
+      logger.error('Error after response started', { requestId: req.requestId, err: (err as Error)?.message });
+      res.end();
+      return;
+    }
+    if (appErr) {
+      if (appErr.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appErr.retryAfter))));
+      if (appErr.status >= 500) logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
+      res.status(appErr.status).json({
+        error: { code: appErr.code, message: appErr.message, ...(appErr.details !== undefined ? { details: appErr.details } : {}) },
+      });
+      return;
+    }
+    logger.error('Unhandled error', { requestId: req.requestId, method: req.method, path: req.path, err });
+    res.status(500).json({ error: { code: 'internal_error', message: `Something went wrong on our side (request ${req.requestId})` } });
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,140 @@
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { type NextFunction, type Request, type Response, Router } from 'express';
+import type { z } from 'zod';
+import type { Principal } from '../core/auth/authService.js';
+import { AppError, forbidden, unauthorized } from '../core/errors.js';
+import { errorBodySchema } from './openapi.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Auth = 'none' | 'user' | 'admin' | 'optional';
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  summary: string;
+  description?: string;
+  tags?: string[];
+  auth: Auth;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success responses: status → description and optional schema (JSON), or a raw content type. */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  /** Extra error statuses this route may answer, for the docs. */
+  errors?: number[];
+  /** Extra middleware (e.g. a stricter rate limit) run before validation. */
+  before?: Array<(req: Request, res: Response, next: NextFunction) => void>;
+}
+
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  params: P;
+  query: Q;
+  body: B;
+  /** Present when auth is 'user' or 'admin' (and for 'optional' when a token was sent). */
+  principal: Principal;
+  ip: string | null;
+}
+
+const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+export function fieldErrors(error: z.ZodError, where: string) {
+  return error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message, code: i.code }));
+}
+
+/**
+ * A router whose routes validate with zod, enforce auth, and describe themselves in OpenAPI from
+ * the same schemas. Handlers return the JSON body (sent with the first declared status) or send
+ * the response themselves and return undefined.
+ */
+export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
+  const router = Router();
+
+  function add<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+    method: Method,
+    path: string,
+    spec: RouteSpec<P, Q, B>,
+    handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown | Promise<unknown>,
+  ) {
+    const responses: RouteConfig['responses'] = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[Number(status)] = r.schema
+        ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+        : r.contentType
+          ? { description: r.description, content: { [r.contentType]: { schema: { type: 'string', format: 'binary' } } } }
+          : { description: r.description };
+    }
+    const errorStatuses = new Set<number>([...(spec.errors ?? []), 400, 500]);
+    if (spec.auth === 'user' || spec.auth === 'admin') errorStatuses.add(401);
+    if (spec.auth === 'admin') errorStatuses.add(403);
+    if (spec.params) errorStatuses.add(404);
+    if (spec.body) errorStatuses.add(413).add(415);
+    for (const s of errorStatuses) {
+      responses[s] ??= { description: 'Error', content: { 'application/json': { schema: errorBodySchema } } };
+    }
+    registry.registerPath({
+      method,
+      path: toOpenApiPath(base + path),
+      summary: spec.summary,
+      description: spec.description,
+      tags: spec.tags,
+      security: spec.auth === 'none' ? [] : [{ bearer: [] }],
+      request: {
+        params: spec.params as never,
+        query: spec.query as never,
+        body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
+      },
+      responses,
+    });
+
+    const firstStatus = Number(Object.keys(spec.responses)[0] ?? 200);
+    router[method](path, ...(spec.before ?? []), async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const principal = req.principal;
+        if ((spec.auth === 'user' || spec.auth === 'admin') && !principal) throw unauthorized();
+        if (spec.auth === 'admin' && principal?.user.role !== 'admin') throw forbidden('This needs an admin');
+        const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where: string) => {
+          if (!schema) return value;
+          const r = schema.safeParse(value);
+          if (!r.success) throw new AppError('validation_failed', `Invalid ${where}`, { details: fieldErrors(r.error, where) });
+          return r.data;
+        };
+        const params = parse(spec.params, req.params, 'params');
+        const query = parse(spec.query, req.query, 'query');
+        if (spec.body && (req.body === undefined || req.body === null) && !req.is('application/json')) {
+          throw new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json');
+        }
+        const body = parse(spec.body, req.body ?? {}, 'body');
+        const out = await handler({
+          req,
+          res,
+          params: params as never,
+          query: query as never,
+          body: body as never,
+          principal: principal as Principal,
+          ip: req.ip ?? null,
+        });
+        if (res.headersSent) return;
+        if (out === undefined) res.status(firstStatus === 200 ? 204 : firstStatus).end();
+        else res.status(firstStatus).json(out);
+      } catch (e) {
+        next(e);
+      }
+    });
+  }
+
+  return {
+    router,
+    get: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
+      add('get', path, spec, h),
+    post: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
+      add('post', path, spec, h),
+    put: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
+      add('put', path, spec, h),
+    patch: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
+      add('patch', path, spec, h),
+    delete: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
+      add('delete', path, spec, h),
+  };
+}
+
+export type RouteBuilder = ReturnType<typeof createRouteBuilder>;

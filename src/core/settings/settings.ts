@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Admin-editable settings: each key has a schema and a default. Unknown keys are rejected. */
+export const settingSchemas = {
+  registration: z.enum(['open', 'closed']),
+  'chat.requireLinkedAccount': z.boolean(),
+  'chat.rateLimitPerMinute': z.number().int().min(1).max(1000),
+  'tasks.defaultPriority': z.enum(['low', 'normal', 'high', 'urgent']),
+  'shares.defaultExpiresInHours': z.number().int().min(1).max(720),
+} as const;
+
+export type SettingKey = keyof typeof settingSchemas;
+export type Settings = { [K in SettingKey]: z.infer<(typeof settingSchemas)[K]> };
+
+export const settingDefaults: Settings = {
+  registration: 'open',
+  'chat.requireLinkedAccount': false,
+  'chat.rateLimitPerMinute': 20,
+  'tasks.defaultPriority': 'normal',
+  'shares.defaultExpiresInHours': 72,
+};
+
+export const settingsUpdateSchema = z
+  .object(Object.fromEntries(Object.entries(settingSchemas).map(([k, s]) => [k, s.optional()])) as {
+    [K in SettingKey]: z.ZodOptional<(typeof settingSchemas)[K]>;
+  })
+  .strict();
+
+export interface SettingsStore {
+  getAll(): Promise<Settings>;
+  get<K extends SettingKey>(key: K): Promise<Settings[K]>;
+  set(values: Partial<Settings>, actorId: string | null): Promise<Settings>;
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for every environment variable Switchyard reads. Only composition roots
+ * (src/main.ts, scripts/, bench/, the test harness) call `parseEnv`; everything else receives
+ * plain, typed options.
+ */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+  .pipe(z.url().optional());
+
+const flag = (def: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return def;
+      const s = v.trim().toLowerCase();
+      if (['1', 'true', 'on', 'yes'].includes(s)) return true;
+      if (['0', 'false', 'off', 'no'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: 'expected on/off (true/false, 1/0)' });
+      return z.NEVER;
+    });
+
+export const envSchema = z.object({
+  // Server
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: optionalUrl,
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
+  DATA_DIR: z.string().default('./data'),
+  // Database
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  // Secrets
+  JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  ENCRYPTION_KEY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+      .optional(),
+  ),
+  // Bootstrap
+  ADMIN_EMAIL: optionalString.pipe(z.email().optional()),
+  ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
+  ADMIN_USERNAME: z.string().default('admin'),
+  // Providers
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  XAI_API_KEY: optionalString,
+  XAI_BASE_URL: optionalUrl,
+  MANUS_API_KEY: optionalString,
+  MANUS_BASE_URL: optionalUrl,
+  MOCK_PROVIDER: z.enum(['on', 'off', 'auto']).default('auto'),
+  // Slack
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
+  // Discord
+  DISCORD_PUBLIC_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters')
+      .optional(),
+  ),
+  DISCORD_APPLICATION_ID: optionalString,
+  DISCORD_BOT_TOKEN: optionalString,
+  DISCORD_API_URL: z.url().default('https://discord.com/api'),
+  // Telegram
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_API_ROOT: z
+    .url()
+    .default('https://api.telegram.org')
+    .transform((v) => v.replace(/\/+$/, '')),
+  TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
+  // GitHub
+  GITHUB_WEBHOOK_SECRET: optionalString,
+  GITHUB_TOKEN: optionalString,
+  GITHUB_API_URL: z
+    .url()
+    .default('https://api.github.com')
+    .transform((v) => v.replace(/\/+$/, '')),
+  // Operations
+  METRICS_TOKEN: optionalString,
+  OUTBOUND_ALLOW_PRIVATE: flag(false),
+  CORS_ORIGINS: optionalString.transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  ),
+  // Tuning (optional)
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
+  BODY_LIMIT: z.string().default('1mb'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/** Parses the environment, reporting every problem at once. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const env = result.data;
+  if (env.NODE_ENV === 'production') {
+    const missing: string[] = [];
+    if (!env.JWT_SECRET) missing.push('JWT_SECRET: required when NODE_ENV=production');
+    if (!env.ENCRYPTION_KEY) missing.push('ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes, base64)');
+    if (missing.length) throw new EnvError(missing);
+  }
+  return env;
+}
+
+/** Whether any real AI provider key is configured (decides the mock provider's default). */
+export function hasRealProviderKey(env: Env): boolean {
+  return Boolean(env.OPENAI_API_KEY || env.ANTHROPIC_API_KEY || env.XAI_API_KEY || env.MANUS_API_KEY);
+}
+
+export function mockProviderEnabled(env: Env): boolean {
+  if (env.MOCK_PROVIDER === 'on') return true;
+  if (env.MOCK_PROVIDER === 'off') return false;
+  return !hasRealProviderKey(env);
+}

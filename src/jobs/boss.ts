@@ -1,0 +1,39 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from '../logger.js';
+
+/**
+ * pg-boss with the tuned settings from ARCHITECTURE.md. Its defaults poll slowly (about 20 jobs/s),
+ * so every worker uses batches, bursts while batches come back full, settles jobs one by one, and
+ * wakes on LISTEN/NOTIFY.
+ */
+export const QUEUES = {
+  generate: 'generate',
+  generateDead: 'generate-dead',
+  deliverResult: 'deliver-result',
+  deliverWebhook: 'deliver-webhook',
+  resetBudgets: 'reset-budgets',
+  cleanup: 'cleanup',
+} as const;
+
+export const PRIORITY = { low: 0, normal: 10, high: 20, urgent: 30 } as const;
+
+export const tunedWorkOptions = {
+  batchSize: 8,
+  burstWhenBatchFull: true,
+  perJobResults: true as const,
+  pollingIntervalSeconds: 1,
+  notifyPollingIntervalSeconds: 10,
+};
+
+export function createBoss(url: string, logger: Logger, opts: { schema?: string; max?: number } = {}): PgBoss {
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: opts.schema ?? 'pgboss',
+    max: opts.max ?? 10,
+    useListenNotify: true,
+    monitorIntervalSeconds: 5,
+    superviseIntervalSeconds: 5,
+  });
+  boss.on('error', (err: unknown) => logger.error('pg-boss error', { err: err instanceof Error ? err.message : String(err) }));
+  return boss;
+}

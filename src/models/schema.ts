@@ -1,0 +1,412 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The whole data model. Migrations in ./migrations are generated from this file by drizzle-kit
+ * (`npm run db:generate`) and applied at boot.
+ */
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+const updatedAt = () => ts('updated_at').notNull().defaultNow();
+const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);
+
+export const users = pgTable(
+  'users',
+  {
+    id: id(),
+    username: text('username').notNull(),
+    email: text('email'),
+    passwordHash: text('password_hash'),
+    role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
+    status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    /** A per-chat-identity stand-in for someone who has not linked an account yet. */
+    isGuest: boolean('is_guest').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    lastLogin: ts('last_login'),
+  },
+  (t) => [
+    uniqueIndex('users_username_lower_uq').on(sql`lower(${t.username})`),
+    uniqueIndex('users_email_lower_uq').on(sql`lower(${t.email})`),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    revokedReason: text('revoked_reason'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: id(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    spentAt: ts('spent_at'),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [uniqueIndex('refresh_tokens_hash_uq').on(t.tokenHash), index('refresh_tokens_session_idx').on(t.sessionId)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+    expiresAt: ts('expires_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash_uq').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+);
+
+export const aiProviders = pgTable(
+  'ai_providers',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['openai', 'anthropic', 'xai', 'manus', 'openai_compatible', 'mock'] }).notNull(),
+    apiEndpoint: text('api_endpoint'),
+    authType: text('auth_type').notNull().default('api_key'),
+    /** task type → score 0..1 */
+    competencies: jsonb('competencies').$type<Record<string, number>>().notNull().default({}),
+    status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+    tier: text('tier', { enum: ['primary', 'secondary'] }).notNull().default('primary'),
+    models: jsonb('models').$type<string[]>().notNull().default([]),
+    defaultModel: text('default_model'),
+    /** USD per 1k tokens, used by the router's cost term. */
+    costPer1kInput: real('cost_per_1k_input').notNull().default(0),
+    costPer1kOutput: real('cost_per_1k_output').notNull().default(0),
+    timeoutMs: integer('timeout_ms').notNull().default(60_000),
+    /** Kind-specific settings (mock latency/failure injection, Manus agent profile, ...). */
+    config: jsonb('config').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('ai_providers_name_uq').on(sql`lower(${t.name})`)],
+);
+
+export const providerAccounts = pgTable(
+  'provider_accounts',
+  {
+    id: id(),
+    providerId: uuid('provider_id')
+      .notNull()
+      .references(() => aiProviders.id, { onDelete: 'cascade' }),
+    accountName: text('account_name').notNull(),
+    /** AES-256-GCM envelope (see core/crypto/secretBox.ts); never returned by the API. */
+    credentials: text('credentials'),
+    tokenLimit: bigint('token_limit', { mode: 'number' }).notNull(),
+    tokenUsed: bigint('token_used', { mode: 'number' }).notNull().default(0),
+    tokenReserved: bigint('token_reserved', { mode: 'number' }).notNull().default(0),
+    resetPeriod: text('reset_period', { enum: ['daily', 'weekly', 'monthly', 'none'] })
+      .notNull()
+      .default('monthly'),
+    /** When the next reset is due. */
+    resetDate: ts('reset_date'),
+    lastResetAt: ts('last_reset_at'),
+    status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('provider_accounts_provider_idx').on(t.providerId)],
+);
+
+/** Circuit breaker state per provider. Error rate and latency are computed from task_assignments. */
+export const providerHealth = pgTable('provider_health', {
+  providerId: uuid('provider_id')
+    .primaryKey()
+    .references(() => aiProviders.id, { onDelete: 'cascade' }),
+  circuit: text('circuit', { enum: ['closed', 'open', 'half_open'] }).notNull().default('closed'),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  openedAt: ts('opened_at'),
+  lastError: text('last_error'),
+  lastErrorAt: ts('last_error_at'),
+  lastCheckedAt: ts('last_checked_at'),
+  updatedAt: updatedAt(),
+});
+
+export const webhooks = pgTable('webhooks', {
+  id: id(),
+  name: text('name').notNull(),
+  taskType: text('task_type').notNull(),
+  promptTemplate: text('prompt_template').notNull(),
+  priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] }).notNull().default('normal'),
+  callbackUrl: text('callback_url'),
+  /** Encrypted signing secret, and the previous one during its grace period after a rotation. */
+  secret: text('secret').notNull(),
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: ts('previous_secret_expires_at'),
+  status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    taskType: text('task_type').notNull(),
+    priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] }).notNull().default('normal'),
+    status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
+      .notNull()
+      .default('queued'),
+    source: text('source', { enum: ['api', 'portal', 'slack', 'discord', 'telegram', 'github', 'webhook'] })
+      .notNull()
+      .default('api'),
+    /** Pinned provider, if the caller asked for one. */
+    providerId: uuid('provider_id').references(() => aiProviders.id, { onDelete: 'set null' }),
+    options: jsonb('options').$type<{ maxTokens?: number; temperature?: number; model?: string }>().notNull().default({}),
+    callbackUrl: text('callback_url'),
+    webhookId: uuid('webhook_id').references(() => webhooks.id, { onDelete: 'set null' }),
+    /** Where to deliver the result (chat channel, GitHub issue, ...); adapter-specific. */
+    origin: jsonb('origin').$type<Record<string, unknown>>(),
+    contentId: uuid('content_id'),
+    /** For a regeneration: the content whose next version this task produces. */
+    regenerateContentId: uuid('regenerate_content_id'),
+    error: text('error'),
+    jobId: text('job_id'),
+    attempts: integer('attempts').notNull().default(0),
+    /** The router's recorded decision (candidates, scores, chain tried). */
+    routing: jsonb('routing').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    startedAt: ts('started_at'),
+    completedAt: ts('completed_at'),
+  },
+  (t) => [
+    index('tasks_user_created_idx').on(t.userId, t.createdAt),
+    index('tasks_status_idx').on(t.status),
+    index('tasks_created_idx').on(t.createdAt),
+  ],
+);
+
+export const taskAssignments = pgTable(
+  'task_assignments',
+  {
+    id: id(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    providerId: uuid('provider_id').references(() => aiProviders.id, { onDelete: 'set null' }),
+    providerName: text('provider_name'),
+    accountId: uuid('account_id').references(() => providerAccounts.id, { onDelete: 'set null' }),
+    status: text('status', { enum: ['running', 'succeeded', 'failed', 'aborted'] }).notNull().default('running'),
+    attemptCount: integer('attempt_count').notNull().default(1),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    model: text('model'),
+    tokensReserved: integer('tokens_reserved').notNull().default(0),
+    tokensInput: integer('tokens_input').notNull().default(0),
+    tokensOutput: integer('tokens_output').notNull().default(0),
+    tokensUsed: integer('tokens_used').notNull().default(0),
+    latencyMs: integer('latency_ms'),
+    /** Set once the account's budget has been settled for this attempt (exactly-once charging). */
+    settledAt: ts('settled_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('task_assignments_task_idx').on(t.taskId), index('task_assignments_provider_idx').on(t.providerId, t.createdAt)],
+);
+
+export const content = pgTable(
+  'content',
+  {
+    id: id(),
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    contentType: text('content_type').notNull().default('markdown'),
+    contentData: text('content_data').notNull(),
+    version: integer('version').notNull().default(1),
+    status: text('status', { enum: ['draft', 'published', 'archived'] }).notNull().default('draft'),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('content_user_idx').on(t.userId, t.updatedAt), index('content_task_idx').on(t.taskId)],
+);
+
+export const contentVersions = pgTable(
+  'content_versions',
+  {
+    id: id(),
+    contentId: uuid('content_id')
+      .notNull()
+      .references(() => content.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    title: text('title').notNull(),
+    contentData: text('content_data').notNull(),
+    source: text('source', { enum: ['generation', 'edit', 'restore', 'regeneration'] }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    /** The task that generated this version; unique so a re-run can never add a second one. */
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+    metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('content_versions_content_version_uq').on(t.contentId, t.version),
+    uniqueIndex('content_versions_task_uq').on(t.taskId),
+  ],
+);
+
+export const contentShares = pgTable(
+  'content_shares',
+  {
+    id: id(),
+    contentId: uuid('content_id')
+      .notNull()
+      .references(() => content.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    version: integer('version'),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('content_shares_token_uq').on(t.tokenHash), index('content_shares_content_idx').on(t.contentId)],
+);
+
+export const chatIdentities = pgTable(
+  'chat_identities',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    platform: text('platform', { enum: ['slack', 'discord', 'telegram', 'github'] }).notNull(),
+    workspaceId: text('workspace_id').notNull().default(''),
+    platformUserId: text('platform_user_id').notNull(),
+    displayName: text('display_name'),
+    linkedAt: ts('linked_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chat_identities_uq').on(t.platform, t.workspaceId, t.platformUserId),
+    index('chat_identities_user_idx').on(t.userId),
+  ],
+);
+
+export const linkCodes = pgTable('link_codes', {
+  id: id(),
+  userId: uuid('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  codeHash: text('code_hash').notNull().unique('link_codes_code_hash_uq'),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  createdAt: createdAt(),
+});
+
+/** One ledger for every inbound source's delivery id: a delivery makes at most one task. */
+export const inboundDeliveries = pgTable(
+  'inbound_deliveries',
+  {
+    id: id(),
+    source: text('source').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+    /** The response first given, replayed to repeats (idempotency). */
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('inbound_deliveries_uq').on(t.source, t.deliveryId), index('inbound_deliveries_received_idx').on(t.receivedAt)],
+);
+
+/** Outbound signed callbacks: one row per attempt. */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: id(),
+    webhookId: uuid('webhook_id').references(() => webhooks.id, { onDelete: 'cascade' }),
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    event: text('event').notNull(),
+    attempt: integer('attempt').notNull().default(1),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'refused'] }).notNull().default('pending'),
+    responseStatus: integer('response_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_task_idx').on(t.taskId)],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().defaultNow(),
+    actorId: uuid('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    ip: text('ip'),
+    details: jsonb('details').$type<Record<string, unknown>>(),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_action_idx').on(t.action, t.at), index('audit_log_actor_idx').on(t.actorId, t.at)],
+);
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: updatedAt(),
+  updatedBy: uuid('updated_by'),
+});
+
+/** Per-identity (or per-key) fixed-window counters shared by every process. */
+export const rateCounters = pgTable(
+  'rate_counters',
+  {
+    key: text('key').notNull(),
+    windowStart: ts('window_start').notNull(),
+    count: integer('count').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
