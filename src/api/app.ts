@@ -4,6 +4,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
+import { AppError } from '../core/errors.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -52,6 +53,10 @@ export function createApp(deps: ApiDeps): Express {
       limit: deps.config.bodyLimit,
       type: ['application/json', 'application/*+json'],
       verify: (req, _res, buf) => {
+        // PostgreSQL text cannot hold NUL; refuse it here rather than fail deep inside a query.
+        if (buf.includes(0) || buf.includes('\\u0000')) {
+          throw new AppError('validation_failed', 'Text must not contain NUL (\\u0000) characters');
+        }
         (req as express.Request).rawBody = buf;
       },
     }),

@@ -22,10 +22,23 @@ function fromParserError(err: { type?: string; status?: number; message?: string
   }
 }
 
+/**
+ * A safety net for database errors that validation should have caught: bad data (SQLSTATE class 22)
+ * is the client's fault, a unique violation is a conflict. Neither leaks SQL to the client.
+ */
+function fromDatabaseError(err: { code?: unknown; severity?: unknown; cause?: unknown }): AppError | null {
+  const pgErr = (typeof err?.code === 'string' && err.severity ? err : (err?.cause as typeof err)) ?? null;
+  const code = typeof pgErr?.code === 'string' ? pgErr.code : '';
+  if (!/^[0-9A-Z]{5}$/.test(code) || !pgErr?.severity) return null;
+  if (code.startsWith('22')) return new AppError('validation_failed', 'A value in the request is not acceptable');
+  if (code === '23505') return new AppError('conflict', 'That already exists');
+  return null;
+}
+
 /** The one error handler: every error becomes {"error":{code,message,details?}}; no stacks or SQL leak. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const appErr = isAppError(err) ? err : fromParserError(err ?? {});
+    const appErr = isAppError(err) ? err : (fromParserError(err ?? {}) ?? fromDatabaseError(err ?? {}));
     if (res.headersSent) {
       logger.error('Error after response started', { requestId: req.requestId, err: (err as Error)?.message });
       res.end();

