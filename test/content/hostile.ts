@@ -1,0 +1,30 @@
+/** Markdown that tries to smuggle active content into rendered output, with what each case aims at. */
+export const HOSTILE_MARKDOWN: Record<string, string> = {
+  scriptBlock: '<script>alert(1)</script>',
+  scriptInline: 'hello <script>alert(document.cookie)</script> world',
+  javascriptLink: '[x](javascript:alert(1))',
+  mixedCaseJavascriptLink: '[x](JaVaScRiPt:alert(1))',
+  entityJavascriptLink: '[x](&#106;avascript:alert(1))',
+  tabJavascriptLink: '[x](jav&#x09;ascript:alert(1))',
+  rawAnchor: '<a href="JaVaScRiPt:alert(1)">click</a>',
+  autolink: '<javascript:alert(1)>',
+  imgOnerror: '<img src=x onerror=alert(1)>',
+  iframe: '<iframe src="https://evil.example/"></iframe>',
+  svgOnload: '<svg onload=alert(1)><circle r="1"/></svg>',
+  svgInline: 'text <svg/onload=alert(1)> more',
+  dataLink: '[d](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)',
+  dataImage: '![i](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)',
+  vbscriptLink: '[v](vbscript:msgbox(1))',
+  objectEmbed: '<object data="x.swf"></object><embed src="x.swf">',
+  form: '<form action="https://evil.example"><input name="q"><button>go</button></form>',
+  style: '<style>body{display:none}</style><p style="color:red">styled</p>',
+  metaRefresh: '<meta http-equiv="refresh" content="0;url=https://evil.example">',
+  base: '<base href="https://evil.example/">',
+  mathml: '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+  brokenAttribute: '<p title="</p><script>alert(1)</script>">x</p>',
+  imageTitleBreakout: '![a](https://ok.example/x.png "a\\" onerror=\\"alert(1)")',
+  codeLangBreakout: '```js"><script>alert(1)</script>\ncode\n```',
+  protocolRelativeImage: '![p](//evil.example/x.png)',
+};
+
+export const ALL_HOSTILE = Object.values(HOSTILE_MARKDOWN).join('\n\n');
