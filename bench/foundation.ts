@@ -15,10 +15,20 @@ import { closedLoop, fmt, summarize } from './lib.js';
 
 async function timeToReady(dataDir: string): Promise<{ ms: number; child: ChildProcess }> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', NODE_ENV: 'test' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    NODE_ENV: 'test',
+  };
   delete env.DATABASE_URL;
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--services=api'], { env, stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--services=api'], {
+    env,
+    stdio: 'ignore',
+  });
   for (;;) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -61,7 +71,9 @@ export async function benchStartup() {
 
   console.log('Embedded PostgreSQL start-up');
   console.log(`  database only:          first (initdb) ${fmt(dbFirst, 0)} ms, warm ${fmt(dbWarm, 0)} ms`);
-  console.log(`  npm start → /readyz:    first ${fmt(first.ms, 0)} ms, warm ${fmt(warm.ms, 0)} ms  (includes loading TypeScript with tsx)`);
+  console.log(
+    `  npm start → /readyz:    first ${fmt(first.ms, 0)} ms, warm ${fmt(warm.ms, 0)} ms  (includes loading TypeScript with tsx)`,
+  );
 }
 
 export async function benchLogin() {
@@ -80,17 +92,31 @@ export async function benchLogin() {
   const sy = await startSwitchyard({ env, logger: createLogger({ level: 'error' }), roles: ['api'] });
   try {
     const url = sy.api!.url;
-    const body = JSON.stringify({ username: 'benchuser', email: 'bench@example.com', password: 'bench-password-1' });
-    await fetch(`${url}/api/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const body = JSON.stringify({
+      username: 'benchuser',
+      email: 'bench@example.com',
+      password: 'bench-password-1',
+    });
+    await fetch(`${url}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     const login = JSON.stringify({ username: 'benchuser', password: 'bench-password-1' });
     const run = await closedLoop(20, 10_000, async () => {
-      const r = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login });
+      const r = await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: login,
+      });
       await r.arrayBuffer();
       if (r.status !== 200) throw new Error(String(r.status));
     });
     const s = summarize(run.latencies);
     console.log(`Login (argon2id, ${sy.databaseLabel.split(' (')[0]}), 20 concurrent clients, 10 s`);
-    console.log(`  ${fmt(run.perSecond)} logins/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, errors ${run.errors}, n=${s.n}`);
+    console.log(
+      `  ${fmt(run.perSecond)} logins/s, p50 ${fmt(s.p50)} ms, p99 ${fmt(s.p99)} ms, errors ${run.errors}, n=${s.n}`,
+    );
   } finally {
     await sy.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -2,8 +2,9 @@
  * `npm run bench`: every benchmark in turn. Figures only: nothing here decides pass or fail.
  * Single benchmarks: npm run bench:queue | bench:router | bench:intake.
  */
-import { existsSync } from 'node:fs';
+
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { benchLogin, benchStartup } from './foundation.js';
 
 await benchStartup();

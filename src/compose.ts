@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import type { PgBoss } from 'pg-boss';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import pg from 'pg';
+import type { PgBoss } from 'pg-boss';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './api/app.js';
 import type { ApiDeps } from './api/deps.js';
@@ -62,7 +62,11 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
  * The composition root: parses nothing (env comes in parsed), builds every part, starts the
  * requested roles. Used by src/main.ts, the CLI, benchmarks and the test harness alike.
  */
-export async function startSwitchyard(opts: { env: Env; logger: Logger; roles?: Role[] }): Promise<Switchyard> {
+export async function startSwitchyard(opts: {
+  env: Env;
+  logger: Logger;
+  roles?: Role[];
+}): Promise<Switchyard> {
   const { env, logger } = opts;
   const roles = new Set(opts.roles ?? ALL_ROLES);
   const stoppers: Array<() => Promise<void>> = [];
@@ -78,7 +82,21 @@ export async function startSwitchyard(opts: { env: Env; logger: Logger; roles?: 
 
   try {
     const secrets = resolveSecrets(env, logger);
-    for (const s of [secrets.jwtSecret, env.OPENAI_API_KEY, env.ANTHROPIC_API_KEY, env.XAI_API_KEY, env.MANUS_API_KEY, env.SLACK_BOT_TOKEN, env.SLACK_SIGNING_SECRET, env.DISCORD_BOT_TOKEN, env.TELEGRAM_BOT_TOKEN, env.TELEGRAM_WEBHOOK_SECRET, env.GITHUB_TOKEN, env.GITHUB_WEBHOOK_SECRET, env.METRICS_TOKEN]) {
+    for (const s of [
+      secrets.jwtSecret,
+      env.OPENAI_API_KEY,
+      env.ANTHROPIC_API_KEY,
+      env.XAI_API_KEY,
+      env.MANUS_API_KEY,
+      env.SLACK_BOT_TOKEN,
+      env.SLACK_SIGNING_SECRET,
+      env.DISCORD_BOT_TOKEN,
+      env.TELEGRAM_BOT_TOKEN,
+      env.TELEGRAM_WEBHOOK_SECRET,
+      env.GITHUB_TOKEN,
+      env.GITHUB_WEBHOOK_SECRET,
+      env.METRICS_TOKEN,
+    ]) {
       registerSecret(s);
     }
 
@@ -89,7 +107,9 @@ export async function startSwitchyard(opts: { env: Env; logger: Logger; roles?: 
       stoppers.push(() => embedded!.stop());
       databaseUrl = await ensureDatabase(embedded.url, 'switchyard');
     }
-    const databaseLabel = embedded ? `embedded PostgreSQL (${embedded.dataDir}, port ${embedded.port})` : `PostgreSQL at ${describeDatabaseUrl(databaseUrl)}`;
+    const databaseLabel = embedded
+      ? `embedded PostgreSQL (${embedded.dataDir}, port ${embedded.port})`
+      : `PostgreSQL at ${describeDatabaseUrl(databaseUrl)}`;
 
     const pool = createPool(databaseUrl, logger);
     stoppers.push(() => pool.end());
@@ -105,12 +125,18 @@ export async function startSwitchyard(opts: { env: Env; logger: Logger; roles?: 
     const audit = createAuditStore(db, logger);
     const settings = createSettingsStore(db);
     const tokens = new AccessTokens(secrets.jwtSecret, env.ACCESS_TOKEN_TTL_SECONDS);
-    const auth = new AuthService(createAuthStore(db), tokens, audit, settings, { refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS });
+    const auth = new AuthService(createAuthStore(db), tokens, audit, settings, {
+      refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+    });
     void secretBox;
 
     if (env.ADMIN_EMAIL && env.ADMIN_PASSWORD) {
-      const r = await auth.ensureAdmin({ username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD }, { onlyIfNoAdmin: true });
-      if (r.created) logger.info(`Created the first admin "${r.user.username}" from ADMIN_EMAIL/ADMIN_PASSWORD`);
+      const r = await auth.ensureAdmin(
+        { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
+        { onlyIfNoAdmin: true },
+      );
+      if (r.created)
+        logger.info(`Created the first admin "${r.user.username}" from ADMIN_EMAIL/ADMIN_PASSWORD`);
     }
 
     let api: Switchyard['api'];
@@ -184,7 +210,15 @@ export async function startSwitchyard(opts: { env: Env; logger: Logger; roles?: 
           api ? `  API:       ${api.url}/api  (docs: ${api.url}/api/docs)` : '  API:       off',
           api ? `  portal:    ${api.url}/` : undefined,
           `  database:  ${databaseLabel}`,
-          `  providers: ${mockProviderEnabled(env) ? 'mock (built-in, no AI keys needed)' : 'mock off'}${[env.OPENAI_API_KEY && 'openai', env.ANTHROPIC_API_KEY && 'anthropic', env.XAI_API_KEY && 'xai', env.MANUS_API_KEY && 'manus'].filter(Boolean).map((s) => `, ${s}`).join('')}`,
+          `  providers: ${mockProviderEnabled(env) ? 'mock (built-in, no AI keys needed)' : 'mock off'}${[
+            env.OPENAI_API_KEY && 'openai',
+            env.ANTHROPIC_API_KEY && 'anthropic',
+            env.XAI_API_KEY && 'xai',
+            env.MANUS_API_KEY && 'manus',
+          ]
+            .filter(Boolean)
+            .map((s) => `, ${s}`)
+            .join('')}`,
           `  chat:      slack ${env.SLACK_SIGNING_SECRET ? 'on' : 'off'}, discord ${env.DISCORD_PUBLIC_KEY ? 'on' : 'off'}, telegram ${env.TELEGRAM_BOT_TOKEN ? `on (${env.TELEGRAM_MODE})` : 'off'}`,
           `  webhooks:  github ${env.GITHUB_WEBHOOK_SECRET ? 'on' : 'off'}, generic inbound hooks on`,
         ];

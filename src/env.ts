@@ -134,7 +134,8 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
   if (env.NODE_ENV === 'production') {
     const missing: string[] = [];
     if (!env.JWT_SECRET) missing.push('JWT_SECRET: required when NODE_ENV=production');
-    if (!env.ENCRYPTION_KEY) missing.push('ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes, base64)');
+    if (!env.ENCRYPTION_KEY)
+      missing.push('ENCRYPTION_KEY: required when NODE_ENV=production (32 bytes, base64)');
     if (missing.length) throw new EnvError(missing);
   }
   return env;

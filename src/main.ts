@@ -11,7 +11,10 @@ Starts Switchyard. With DATABASE_URL unset it runs an embedded PostgreSQL under 
 Configuration comes from the environment (and ./.env if present); see .env.example.`;
 
 async function main() {
-  const { values } = parseArgs({ options: { services: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({
+    options: { services: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
     return;
@@ -22,7 +25,8 @@ async function main() {
     .map((s) => s.trim())
     .filter(Boolean);
   const unknown = roles.filter((r) => !ALL_ROLES.includes(r as Role));
-  if (unknown.length) throw new EnvError([`--services: unknown role(s) ${unknown.join(', ')}; use ${ALL_ROLES.join(', ')}`]);
+  if (unknown.length)
+    throw new EnvError([`--services: unknown role(s) ${unknown.join(', ')}; use ${ALL_ROLES.join(', ')}`]);
 
   const env = parseEnv();
   const logger = createLogger({ level: env.LOG_LEVEL, json: env.NODE_ENV === 'production' });

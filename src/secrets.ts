@@ -36,8 +36,12 @@ export function resolveSecrets(env: Env, logger: Logger): ResolvedSecrets {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
-  const missing = [!env.JWT_SECRET && 'JWT_SECRET', !env.ENCRYPTION_KEY && 'ENCRYPTION_KEY'].filter(Boolean).join(' and ');
-  logger.warn(`${missing} not set: using generated value(s) kept in ${file}. Set them explicitly in production.`);
+  const missing = [!env.JWT_SECRET && 'JWT_SECRET', !env.ENCRYPTION_KEY && 'ENCRYPTION_KEY']
+    .filter(Boolean)
+    .join(' and ');
+  logger.warn(
+    `${missing} not set: using generated value(s) kept in ${file}. Set them explicitly in production.`,
+  );
   return {
     jwtSecret: env.JWT_SECRET ?? stored.jwtSecret!,
     encryptionKey: Buffer.from(env.ENCRYPTION_KEY ?? stored.encryptionKey!, 'base64'),

@@ -39,7 +39,13 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   if (deps.config.corsOrigins.length) {
-    app.use(cors({ origin: deps.config.corsOrigins, credentials: false, exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'] }));
+    app.use(
+      cors({
+        origin: deps.config.corsOrigins,
+        credentials: false,
+        exposedHeaders: ['X-Request-Id', 'Retry-After', 'Content-Disposition'],
+      }),
+    );
   }
 
   app.use(healthRoutes(deps));

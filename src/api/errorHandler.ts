@@ -30,7 +30,8 @@ function fromDatabaseError(err: { code?: unknown; severity?: unknown; cause?: un
   const pgErr = (typeof err?.code === 'string' && err.severity ? err : (err?.cause as typeof err)) ?? null;
   const code = typeof pgErr?.code === 'string' ? pgErr.code : '';
   if (!/^[0-9A-Z]{5}$/.test(code) || !pgErr?.severity) return null;
-  if (code.startsWith('22')) return new AppError('validation_failed', 'A value in the request is not acceptable');
+  if (code.startsWith('22'))
+    return new AppError('validation_failed', 'A value in the request is not acceptable');
   if (code === '23505') return new AppError('conflict', 'That already exists');
   return null;
 }
@@ -40,20 +41,33 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appErr = isAppError(err) ? err : (fromParserError(err ?? {}) ?? fromDatabaseError(err ?? {}));
     if (res.headersSent) {
-      logger.error('Error after response started', { requestId: req.requestId, err: (err as Error)?.message });
+      logger.error('Error after response started', {
+        requestId: req.requestId,
+        err: (err as Error)?.message,
+      });
       res.end();
       return;
     }
     if (appErr) {
-      if (appErr.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appErr.retryAfter))));
+      if (appErr.retryAfter !== undefined)
+        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appErr.retryAfter))));
       if (appErr.status >= 500) logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
       res.status(appErr.status).json({
-        error: { code: appErr.code, message: appErr.message, ...(appErr.details !== undefined ? { details: appErr.details } : {}) },
+        error: {
+          code: appErr.code,
+          message: appErr.message,
+          ...(appErr.details !== undefined ? { details: appErr.details } : {}),
+        },
       });
       return;
     }
     logger.error('Unhandled error', { requestId: req.requestId, method: req.method, path: req.path, err });
-    res.status(500).json({ error: { code: 'internal_error', message: `Something went wrong on our side (request ${req.requestId})` } });
+    res.status(500).json({
+      error: {
+        code: 'internal_error',
+        message: `Something went wrong on our side (request ${req.requestId})`,
+      },
+    });
   };
 }
 

@@ -30,7 +30,8 @@ export function buildOpenApiDocument(registry: OpenAPIRegistry, serverUrl?: stri
     info: {
       title: 'Switchyard API',
       version: '0.1.0',
-      description: 'Chat-bot and webhook hub for AI content generation. Errors: {"error":{"code","message","details?"}}.',
+      description:
+        'Chat-bot and webhook hub for AI content generation. Errors: {"error":{"code","message","details?"}}.',
     },
     servers: serverUrl ? [{ url: serverUrl }] : [],
   });

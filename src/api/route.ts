@@ -38,7 +38,11 @@ export interface RouteContext<P, Q, B> {
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 export function fieldErrors(error: z.ZodError, where: string) {
-  return error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message, code: i.code }));
+  return error.issues.map((i) => ({
+    field: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+    code: i.code,
+  }));
 }
 
 /**
@@ -49,7 +53,11 @@ export function fieldErrors(error: z.ZodError, where: string) {
 export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
   const router = Router();
 
-  function add<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType>(
+  function add<
+    P extends z.ZodType = z.ZodType,
+    Q extends z.ZodType = z.ZodType,
+    B extends z.ZodType = z.ZodType,
+  >(
     method: Method,
     path: string,
     spec: RouteSpec<P, Q, B>,
@@ -58,9 +66,15 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
     const responses: RouteConfig['responses'] = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[Number(status)] = r.schema
-        ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+        ? {
+            description: r.description,
+            content: { [r.contentType ?? 'application/json']: { schema: r.schema } },
+          }
         : r.contentType
-          ? { description: r.description, content: { [r.contentType]: { schema: { type: 'string', format: 'binary' } } } }
+          ? {
+              description: r.description,
+              content: { [r.contentType]: { schema: { type: 'string', format: 'binary' } } },
+            }
           : { description: r.description };
     }
     const errorStatuses = new Set<number>([...(spec.errors ?? []), 400, 500]);
@@ -81,7 +95,9 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
       request: {
         params: spec.params as never,
         query: spec.query as never,
-        body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
+        body: spec.body
+          ? { content: { 'application/json': { schema: spec.body } }, required: true }
+          : undefined,
       },
       responses,
     });
@@ -95,13 +111,19 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
         const parse = <T extends z.ZodType>(schema: T | undefined, value: unknown, where: string) => {
           if (!schema) return value;
           const r = schema.safeParse(value);
-          if (!r.success) throw new AppError('validation_failed', `Invalid ${where}`, { details: fieldErrors(r.error, where) });
+          if (!r.success)
+            throw new AppError('validation_failed', `Invalid ${where}`, {
+              details: fieldErrors(r.error, where),
+            });
           return r.data;
         };
         const params = parse(spec.params, req.params, 'params');
         const query = parse(spec.query, req.query, 'query');
         if (spec.body && (req.body === undefined || req.body === null) && !req.is('application/json')) {
-          throw new AppError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json');
+          throw new AppError(
+            'unsupported_media_type',
+            'Send the body as JSON with Content-Type: application/json',
+          );
         }
         const body = parse(spec.body, req.body ?? {}, 'body');
         const out = await handler({
@@ -124,16 +146,31 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
 
   return {
     router,
-    get: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
-      add('get', path, spec, h),
-    post: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
-      add('post', path, spec, h),
-    put: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
-      add('put', path, spec, h),
-    patch: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
-      add('patch', path, spec, h),
-    delete: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(path: string, spec: RouteSpec<P, Q, B>, h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown) =>
-      add('delete', path, spec, h),
+    get: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+      path: string,
+      spec: RouteSpec<P, Q, B>,
+      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
+    ) => add('get', path, spec, h),
+    post: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+      path: string,
+      spec: RouteSpec<P, Q, B>,
+      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
+    ) => add('post', path, spec, h),
+    put: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+      path: string,
+      spec: RouteSpec<P, Q, B>,
+      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
+    ) => add('put', path, spec, h),
+    patch: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+      path: string,
+      spec: RouteSpec<P, Q, B>,
+      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
+    ) => add('patch', path, spec, h),
+    delete: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+      path: string,
+      spec: RouteSpec<P, Q, B>,
+      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
+    ) => add('delete', path, spec, h),
   };
 }
 

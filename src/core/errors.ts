@@ -31,7 +31,11 @@ export class AppError extends Error {
   /** Seconds, for rate_limited / unavailable answers. */
   readonly retryAfter?: number;
 
-  constructor(code: ErrorCode, message: string, opts: { details?: unknown; retryAfter?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { details?: unknown; retryAfter?: number; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
@@ -42,10 +46,13 @@ export class AppError extends Error {
 }
 
 export const notFound = (what = 'Resource') => new AppError('not_found', `${what} not found`);
-export const conflict = (message: string, details?: unknown) => new AppError('conflict', message, { details });
-export const forbidden = (message = 'You do not have permission to do that') => new AppError('forbidden', message);
+export const conflict = (message: string, details?: unknown) =>
+  new AppError('conflict', message, { details });
+export const forbidden = (message = 'You do not have permission to do that') =>
+  new AppError('forbidden', message);
 export const unauthorized = (message = 'Authentication required') => new AppError('unauthorized', message);
-export const badRequest = (message: string, details?: unknown) => new AppError('validation_failed', message, { details });
+export const badRequest = (message: string, details?: unknown) =>
+  new AppError('validation_failed', message, { details });
 
 export function isAppError(e: unknown): e is AppError {
   return e instanceof AppError;

@@ -25,7 +25,11 @@ export const tunedWorkOptions = {
   notifyPollingIntervalSeconds: 10,
 };
 
-export function createBoss(url: string, logger: Logger, opts: { schema?: string; max?: number } = {}): PgBoss {
+export function createBoss(
+  url: string,
+  logger: Logger,
+  opts: { schema?: string; max?: number } = {},
+): PgBoss {
   const boss = new PgBoss({
     connectionString: url,
     schema: opts.schema ?? 'pgboss',
@@ -34,6 +38,8 @@ export function createBoss(url: string, logger: Logger, opts: { schema?: string;
     monitorIntervalSeconds: 5,
     superviseIntervalSeconds: 5,
   });
-  boss.on('error', (err: unknown) => logger.error('pg-boss error', { err: err instanceof Error ? err.message : String(err) }));
+  boss.on('error', (err: unknown) =>
+    logger.error('pg-boss error', { err: err instanceof Error ? err.message : String(err) }),
+  );
   return boss;
 }

@@ -19,8 +19,20 @@ export async function createQueues(boss: PgBoss): Promise<void> {
     heartbeatSeconds: 10,
     deadLetter: QUEUES.generateDead,
   } as never);
-  await ensure(QUEUES.deliverResult, { notify: true, retryLimit: 5, retryDelay: 2, retryBackoff: true, retryDelayMax: 300 } as never);
-  await ensure(QUEUES.deliverWebhook, { notify: true, retryLimit: 6, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800 } as never);
+  await ensure(QUEUES.deliverResult, {
+    notify: true,
+    retryLimit: 5,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 300,
+  } as never);
+  await ensure(QUEUES.deliverWebhook, {
+    notify: true,
+    retryLimit: 6,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+  } as never);
   await ensure(QUEUES.resetBudgets, { retryLimit: 2 } as never);
   await ensure(QUEUES.cleanup, { retryLimit: 1 } as never);
 }

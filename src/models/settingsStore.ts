@@ -1,5 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { type SettingKey, type Settings, type SettingsStore, settingDefaults } from '../core/settings/settings.js';
+import {
+  type SettingKey,
+  type Settings,
+  type SettingsStore,
+  settingDefaults,
+} from '../core/settings/settings.js';
 import type { Db } from './db.js';
 import { settings } from './schema.js';
 
@@ -23,7 +28,11 @@ export function createSettingsStore(db: Db): SettingsStore {
           .values(entries.map(([key, value]) => ({ key, value, updatedBy: actorId, updatedAt: new Date() })))
           .onConflictDoUpdate({
             target: settings.key,
-            set: { value: sql`excluded.value`, updatedBy: sql`excluded.updated_by`, updatedAt: sql`excluded.updated_at` },
+            set: {
+              value: sql`excluded.value`,
+              updatedBy: sql`excluded.updated_by`,
+              updatedAt: sql`excluded.updated_at`,
+            },
           });
       }
       return getAll();

@@ -51,20 +51,35 @@ describe('users', () => {
     expect(s.body.status).toBe('suspended');
     expect((await u.api.get('/api/auth/me')).status).toBe(401);
     expect((await client(app.url, tok.body.token).get('/api/auth/me')).status).toBe(401);
-    expect((await client(app.url).post('/api/auth/refresh', { refreshToken: u.refreshToken })).status).toBe(401);
-    const login = await client(app.url).post('/api/auth/login', { username: u.user.username, password: u.password });
+    expect((await client(app.url).post('/api/auth/refresh', { refreshToken: u.refreshToken })).status).toBe(
+      401,
+    );
+    const login = await client(app.url).post('/api/auth/login', {
+      username: u.user.username,
+      password: u.password,
+    });
     expect(login.status).toBe(403);
     expect((await admin.api.put(`/api/admin/users/${u.user.id}`, { status: 'active' })).status).toBe(200);
-    expect((await client(app.url).post('/api/auth/login', { username: u.user.username, password: u.password })).status).toBe(200);
+    expect(
+      (await client(app.url).post('/api/auth/login', { username: u.user.username, password: u.password }))
+        .status,
+    ).toBe(200);
   });
 
   it('promotes a user to admin; an admin cannot suspend themself; unknown id → 404', async () => {
     const u = await registerUser(app.url);
     expect((await admin.api.put(`/api/admin/users/${u.user.id}`, { role: 'admin' })).body.role).toBe('admin');
-    const relog = await client(app.url).post('/api/auth/login', { username: u.user.username, password: u.password });
+    const relog = await client(app.url).post('/api/auth/login', {
+      username: u.user.username,
+      password: u.password,
+    });
     expect((await client(app.url, relog.body.accessToken).get('/api/admin/users')).status).toBe(200);
-    expect((await admin.api.put(`/api/admin/users/${admin.user.id}`, { status: 'suspended' })).status).toBe(409);
-    expect((await admin.api.put('/api/admin/users/00000000-0000-4000-8000-000000000000', { role: 'user' })).status).toBe(404);
+    expect((await admin.api.put(`/api/admin/users/${admin.user.id}`, { status: 'suspended' })).status).toBe(
+      409,
+    );
+    expect(
+      (await admin.api.put('/api/admin/users/00000000-0000-4000-8000-000000000000', { role: 'user' })).status,
+    ).toBe(404);
     expect((await admin.api.put('/api/admin/users/not-a-uuid', { role: 'user' })).status).toBe(400);
     expect((await admin.api.put(`/api/admin/users/${u.user.id}`, { role: 'root' })).status).toBe(400);
     expect((await admin.api.put(`/api/admin/users/${u.user.id}`, {})).status).toBe(400);
@@ -82,10 +97,22 @@ describe('settings', () => {
     const closed = await admin.api.post('/api/admin/settings', { registration: 'closed' });
     expect(closed.status).toBe(200);
     expect(closed.body.registration).toBe('closed');
-    const reg = await client(app.url).post('/api/auth/register', { username: 'latecomer', email: 'late@example.com', password: 'password-1' });
+    const reg = await client(app.url).post('/api/auth/register', {
+      username: 'latecomer',
+      email: 'late@example.com',
+      password: 'password-1',
+    });
     expect(reg.status).toBe(403);
     await admin.api.post('/api/admin/settings', { registration: 'open' });
-    expect((await client(app.url).post('/api/auth/register', { username: 'latecomer', email: 'late@example.com', password: 'password-1' })).status).toBe(201);
+    expect(
+      (
+        await client(app.url).post('/api/auth/register', {
+          username: 'latecomer',
+          email: 'late@example.com',
+          password: 'password-1',
+        })
+      ).status,
+    ).toBe(201);
   });
 });
 
@@ -99,12 +126,19 @@ describe('audit log', () => {
     expect(failed.body.items.some((e: { targetId: string }) => e.targetId === u.user.id)).toBe(true);
     const byAdmin = await admin.api.get(`/api/admin/logs?actorId=${admin.user.id}&action=admin.user_update`);
     const entry = byAdmin.body.items.find((e: { targetId: string }) => e.targetId === u.user.id);
-    expect(entry).toMatchObject({ action: 'admin.user_update', actorId: admin.user.id, targetType: 'user', details: { status: 'suspended' } });
+    expect(entry).toMatchObject({
+      action: 'admin.user_update',
+      actorId: admin.user.id,
+      targetType: 'user',
+      details: { status: 'suspended' },
+    });
     expect(entry.at).toMatch(/Z$/);
     const reg = await admin.api.get(`/api/admin/logs?action=user.register&actorId=${u.user.id}`);
     expect(reg.body.total).toBe(1);
     expect((await admin.api.get('/api/admin/logs?since=yesterday')).status).toBe(400);
-    const future = await admin.api.get(`/api/admin/logs?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
+    const future = await admin.api.get(
+      `/api/admin/logs?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`,
+    );
     expect(future.body.items).toEqual([]);
   });
 });

@@ -13,9 +13,18 @@ afterAll(async () => {
 describe('register / login / me', () => {
   it('registers, logs in by username and by email, and reads /me', async () => {
     const anon = client(app.url);
-    const reg = await anon.post('/api/auth/register', { username: 'alice', email: 'alice@example.com', password: 'correct horse' });
+    const reg = await anon.post('/api/auth/register', {
+      username: 'alice',
+      email: 'alice@example.com',
+      password: 'correct horse',
+    });
     expect(reg.status).toBe(201);
-    expect(reg.body.user).toMatchObject({ username: 'alice', email: 'alice@example.com', role: 'user', status: 'active' });
+    expect(reg.body.user).toMatchObject({
+      username: 'alice',
+      email: 'alice@example.com',
+      role: 'user',
+      status: 'active',
+    });
     expect(reg.body.user.passwordHash).toBeUndefined();
     expect(reg.body.accessToken).toEqual(expect.any(String));
     expect(reg.body.refreshToken).toMatch(/^sy_rt_/);
@@ -23,7 +32,10 @@ describe('register / login / me', () => {
 
     const byName = await anon.post('/api/auth/login', { username: 'ALICE', password: 'correct horse' });
     expect(byName.status).toBe(200);
-    const byEmail = await anon.post('/api/auth/login', { email: 'alice@example.com', password: 'correct horse' });
+    const byEmail = await anon.post('/api/auth/login', {
+      email: 'alice@example.com',
+      password: 'correct horse',
+    });
     expect(byEmail.status).toBe(200);
 
     const me = await client(app.url, byEmail.body.accessToken).get('/api/auth/me');
@@ -44,10 +56,18 @@ describe('register / login / me', () => {
 
   it('refuses a taken username or email with 409', async () => {
     const anon = client(app.url);
-    const dupName = await anon.post('/api/auth/register', { username: 'Alice', email: 'other@example.com', password: 'password-1' });
+    const dupName = await anon.post('/api/auth/register', {
+      username: 'Alice',
+      email: 'other@example.com',
+      password: 'password-1',
+    });
     expect(dupName.status).toBe(409);
     expect(dupName.body.error.code).toBe('conflict');
-    const dupEmail = await anon.post('/api/auth/register', { username: 'alice2', email: 'ALICE@example.com', password: 'password-1' });
+    const dupEmail = await anon.post('/api/auth/register', {
+      username: 'alice2',
+      email: 'ALICE@example.com',
+      password: 'password-1',
+    });
     expect(dupEmail.status).toBe(409);
   });
 
@@ -60,7 +80,10 @@ describe('register / login / me', () => {
     expect(rename.body.user.username).toBe(`${u.user.username}x`);
     const pw = await u.api.put('/api/auth/me', { password: 'brand-new-pass', currentPassword: u.password });
     expect(pw.status).toBe(200);
-    const login = await client(app.url).post('/api/auth/login', { username: `${u.user.username}x`, password: 'brand-new-pass' });
+    const login = await client(app.url).post('/api/auth/login', {
+      username: `${u.user.username}x`,
+      password: 'brand-new-pass',
+    });
     expect(login.status).toBe(200);
   });
 });
@@ -86,7 +109,9 @@ describe('refresh and logout', () => {
     const u = await registerUser(app.url);
     expect((await u.api.post('/api/auth/logout')).status).toBe(204);
     expect((await u.api.get('/api/auth/me')).status).toBe(401);
-    expect((await client(app.url).post('/api/auth/refresh', { refreshToken: u.refreshToken })).status).toBe(401);
+    expect((await client(app.url).post('/api/auth/refresh', { refreshToken: u.refreshToken })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -94,12 +119,19 @@ describe('JWT tampering', () => {
   it('rejects wrong secret, alg none, expired and garbage tokens', async () => {
     const u = await registerUser(app.url);
     const claims = jwt.decode(u.accessToken) as jwt.JwtPayload;
-    const wrongSecret = jwt.sign({ sid: claims.sid, role: 'admin' }, 'x'.repeat(40), { subject: claims.sub, issuer: 'switchyard' });
-    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.`;
-    const expired = jwt.sign({ sid: claims.sid, role: 'user', exp: Math.floor(Date.now() / 1000) - 10 }, 'test-jwt-secret-that-is-long-enough-0123456789', {
+    const wrongSecret = jwt.sign({ sid: claims.sid, role: 'admin' }, 'x'.repeat(40), {
       subject: claims.sub,
       issuer: 'switchyard',
     });
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')}.`;
+    const expired = jwt.sign(
+      { sid: claims.sid, role: 'user', exp: Math.floor(Date.now() / 1000) - 10 },
+      'test-jwt-secret-that-is-long-enough-0123456789',
+      {
+        subject: claims.sub,
+        issuer: 'switchyard',
+      },
+    );
     for (const token of [wrongSecret, none, expired, 'garbage', 'a.b.c']) {
       const r = await client(app.url, token).get('/api/auth/me');
       expect(r.status, token).toBe(401);

@@ -27,7 +27,9 @@ describe('bad input never gives a 500', () => {
   });
 
   it('a non-JSON body → 415 unsupported_media_type', async () => {
-    const r = await client(app.url).post('/api/auth/login', 'username=a&password=b', { 'content-type': 'application/x-www-form-urlencoded' });
+    const r = await client(app.url).post('/api/auth/login', 'username=a&password=b', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expectError(r, 415, 'unsupported_media_type');
   });
 
@@ -39,17 +41,39 @@ describe('bad input never gives a 500', () => {
     expectError(await client(app.url).post('/api/auth/login', { password: 'x' }), 400, 'validation_failed');
     expectError(await client(app.url).post('/api/auth/login', []), 400, 'validation_failed');
     expectError(await client(app.url).post('/api/auth/login', 'null'), 400, 'invalid_json');
-    expectError(await client(app.url).post('/api/auth/refresh', { refreshToken: 123 }), 400, 'validation_failed');
+    expectError(
+      await client(app.url).post('/api/auth/refresh', { refreshToken: 123 }),
+      400,
+      'validation_failed',
+    );
   });
 
   it('very long strings, unicode and SQL-looking strings are handled as data', async () => {
-    expectError(await client(app.url).post('/api/auth/register', { username: 'a'.repeat(10_000), email: 'a@example.com', password: 'password-1' }), 400, 'validation_failed');
-    const sqlish = await client(app.url).post('/api/auth/login', { username: "admin' OR '1'='1' --", password: "' OR 1=1; DROP TABLE users; --" });
+    expectError(
+      await client(app.url).post('/api/auth/register', {
+        username: 'a'.repeat(10_000),
+        email: 'a@example.com',
+        password: 'password-1',
+      }),
+      400,
+      'validation_failed',
+    );
+    const sqlish = await client(app.url).post('/api/auth/login', {
+      username: "admin' OR '1'='1' --",
+      password: "' OR 1=1; DROP TABLE users; --",
+    });
     expectError(sqlish, 401, 'invalid_credentials');
-    const uni = await client(app.url).post('/api/auth/register', { username: 'Zoë_日本語', email: 'zoe@example.com', password: 'pässwörd-🔑' });
+    const uni = await client(app.url).post('/api/auth/register', {
+      username: 'Zoë_日本語',
+      email: 'zoe@example.com',
+      password: 'pässwörd-🔑',
+    });
     expect(uni.status).toBe(201);
     expect(uni.body.user.username).toBe('Zoë_日本語');
-    const login = await client(app.url).post('/api/auth/login', { username: 'zoë_日本語', password: 'pässwörd-🔑' });
+    const login = await client(app.url).post('/api/auth/login', {
+      username: 'zoë_日本語',
+      password: 'pässwörd-🔑',
+    });
     expect(login.status).toBe(200);
     const nul = await client(app.url).post('/api/auth/login', { username: 'a\u0000b', password: 'x' });
     expectError(nul, 400, 'validation_failed');
@@ -60,7 +84,11 @@ describe('bad input never gives a 500', () => {
   it('unknown routes and ids → 404 in the error shape; bad ids → 400', async () => {
     const u = await registerUser(app.url);
     expectError(await u.api.get('/api/nope'), 404, 'not_found');
-    expectError(await u.api.delete('/api/auth/tokens/00000000-0000-4000-8000-000000000000'), 404, 'not_found');
+    expectError(
+      await u.api.delete('/api/auth/tokens/00000000-0000-4000-8000-000000000000'),
+      404,
+      'not_found',
+    );
     expectError(await u.api.delete('/api/auth/tokens/123'), 400, 'validation_failed');
   });
 
@@ -101,10 +129,19 @@ describe('operations endpoints', () => {
     const doc = await client(app.url).get('/api/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    for (const p of ['/api/auth/login', '/api/auth/register', '/api/auth/tokens/{id}', '/api/admin/users/{id}', '/api/admin/settings', '/api/admin/logs']) {
+    for (const p of [
+      '/api/auth/login',
+      '/api/auth/register',
+      '/api/auth/tokens/{id}',
+      '/api/admin/users/{id}',
+      '/api/admin/settings',
+      '/api/admin/logs',
+    ]) {
       expect(Object.keys(doc.body.paths)).toContain(p);
     }
-    expect(doc.body.paths['/api/auth/login'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('password');
+    expect(
+      doc.body.paths['/api/auth/login'].post.requestBody.content['application/json'].schema.properties,
+    ).toHaveProperty('password');
     const ui = await client(app.url).get('/api/docs/');
     expect(ui.status).toBe(200);
     expect(ui.text).toContain('swagger-ui');

@@ -11,18 +11,37 @@ describe('configuration', () => {
   it('lists every problem at once', () => {
     let err: unknown;
     try {
-      parseEnv({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: 'short', LOG_LEVEL: 'loud', PUBLIC_URL: 'not a url', OUTBOUND_ALLOW_PRIVATE: 'maybe' });
+      parseEnv({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        ENCRYPTION_KEY: 'short',
+        LOG_LEVEL: 'loud',
+        PUBLIC_URL: 'not a url',
+        OUTBOUND_ALLOW_PRIVATE: 'maybe',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(EnvError);
     const problems = (err as EnvError).problems.join('\n');
-    for (const v of ['PORT', 'DATABASE_URL', 'ENCRYPTION_KEY', 'LOG_LEVEL', 'PUBLIC_URL', 'OUTBOUND_ALLOW_PRIVATE']) expect(problems).toContain(v);
+    for (const v of [
+      'PORT',
+      'DATABASE_URL',
+      'ENCRYPTION_KEY',
+      'LOG_LEVEL',
+      'PUBLIC_URL',
+      'OUTBOUND_ALLOW_PRIVATE',
+    ])
+      expect(problems).toContain(v);
   });
 
   it('requires JWT_SECRET and ENCRYPTION_KEY in production', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*ENCRYPTION_KEY/);
-    const ok = parseEnv({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ENCRYPTION_KEY: Buffer.alloc(32).toString('base64') });
+    const ok = parseEnv({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+    });
     expect(ok.NODE_ENV).toBe('production');
   });
 
@@ -39,7 +58,16 @@ describe('configuration', () => {
   it('generates missing secrets once outside production and keeps them under DATA_DIR', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sy-secrets-'));
     const lines: string[] = [];
-    const logger = createLogger({ level: 'warn', json: true, stream: new Writable({ write: (c: Buffer, _e: string, cb: () => void) => (lines.push(String(c)), cb()) }) });
+    const logger = createLogger({
+      level: 'warn',
+      json: true,
+      stream: new Writable({
+        write: (c: Buffer, _e: string, cb: () => void) => {
+          lines.push(String(c));
+          cb();
+        },
+      }),
+    });
     const env = parseEnv({ DATA_DIR: dir });
     const a = resolveSecrets(env, logger);
     const b = resolveSecrets(env, logger);

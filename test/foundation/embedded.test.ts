@@ -26,7 +26,10 @@ function startMain(port: number) {
     ADMIN_PASSWORD: '',
   };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--services=api'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--services=api'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -86,7 +89,10 @@ describe('embedded PostgreSQL', () => {
     const second = startMain(port);
     await waitReady(url, second.child, second.output);
     expect(alive(orphan)).toBe(false);
-    const login = await client(url).post('/api/auth/login', { username: u.user.username, password: u.password });
+    const login = await client(url).post('/api/auth/login', {
+      username: u.user.username,
+      password: u.password,
+    });
     expect(login.status).toBe(200);
 
     // SIGTERM: graceful shutdown stops the embedded server too.

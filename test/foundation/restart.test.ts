@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import pg from 'pg';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
 import { migrationsFolder } from '../../src/models/db.js';
 import { client, registerUser, startTestApp } from '../helpers/app.js';
 
@@ -13,11 +13,16 @@ describe('restarts', () => {
 
     const second = await startTestApp({ roles: ['api'], databaseUrl: first.databaseUrl });
     try {
-      const login = await client(second.url).post('/api/auth/login', { username: u.user.username, password: u.password });
+      const login = await client(second.url).post('/api/auth/login', {
+        username: u.user.username,
+        password: u.password,
+      });
       expect(login.status).toBe(200);
       expect((await client(second.url, token.body.token).get('/api/auth/me')).body.user.id).toBe(u.user.id);
 
-      const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] };
+      const journal = JSON.parse(readFileSync(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as {
+        entries: unknown[];
+      };
       const c = new pg.Client({ connectionString: first.databaseUrl });
       await c.connect();
       try {

@@ -22,7 +22,9 @@ export interface TestApp {
  * Boots the real Switchyard (same composition root as `npm start`) on port 0 against a fresh
  * database. `env` overrides variables; `databaseUrl` reuses a database (e.g. to test restarts).
  */
-export async function startTestApp(opts: { env?: Record<string, string | undefined>; roles?: Role[]; databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  opts: { env?: Record<string, string | undefined>; roles?: Role[]; databaseUrl?: string } = {},
+): Promise<TestApp> {
   const databaseUrl = opts.databaseUrl ?? (await createTestDatabase());
   const logs: string[] = [];
   const stream = new Writable({
@@ -55,7 +57,10 @@ export async function startTestApp(opts: { env?: Record<string, string | undefin
 /** A tiny JSON client for tests. Returns status, headers and parsed body. */
 export function client(baseUrl: string, token?: string) {
   async function call(method: string, p: string, body?: unknown, headers: Record<string, string> = {}) {
-    const init: RequestInit = { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } };
+    const init: RequestInit = {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
@@ -83,7 +88,11 @@ let counter = 0;
 /** Registers a fresh user and returns its tokens and a client bound to the access token. */
 export async function registerUser(baseUrl: string, name?: string) {
   const username = name ?? `user${Date.now().toString(36)}${counter++}`;
-  const r = await client(baseUrl).post('/api/auth/register', { username, email: `${username}@example.com`, password: 'password-123' });
+  const r = await client(baseUrl).post('/api/auth/register', {
+    username,
+    email: `${username}@example.com`,
+    password: 'password-123',
+  });
   if (r.status !== 201) throw new Error(`register failed: ${r.status} ${r.text}`);
   return { ...r.body, password: 'password-123', api: client(baseUrl, r.body.accessToken) } as {
     user: { id: string; username: string; email: string };
@@ -95,7 +104,15 @@ export async function registerUser(baseUrl: string, name?: string) {
 }
 
 export async function loginAdmin(baseUrl: string) {
-  const r = await client(baseUrl).post('/api/auth/login', { username: ADMIN.username, password: ADMIN.password });
+  const r = await client(baseUrl).post('/api/auth/login', {
+    username: ADMIN.username,
+    password: ADMIN.password,
+  });
   if (r.status !== 200) throw new Error(`admin login failed: ${r.status} ${r.text}`);
-  return { ...r.body, api: client(baseUrl, r.body.accessToken) } as { user: { id: string }; accessToken: string; refreshToken: string; api: ReturnType<typeof client> };
+  return { ...r.body, api: client(baseUrl, r.body.accessToken) } as {
+    user: { id: string };
+    accessToken: string;
+    refreshToken: string;
+    api: ReturnType<typeof client>;
+  };
 }

@@ -13,7 +13,9 @@ export async function createTestDatabase(): Promise<string> {
     // CREATE DATABASE … TEMPLATE fails while another session is connected to the template; retry briefly.
     for (let i = 0; ; i++) {
       try {
-        await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`);
+        await admin.query(
+          `CREATE DATABASE ${admin.escapeIdentifier(name)} TEMPLATE ${admin.escapeIdentifier(template)}`,
+        );
         break;
       } catch (e) {
         if (i >= 20) throw e;

@@ -36,7 +36,9 @@ export default async function setup(project: TestProject) {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   // A clean slate: drop what earlier (possibly killed) runs left behind.
-  const old = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'sy\\_test\\_%' OR datname LIKE 'sy\\_template\\_%'`);
+  const old = await admin.query(
+    `SELECT datname FROM pg_database WHERE datname LIKE 'sy\\_test\\_%' OR datname LIKE 'sy\\_template\\_%'`,
+  );
   for (const r of old.rows) {
     await admin.query(`UPDATE pg_database SET datistemplate = false WHERE datname = $1`, [r.datname]);
     await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(r.datname)} WITH (FORCE)`);
@@ -58,7 +60,10 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     try {
-      const left = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'sy\\_test\\_%' OR datname = $1`, [template]);
+      const left = await admin.query(
+        `SELECT datname FROM pg_database WHERE datname LIKE 'sy\\_test\\_%' OR datname = $1`,
+        [template],
+      );
       for (const r of left.rows) {
         await admin.query(`UPDATE pg_database SET datistemplate = false WHERE datname = $1`, [r.datname]);
         await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(r.datname)} WITH (FORCE)`);

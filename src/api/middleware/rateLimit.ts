@@ -12,8 +12,12 @@ export function createRateLimit(opts: { perMinute: number; name: string }): Requ
     identifier: opts.name,
     handler: (_req, res, next, options) => {
       const resetTime = (res.req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-      const retryAfter = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
-      next(new AppError('rate_limited', 'Too many requests; slow down and try again shortly', { retryAfter }));
+      const retryAfter = resetTime
+        ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000))
+        : Math.ceil(options.windowMs / 1000);
+      next(
+        new AppError('rate_limited', 'Too many requests; slow down and try again shortly', { retryAfter }),
+      );
     },
   });
 }

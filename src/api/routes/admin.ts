@@ -42,13 +42,19 @@ export function adminRoutes(deps: ApiDeps) {
       auth: 'admin',
       params: idParams,
       body: z
-        .object({ role: z.enum(['admin', 'user']).optional(), status: z.enum(['active', 'suspended']).optional() })
+        .object({
+          role: z.enum(['admin', 'user']).optional(),
+          status: z.enum(['active', 'suspended']).optional(),
+        })
         .strict()
-        .refine((b) => b.role !== undefined || b.status !== undefined, { message: 'role or status is required' }),
+        .refine((b) => b.role !== undefined || b.status !== undefined, {
+          message: 'role or status is required',
+        }),
       responses: { 200: { description: 'Updated user', schema: userSchema } },
       errors: [409],
     },
-    async (ctx) => presentUser(await deps.auth.adminUpdateUser(ctx.principal, ctx.params.id, ctx.body, { ip: ctx.ip })),
+    async (ctx) =>
+      presentUser(await deps.auth.adminUpdateUser(ctx.principal, ctx.params.id, ctx.body, { ip: ctx.ip })),
   );
 
   r.get(
@@ -65,7 +71,10 @@ export function adminRoutes(deps: ApiDeps) {
       responses: { 200: { description: 'Audit entries, newest first', schema: listSchema(auditItem) } },
     },
     async ({ query }) => {
-      const { items, total } = await deps.audit.list({ ...query, since: query.since ? new Date(query.since) : undefined });
+      const { items, total } = await deps.audit.list({
+        ...query,
+        since: query.since ? new Date(query.since) : undefined,
+      });
       return {
         items: items.map((e) => ({ ...e, id: String(e.id), at: e.at.toISOString() })),
         page: query.page,
@@ -75,8 +84,15 @@ export function adminRoutes(deps: ApiDeps) {
     },
   );
 
-  r.get('/settings', { summary: 'All settings', tags: ['Admin'], auth: 'admin', responses: { 200: { description: 'Settings', schema: z.record(z.string(), z.unknown()) } } }, () =>
-    deps.settings.getAll(),
+  r.get(
+    '/settings',
+    {
+      summary: 'All settings',
+      tags: ['Admin'],
+      auth: 'admin',
+      responses: { 200: { description: 'Settings', schema: z.record(z.string(), z.unknown()) } },
+    },
+    () => deps.settings.getAll(),
   );
 
   r.post(
@@ -86,11 +102,19 @@ export function adminRoutes(deps: ApiDeps) {
       tags: ['Admin'],
       auth: 'admin',
       body: settingsUpdateSchema,
-      responses: { 200: { description: 'All settings after the change', schema: z.record(z.string(), z.unknown()) } },
+      responses: {
+        200: { description: 'All settings after the change', schema: z.record(z.string(), z.unknown()) },
+      },
     },
     async (ctx) => {
       const out = await deps.settings.set(ctx.body, ctx.principal.user.id);
-      await deps.audit.record({ actorId: ctx.principal.user.id, action: 'admin.settings_update', targetType: 'settings', ip: ctx.ip, details: ctx.body });
+      await deps.audit.record({
+        actorId: ctx.principal.user.id,
+        action: 'admin.settings_update',
+        targetType: 'settings',
+        ip: ctx.ip,
+        details: ctx.body,
+      });
       return out;
     },
   );

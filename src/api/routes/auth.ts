@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { ApiDeps } from '../deps.js';
 import { createRateLimit } from '../middleware/rateLimit.js';
 import { presentUser, userSchema } from '../presenters/user.js';
-import type { ApiDeps } from '../deps.js';
 import { createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
 
@@ -14,13 +14,27 @@ const username = z
 const email = z.email().max(254);
 const password = z.string().min(8, 'at least 8 characters').max(256);
 
-const authResult = z.object({ user: userSchema, accessToken: z.string(), refreshToken: z.string(), expiresIn: z.number() });
-const tokenItem = z.object({ id: z.string(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), expiresAt: z.string().nullable() });
+const authResult = z.object({
+  user: userSchema,
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresIn: z.number(),
+});
+const tokenItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+});
 
 export function authRoutes(deps: ApiDeps) {
   const r = createRouteBuilder(deps.openapi, '/api/auth');
   const strict = createRateLimit({ perMinute: deps.config.authRateLimitPerMinute, name: 'auth' });
-  const meta = (ctx: { ip: string | null; req: { get(h: string): string | undefined } }) => ({ ip: ctx.ip, userAgent: ctx.req.get('user-agent') ?? null });
+  const meta = (ctx: { ip: string | null; req: { get(h: string): string | undefined } }) => ({
+    ip: ctx.ip,
+    userAgent: ctx.req.get('user-agent') ?? null,
+  });
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
   r.post(
@@ -48,9 +62,16 @@ export function authRoutes(deps: ApiDeps) {
       auth: 'none',
       before: [strict],
       body: z
-        .object({ username: z.string().min(1).max(254).optional(), email: z.string().min(1).max(254).optional(), password: z.string().min(1).max(256) })
+        .object({
+          username: z.string().min(1).max(254).optional(),
+          email: z.string().min(1).max(254).optional(),
+          password: z.string().min(1).max(256),
+        })
         .strict()
-        .refine((b) => b.username !== undefined || b.email !== undefined, { message: 'username or email is required', path: ['username'] }),
+        .refine((b) => b.username !== undefined || b.email !== undefined, {
+          message: 'username or email is required',
+          path: ['username'],
+        }),
       responses: { 200: { description: 'Signed in', schema: authResult } },
       errors: [401, 403, 429],
     },
@@ -76,15 +97,29 @@ export function authRoutes(deps: ApiDeps) {
 
   r.post(
     '/logout',
-    { summary: "End this session (its access and refresh tokens stop working)", tags: ['Auth'], auth: 'user', responses: { 204: { description: 'Signed out' } } },
+    {
+      summary: 'End this session (its access and refresh tokens stop working)',
+      tags: ['Auth'],
+      auth: 'user',
+      responses: { 204: { description: 'Signed out' } },
+    },
     async (ctx) => {
       await deps.auth.logout(ctx.principal, { ip: ctx.ip });
     },
   );
 
-  r.get('/me', { summary: 'The signed-in user', tags: ['Auth'], auth: 'user', responses: { 200: { description: 'Me', schema: z.object({ user: userSchema }) } } }, (ctx) => ({
-    user: presentUser(ctx.principal.user),
-  }));
+  r.get(
+    '/me',
+    {
+      summary: 'The signed-in user',
+      tags: ['Auth'],
+      auth: 'user',
+      responses: { 200: { description: 'Me', schema: z.object({ user: userSchema }) } },
+    },
+    (ctx) => ({
+      user: presentUser(ctx.principal.user),
+    }),
+  );
 
   r.put(
     '/me',
@@ -93,7 +128,12 @@ export function authRoutes(deps: ApiDeps) {
       tags: ['Auth'],
       auth: 'user',
       body: z
-        .object({ username: username.optional(), email: email.optional(), password: password.optional(), currentPassword: z.string().max(256).optional() })
+        .object({
+          username: username.optional(),
+          email: email.optional(),
+          password: password.optional(),
+          currentPassword: z.string().max(256).optional(),
+        })
         .strict(),
       responses: { 200: { description: 'Updated', schema: z.object({ user: userSchema }) } },
       errors: [401, 409],
@@ -107,18 +147,39 @@ export function authRoutes(deps: ApiDeps) {
       summary: 'Create a personal API token (shown once)',
       tags: ['Auth'],
       auth: 'user',
-      body: z.object({ name: z.string().trim().min(1).max(100), expiresInDays: z.number().int().min(1).max(3650).optional() }).strict(),
-      responses: { 201: { description: 'Created', schema: tokenItem.omit({ lastUsedAt: true }).extend({ token: z.string() }) } },
+      body: z
+        .object({
+          name: z.string().trim().min(1).max(100),
+          expiresInDays: z.number().int().min(1).max(3650).optional(),
+        })
+        .strict(),
+      responses: {
+        201: {
+          description: 'Created',
+          schema: tokenItem.omit({ lastUsedAt: true }).extend({ token: z.string() }),
+        },
+      },
     },
     async (ctx) => {
       const t = await deps.auth.createApiToken(ctx.principal, ctx.body, { ip: ctx.ip });
-      return { id: t.id, name: t.name, token: t.token, createdAt: t.createdAt.toISOString(), expiresAt: iso(t.expiresAt) };
+      return {
+        id: t.id,
+        name: t.name,
+        token: t.token,
+        createdAt: t.createdAt.toISOString(),
+        expiresAt: iso(t.expiresAt),
+      };
     },
   );
 
   r.get(
     '/tokens',
-    { summary: 'My API tokens', tags: ['Auth'], auth: 'user', responses: { 200: { description: 'Tokens', schema: z.object({ items: z.array(tokenItem) }) } } },
+    {
+      summary: 'My API tokens',
+      tags: ['Auth'],
+      auth: 'user',
+      responses: { 200: { description: 'Tokens', schema: z.object({ items: z.array(tokenItem) }) } },
+    },
     async (ctx) => ({
       items: (await deps.auth.listApiTokens(ctx.principal)).map((t) => ({
         id: t.id,
@@ -132,7 +193,13 @@ export function authRoutes(deps: ApiDeps) {
 
   r.delete(
     '/tokens/:id',
-    { summary: 'Revoke an API token', tags: ['Auth'], auth: 'user', params: idParams, responses: { 204: { description: 'Revoked' } } },
+    {
+      summary: 'Revoke an API token',
+      tags: ['Auth'],
+      auth: 'user',
+      params: idParams,
+      responses: { 204: { description: 'Revoked' } },
+    },
     async (ctx) => {
       await deps.auth.revokeApiToken(ctx.principal, ctx.params.id, { ip: ctx.ip });
     },

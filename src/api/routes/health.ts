@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { AppError } from '../../core/errors.js';
 import { safeEqual } from '../../core/auth/secrets.js';
+import { AppError } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
 
 export function healthRoutes(deps: ApiDeps) {
@@ -17,7 +17,8 @@ export function healthRoutes(deps: ApiDeps) {
     try {
       if (deps.config.metricsToken) {
         const got = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
-        if (!safeEqual(got, deps.config.metricsToken)) throw new AppError('unauthorized', 'Metrics need Authorization: Bearer $METRICS_TOKEN');
+        if (!safeEqual(got, deps.config.metricsToken))
+          throw new AppError('unauthorized', 'Metrics need Authorization: Bearer $METRICS_TOKEN');
       }
       res.setHeader('Content-Type', deps.metrics.contentType);
       res.send(await deps.metrics.metrics());

@@ -26,7 +26,8 @@ export class AccessTokens {
   verify(token: string): AccessClaims {
     try {
       const p = jwt.verify(token, this.secret, { algorithms: ['HS256'], issuer: 'switchyard' });
-      if (typeof p !== 'object' || typeof p.sub !== 'string' || typeof p.sid !== 'string') throw new Error('bad claims');
+      if (typeof p !== 'object' || typeof p.sub !== 'string' || typeof p.sid !== 'string')
+        throw new Error('bad claims');
       return { sub: p.sub, sid: p.sid as string, role: p.role === 'admin' ? 'admin' : 'user' };
     } catch (e) {
       const expired = e instanceof jwt.TokenExpiredError;

@@ -26,14 +26,24 @@ export class SecretBox {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, iv);
     if (aad) cipher.setAAD(Buffer.from(aad));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', this.currentId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+    return [
+      'v1',
+      this.currentId,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ct.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(envelope: string, aad = ''): string {
     const [v, kid, iv, tag, ct] = envelope.split('.');
-    if (v !== 'v1' || !kid || !iv || !tag || ct === undefined) throw new Error('Not a Switchyard secret envelope');
+    if (v !== 'v1' || !kid || !iv || !tag || ct === undefined)
+      throw new Error('Not a Switchyard secret envelope');
     const key = this.keys.get(kid);
-    if (!key) throw new Error(`No key with id ${kid} is configured (was ENCRYPTION_KEY rotated without keeping the old one?)`);
+    if (!key)
+      throw new Error(
+        `No key with id ${kid} is configured (was ENCRYPTION_KEY rotated without keeping the old one?)`,
+      );
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     if (aad) decipher.setAAD(Buffer.from(aad));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));

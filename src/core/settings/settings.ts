@@ -21,9 +21,11 @@ export const settingDefaults: Settings = {
 };
 
 export const settingsUpdateSchema = z
-  .object(Object.fromEntries(Object.entries(settingSchemas).map(([k, s]) => [k, s.optional()])) as {
-    [K in SettingKey]: z.ZodOptional<(typeof settingSchemas)[K]>;
-  })
+  .object(
+    Object.fromEntries(Object.entries(settingSchemas).map(([k, s]) => [k, s.optional()])) as {
+      [K in SettingKey]: z.ZodOptional<(typeof settingSchemas)[K]>;
+    },
+  )
   .strict();
 
 export interface SettingsStore {

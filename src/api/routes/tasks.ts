@@ -1,0 +1,213 @@
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import type { Actor, TaskService } from '../../core/tasks/taskService.js';
+import type { TaskTypeCatalogue } from '../../core/tasks/taskTypes.js';
+import { PRIORITIES, TASK_SOURCES, TASK_STATUSES } from '../../core/tasks/types.js';
+import type { ApiDeps } from '../deps.js';
+import { assignmentSchema, presentAssignment, presentTask, taskSchema } from '../presenters/task.js';
+import { createRouteBuilder, type RouteContext } from '../route.js';
+import { idParams, listSchema, pageQuery } from '../schemas.js';
+
+/** Idempotency-Key: remembered per caller for 24 hours. */
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600;
+
+const noNul = (s: string) => !s.includes('\u0000');
+const text = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).refine(noNul, 'must not contain NUL characters');
+
+export interface TaskRouteDeps {
+  tasks: TaskService;
+  taskTypes: TaskTypeCatalogue;
+}
+
+const actorOf = (ctx: RouteContext<unknown, unknown, unknown>): Actor => ({
+  userId: ctx.principal.user.id,
+  isAdmin: ctx.principal.user.role === 'admin',
+  ip: ctx.ip,
+});
+
+/** Tasks (API.md "Tasks", except /routing) and the task-type catalogue. Mounted at /api. */
+export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
+  const r = createRouteBuilder(deps.openapi, '/api');
+  const typeIds = t.taskTypes.ids() as [string, ...string[]];
+  const taskType = z.enum(typeIds);
+  const statusSchema = z.object({
+    id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    updatedAt: z.string(),
+    attempts: z.number(),
+    startedAt: z.string().nullable(),
+    completedAt: z.string().nullable(),
+    contentId: z.string().nullable(),
+    error: z.string().nullable(),
+    provider: z.string().nullable(),
+    lastError: z.string().nullable(),
+  });
+
+  r.get(
+    '/task-types',
+    {
+      summary: 'The task types on offer',
+      tags: ['Tasks'],
+      auth: 'none',
+      responses: {
+        200: {
+          description: 'Task types',
+          schema: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), defaultMaxTokens: z.number() })) }),
+        },
+      },
+    },
+    () => ({ items: t.taskTypes.list().map(({ id, name, description, defaultMaxTokens }) => ({ id, name, description, defaultMaxTokens })) }),
+  );
+
+  r.post(
+    '/tasks',
+    {
+      summary: 'Submit a task (queued at once; a worker runs it)',
+      description:
+        'Send `Idempotency-Key: <any string>` to make retries safe: the same key from the same user within 24 hours returns the original response and creates nothing new.',
+      tags: ['Tasks'],
+      auth: 'user',
+      body: z
+        .object({
+          description: text(1, 50_000),
+          taskType,
+          title: text(0, 200).optional(),
+          priority: z.enum(PRIORITIES).optional(),
+          providerId: z.uuid('must be a UUID').optional(),
+          options: z
+            .object({
+              maxTokens: z.number().int().min(1).max(200_000).optional(),
+              temperature: z.number().min(0).max(2).optional(),
+              model: text(1, 100).optional(),
+            })
+            .strict()
+            .optional(),
+          callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+          source: z.enum(['api', 'portal']).optional().describe('Where the request comes from (default api)'),
+        })
+        .strict(),
+      responses: { 201: { description: 'Queued task (or, for a repeated Idempotency-Key, the original response)', schema: taskSchema } },
+      errors: [403, 409],
+    },
+    async (ctx) => {
+      const key = ctx.req.get('idempotency-key');
+      if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+        throw new AppError('validation_failed', 'Invalid Idempotency-Key header', {
+          details: [{ field: 'headers.idempotency-key', message: '1 to 255 visible ASCII characters', code: 'invalid_format' }],
+        });
+      }
+      const userId = ctx.principal.user.id;
+      const out = await t.tasks.submit(
+        {
+          userId,
+          description: ctx.body.description,
+          taskType: ctx.body.taskType,
+          title: ctx.body.title,
+          priority: ctx.body.priority,
+          providerId: ctx.body.providerId ?? null,
+          options: ctx.body.options,
+          callbackUrl: ctx.body.callbackUrl ?? null,
+          source: ctx.body.source ?? 'api',
+          ...(key ? { dedupe: { source: 'api', deliveryId: `${userId}:${key}`, windowSeconds: IDEMPOTENCY_WINDOW_SECONDS } } : {}),
+        },
+        { ip: ctx.ip },
+      );
+      if (out.duplicate) ctx.res.setHeader('Idempotent-Replayed', 'true');
+      return presentTask(out.original ?? out.task);
+    },
+  );
+
+  r.get(
+    '/tasks',
+    {
+      summary: 'List tasks (mine; admins: `all=true` or `userId`)',
+      tags: ['Tasks'],
+      auth: 'user',
+      query: pageQuery
+        .extend({
+          status: z.enum(TASK_STATUSES).optional(),
+          taskType: z.string().max(64).optional(),
+          source: z.enum(TASK_SOURCES).optional(),
+          userId: z.uuid('must be a UUID').optional(),
+          all: z.enum(['true', 'false', '1', '0']).optional(),
+        }),
+      responses: { 200: { description: 'Tasks, newest first', schema: listSchema(taskSchema) } },
+      errors: [403],
+    },
+    async (ctx) => {
+      const q = ctx.query;
+      const { items, total } = await t.tasks.list(actorOf(ctx), { ...q, all: q.all === 'true' || q.all === '1' });
+      return { items: items.map(presentTask), page: q.page, limit: q.limit, total };
+    },
+  );
+
+  r.get(
+    '/tasks/:id',
+    {
+      summary: 'A task, with every provider attempt',
+      tags: ['Tasks'],
+      auth: 'user',
+      params: idParams,
+      responses: { 200: { description: 'Task', schema: taskSchema.extend({ assignments: z.array(assignmentSchema) }) } },
+    },
+    async (ctx) => {
+      const { task, assignments } = await t.tasks.getWithAssignments(actorOf(ctx), ctx.params.id);
+      return { ...presentTask(task), assignments: assignments.map(presentAssignment) };
+    },
+  );
+
+  r.put(
+    '/tasks/:id',
+    {
+      summary: 'Change a queued task (409 once it has started)',
+      tags: ['Tasks'],
+      auth: 'user',
+      params: idParams,
+      body: z
+        .object({ title: text(1, 200).optional(), description: text(1, 50_000).optional(), priority: z.enum(PRIORITIES).optional(), taskType: taskType.optional() })
+        .strict()
+        .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'send at least one of title, description, priority, taskType' }),
+      responses: { 200: { description: 'Updated task', schema: taskSchema } },
+      errors: [409],
+    },
+    async (ctx) => presentTask(await t.tasks.update(actorOf(ctx), ctx.params.id, ctx.body)),
+  );
+
+  r.delete(
+    '/tasks/:id',
+    { summary: 'Delete a task (cancelling it first if it is queued or running)', tags: ['Tasks'], auth: 'user', params: idParams, responses: { 204: { description: 'Deleted' } } },
+    async (ctx) => {
+      await t.tasks.remove(actorOf(ctx), ctx.params.id);
+    },
+  );
+
+  r.get(
+    '/tasks/:id/status',
+    { summary: 'A task’s progress', tags: ['Tasks'], auth: 'user', params: idParams, responses: { 200: { description: 'Status', schema: statusSchema } } },
+    async (ctx) => {
+      const s = await t.tasks.status(actorOf(ctx), ctx.params.id);
+      return {
+        ...s,
+        updatedAt: s.updatedAt.toISOString(),
+        startedAt: s.startedAt ? s.startedAt.toISOString() : null,
+        completedAt: s.completedAt ? s.completedAt.toISOString() : null,
+      };
+    },
+  );
+
+  r.post(
+    '/tasks/:id/cancel',
+    {
+      summary: 'Cancel a queued or running task (a running provider call is aborted)',
+      tags: ['Tasks'],
+      auth: 'user',
+      params: idParams,
+      responses: { 200: { description: 'Cancelled task', schema: taskSchema } },
+      errors: [409],
+    },
+    async (ctx) => presentTask(await t.tasks.cancel(actorOf(ctx), ctx.params.id)),
+  );
+
+  return r.router;
+}
