@@ -1,0 +1,492 @@
+/**
+ * Typed client for every endpoint in API.md.
+ *
+ * Sessions: the access token lives in memory only; the refresh token in sessionStorage (see
+ * tokenStore.ts for why). A 401 on an authenticated call triggers one refresh shared by every
+ * request that failed at the same time (single flight), then the call is retried once. If the
+ * refresh is refused the session ends and listeners are told, so the UI can go to the sign-in page.
+ */
+
+import { filenameFromDisposition } from './contentDisposition';
+import { errorFromResponse, networkError } from './errors';
+import { type RefreshTokenStore, sessionRefreshStore } from './tokenStore';
+import type {
+  AccountInput,
+  AdminStats,
+  ApiToken,
+  AuditEntry,
+  AuditQuery,
+  AuthResult,
+  Content,
+  ContentDetail,
+  ContentDiffResponse,
+  ContentListQuery,
+  ContentVersion,
+  CreatedApiToken,
+  CreateTaskInput,
+  ExportedFile,
+  ExportFormat,
+  ItemList,
+  LinkCode,
+  LinkedIdentity,
+  LoginInput,
+  Page,
+  Provider,
+  ProviderAccount,
+  ProviderDetail,
+  ProviderInput,
+  ProviderStatusInfo,
+  ProviderTestResult,
+  RegisterInput,
+  RoutingDecision,
+  Settings,
+  Share,
+  ShareCreated,
+  SharedContent,
+  Task,
+  TaskDetail,
+  TaskListQuery,
+  TaskStatusInfo,
+  TaskType,
+  TokenPair,
+  UpdateContentInput,
+  UpdateMeInput,
+  UpdateTaskInput,
+  UpdateUserInput,
+  User,
+  UserListQuery,
+  Webhook,
+  WebhookCreated,
+  WebhookDelivery,
+  WebhookInput,
+} from './types';
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Send the bearer token and refresh on 401 (default true). */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiClientOptions {
+  /** Prefix for every path; '' means same origin (the portal is served by the API). */
+  baseUrl?: string;
+  /** Defaults to the global fetch, looked up at call time. */
+  fetch?: typeof fetch;
+  refreshStore?: RefreshTokenStore;
+}
+
+export type SessionListener = (signedIn: boolean) => void;
+
+/** Encode one path segment; ids are opaque strings. */
+const seg = (v: string | number) => encodeURIComponent(String(v));
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export class ApiClient {
+  private accessToken: string | null = null;
+  private refreshing: Promise<string | null> | null = null;
+  private readonly listeners = new Set<SessionListener>();
+  private readonly baseUrl: string;
+  private readonly fetchImpl?: typeof fetch;
+  private readonly refreshStore: RefreshTokenStore;
+
+  constructor(opts: ApiClientOptions = {}) {
+    this.baseUrl = opts.baseUrl ?? '';
+    this.fetchImpl = opts.fetch;
+    this.refreshStore = opts.refreshStore ?? sessionRefreshStore();
+  }
+
+  // ---------- session plumbing ----------
+
+  /** True when a refresh token is stored, i.e. a session can be resumed. */
+  hasSession(): boolean {
+    return this.accessToken !== null || this.refreshStore.get() !== null;
+  }
+
+  onSessionChange(listener: SessionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private setTokens(pair: TokenPair): void {
+    this.accessToken = pair.accessToken;
+    this.refreshStore.set(pair.refreshToken);
+  }
+
+  /** Forget the tokens locally and tell listeners the session is over. */
+  endSession(): void {
+    const had = this.hasSession();
+    this.accessToken = null;
+    this.refreshStore.set(null);
+    if (had) for (const l of this.listeners) l(false);
+  }
+
+  private doFetch(input: string, init: RequestInit): Promise<Response> {
+    const f = this.fetchImpl ?? globalThis.fetch;
+    return f(input, init);
+  }
+
+  /**
+   * Exchange the refresh token for a new pair. Concurrent callers share one request: a second
+   * refresh with the same (now spent) token would make the API revoke the whole session.
+   * Resolves to the new access token, or null when the session is over.
+   */
+  refreshAccessToken(): Promise<string | null> {
+    if (this.refreshing) return this.refreshing;
+    const refreshToken = this.refreshStore.get();
+    if (!refreshToken) return Promise.resolve(null);
+    this.refreshing = (async () => {
+      try {
+        let res: Response;
+        try {
+          res = await this.doFetch(`${this.baseUrl}/api/auth/refresh`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+            body: JSON.stringify({ refreshToken }),
+          });
+        } catch (e) {
+          // Offline: keep the refresh token, it may still be good.
+          throw networkError(e);
+        }
+        if (res.ok) {
+          const pair = (await res.json()) as TokenPair;
+          this.setTokens(pair);
+          return pair.accessToken;
+        }
+        if (res.status === 400 || res.status === 401 || res.status === 403) {
+          this.endSession();
+          return null;
+        }
+        throw await errorFromResponse(res);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Send a request; throws ApiError for any non-2xx answer. */
+  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const auth = opts.auth ?? true;
+    const url = `${this.baseUrl}${path}${buildQuery(opts.query)}`;
+    const send = async (token: string | null): Promise<Response> => {
+      const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+      if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+      if (auth && token) headers.Authorization = `Bearer ${token}`;
+      try {
+        return await this.doFetch(url, {
+          method,
+          headers,
+          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+          signal: opts.signal,
+        });
+      } catch (e) {
+        if (e instanceof DOMException && e.name === 'AbortError') throw e;
+        throw networkError(e);
+      }
+    };
+
+    let token = auth ? this.accessToken : null;
+    // After a page load only the refresh token is known: get an access token first.
+    if (auth && !token && this.refreshStore.get()) token = await this.refreshAccessToken();
+
+    let res = await send(token);
+    if (res.status === 401 && auth && (token || this.refreshStore.get())) {
+      // If another request already refreshed while this one was in flight, just use the new token.
+      const next =
+        this.accessToken && this.accessToken !== token ? this.accessToken : await this.refreshAccessToken();
+      if (next) res = await send(next);
+    }
+    if (!res.ok) throw await errorFromResponse(res);
+    return res;
+  }
+
+  /** Send a request and parse the JSON answer (undefined for 204 or a non-JSON body). */
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, opts);
+    if (res.status === 204) return undefined as T;
+    const type = res.headers.get('content-type') ?? '';
+    if (!type.includes('json')) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private get<T>(path: string, query?: Query, signal?: AbortSignal) {
+    return this.request<T>('GET', path, { query, signal });
+  }
+  private post<T>(path: string, body?: unknown, extra: Omit<RequestOptions, 'body'> = {}) {
+    return this.request<T>('POST', path, { ...extra, body });
+  }
+  private put<T>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, { body });
+  }
+  private del(path: string) {
+    return this.request<void>('DELETE', path);
+  }
+
+  // ---------- auth ----------
+
+  async login(input: LoginInput): Promise<AuthResult> {
+    const result = await this.post<AuthResult>('/api/auth/login', input, { auth: false });
+    this.setTokens(result);
+    for (const l of this.listeners) l(true);
+    return result;
+  }
+
+  async register(input: RegisterInput): Promise<AuthResult> {
+    const result = await this.post<AuthResult>('/api/auth/register', input, { auth: false });
+    this.setTokens(result);
+    for (const l of this.listeners) l(true);
+    return result;
+  }
+
+  /** Revoke this session on the server, then forget it locally whatever the server said. */
+  async logout(): Promise<void> {
+    try {
+      if (this.hasSession()) await this.post<void>('/api/auth/logout');
+    } catch {
+      // Already signed out server-side, or offline: forgetting the tokens locally is what matters.
+    } finally {
+      this.endSession();
+    }
+  }
+
+  me(signal?: AbortSignal) {
+    return this.get<{ user: User }>('/api/auth/me', undefined, signal).then((r) => r.user);
+  }
+  updateMe(input: UpdateMeInput) {
+    return this.put<{ user: User }>('/api/auth/me', input).then((r) => r.user);
+  }
+  createApiToken(input: { name: string; expiresInDays?: number }) {
+    return this.post<CreatedApiToken>('/api/auth/tokens', input);
+  }
+  listApiTokens(signal?: AbortSignal) {
+    return this.get<ItemList<ApiToken>>('/api/auth/tokens', undefined, signal);
+  }
+  revokeApiToken(id: string) {
+    return this.del(`/api/auth/tokens/${seg(id)}`);
+  }
+
+  // ---------- tasks ----------
+
+  taskTypes(signal?: AbortSignal) {
+    return this.get<ItemList<TaskType>>('/api/task-types', undefined, signal);
+  }
+  createTask(input: CreateTaskInput, idempotencyKey?: string) {
+    return this.post<Task>('/api/tasks', input, {
+      headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
+    });
+  }
+  listTasks(query: TaskListQuery = {}, signal?: AbortSignal) {
+    return this.get<Page<Task>>('/api/tasks', { ...query }, signal);
+  }
+  getTask(id: string, signal?: AbortSignal) {
+    return this.get<TaskDetail>(`/api/tasks/${seg(id)}`, undefined, signal);
+  }
+  updateTask(id: string, input: UpdateTaskInput) {
+    return this.put<Task>(`/api/tasks/${seg(id)}`, input);
+  }
+  deleteTask(id: string) {
+    return this.del(`/api/tasks/${seg(id)}`);
+  }
+  taskStatus(id: string, signal?: AbortSignal) {
+    return this.get<TaskStatusInfo>(`/api/tasks/${seg(id)}/status`, undefined, signal);
+  }
+  cancelTask(id: string) {
+    return this.post<Task>(`/api/tasks/${seg(id)}/cancel`);
+  }
+  taskRouting(id: string, signal?: AbortSignal) {
+    return this.get<RoutingDecision | null>(`/api/tasks/${seg(id)}/routing`, undefined, signal);
+  }
+
+  // ---------- content ----------
+
+  listContent(query: ContentListQuery = {}, signal?: AbortSignal) {
+    return this.get<Page<Content>>('/api/content', { ...query }, signal);
+  }
+  getContent(id: string, signal?: AbortSignal) {
+    return this.get<ContentDetail>(`/api/content/${seg(id)}`, undefined, signal);
+  }
+  getContentVersion(id: string, version: number, signal?: AbortSignal) {
+    return this.get<ContentVersion>(`/api/content/${seg(id)}/versions/${seg(version)}`, undefined, signal);
+  }
+  /** Not in API.md's table; the answer's shape is normalised by lib/diff.ts. May be JSON or text. */
+  async contentDiff(
+    id: string,
+    from: number,
+    to: number,
+    signal?: AbortSignal,
+  ): Promise<ContentDiffResponse> {
+    const res = await this.raw('GET', `/api/content/${seg(id)}/diff`, { query: { from, to }, signal });
+    const type = res.headers.get('content-type') ?? '';
+    return type.includes('json') ? res.json() : res.text();
+  }
+  updateContent(id: string, input: UpdateContentInput) {
+    return this.put<Content>(`/api/content/${seg(id)}`, input);
+  }
+  deleteContent(id: string) {
+    return this.del(`/api/content/${seg(id)}`);
+  }
+  restoreContent(id: string, version: number) {
+    return this.post<Content>(`/api/content/${seg(id)}/restore`, { version });
+  }
+  regenerateContent(id: string, providerId?: string) {
+    return this.post<Task>(`/api/content/${seg(id)}/regenerate`, providerId ? { providerId } : {});
+  }
+  async exportContent(id: string, format: ExportFormat, version?: number): Promise<ExportedFile> {
+    const res = await this.raw('POST', `/api/content/${seg(id)}/export`, {
+      body: version === undefined ? { format } : { format, version },
+      headers: { Accept: '*/*' },
+    });
+    const blob = await res.blob();
+    const ext = { markdown: 'md', html: 'html', txt: 'txt', json: 'json', pdf: 'pdf', docx: 'docx' }[format];
+    return {
+      blob,
+      filename: filenameFromDisposition(res.headers.get('content-disposition'), `content.${ext}`),
+      contentType: res.headers.get('content-type') ?? blob.type,
+    };
+  }
+  shareContent(id: string, input: { expiresInHours?: number; version?: number } = {}) {
+    return this.post<ShareCreated>(`/api/content/${seg(id)}/share`, input);
+  }
+  listShares(id: string, signal?: AbortSignal) {
+    return this.get<ItemList<Share>>(`/api/content/${seg(id)}/shares`, undefined, signal);
+  }
+  revokeShare(id: string, shareId: string) {
+    return this.del(`/api/content/${seg(id)}/shares/${seg(shareId)}`);
+  }
+  sharedContent(token: string, signal?: AbortSignal) {
+    return this.request<SharedContent>('GET', `/api/shared/${seg(token)}`, { auth: false, signal });
+  }
+
+  // ---------- providers ----------
+
+  listProviders(signal?: AbortSignal) {
+    return this.get<ItemList<Provider>>('/api/providers', undefined, signal);
+  }
+  getProvider(id: string, signal?: AbortSignal) {
+    return this.get<ProviderDetail>(`/api/providers/${seg(id)}`, undefined, signal);
+  }
+  providerStatus(id: string, signal?: AbortSignal) {
+    return this.get<ProviderStatusInfo>(`/api/providers/${seg(id)}/status`, undefined, signal);
+  }
+  testProvider(id: string) {
+    return this.post<ProviderTestResult>(`/api/providers/${seg(id)}/test`);
+  }
+  createProvider(input: ProviderInput) {
+    return this.post<Provider>('/api/providers', input);
+  }
+  updateProvider(id: string, input: ProviderInput) {
+    return this.put<Provider>(`/api/providers/${seg(id)}`, input);
+  }
+  deleteProvider(id: string) {
+    return this.del(`/api/providers/${seg(id)}`);
+  }
+  createAccount(providerId: string, input: AccountInput) {
+    return this.post<ProviderAccount>(`/api/providers/${seg(providerId)}/accounts`, input);
+  }
+  updateAccount(providerId: string, accountId: string, input: AccountInput) {
+    return this.put<ProviderAccount>(`/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`, input);
+  }
+  deleteAccount(providerId: string, accountId: string) {
+    return this.del(`/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`);
+  }
+
+  // ---------- admin ----------
+
+  listUsers(query: UserListQuery = {}, signal?: AbortSignal) {
+    return this.get<Page<User>>('/api/admin/users', { ...query }, signal);
+  }
+  updateUser(id: string, input: UpdateUserInput) {
+    return this.put<User>(`/api/admin/users/${seg(id)}`, input);
+  }
+  stats(since?: string, signal?: AbortSignal) {
+    return this.get<AdminStats>('/api/admin/stats', { since }, signal);
+  }
+  auditLog(query: AuditQuery = {}, signal?: AbortSignal) {
+    return this.get<Page<AuditEntry>>('/api/admin/logs', { ...query }, signal);
+  }
+  settings(signal?: AbortSignal) {
+    return this.get<unknown>('/api/admin/settings', undefined, signal).then(normalizeSettings);
+  }
+  updateSettings(values: Settings) {
+    return this.post<unknown>('/api/admin/settings', values).then(normalizeSettings);
+  }
+
+  // ---------- account linking ----------
+
+  createLinkCode() {
+    return this.post<LinkCode>('/api/links/codes');
+  }
+  listLinks(signal?: AbortSignal) {
+    return this.get<ItemList<LinkedIdentity>>('/api/links', undefined, signal);
+  }
+  deleteLink(id: string) {
+    return this.del(`/api/links/${seg(id)}`);
+  }
+
+  // ---------- inbound webhooks ----------
+
+  listWebhooks(signal?: AbortSignal) {
+    return this.get<ItemList<Webhook>>('/api/webhooks', undefined, signal);
+  }
+  createWebhook(input: WebhookInput) {
+    return this.post<WebhookCreated>('/api/webhooks', input);
+  }
+  deleteWebhook(id: string) {
+    return this.del(`/api/webhooks/${seg(id)}`);
+  }
+  /** Not in API.md's table: assumed to answer `{secret}` (and possibly more). */
+  rotateWebhook(id: string) {
+    return this.post<{ secret: string }>(`/api/webhooks/${seg(id)}/rotate`);
+  }
+  /** Not in API.md's table: assumed `{items: [...]}` or a page of deliveries. */
+  webhookDeliveries(id: string, query: { page?: number; limit?: number } = {}, signal?: AbortSignal) {
+    return this.get<ItemList<WebhookDelivery> & Partial<Page<WebhookDelivery>>>(
+      `/api/webhooks/${seg(id)}/deliveries`,
+      { ...query },
+      signal,
+    );
+  }
+
+  // ---------- health ----------
+
+  health(signal?: AbortSignal) {
+    return this.request<{ status: string }>('GET', '/healthz', { auth: false, signal });
+  }
+}
+
+/**
+ * "200 all settings" is not spelled out; accept `{key: value}`, `{settings: {…}}` or
+ * `{items: [{key, value}]}` and always hand the UI a flat map.
+ */
+export function normalizeSettings(body: unknown): Settings {
+  if (!body || typeof body !== 'object') return {};
+  const b = body as Record<string, unknown>;
+  if (Array.isArray(b.items)) {
+    const out: Settings = {};
+    for (const item of b.items as Array<{ key?: unknown; value?: unknown }>) {
+      if (item && typeof item.key === 'string') out[item.key] = item.value as Settings[string];
+    }
+    return out;
+  }
+  if (b.settings && typeof b.settings === 'object' && !Array.isArray(b.settings))
+    return b.settings as Settings;
+  return b as Settings;
+}
+
+/** The portal's one client. */
+export const api = new ApiClient();

@@ -1,0 +1,135 @@
+import { useEffect, useRef, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useAuth } from '../auth/AuthContext';
+
+const MAIN_LINKS = [
+  { to: '/', label: 'Dashboard', end: true },
+  { to: '/tasks/new', label: 'New task' },
+  { to: '/content', label: 'Content' },
+  { to: '/links', label: 'Linked accounts' },
+  { to: '/tokens', label: 'API tokens' },
+];
+
+const ADMIN_LINKS = [
+  { to: '/admin/users', label: 'Users' },
+  { to: '/admin/providers', label: 'Providers' },
+  { to: '/admin/stats', label: 'Statistics' },
+  { to: '/admin/logs', label: 'Audit log' },
+  { to: '/admin/settings', label: 'Settings' },
+  { to: '/admin/hooks', label: 'Webhooks' },
+];
+
+export function Layout() {
+  const { user, signOut } = useAuth();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
+  const mainRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+
+  // After a client-side navigation, move focus to the new page so screen readers announce it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on path changes only
+  useEffect(() => {
+    setMenuOpen(false);
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const heading = mainRef.current?.querySelector<HTMLElement>('h1');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus({ preventScroll: false });
+    } else mainRef.current?.focus();
+  }, [location.pathname]);
+
+  const isAdmin = user?.role === 'admin';
+  const linkClass = ({ isActive }: { isActive: boolean }) => `nav-link${isActive ? ' active' : ''}`;
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" end>
+          <span className="brand-mark" aria-hidden="true">
+            ⇄
+          </span>
+          <span className="brand-text">Switchyard</span>
+        </NavLink>
+        <div className="user-menu">
+          <NavLink to="/profile" className={linkClass}>
+            <span className="visually-hidden">Profile: </span>
+            <span className="user-name">{user?.username}</span>
+            {isAdmin && <span className="badge badge-admin">admin</span>}
+          </NavLink>
+          <button
+            type="button"
+            className="btn btn-sm"
+            disabled={signingOut}
+            onClick={async () => {
+              setSigningOut(true);
+              await signOut();
+              navigate('/login', { replace: true });
+            }}
+          >
+            {signingOut ? 'Signing out…' : 'Sign out'}
+          </button>
+          <button
+            type="button"
+            className="btn btn-sm menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="site-nav"
+            onClick={() => setMenuOpen((o) => !o)}
+          >
+            Menu
+          </button>
+        </div>
+      </header>
+      <div className="shell">
+        <div id="site-nav" className={`sidebar${menuOpen ? ' open' : ''}`}>
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {MAIN_LINKS.map((l) => (
+                <li key={l.to}>
+                  <NavLink to={l.to} end={l.end} className={linkClass}>
+                    {l.label}
+                  </NavLink>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          {isAdmin && (
+            <nav aria-labelledby="admin-nav-heading" className="admin-nav">
+              <p className="nav-heading" id="admin-nav-heading">
+                Administration
+              </p>
+              <ul className="nav-list">
+                {ADMIN_LINKS.map((l) => (
+                  <li key={l.to}>
+                    <NavLink to={l.to} className={linkClass}>
+                      {l.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
+        </div>
+        <main id="main" ref={mainRef} tabIndex={-1} className="main">
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+export function PageHeader({ title, children }: { title: string; children?: React.ReactNode }) {
+  return (
+    <div className="page-header">
+      <h1>{title}</h1>
+      {children && <div className="page-actions">{children}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,432 @@
+import { type ReactNode, useId, useState } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { api } from '../../api/client';
+import { TASK_STATUSES, type Task } from '../../api/types';
+import { PageHeader } from '../../components/Layout';
+import { Empty, ErrorMessage, Loading } from '../../components/Status';
+import { formatMs, formatNumber, formatPercent, humanize } from '../../lib/format';
+import { useAsync, usePageTitle } from '../../lib/hooks';
+import { pickBucket, recordToRows, tasksOverTime } from '../../lib/stats';
+
+/** Mirrors the status colours in styles.css (SVG fills need concrete values). */
+const STATUS_COLORS: Record<string, string> = {
+  queued: '#64748b',
+  running: '#2563eb',
+  completed: '#16a34a',
+  failed: '#dc2626',
+  cancelled: '#a16207',
+};
+const SERIES = ['#4f46e5', '#0891b2', '#c026d3', '#ea580c', '#65a30d', '#0d9488', '#9333ea', '#e11d48'];
+
+const RANGES = [
+  { id: '24h', label: 'Last 24 hours', hours: 24 },
+  { id: '7d', label: 'Last 7 days', hours: 24 * 7 },
+  { id: '30d', label: 'Last 30 days', hours: 24 * 30 },
+  { id: 'all', label: 'All time', hours: 0 },
+];
+
+/** How many recent tasks feed the "over time" chart (the stats endpoint has no time series). */
+const TIMELINE_PAGES = 5;
+const TIMELINE_PAGE_SIZE = 100;
+
+async function recentTasks(
+  since: string | undefined,
+  signal: AbortSignal,
+): Promise<{ tasks: Task[]; total: number; capped: boolean }> {
+  const tasks: Task[] = [];
+  let total = 0;
+  for (let page = 1; page <= TIMELINE_PAGES; page++) {
+    const res = await api.listTasks({ all: true, page, limit: TIMELINE_PAGE_SIZE }, signal);
+    total = res.total;
+    tasks.push(...res.items);
+    const oldest = res.items[res.items.length - 1];
+    if (res.items.length < TIMELINE_PAGE_SIZE || tasks.length >= total) break;
+    if (since && oldest && oldest.createdAt < since) break;
+  }
+  const inRange = since ? tasks.filter((t) => t.createdAt >= since) : tasks;
+  return {
+    tasks: inRange,
+    total,
+    capped: tasks.length < total && !(since && tasks.some((t) => t.createdAt < since)),
+  };
+}
+
+function ChartCard({
+  title,
+  children,
+  table,
+  testId,
+}: {
+  title: string;
+  children: ReactNode;
+  table: ReactNode;
+  testId: string;
+}) {
+  const id = useId();
+  return (
+    <figure className="card chart-card" aria-labelledby={id} data-testid={testId}>
+      <figcaption id={id} className="h3">
+        {title}
+      </figcaption>
+      <div className="chart">{children}</div>
+      <details className="disclosure">
+        <summary>Show the data as a table</summary>
+        {table}
+      </details>
+    </figure>
+  );
+}
+
+function DataTable({
+  caption,
+  head,
+  rows,
+}: {
+  caption: string;
+  head: string[];
+  rows: Array<Array<ReactNode>>;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table compact">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            {head.map((h) => (
+              <th key={h} scope="col">
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: static table rows
+            <tr key={i}>
+              {r.map((c, j) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: static table cells
+                <td key={j}>{c}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SimpleBars({
+  data,
+  colorFor,
+  unit,
+  formatter,
+  names = false,
+}: {
+  data: Array<{ key: string; value: number }>;
+  colorFor: (key: string, i: number) => string;
+  unit?: string;
+  formatter?: (n: number) => string;
+  /** Keys are names (providers) to show as they are, not identifiers to humanize. */
+  names?: boolean;
+}) {
+  const fmt = formatter ?? formatNumber;
+  const label = (k: unknown) => (names ? String(k) : humanize(String(k)));
+  const tooltipStyle = {
+    background: 'var(--color-surface)',
+    border: '1px solid var(--color-border)',
+    borderRadius: 8,
+  };
+  return (
+    <ResponsiveContainer width="100%" height={260}>
+      <BarChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} />
+        <XAxis dataKey="key" tickFormatter={label} interval={0} fontSize={12} />
+        <YAxis allowDecimals={false} fontSize={12} unit={unit} width={unit ? 72 : 48} />
+        <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={label} contentStyle={tooltipStyle} />
+        <Bar dataKey="value" name="Value" isAnimationActive={false}>
+          {data.map((d, i) => (
+            <Cell key={d.key} fill={colorFor(d.key, i)} />
+          ))}
+        </Bar>
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
+export function StatsPage() {
+  usePageTitle('Statistics');
+  const [range, setRange] = useState('7d');
+  const hours = RANGES.find((r) => r.id === range)?.hours ?? 0;
+  // Rounded to the minute so re-renders do not refetch.
+  const since = hours
+    ? new Date(Math.floor((Date.now() - hours * 3600_000) / 60_000) * 60_000).toISOString()
+    : undefined;
+  const stats = useAsync((s) => api.stats(since, s), [since]);
+  const timeline = useAsync((s) => recentTasks(since, s), [since]);
+  const d = stats.data;
+
+  const byStatus = recordToRows(d?.tasks.byStatus, TASK_STATUSES);
+  const byType = recordToRows(d?.tasks.byType);
+  const bySource = recordToRows(d?.tasks.bySource);
+  const providers = d?.providers ?? [];
+  const tokens = providers.map((p) => ({ key: p.name, value: p.tokensUsed ?? 0 }));
+  const errorRates = providers.map((p) => ({
+    key: p.name,
+    value: Math.round((p.errorRate ?? 0) * 1000) / 10,
+  }));
+  const latency = providers.map((p) => ({ key: p.name, value: p.p50LatencyMs ?? 0 }));
+  const bucket = pickBucket(timeline.data?.tasks ?? []);
+  const series = tasksOverTime(timeline.data?.tasks ?? [], bucket);
+
+  return (
+    <section className="stack">
+      <PageHeader title="Statistics">
+        <label className="inline-field">
+          <span>Period</span>
+          <select className="input" value={range} onChange={(e) => setRange(e.target.value)}>
+            {RANGES.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            stats.reload();
+            timeline.reload();
+          }}
+        >
+          Refresh
+        </button>
+      </PageHeader>
+      {stats.loading && !d ? (
+        <Loading label="Loading statistics…" />
+      ) : stats.error && !d ? (
+        <ErrorMessage error={stats.error} onRetry={() => stats.reload()} />
+      ) : d ? (
+        <>
+          {stats.error !== null && (
+            <ErrorMessage error={stats.error} onRetry={() => stats.reload()} title="Showing older figures" />
+          )}
+          <dl className="stat-cards">
+            <div className="card stat">
+              <dt>Users</dt>
+              <dd>{formatNumber(d.users.total)}</dd>
+            </div>
+            <div className="card stat">
+              <dt>Tasks</dt>
+              <dd data-testid="stat-tasks-total">{formatNumber(d.tasks.total)}</dd>
+            </div>
+            <div className="card stat">
+              <dt>Queued now</dt>
+              <dd>{formatNumber(d.queue.queued)}</dd>
+            </div>
+            <div className="card stat">
+              <dt>Running now</dt>
+              <dd>{formatNumber(d.queue.running)}</dd>
+            </div>
+            <div className="card stat">
+              <dt>Failed jobs</dt>
+              <dd>{formatNumber(d.queue.failed)}</dd>
+            </div>
+          </dl>
+
+          <div className="chart-grid">
+            <ChartCard
+              title="Tasks by status"
+              testId="chart-tasks-by-status"
+              table={
+                <DataTable
+                  caption="Tasks by status"
+                  head={['Status', 'Tasks']}
+                  rows={byStatus.map((r) => [humanize(r.key), formatNumber(r.value)])}
+                />
+              }
+            >
+              {byStatus.length ? (
+                <SimpleBars
+                  data={byStatus}
+                  colorFor={(k, i) => STATUS_COLORS[k] ?? SERIES[i % SERIES.length]}
+                />
+              ) : (
+                <Empty>No tasks in this period.</Empty>
+              )}
+            </ChartCard>
+
+            <ChartCard
+              title="Tasks over time, by status"
+              testId="chart-tasks-over-time"
+              table={
+                <DataTable
+                  caption="Tasks over time"
+                  head={['Period', ...TASK_STATUSES.map(humanize)]}
+                  rows={series.map((r) => [r.label, ...TASK_STATUSES.map((s) => formatNumber(r[s]))])}
+                />
+              }
+            >
+              {timeline.loading && !timeline.data ? (
+                <Loading label="Loading recent tasks…" />
+              ) : timeline.error ? (
+                <ErrorMessage error={timeline.error} onRetry={() => timeline.reload()} />
+              ) : series.length === 0 ? (
+                <Empty>No tasks in this period.</Empty>
+              ) : (
+                <ResponsiveContainer width="100%" height={260}>
+                  <BarChart data={series} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
+                    <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                    <XAxis dataKey="label" fontSize={12} minTickGap={16} />
+                    <YAxis allowDecimals={false} fontSize={12} width={40} />
+                    <Tooltip
+                      contentStyle={{
+                        background: 'var(--color-surface)',
+                        border: '1px solid var(--color-border)',
+                        borderRadius: 8,
+                      }}
+                    />
+                    <Legend formatter={(v) => humanize(String(v))} />
+                    {TASK_STATUSES.map((s) => (
+                      <Bar
+                        key={s}
+                        dataKey={s}
+                        name={s}
+                        stackId="status"
+                        fill={STATUS_COLORS[s]}
+                        isAnimationActive={false}
+                      />
+                    ))}
+                  </BarChart>
+                </ResponsiveContainer>
+              )}
+            </ChartCard>
+
+            <ChartCard
+              title="Tokens used per provider"
+              testId="chart-tokens-per-provider"
+              table={
+                <DataTable
+                  caption="Tokens per provider"
+                  head={['Provider', 'Tokens']}
+                  rows={tokens.map((r) => [r.key, formatNumber(r.value)])}
+                />
+              }
+            >
+              {tokens.length ? (
+                <SimpleBars names data={tokens} colorFor={(_, i) => SERIES[i % SERIES.length]} />
+              ) : (
+                <Empty>No provider activity.</Empty>
+              )}
+            </ChartCard>
+
+            <ChartCard
+              title="Error rate per provider"
+              testId="chart-error-rate"
+              table={
+                <DataTable
+                  caption="Error rate per provider"
+                  head={['Provider', 'Error rate', 'Completed', 'Failed']}
+                  rows={providers.map((p) => [
+                    p.name,
+                    formatPercent(p.errorRate),
+                    formatNumber(p.tasksCompleted),
+                    formatNumber(p.tasksFailed),
+                  ])}
+                />
+              }
+            >
+              {errorRates.length ? (
+                <SimpleBars
+                  names
+                  data={errorRates}
+                  unit="%"
+                  formatter={(n) => `${n} %`}
+                  colorFor={(_, i) => SERIES[(i + 3) % SERIES.length]}
+                />
+              ) : (
+                <Empty>No provider activity.</Empty>
+              )}
+            </ChartCard>
+
+            <ChartCard
+              title="Median (p50) latency per provider"
+              testId="chart-latency"
+              table={
+                <DataTable
+                  caption="p50 latency per provider"
+                  head={['Provider', 'p50 latency']}
+                  rows={providers.map((p) => [p.name, formatMs(p.p50LatencyMs)])}
+                />
+              }
+            >
+              {latency.length ? (
+                <SimpleBars
+                  names
+                  data={latency}
+                  unit=" ms"
+                  formatter={(n) => formatMs(n)}
+                  colorFor={(_, i) => SERIES[(i + 5) % SERIES.length]}
+                />
+              ) : (
+                <Empty>No provider activity.</Empty>
+              )}
+            </ChartCard>
+
+            <ChartCard
+              title="Tasks by type"
+              testId="chart-tasks-by-type"
+              table={
+                <DataTable
+                  caption="Tasks by type"
+                  head={['Type', 'Tasks']}
+                  rows={byType.map((r) => [humanize(r.key), formatNumber(r.value)])}
+                />
+              }
+            >
+              {byType.length ? (
+                <SimpleBars data={byType} colorFor={(_, i) => SERIES[i % SERIES.length]} />
+              ) : (
+                <Empty>No tasks in this period.</Empty>
+              )}
+            </ChartCard>
+
+            <ChartCard
+              title="Tasks by source"
+              testId="chart-tasks-by-source"
+              table={
+                <DataTable
+                  caption="Tasks by source"
+                  head={['Source', 'Tasks']}
+                  rows={bySource.map((r) => [humanize(r.key), formatNumber(r.value)])}
+                />
+              }
+            >
+              {bySource.length ? (
+                <SimpleBars data={bySource} colorFor={(_, i) => SERIES[(i + 2) % SERIES.length]} />
+              ) : (
+                <Empty>No tasks in this period.</Empty>
+              )}
+            </ChartCard>
+          </div>
+          <p className="hint">
+            The statistics endpoint reports totals only, so “Tasks over time” is counted in the browser from
+            up to {TIMELINE_PAGES * TIMELINE_PAGE_SIZE} of the most recent tasks in the chosen period, grouped
+            by {bucket} of creation.
+            {timeline.data?.capped ? ' Older tasks in the period are not included.' : ''}
+          </p>
+        </>
+      ) : null}
+    </section>
+  );
+}
