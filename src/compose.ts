@@ -6,21 +6,42 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { TASK_TYPES } from '../config/taskTypes.js';
 import { createApp } from './api/app.js';
 import type { ApiDeps } from './api/deps.js';
 import { createOpenApiRegistry } from './api/openapi.js';
+import { adminStatsRoutes } from './api/routes/adminStats.js';
+import { contentRoutes } from './api/routes/content.js';
+import { taskRoutes } from './api/routes/tasks.js';
+import { composeChat } from './composeChat.js';
+import { composeWebhooks } from './composeWebhooks.js';
 import { AuthService } from './core/auth/authService.js';
 import { AccessTokens } from './core/auth/jwt.js';
 import { SecretBox } from './core/crypto/secretBox.js';
+import { createDefaultProviderRegistry } from './core/providers/defaultRegistry.js';
+import { ResultDelivererRegistry } from './core/tasks/deliverers.js';
+import { SimpleExecutor } from './core/tasks/simpleExecutor.js';
+import { TaskRunner } from './core/tasks/taskRunner.js';
+import { TaskService } from './core/tasks/taskService.js';
+import { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { type Env, mockProviderEnabled } from './env.js';
 import { createBoss } from './jobs/boss.js';
 import { createQueues } from './jobs/queues.js';
+import { createTaskJobs } from './jobs/taskJobs.js';
+import { startTaskWorkers } from './jobs/taskWorkers.js';
 import { type Logger, registerSecret } from './logger.js';
+import { createAssignmentStore } from './models/assignmentStore.js';
 import { createAuditStore } from './models/auditStore.js';
 import { createAuthStore } from './models/authStore.js';
+import { CancelListener } from './models/cancelListener.js';
+import { createContentReader } from './models/contentStore.js';
 import { createDb, createPool, type Db, describeDatabaseUrl, runMigrations } from './models/db.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './models/embedded.js';
+import { ensureMockProvider } from './models/mockProviderBootstrap.js';
+import { createProviderDirectory, createProviderExists } from './models/providerDirectory.js';
 import { createSettingsStore } from './models/settingsStore.js';
+import { createStatsReader } from './models/statsStore.js';
+import { createTaskStore } from './models/taskStore.js';
 import { resolveSecrets } from './secrets.js';
 
 export type Role = 'api' | 'worker' | 'bots';
@@ -38,9 +59,26 @@ export interface Switchyard {
   databaseLabel: string;
   embedded?: EmbeddedDatabase;
   api?: { server: Server; url: string; deps: ApiDeps };
+  /** Task use cases (intake, list, cancel…) for adapters and scripts. */
+  tasks: TaskService;
+  auth: AuthService;
+  /** Result deliverers by task source: chat and GitHub adapters register theirs here. */
+  deliverers: ResultDelivererRegistry;
   /** Human-readable lines describing what runs (the start-up banner). */
   banner(): string;
   stop(): Promise<void>;
+}
+
+/**
+ * Decrypts a provider account's credentials envelope (JSON). Accounts written with the account id
+ * as associated data are opened with it; older ones without.
+ */
+function openCredentials(box: SecretBox, envelope: string, accountId: string): Record<string, unknown> {
+  try {
+    return box.decryptJson<Record<string, unknown>>(envelope, accountId);
+  } catch {
+    return box.decryptJson<Record<string, unknown>>(envelope);
+  }
 }
 
 /** Creates the `switchyard` database on an embedded server if it is not there yet. */
@@ -128,7 +166,54 @@ export async function startSwitchyard(opts: {
     const auth = new AuthService(createAuthStore(db), tokens, audit, settings, {
       refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     });
-    void secretBox;
+
+    // Tasks: intake (API and adapters), the worker's runner, and the simple executor (the router replaces it).
+    const taskTypes = new TaskTypeCatalogue(TASK_TYPES);
+    const taskStore = createTaskStore(db);
+    const taskJobs = createTaskJobs(boss);
+    const deliverers = new ResultDelivererRegistry();
+    const tasks = new TaskService({
+      store: taskStore,
+      jobs: taskJobs,
+      taskTypes,
+      deliverers,
+      audit,
+      defaultPriority: () => settings.get('tasks.defaultPriority'),
+      providerExists: createProviderExists(db),
+    });
+    const mock = await ensureMockProvider(db, { enabled: mockProviderEnabled(env), taskTypes: taskTypes.ids() });
+    if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
+
+    // Webhooks: GitHub intake + result comments, generic inbound hooks, signed callbacks (issue 7).
+    let api: Switchyard['api'];
+    const webhooks = composeWebhooks({
+      env,
+      db,
+      boss,
+      logger,
+      secretBox,
+      masterKey: secrets.encryptionKey,
+      audit,
+      tasks,
+      taskSource: taskStore,
+      taskTypes,
+      deliverers,
+      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    });
+
+    // Chat: Slack, Discord and Telegram commands, their result deliverers, account linking (issue 6).
+    const chat = await composeChat({
+      env,
+      db,
+      pool,
+      logger,
+      audit,
+      settings,
+      tasks,
+      deliverers,
+      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      roles: { api: roles.has('api'), bots: roles.has('bots') },
+    });
 
     if (env.ADMIN_EMAIL && env.ADMIN_PASSWORD) {
       const r = await auth.ensureAdmin(
@@ -139,7 +224,6 @@ export async function startSwitchyard(opts: {
         logger.info(`Created the first admin "${r.user.username}" from ADMIN_EMAIL/ADMIN_PASSWORD`);
     }
 
-    let api: Switchyard['api'];
     if (roles.has('api')) {
       const metrics = new Registry();
       collectDefaultMetrics({ register: metrics });
@@ -171,8 +255,14 @@ export async function startSwitchyard(opts: {
           } catch {}
           return out;
         },
-        routes: [],
-        rawRoutes: [],
+        routes: [
+          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes }) },
+          { path: '/api', create: (d) => contentRoutes(d, { content: createContentReader(db) }) },
+          { path: '/api', create: (d) => adminStatsRoutes(d, { stats: createStatsReader(db) }) },
+          ...webhooks.routes,
+          ...chat.routes,
+        ],
+        rawRoutes: [...webhooks.rawRoutes, ...chat.rawRoutes],
       };
       const app = createApp(deps);
       const server = app.listen(env.PORT, env.HOST);
@@ -192,6 +282,31 @@ export async function startSwitchyard(opts: {
       if (!env.PUBLIC_URL) deps.config.publicUrl = api.url;
     }
 
+    let workers = false;
+    if (roles.has('worker')) {
+      const cancels = new CancelListener({ databaseUrl, pool, logger });
+      await cancels.start();
+      stoppers.push(() => cancels.stop());
+      const shutdown = new AbortController();
+      const executor = new SimpleExecutor({
+        providers: createProviderDirectory(db, (envelope, accountId) => openCredentials(secretBox, envelope, accountId)),
+        assignments: createAssignmentStore(db),
+        connectors: createDefaultProviderRegistry(),
+        taskTypes,
+      });
+      const runner = new TaskRunner({ store: taskStore, jobs: taskJobs, executor, cancels, deliverers, log: logger.child({ scope: 'tasks' }), shutdown: shutdown.signal });
+      const taskWorkers = await startTaskWorkers({ boss, runner, store: taskStore, deliverers, logger, shutdown, concurrency: env.WORKER_CONCURRENCY });
+      stoppers.push(() => taskWorkers.stop());
+      const callbackWorker = await webhooks.startWorker();
+      stoppers.push(() => callbackWorker.stop());
+      workers = true;
+    }
+
+    if (roles.has('bots')) {
+      const bots = await chat.startBots();
+      stoppers.push(() => bots.stop());
+    }
+
     let stopped = false;
     return {
       env,
@@ -203,6 +318,9 @@ export async function startSwitchyard(opts: {
       databaseLabel,
       embedded,
       api,
+      tasks,
+      auth,
+      deliverers,
       banner() {
         const lines = [
           'Switchyard is running',
@@ -210,6 +328,7 @@ export async function startSwitchyard(opts: {
           api ? `  API:       ${api.url}/api  (docs: ${api.url}/api/docs)` : '  API:       off',
           api ? `  portal:    ${api.url}/` : undefined,
           `  database:  ${databaseLabel}`,
+          `  worker:    ${workers ? `on (${env.WORKER_CONCURRENCY} tasks at a time)` : 'off'}`,
           `  providers: ${mockProviderEnabled(env) ? 'mock (built-in, no AI keys needed)' : 'mock off'}${[
             env.OPENAI_API_KEY && 'openai',
             env.ANTHROPIC_API_KEY && 'anthropic',
@@ -219,8 +338,8 @@ export async function startSwitchyard(opts: {
             .filter(Boolean)
             .map((s) => `, ${s}`)
             .join('')}`,
-          `  chat:      slack ${env.SLACK_SIGNING_SECRET ? 'on' : 'off'}, discord ${env.DISCORD_PUBLIC_KEY ? 'on' : 'off'}, telegram ${env.TELEGRAM_BOT_TOKEN ? `on (${env.TELEGRAM_MODE})` : 'off'}`,
-          `  webhooks:  github ${env.GITHUB_WEBHOOK_SECRET ? 'on' : 'off'}, generic inbound hooks on`,
+          `  chat:      ${chat.banner}`,
+          `  webhooks:  ${webhooks.banner}`,
         ];
         return lines.filter(Boolean).join('\n');
       },

@@ -39,5 +39,10 @@ export function presentContent(c: ContentView): z.infer<typeof contentSchema> {
 }
 
 export function presentContentVersions(c: ContentView): Array<z.infer<typeof contentVersionItemSchema>> {
-  return c.versions.map((v) => ({ version: v.version, createdAt: v.createdAt.toISOString(), createdBy: v.createdBy, source: v.source }));
+  return c.versions.map((v) => ({
+    version: v.version,
+    createdAt: v.createdAt.toISOString(),
+    createdBy: v.createdBy,
+    source: v.source,
+  }));
 }

@@ -14,7 +14,11 @@ export const taskSchema = z.object({
   status: z.enum(TASK_STATUSES),
   source: z.enum(TASK_SOURCES),
   providerId: z.string().nullable(),
-  options: z.object({ maxTokens: z.number().optional(), temperature: z.number().optional(), model: z.string().optional() }),
+  options: z.object({
+    maxTokens: z.number().optional(),
+    temperature: z.number().optional(),
+    model: z.string().optional(),
+  }),
   callbackUrl: z.string().nullable(),
   regenerateContentId: z.string().nullable(),
   attempts: z.number(),

@@ -22,7 +22,11 @@ export const adminStatsSchema = z.object({
   ),
   queue: z.object({ queued: z.number(), running: z.number(), failed: z.number() }),
   tasksOverTime: z.array(
-    z.object({ date: z.string(), total: z.number(), ...Object.fromEntries(TASK_STATUSES.map((s) => [s, z.number().optional()])) }),
+    z.object({
+      date: z.string(),
+      total: z.number(),
+      ...Object.fromEntries(TASK_STATUSES.map((s) => [s, z.number().optional()])),
+    }),
   ),
 });
 
@@ -33,8 +37,10 @@ export function adminStatsRoutes(deps: ApiDeps, s: { stats: StatsReader }) {
   r.get(
     '/admin/stats',
     {
-      summary: 'Usage figures: users, tasks by status/type/source, per-provider results, queue depth, tasks per day',
-      description: '`since` (ISO date or date-time) limits the counts to tasks created since then; the queue figures are always current.',
+      summary:
+        'Usage figures: users, tasks by status/type/source, per-provider results, queue depth, tasks per day',
+      description:
+        '`since` (ISO date or date-time) limits the counts to tasks created since then; the queue figures are always current.',
       tags: ['Admin'],
       auth: 'admin',
       query: z.object({ since: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional() }),

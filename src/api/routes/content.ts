@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { notFound } from '../../core/errors.js';
 import type { ContentReader } from '../../core/tasks/ports.js';
 import type { ApiDeps } from '../deps.js';
-import { contentSchema, contentVersionItemSchema, presentContent, presentContentVersions } from '../presenters/content.js';
+import {
+  contentSchema,
+  contentVersionItemSchema,
+  presentContent,
+  presentContentVersions,
+} from '../presenters/content.js';
 import { createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
 
@@ -20,7 +25,12 @@ export function contentRoutes(deps: ApiDeps, c: { content: ContentReader }) {
       tags: ['Content'],
       auth: 'user',
       params: idParams,
-      responses: { 200: { description: 'Content', schema: contentSchema.extend({ versions: z.array(contentVersionItemSchema) }) } },
+      responses: {
+        200: {
+          description: 'Content',
+          schema: contentSchema.extend({ versions: z.array(contentVersionItemSchema) }),
+        },
+      },
     },
     async (ctx) => {
       const item = await c.content.getWithVersions(ctx.params.id);

@@ -53,11 +53,24 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       responses: {
         200: {
           description: 'Task types',
-          schema: z.object({ items: z.array(z.object({ id: z.string(), name: z.string(), description: z.string(), defaultMaxTokens: z.number() })) }),
+          schema: z.object({
+            items: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                description: z.string(),
+                defaultMaxTokens: z.number(),
+              }),
+            ),
+          }),
         },
       },
     },
-    () => ({ items: t.taskTypes.list().map(({ id, name, description, defaultMaxTokens }) => ({ id, name, description, defaultMaxTokens })) }),
+    () => ({
+      items: t.taskTypes
+        .list()
+        .map(({ id, name, description, defaultMaxTokens }) => ({ id, name, description, defaultMaxTokens })),
+    }),
   );
 
   r.post(
@@ -83,18 +96,32 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
             })
             .strict()
             .optional(),
-          callbackUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+          callbackUrl: z
+            .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+            .max(2048)
+            .optional(),
           source: z.enum(['api', 'portal']).optional().describe('Where the request comes from (default api)'),
         })
         .strict(),
-      responses: { 201: { description: 'Queued task (or, for a repeated Idempotency-Key, the original response)', schema: taskSchema } },
+      responses: {
+        201: {
+          description: 'Queued task (or, for a repeated Idempotency-Key, the original response)',
+          schema: taskSchema,
+        },
+      },
       errors: [403, 409],
     },
     async (ctx) => {
       const key = ctx.req.get('idempotency-key');
       if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
         throw new AppError('validation_failed', 'Invalid Idempotency-Key header', {
-          details: [{ field: 'headers.idempotency-key', message: '1 to 255 visible ASCII characters', code: 'invalid_format' }],
+          details: [
+            {
+              field: 'headers.idempotency-key',
+              message: '1 to 255 visible ASCII characters',
+              code: 'invalid_format',
+            },
+          ],
         });
       }
       const userId = ctx.principal.user.id;
@@ -109,7 +136,15 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
           options: ctx.body.options,
           callbackUrl: ctx.body.callbackUrl ?? null,
           source: ctx.body.source ?? 'api',
-          ...(key ? { dedupe: { source: 'api', deliveryId: `${userId}:${key}`, windowSeconds: IDEMPOTENCY_WINDOW_SECONDS } } : {}),
+          ...(key
+            ? {
+                dedupe: {
+                  source: 'api',
+                  deliveryId: `${userId}:${key}`,
+                  windowSeconds: IDEMPOTENCY_WINDOW_SECONDS,
+                },
+              }
+            : {}),
         },
         { ip: ctx.ip },
       );
@@ -124,20 +159,22 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       summary: 'List tasks (mine; admins: `all=true` or `userId`)',
       tags: ['Tasks'],
       auth: 'user',
-      query: pageQuery
-        .extend({
-          status: z.enum(TASK_STATUSES).optional(),
-          taskType: z.string().max(64).optional(),
-          source: z.enum(TASK_SOURCES).optional(),
-          userId: z.uuid('must be a UUID').optional(),
-          all: z.enum(['true', 'false', '1', '0']).optional(),
-        }),
+      query: pageQuery.extend({
+        status: z.enum(TASK_STATUSES).optional(),
+        taskType: z.string().max(64).optional(),
+        source: z.enum(TASK_SOURCES).optional(),
+        userId: z.uuid('must be a UUID').optional(),
+        all: z.enum(['true', 'false', '1', '0']).optional(),
+      }),
       responses: { 200: { description: 'Tasks, newest first', schema: listSchema(taskSchema) } },
       errors: [403],
     },
     async (ctx) => {
       const q = ctx.query;
-      const { items, total } = await t.tasks.list(actorOf(ctx), { ...q, all: q.all === 'true' || q.all === '1' });
+      const { items, total } = await t.tasks.list(actorOf(ctx), {
+        ...q,
+        all: q.all === 'true' || q.all === '1',
+      });
       return { items: items.map(presentTask), page: q.page, limit: q.limit, total };
     },
   );
@@ -149,7 +186,9 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       tags: ['Tasks'],
       auth: 'user',
       params: idParams,
-      responses: { 200: { description: 'Task', schema: taskSchema.extend({ assignments: z.array(assignmentSchema) }) } },
+      responses: {
+        200: { description: 'Task', schema: taskSchema.extend({ assignments: z.array(assignmentSchema) }) },
+      },
     },
     async (ctx) => {
       const { task, assignments } = await t.tasks.getWithAssignments(actorOf(ctx), ctx.params.id);
@@ -165,9 +204,16 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       auth: 'user',
       params: idParams,
       body: z
-        .object({ title: text(1, 200).optional(), description: text(1, 50_000).optional(), priority: z.enum(PRIORITIES).optional(), taskType: taskType.optional() })
+        .object({
+          title: text(1, 200).optional(),
+          description: text(1, 50_000).optional(),
+          priority: z.enum(PRIORITIES).optional(),
+          taskType: taskType.optional(),
+        })
         .strict()
-        .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'send at least one of title, description, priority, taskType' }),
+        .refine((b) => Object.values(b).some((v) => v !== undefined), {
+          message: 'send at least one of title, description, priority, taskType',
+        }),
       responses: { 200: { description: 'Updated task', schema: taskSchema } },
       errors: [409],
     },
@@ -176,7 +222,13 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
 
   r.delete(
     '/tasks/:id',
-    { summary: 'Delete a task (cancelling it first if it is queued or running)', tags: ['Tasks'], auth: 'user', params: idParams, responses: { 204: { description: 'Deleted' } } },
+    {
+      summary: 'Delete a task (cancelling it first if it is queued or running)',
+      tags: ['Tasks'],
+      auth: 'user',
+      params: idParams,
+      responses: { 204: { description: 'Deleted' } },
+    },
     async (ctx) => {
       await t.tasks.remove(actorOf(ctx), ctx.params.id);
     },
@@ -184,7 +236,13 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
 
   r.get(
     '/tasks/:id/status',
-    { summary: 'A task’s progress', tags: ['Tasks'], auth: 'user', params: idParams, responses: { 200: { description: 'Status', schema: statusSchema } } },
+    {
+      summary: 'A task’s progress',
+      tags: ['Tasks'],
+      auth: 'user',
+      params: idParams,
+      responses: { 200: { description: 'Status', schema: statusSchema } },
+    },
     async (ctx) => {
       const s = await t.tasks.status(actorOf(ctx), ctx.params.id);
       return {

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { notFound } from '../../core/errors.js';
+import type { ApiDeps } from '../deps.js';
+import { createRouteBuilder } from '../route.js';
+import { idParams } from '../schemas.js';
+
+export type TaskRoutingReader = (
+  taskId: string,
+) => Promise<{ userId: string; status: string; routing: Record<string, unknown> | null } | null>;
+
+const decisionSchema = z
+  .object({
+    taskId: z.string(),
+    status: z.string(),
+    decided: z.boolean().describe('false until a worker has routed the task'),
+    outcome: z.string().optional().describe('running | succeeded | failed | no_provider | aborted'),
+    candidates: z
+      .array(z.record(z.string(), z.unknown()))
+      .describe('every provider considered: kept or dropped (reason, note), terms, score, rank'),
+    chain: z
+      .array(z.record(z.string(), z.unknown()))
+      .describe('the providers actually tried, in order, with their outcome'),
+    previousRuns: z
+      .array(z.record(z.string(), z.unknown()))
+      .optional()
+      .describe('decisions of earlier runs of the job (retries)'),
+  })
+  .catchall(z.unknown());
+
+/** GET /api/tasks/:id/routing: the router's recorded decision. The owner or an admin; others get 404. */
+export function taskRoutingRoutes(deps: ApiDeps, read: TaskRoutingReader) {
+  const r = createRouteBuilder(deps.openapi, '/api');
+  r.get(
+    '/tasks/:id/routing',
+    {
+      summary:
+        'The routing decision: candidates considered, why each was kept or dropped, scores, the chain tried',
+      tags: ['Tasks'],
+      auth: 'user',
+      params: idParams,
+      responses: { 200: { description: 'Decision', schema: decisionSchema } },
+    },
+    async (ctx) => {
+      const t = await read(ctx.params.id);
+      if (!t || (t.userId !== ctx.principal.user.id && ctx.principal.user.role !== 'admin'))
+        throw notFound('Task');
+      if (!t.routing)
+        return { taskId: ctx.params.id, status: t.status, decided: false, candidates: [], chain: [] };
+      return { taskId: ctx.params.id, status: t.status, decided: true, ...t.routing };
+    },
+  );
+  return r.router;
+}

@@ -1,0 +1,125 @@
+import type { PgBoss } from 'pg-boss';
+import type { ApiDeps } from './api/deps.js';
+import { createRateLimit } from './api/middleware/rateLimit.js';
+import {
+  registerWebhookIntakeDocs,
+  taskCallbackRoutes,
+  type WebhookRouteDeps,
+  webhookAdminRoutes,
+} from './api/routes/webhooks.js';
+import type { AuditSink } from './core/audit/audit.js';
+import type { SecretBox } from './core/crypto/secretBox.js';
+import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
+import type { TaskCommands } from './core/tasks/types.js';
+import { CallbackService } from './core/webhooks/callbackService.js';
+import { GithubIntake } from './core/webhooks/githubIntake.js';
+import { HookService } from './core/webhooks/hookService.js';
+import type { CallbackTaskSource } from './core/webhooks/ports.js';
+import type { Env } from './env.js';
+import { startDeliverWebhookWorker } from './jobs/deliverWebhook.js';
+import type { Logger } from './logger.js';
+import type { Db } from './models/db.js';
+import { createIdentityDirectory, createWebhookStore } from './models/webhookStore.js';
+import { GithubResultDeliverer } from './webhooks/githubDeliverer.js';
+import { githubWebhookRoutes } from './webhooks/githubRoutes.js';
+import { inboundHookRoutes } from './webhooks/inboundRoutes.js';
+
+type RouteFactory = { path: string; create: (deps: ApiDeps) => import('express').Router };
+
+/**
+ * Builds the webhooks area for the composition root (src/compose.ts): GitHub intake (on when
+ * GITHUB_WEBHOOK_SECRET is set) and its result deliverer (needs GITHUB_TOKEN), generic inbound
+ * hooks and their admin routes, and the deliver-webhook worker for signed callbacks.
+ */
+export function composeWebhooks(c: {
+  env: Env;
+  db: Db;
+  boss: PgBoss;
+  logger: Logger;
+  secretBox: SecretBox;
+  /** ENCRYPTION_KEY: per-user callback secrets are derived from it. */
+  masterKey: Buffer;
+  audit: AuditSink;
+  tasks: Pick<TaskCommands, 'submit'>;
+  /** Reads tasks and their content for callbacks (the tasks area's store). */
+  taskSource: CallbackTaskSource;
+  taskTypes: { has(id: string): boolean; ids(): string[] };
+  deliverers: ResultDelivererRegistry;
+  publicUrl: () => string;
+}) {
+  const { env, logger } = c;
+  const log = logger.child({ scope: 'webhooks' });
+  const store = createWebhookStore(c.db);
+  const hooks = new HookService(store, c.secretBox, c.tasks, c.audit, {
+    publicUrl: c.publicUrl,
+    taskTypes: c.taskTypes,
+  });
+  const callbacks = new CallbackService(c.taskSource, store, hooks, log, {
+    masterKey: c.masterKey,
+    allowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
+    timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    retryDelaySeconds: env.WEBHOOK_RETRY_DELAY_SECONDS,
+    maxDelaySeconds: 1800,
+    maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+  });
+
+  const github = env.GITHUB_WEBHOOK_SECRET
+    ? {
+        secret: env.GITHUB_WEBHOOK_SECRET,
+        intake: new GithubIntake(c.tasks, createIdentityDirectory(c.db), { defaultTaskType: 'article' }),
+      }
+    : null;
+  if (github && env.GITHUB_TOKEN) {
+    c.deliverers.register(
+      new GithubResultDeliverer({
+        token: env.GITHUB_TOKEN,
+        baseUrl: env.GITHUB_API_URL,
+        publicUrl: c.publicUrl,
+        logger: log,
+      }),
+    );
+  } else if (github) {
+    log.warn(
+      'GITHUB_WEBHOOK_SECRET is set but GITHUB_TOKEN is not: GitHub tasks run, but their results are not posted back',
+    );
+  }
+
+  const routeDeps: WebhookRouteDeps = { hooks, store, tasks: c.taskSource, masterKey: c.masterKey };
+  const routes: RouteFactory[] = [
+    { path: '/api', create: (d) => webhookAdminRoutes(d, routeDeps) },
+    { path: '/api', create: (d) => taskCallbackRoutes(d, routeDeps) },
+  ];
+  // Both raw routers answer only their own paths under /api/webhooks and pass everything else on.
+  // They sit before the app's /api rate limit (which comes after the raw routes), so they bring their own.
+  const rateLimit = () => createRateLimit({ perMinute: env.RATE_LIMIT_PER_MINUTE, name: 'webhooks' });
+  const rawRoutes: RouteFactory[] = [
+    {
+      path: '/api/webhooks',
+      create: (d) => {
+        registerWebhookIntakeDocs(d.openapi, { github: Boolean(github) });
+        return inboundHookRoutes({ hooks, rateLimit: rateLimit() });
+      },
+    },
+  ];
+  if (github) {
+    rawRoutes.push({
+      path: '/api/webhooks',
+      create: () =>
+        githubWebhookRoutes({
+          secret: github.secret,
+          intake: github.intake,
+          logger: log,
+          rateLimit: rateLimit(),
+        }),
+    });
+  }
+
+  return {
+    hooks,
+    callbacks,
+    routes,
+    rawRoutes,
+    startWorker: () => startDeliverWebhookWorker({ boss: c.boss, callbacks, logger }),
+    banner: `github ${github ? `on${env.GITHUB_TOKEN ? '' : ' (no GITHUB_TOKEN: results not posted)'}` : 'off'}, generic inbound hooks on, callbacks ${env.OUTBOUND_ALLOW_PRIVATE ? 'may reach private addresses' : 'to public addresses only'}`,
+  };
+}

@@ -1,0 +1,206 @@
+import { ProviderRejected } from '../errors.js';
+import { enqueueTerminalJobs, hasTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
+import type { ExecutionOutcome, TaskExecutor } from './executor.js';
+import type { CancelSignals, TaskJobs, TaskStore } from './ports.js';
+import { type TaskRecord, TERMINAL_STATUSES } from './types.js';
+
+/** Structured log lines (src/logger.ts's Logger satisfies it). */
+export interface TaskLog {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** One claimed run of a `generate` job. */
+export interface GenerateRun {
+  jobId: string;
+  taskId: string;
+  /** 1-based: pg-boss retryCount + 1. */
+  attempt: number;
+  /** retryLimit + 1. */
+  maxAttempts: number;
+  /** pg-boss's signal for this job: fires when the claim is lost (lease expired, job cancelled). */
+  signal: AbortSignal;
+}
+
+/**
+ * What the queue should do with the job: `completed` (done, whatever the task's outcome), `retry`
+ * (fail this run; the queue retries it with backoff) or `deadletter` (give up: the task is already
+ * marked failed and the job goes to the dead-letter queue).
+ */
+export type RunVerdict =
+  | { status: 'completed'; outcome: 'completed' | 'cancelled' | 'skipped' }
+  | { status: 'retry'; error: string }
+  | { status: 'deadletter'; error: string };
+
+/**
+ * The worker's use case for one `generate` job: queued → running → (execute) → completed with its
+ * content, or a retry, or failed. Everything here is safe to run twice for the same task (a crashed
+ * worker's job is re-run after its lease expires): the store only completes a task that is still
+ * running, once, and each attempt's tokens are settled once.
+ */
+export class TaskRunner {
+  constructor(
+    private readonly deps: {
+      store: TaskStore;
+      jobs: TaskJobs;
+      executor: TaskExecutor;
+      cancels: CancelSignals;
+      deliverers: ResultDelivererRegistry;
+      log: TaskLog;
+      /** Fires when this worker is shutting down and must release its jobs. */
+      shutdown: AbortSignal;
+    },
+  ) {}
+
+  async run(job: GenerateRun): Promise<RunVerdict> {
+    const { store, log } = this.deps;
+    const started = await store.markRunning(job.taskId, job.jobId);
+    if (!started) return { status: 'completed', outcome: 'skipped' };
+    const { task, firstStart } = started;
+
+    const watch = this.deps.cancels.watch(task.id);
+    const signal = AbortSignal.any([job.signal, watch.signal, this.deps.shutdown]);
+    let announced = false;
+    try {
+      const outcome = await this.deps.executor.execute(task, {
+        signal,
+        jobId: job.jobId,
+        attempt: job.attempt,
+        onRunning: (providerName) => {
+          if (announced || !firstStart) return;
+          announced = true;
+          void this.announceRunning(task, providerName);
+        },
+      });
+      const done = await store.complete(
+        task.id,
+        {
+          title: outcome.title?.trim() || task.title,
+          text: outcome.text,
+          metadata: provenance(task, outcome, job),
+        },
+        hasTerminalJobs(this.deps.deliverers, task, 'completed')
+          ? (t, tx) => enqueueTerminalJobs(this.deps, t, 'completed', tx)
+          : undefined,
+      );
+      if (!done) {
+        log.info('Task finished elsewhere while it ran (cancelled?); its result was not stored', {
+          taskId: task.id,
+        });
+        return { status: 'completed', outcome: 'cancelled' };
+      }
+      log.debug('Task completed', {
+        taskId: task.id,
+        contentId: done.content.id,
+        provider: outcome.providerName,
+        attempt: job.attempt,
+      });
+      return { status: 'completed', outcome: 'completed' };
+    } catch (e) {
+      return await this.onError(task, job, e, watch.signal);
+    } finally {
+      watch.release();
+    }
+  }
+
+  private async onError(
+    task: TaskRecord,
+    job: GenerateRun,
+    e: unknown,
+    cancelled: AbortSignal,
+  ): Promise<RunVerdict> {
+    const { store, log } = this.deps;
+    const message = readable(e);
+    if (cancelled.aborted) return { status: 'completed', outcome: 'cancelled' };
+    const now = await store.get(task.id);
+    if (!now || TERMINAL_STATUSES.includes(now.status)) return { status: 'completed', outcome: 'cancelled' };
+    if (job.signal.aborted) {
+      // The queue took the job back (lease expired, or it was cancelled): whoever runs it next owns the task.
+      log.warn('Lost the claim on a running task; leaving it to the next run', {
+        taskId: task.id,
+        jobId: job.jobId,
+      });
+      return { status: 'retry', error: 'the worker lost its claim on the job' };
+    }
+    if (this.deps.shutdown.aborted) {
+      await store.requeue(task.id);
+      log.info('Released a running task at shutdown; it will be re-run', { taskId: task.id });
+      return { status: 'retry', error: 'the worker shut down while the task ran' };
+    }
+    if (e instanceof ProviderRejected) {
+      await this.failTask(task, message);
+      return { status: 'deadletter', error: message };
+    }
+    if (job.attempt < job.maxAttempts) {
+      await store.requeue(task.id);
+      log.warn('Task attempt failed; it will be retried', {
+        taskId: task.id,
+        attempt: job.attempt,
+        of: job.maxAttempts,
+        err: message,
+      });
+      return { status: 'retry', error: message };
+    }
+    const error = `Gave up after ${job.attempt} attempt${job.attempt === 1 ? '' : 's'}: ${message}`;
+    await this.failTask(task, error);
+    return { status: 'deadletter', error };
+  }
+
+  /**
+   * A job that reached the dead-letter queue without its handler marking the task failed (the
+   * worker running its last attempt died): mark the task failed now. Nothing happens for a task
+   * that already ended.
+   */
+  async reconcileDeadJob(taskId: string, reason: string | undefined, attempts: number | null): Promise<void> {
+    const task = await this.deps.store.get(taskId);
+    if (!task || TERMINAL_STATUSES.includes(task.status)) return;
+    const why =
+      reason === 'job heartbeat timeout' || reason === 'job timed out'
+        ? 'the worker running it stopped responding'
+        : (reason ?? 'unknown error');
+    const n = attempts === null ? task.attempts : attempts + 1;
+    await this.failTask(task, `Gave up after ${n} attempt${n === 1 ? '' : 's'}: ${why}`);
+  }
+
+  private async failTask(task: TaskRecord, error: string): Promise<void> {
+    const failed = await this.deps.store.fail(task.id, error, (t, tx) =>
+      enqueueTerminalJobs(this.deps, t, 'failed', tx),
+    );
+    if (failed) this.deps.log.warn('Task failed', { taskId: task.id, error });
+  }
+
+  private async announceRunning(task: TaskRecord, providerName: string): Promise<void> {
+    if (!this.deps.deliverers.has(task.source)) return;
+    try {
+      await this.deps.jobs.enqueueDeliverResult({ taskId: task.id, kind: 'running', providerName });
+    } catch (e) {
+      this.deps.log.warn('Could not enqueue the running notice', { taskId: task.id, err: readable(e) });
+    }
+  }
+}
+
+function provenance(task: TaskRecord, o: ExecutionOutcome, job: GenerateRun): Record<string, unknown> {
+  return {
+    provider: o.providerName,
+    providerId: o.providerId,
+    model: o.model,
+    accountId: o.accountId,
+    tokens: o.usage,
+    latencyMs: o.latencyMs,
+    fallbackChain: o.fallbackChain,
+    prompt: task.description,
+    taskType: task.taskType,
+    taskId: task.id,
+    attempt: job.attempt,
+    generatedAt: new Date().toISOString(),
+    ...(o.attachments?.length ? { attachments: o.attachments } : {}),
+    ...(o.providerMeta ? { providerMeta: o.providerMeta } : {}),
+  };
+}
+
+function readable(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.trim().slice(0, 1000) || 'unknown error';
+}

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditSink } from '../audit/audit.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
+import type { AssignmentRecord, TaskJobs, TaskListQuery, TaskPatch, TaskStore } from './ports.js';
+import type { TaskTypeCatalogue } from './taskTypes.js';
+import type { Priority, SubmitResult, SubmitTaskInput, TaskRecord, TaskSource, TaskStatus } from './types.js';
+
+/** Who is asking: the owner sees their own tasks; an admin sees everyone's. */
+export interface Actor {
+  userId: string;
+  isAdmin: boolean;
+  ip?: string | null;
+}
+
+const TITLE_MAX = 200;
+
+/** A title from the first line of the prompt, when none was given. */
+export function titleFrom(description: string): string {
+  const line = description.trim().split(/\r?\n/, 1)[0]?.trim() ?? '';
+  const flat = line.replace(/\s+/g, ' ');
+  if (!flat) return 'Untitled task';
+  return flat.length <= 80 ? flat : `${flat.slice(0, 79).trimEnd()}…`;
+}
+
+/**
+ * The task use cases every adapter calls (API, chat commands, GitHub, inbound hooks). Intake writes
+ * the task and its queue job in one transaction; everything after that happens in the worker
+ * (core/tasks/taskRunner.ts).
+ */
+export class TaskService {
+  constructor(
+    private readonly deps: {
+      store: TaskStore;
+      jobs: TaskJobs;
+      taskTypes: TaskTypeCatalogue;
+      deliverers: ResultDelivererRegistry;
+      audit?: AuditSink;
+      /** The default priority (admin setting `tasks.defaultPriority`). */
+      defaultPriority?: () => Promise<Priority>;
+      /** Checks a pinned providerId at intake. */
+      providerExists?: (id: string) => Promise<boolean>;
+    },
+  ) {}
+
+  async submit(input: SubmitTaskInput, meta: { ip?: string | null } = {}): Promise<SubmitResult> {
+    this.deps.taskTypes.require(input.taskType);
+    if (input.providerId && this.deps.providerExists && !(await this.deps.providerExists(input.providerId))) {
+      throw badRequest('Unknown provider', [
+        { field: 'body.providerId', message: 'no provider has this id', code: 'not_found' },
+      ]);
+    }
+    const priority =
+      input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
+    const title = (input.title?.trim() || titleFrom(input.description)).slice(0, TITLE_MAX);
+    const jobId = randomUUID();
+    const out = await this.deps.store.insertQueued(
+      {
+        userId: input.userId,
+        title,
+        description: input.description,
+        taskType: input.taskType,
+        priority,
+        source: input.source,
+        providerId: input.providerId ?? null,
+        options: input.options ?? {},
+        callbackUrl: input.callbackUrl ?? null,
+        webhookId: input.webhookId ?? null,
+        origin: input.origin ?? null,
+        regenerateContentId: input.regenerateContentId ?? null,
+        jobId,
+      },
+      {
+        dedupe: input.dedupe,
+        inTx: (task, tx) =>
+          this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx),
+      },
+    );
+    if (out.duplicate) {
+      const task = out.task ?? out.original;
+      if (!task)
+        throw new AppError(
+          'conflict',
+          'This delivery was already received, and the task it made no longer exists',
+        );
+      return { task, duplicate: true, ...(out.original ? { original: out.original } : {}) };
+    }
+    await this.record(input.userId, 'task.create', out.task.id, meta.ip, {
+      taskType: out.task.taskType,
+      source: out.task.source,
+      priority,
+    });
+    return { task: out.task, duplicate: false };
+  }
+
+  async list(
+    actor: Actor,
+    q: {
+      status?: TaskStatus;
+      taskType?: string;
+      source?: TaskSource;
+      page: number;
+      limit: number;
+      userId?: string;
+      all?: boolean;
+    },
+  ): Promise<{ items: TaskRecord[]; total: number }> {
+    if ((q.all || q.userId) && !actor.isAdmin) throw forbidden('Only admins can list other users’ tasks');
+    const query: TaskListQuery = {
+      status: q.status,
+      taskType: q.taskType,
+      source: q.source,
+      page: q.page,
+      limit: q.limit,
+    };
+    if (q.userId) query.userId = q.userId;
+    else if (!q.all) query.userId = actor.userId;
+    return this.deps.store.list(query);
+  }
+
+  /** The task if the actor may see it (its owner, or an admin); 404 otherwise. */
+  async get(actor: Actor, id: string): Promise<TaskRecord> {
+    const task = await this.deps.store.get(id);
+    if (!task || (task.userId !== actor.userId && !actor.isAdmin)) throw notFound('Task');
+    return task;
+  }
+
+  async getWithAssignments(
+    actor: Actor,
+    id: string,
+  ): Promise<{ task: TaskRecord; assignments: AssignmentRecord[] }> {
+    const task = await this.get(actor, id);
+    return { task, assignments: await this.deps.store.assignments(task.id) };
+  }
+
+  async update(actor: Actor, id: string, patch: TaskPatch): Promise<TaskRecord> {
+    const before = await this.get(actor, id);
+    if (patch.taskType !== undefined) this.deps.taskTypes.require(patch.taskType);
+    const clean: TaskPatch = { ...patch };
+    if (clean.title !== undefined) clean.title = clean.title.trim().slice(0, TITLE_MAX);
+    const out = await this.deps.store.updateQueued(before.id, clean, async (task, tx) => {
+      if (patch.priority && patch.priority !== before.priority && task.jobId)
+        await this.deps.jobs.reprioritize(task.jobId, patch.priority, tx);
+    });
+    if (out === null) throw notFound('Task');
+    if (out === 'not_queued')
+      throw conflict('Only a queued task can be changed; this one has already started or ended');
+    await this.record(actor.userId, 'task.update', id, actor.ip, { fields: Object.keys(patch) });
+    return out;
+  }
+
+  async cancel(actor: Actor, id: string): Promise<TaskRecord> {
+    const task = await this.get(actor, id);
+    const out = await this.cancelTask(task.id);
+    if (out === null) throw notFound('Task');
+    if (out === 'finished')
+      throw conflict(`The task has already ${task.status === 'cancelled' ? 'been cancelled' : 'finished'}`);
+    await this.record(actor.userId, 'task.cancel', id, actor.ip);
+    return out;
+  }
+
+  /** Deletes the task, cancelling it first if it is queued or running. */
+  async remove(actor: Actor, id: string): Promise<void> {
+    const task = await this.get(actor, id);
+    if (!TERMINAL.has(task.status)) await this.cancelTask(task.id);
+    await this.deps.store.delete(task.id);
+    await this.record(actor.userId, 'task.delete', id, actor.ip);
+  }
+
+  async status(actor: Actor, id: string) {
+    const { task, assignments } = await this.getWithAssignments(actor, id);
+    const last = assignments.at(-1);
+    return {
+      id: task.id,
+      status: task.status,
+      updatedAt: task.updatedAt,
+      attempts: task.attempts,
+      startedAt: task.startedAt,
+      completedAt: task.completedAt,
+      contentId: task.contentId,
+      error: task.error,
+      provider: last?.providerName ?? null,
+      lastError: last?.status === 'failed' ? last.errorMessage : null,
+    };
+  }
+
+  /** Cancels by id (no ownership check): for adapters that already checked (chat `cancel <id>`). */
+  async cancelTask(id: string): Promise<TaskRecord | 'finished' | null> {
+    return this.deps.store.cancel(id, async (task, tx) => {
+      if (task.jobId) await this.deps.jobs.cancelGenerate(task.jobId, tx);
+      await enqueueTerminalJobs(this.deps, task, 'cancelled', tx);
+    });
+  }
+
+  private async record(
+    actorId: string,
+    action: string,
+    taskId: string,
+    ip?: string | null,
+    details?: Record<string, unknown>,
+  ) {
+    if (!this.deps.audit) return;
+    await this.deps.audit.record({
+      actorId,
+      action,
+      targetType: 'task',
+      targetId: taskId,
+      ip: ip ?? null,
+      ...(details ? { details } : {}),
+    });
+  }
+}
+
+const TERMINAL = new Set<TaskStatus>(['completed', 'failed', 'cancelled']);

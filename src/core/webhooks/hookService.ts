@@ -1,0 +1,242 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditSink } from '../audit/audit.js';
+import { AppError, conflict, notFound } from '../errors.js';
+import type { Priority, TaskCommands } from '../tasks/types.js';
+import type { DeliveryRecord, HookRecord, WebhookStore } from './ports.js';
+import { type SignatureFailure, verifySignature } from './signature.js';
+import { OutboundRefusedError, parseOutboundUrl } from './ssrf.js';
+import { renderOrThrow, validateTemplate } from './template.js';
+
+/** Encrypts secrets at rest (core/crypto/secretBox.ts). */
+export interface SecretSealer {
+  encrypt(plaintext: string, aad?: string): string;
+  decrypt(envelope: string, aad?: string): string;
+}
+
+export interface HookServiceOptions {
+  /** Base URL that inbound deliveries are sent to (PUBLIC_URL); read on each call. */
+  publicUrl: () => string;
+  /** Known task types, to refuse a hook for one that does not exist. */
+  taskTypes?: { has(id: string): boolean; ids(): string[] };
+  now?: () => number;
+  /** How far a signature timestamp may be from now, either way. */
+  toleranceSeconds?: number;
+  defaultGraceHours?: number;
+}
+
+export interface CreateHookInput {
+  name: string;
+  taskType: string;
+  promptTemplate: string;
+  priority?: Priority;
+  callbackUrl?: string | null;
+}
+
+export interface InboundDelivery {
+  hookId: string;
+  rawBody: Buffer;
+  signature?: string;
+  idempotencyKey?: string;
+}
+
+type Actor = { userId: string; ip?: string | null };
+
+const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
+  missing: 'Missing X-Switchyard-Signature header',
+  malformed: 'Malformed X-Switchyard-Signature header (expected t=<unix seconds>,v1=<hex>)',
+  stale: 'The signature timestamp is more than 5 minutes from now',
+  mismatch: 'The signature does not match the body',
+};
+
+export const newHookSecret = () => `sy_whs_${randomBytes(32).toString('base64url')}`;
+const aadFor = (hookId: string) => `webhook:${hookId}`;
+
+/**
+ * Generic inbound hooks: admins create them (each with its own secret, encrypted at rest, shown
+ * once, rotatable with a grace period for the old one); other tools POST signed JSON to them, which
+ * becomes a task through the prompt template.
+ */
+export class HookService {
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly sealer: SecretSealer,
+    private readonly tasks: Pick<TaskCommands, 'submit'>,
+    private readonly audit: AuditSink,
+    private readonly opts: HookServiceOptions,
+  ) {}
+
+  private now() {
+    return this.opts.now?.() ?? Date.now();
+  }
+
+  urlOf(hookId: string): string {
+    return `${this.opts.publicUrl().replace(/\/+$/, '')}/api/webhooks/in/${hookId}`;
+  }
+
+  async create(
+    actor: Actor,
+    input: CreateHookInput,
+  ): Promise<{ hook: HookRecord; secret: string; url: string }> {
+    validateTemplate(input.promptTemplate);
+    if (this.opts.taskTypes && !this.opts.taskTypes.has(input.taskType)) {
+      throw new AppError('validation_failed', `Unknown task type "${input.taskType}"`, {
+        details: [
+          {
+            field: 'body.taskType',
+            message: `must be one of: ${this.opts.taskTypes.ids().join(', ')}`,
+            code: 'invalid_value',
+          },
+        ],
+      });
+    }
+    if (input.callbackUrl) {
+      try {
+        parseOutboundUrl(input.callbackUrl);
+      } catch (e) {
+        if (e instanceof OutboundRefusedError) {
+          throw new AppError('validation_failed', e.message, {
+            details: [{ field: 'body.callbackUrl', message: e.message, code: 'invalid_url' }],
+          });
+        }
+        throw e;
+      }
+    }
+    const id = randomUUID();
+    const secret = newHookSecret();
+    const hook = await this.store.createHook({
+      id,
+      name: input.name,
+      taskType: input.taskType,
+      promptTemplate: input.promptTemplate,
+      priority: input.priority ?? 'normal',
+      callbackUrl: input.callbackUrl ?? null,
+      secret: this.sealer.encrypt(secret, aadFor(id)),
+      createdBy: actor.userId,
+    });
+    await this.audit.record({
+      actorId: actor.userId,
+      action: 'webhook.create',
+      targetType: 'webhook',
+      targetId: id,
+      ip: actor.ip,
+      details: { name: input.name, taskType: input.taskType },
+    });
+    return { hook, secret, url: this.urlOf(id) };
+  }
+
+  list(q: { page: number; limit: number }) {
+    return this.store.listHooks(q);
+  }
+
+  async get(id: string): Promise<HookRecord> {
+    const hook = await this.store.getHook(id);
+    if (!hook) throw notFound('Webhook');
+    return hook;
+  }
+
+  async delete(actor: Actor, id: string): Promise<void> {
+    if (!(await this.store.deleteHook(id))) throw notFound('Webhook');
+    await this.audit.record({
+      actorId: actor.userId,
+      action: 'webhook.delete',
+      targetType: 'webhook',
+      targetId: id,
+      ip: actor.ip,
+    });
+  }
+
+  /** New secret; the old one keeps working for `graceHours` (0 = revoked at once). */
+  async rotate(
+    actor: Actor,
+    id: string,
+    graceHours?: number,
+  ): Promise<{ secret: string; previousSecretExpiresAt: Date }> {
+    const hook = await this.get(id);
+    const secret = newHookSecret();
+    const previousSecretExpiresAt = new Date(
+      this.now() + (graceHours ?? this.opts.defaultGraceHours ?? 24) * 3_600_000,
+    );
+    const updated = await this.store.rotateSecret(id, {
+      secret: this.sealer.encrypt(secret, aadFor(id)),
+      previousSecret: hook.secret,
+      previousSecretExpiresAt,
+    });
+    if (!updated) throw notFound('Webhook');
+    await this.audit.record({
+      actorId: actor.userId,
+      action: 'webhook.rotate_secret',
+      targetType: 'webhook',
+      targetId: id,
+      ip: actor.ip,
+      details: { graceHours: graceHours ?? this.opts.defaultGraceHours ?? 24 },
+    });
+    return { secret, previousSecretExpiresAt };
+  }
+
+  async deliveries(
+    id: string,
+    q: { page: number; limit: number },
+  ): Promise<{ items: DeliveryRecord[]; total: number }> {
+    await this.get(id);
+    return this.store.listDeliveries({ webhookId: id, ...q });
+  }
+
+  /** The plaintext secret a hook signs its callbacks with (current one). */
+  currentSecret(hook: HookRecord): string {
+    return this.sealer.decrypt(hook.secret, aadFor(hook.id));
+  }
+
+  /** Secrets a delivery may be signed with right now: the current one, and the previous one during its grace period. */
+  acceptedSecrets(hook: HookRecord): string[] {
+    const out = [this.currentSecret(hook)];
+    if (
+      hook.previousSecret &&
+      hook.previousSecretExpiresAt &&
+      hook.previousSecretExpiresAt.getTime() > this.now()
+    ) {
+      out.push(this.sealer.decrypt(hook.previousSecret, aadFor(hook.id)));
+    }
+    return out;
+  }
+
+  /**
+   * Verifies and accepts one signed delivery: signature (current or grace-period secret, 5-minute
+   * window both ways), JSON, template fields, then the task — deduplicated by Idempotency-Key, or,
+   * without one, by the signature itself (a replay of the same signed request inside its window).
+   */
+  async receive(d: InboundDelivery): Promise<{ taskId: string; duplicate: boolean }> {
+    const hook = await this.store.getHook(d.hookId);
+    if (hook?.status !== 'active') throw notFound('Webhook');
+    const v = verifySignature(d.signature, d.rawBody, this.acceptedSecrets(hook), {
+      nowMs: this.now(),
+      toleranceSeconds: this.opts.toleranceSeconds,
+    });
+    if (!v.ok) throw new AppError('invalid_signature', SIGNATURE_MESSAGES[v.reason]);
+    let body: unknown;
+    try {
+      body = JSON.parse(d.rawBody.toString('utf8'));
+    } catch {
+      throw new AppError('invalid_json', 'The request body is not valid JSON');
+    }
+    const description = renderOrThrow(hook.promptTemplate, body);
+    if (!hook.createdBy)
+      throw conflict('This hook has no owner any more (its creator was deleted); create a new hook');
+    const deliveryId = d.idempotencyKey
+      ? `${hook.id}:key:${d.idempotencyKey}`
+      : `${hook.id}:sig:${v.signature}`;
+    const r = await this.tasks.submit({
+      userId: hook.createdBy,
+      title: hook.name,
+      description,
+      taskType: hook.taskType,
+      priority: hook.priority,
+      source: 'webhook',
+      webhookId: hook.id,
+      callbackUrl: hook.callbackUrl,
+      origin: { webhookId: hook.id, idempotencyKey: d.idempotencyKey ?? null },
+      // Idempotency-Key: remembered 24 h (API.md); the signature form only matters inside its 5-minute window.
+      dedupe: { source: 'webhook', deliveryId, windowSeconds: 24 * 3600 },
+    });
+    return { taskId: r.task.id, duplicate: r.duplicate };
+  }
+}

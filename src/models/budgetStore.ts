@@ -1,0 +1,152 @@
+import { sql } from 'drizzle-orm';
+import { nextReset, type ResetPeriod } from '../core/budgets/resetSchedule.js';
+import type { BudgetLedger } from '../core/routing/ports.js';
+import type { Db } from './db.js';
+
+/**
+ * Token budgets on provider_accounts, kept consistent by single statements:
+ *
+ * - reserve: `token_reserved += est` only WHERE `token_used + token_reserved + est <= token_limit`,
+ *   in the same statement that opens the attempt row — a concurrent worker's UPDATE waits for the row
+ *   lock and re-checks the condition, so the limit can never be passed by reservations;
+ * - settle: the attempt row is closed (settled_at) and the account updated in one statement
+ *   (`token_reserved -= reserved`, `token_used += actual`), guarded by `settled_at IS NULL` so a
+ *   re-run or a second call never counts twice;
+ * - release: the same settle with no usage.
+ */
+export interface BudgetStore extends BudgetLedger {
+  /**
+   * Releases reservations nobody will settle: attempts not running any more (marked lost by a re-run),
+   * attempts of tasks that have ended, and attempts older than their provider's timeout plus
+   * `graceSeconds` (the worker died and the task was never re-run).
+   */
+  releaseStale(graceSeconds: number): Promise<number>;
+  /**
+   * Resets every account whose reset date has come (token_used = 0, next reset = the next calendar
+   * boundary after `now`), and gives accounts with a period but no date their next boundary.
+   */
+  resetDue(now: Date): Promise<{ reset: number; scheduled: number }>;
+}
+
+export function createBudgetStore(db: Db): BudgetStore {
+  return {
+    async reserveAndStart(a) {
+      const r = await db.execute<{ id: string }>(sql`
+        WITH reserved AS (
+          UPDATE provider_accounts
+          SET token_reserved = token_reserved + ${a.tokens}::bigint, updated_at = now()
+          WHERE id = ${a.accountId} AND status = 'active'
+            AND token_used + token_reserved + ${a.tokens}::bigint <= token_limit
+          RETURNING id
+        )
+        INSERT INTO task_assignments (task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved)
+        SELECT ${a.taskId}, ${a.providerId}, ${a.providerName}, reserved.id, 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}
+        FROM reserved
+        RETURNING id`);
+      return r.rows[0]?.id ?? null;
+    },
+
+    async settle(id, r) {
+      const out = await db.execute<{ id: string }>(sql`
+        WITH settled AS (
+          UPDATE task_assignments SET
+            status = ${r.status},
+            model = coalesce(${r.model ?? null}::text, model),
+            tokens_input = ${r.tokensInput ?? 0},
+            tokens_output = ${r.tokensOutput ?? 0},
+            tokens_used = ${r.tokensUsed ?? 0},
+            latency_ms = ${r.latencyMs ?? null}::integer,
+            error_code = ${r.errorCode ?? null}::text,
+            error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
+            settled_at = now(),
+            updated_at = now()
+          WHERE id = ${id} AND settled_at IS NULL
+          RETURNING id, account_id, tokens_reserved, tokens_used
+        ), charged AS (
+          UPDATE provider_accounts AS p
+          SET token_reserved = greatest(0, p.token_reserved - settled.tokens_reserved),
+              token_used = p.token_used + settled.tokens_used,
+              updated_at = now()
+          FROM settled
+          WHERE p.id = settled.account_id
+        )
+        SELECT id FROM settled`);
+      return out.rows.length > 0;
+    },
+
+    async releaseUnsettled(taskId) {
+      return release(db, sql`a.task_id = ${taskId}`);
+    },
+
+    async releaseStale(graceSeconds) {
+      return release(
+        db,
+        sql`(a.status <> 'running'
+             OR EXISTS (SELECT 1 FROM tasks t WHERE t.id = a.task_id AND t.status IN ('completed', 'failed', 'cancelled', 'queued'))
+             OR a.updated_at < now() - make_interval(secs => coalesce((SELECT p.timeout_ms FROM ai_providers p WHERE p.id = a.provider_id), 0) / 1000.0 + ${graceSeconds}::double precision))`,
+      );
+    },
+
+    async resetDue(now) {
+      return db.transaction(async (tx) => {
+        const due = await tx.execute<{
+          id: string;
+          reset_period: ResetPeriod;
+          reset_date: Date | string | null;
+        }>(sql`
+          SELECT id, reset_period, reset_date FROM provider_accounts
+          WHERE reset_period <> 'none' AND (reset_date IS NULL OR reset_date <= ${now.toISOString()}::timestamptz)
+          ORDER BY id
+          FOR UPDATE SKIP LOCKED`);
+        let reset = 0;
+        let scheduled = 0;
+        for (const row of due.rows) {
+          const next = nextReset(row.reset_period, now);
+          if (!next) continue;
+          if (row.reset_date === null) {
+            await tx.execute(
+              sql`UPDATE provider_accounts SET reset_date = ${next.toISOString()}::timestamptz, updated_at = now() WHERE id = ${row.id}`,
+            );
+            scheduled++;
+          } else {
+            await tx.execute(sql`
+              UPDATE provider_accounts
+              SET token_used = 0, last_reset_at = ${now.toISOString()}::timestamptz, reset_date = ${next.toISOString()}::timestamptz, updated_at = now()
+              WHERE id = ${row.id}`);
+            reset++;
+          }
+        }
+        return { reset, scheduled };
+      });
+    },
+  };
+}
+
+/**
+ * Closes unsettled attempts matching `where` (alias `a`) without charging them, and gives their
+ * reservations back, in one statement. A worker that was only slow and settles later finds its
+ * attempt already settled and changes nothing (its real usage, if any, is then not charged: the
+ * trade-off for never counting twice).
+ */
+async function release(db: Db, where: ReturnType<typeof sql>): Promise<number> {
+  const r = await db.execute<{ n: number }>(sql`
+    WITH released AS (
+      UPDATE task_assignments AS a SET
+        status = CASE WHEN a.status = 'running' THEN 'failed' ELSE a.status END,
+        error_code = coalesce(a.error_code, 'worker_lost'),
+        error_message = coalesce(a.error_message, 'The worker running this attempt stopped before it finished; its reservation was released'),
+        settled_at = now(),
+        updated_at = now()
+      WHERE a.settled_at IS NULL AND ${where}
+      RETURNING a.account_id, a.tokens_reserved
+    ), per_account AS (
+      SELECT account_id, sum(tokens_reserved) AS tokens, count(*) AS n FROM released WHERE account_id IS NOT NULL GROUP BY account_id
+    ), freed AS (
+      UPDATE provider_accounts AS p
+      SET token_reserved = greatest(0, p.token_reserved - per_account.tokens), updated_at = now()
+      FROM per_account
+      WHERE p.id = per_account.account_id
+    )
+    SELECT count(*)::int AS n FROM released`);
+  return Number(r.rows[0]?.n ?? 0);
+}
