@@ -1,0 +1,145 @@
+import { DiscordAPIError, type REST } from '@discordjs/rest';
+import { Routes } from 'discord-api-types/v10';
+import type { ChatOriginStore } from '../../core/commands/ports.js';
+import { EVENT_RANK, taskMessages, viewTaskEvent } from '../../core/commands/taskView.js';
+import type { ResultDeliverer, TaskEvent } from '../../core/tasks/types.js';
+import type { Logger } from '../../logger.js';
+import type { DiscordOrigin } from './discordAdapter.js';
+import { components, DISCORD_CONTENT_LIMIT, NO_MENTIONS } from './discordMessages.js';
+
+/** An interaction token works for 15 minutes; stop using it a little before. */
+export const INTERACTION_TOKEN_TTL_MS = 15 * 60_000;
+const TOKEN_MARGIN_MS = 30_000;
+/** Discord: "Unknown Webhook" (the interaction token has expired) and "Invalid Webhook Token". */
+const EXPIRED_TOKEN_CODES = new Set([10015, 50027]);
+
+type StoredOrigin = DiscordOrigin & {
+  rank?: number;
+  tokenExpired?: boolean;
+  [sent: `sent_${string}`]: number | undefined;
+};
+
+const isExpiredToken = (e: unknown) =>
+  e instanceof DiscordAPIError && (EXPIRED_TOKEN_CODES.has(Number(e.code)) || e.status === 404);
+
+/**
+ * Posts a Discord task's progress and result: it edits the deferred response (@original) and
+ * adds follow-ups through the interaction webhook (no bot token needed). When the 15-minute
+ * interaction token has run out, or Discord says it is unknown (404, code 10015), it posts to the
+ * channel with the bot token instead.
+ */
+export class DiscordDeliverer implements ResultDeliverer {
+  readonly source = 'discord' as const;
+
+  constructor(
+    private readonly deps: {
+      origins: ChatOriginStore;
+      /** REST client for interaction webhooks (requests made with auth: false). */
+      rest: REST;
+      /** REST client with the bot token, for channel messages; absent without DISCORD_BOT_TOKEN. */
+      botRest?: REST;
+      publicUrl: () => string;
+      logger: Logger;
+      now?: () => number;
+    },
+  ) {}
+
+  private now() {
+    return this.deps.now ? this.deps.now() : Date.now();
+  }
+
+  private tokenUsable(o: StoredOrigin): boolean {
+    return !o.tokenExpired && this.now() - o.interactionAt < INTERACTION_TOKEN_TTL_MS - TOKEN_MARGIN_MS;
+  }
+
+  async deliver(event: TaskEvent): Promise<void> {
+    const taskId = event.task.id;
+    await this.deps.origins.withLock(taskId, async () => {
+      const origin = (await this.deps.origins.get(taskId)) as StoredOrigin | null;
+      if (origin?.platform !== 'discord') return;
+      const view = viewTaskEvent(event, this.deps.publicUrl());
+      const rank = EVENT_RANK[event.kind];
+      if (!view.final) {
+        if ((origin.rank ?? 0) >= rank || !origin.canEdit || !this.tokenUsable(origin)) return;
+        try {
+          await this.deps.rest.patch(Routes.webhookMessage(origin.applicationId, origin.token), {
+            body: {
+              content: view.headline,
+              components: components(view.buttons),
+              allowed_mentions: NO_MENTIONS,
+            },
+            auth: false,
+          });
+          await this.deps.origins.patch(taskId, { rank });
+        } catch (e) {
+          if (isExpiredToken(e)) await this.deps.origins.patch(taskId, { tokenExpired: true });
+          this.deps.logger.debug('Discord progress update skipped', { taskId, err: (e as Error).message });
+        }
+        return;
+      }
+      const parts = taskMessages(view, DISCORD_CONTENT_LIMIT);
+      const key = `sent_${event.kind}` as const;
+      for (let i = origin[key] ?? 0; i < parts.length; i++) {
+        const last = i === parts.length - 1;
+        const body = {
+          content: parts[i]!,
+          components: last ? components(view.buttons) : [],
+          allowed_mentions: NO_MENTIONS,
+        };
+        await this.send(taskId, origin, body, i === 0 && origin.canEdit);
+        await this.deps.origins.patch(taskId, { [key]: i + 1, rank });
+      }
+    });
+  }
+
+  private async send(
+    taskId: string,
+    origin: StoredOrigin,
+    body: Record<string, unknown>,
+    editOriginal: boolean,
+  ): Promise<void> {
+    if (this.tokenUsable(origin)) {
+      try {
+        if (editOriginal)
+          await this.deps.rest.patch(Routes.webhookMessage(origin.applicationId, origin.token), {
+            body,
+            auth: false,
+          });
+        else
+          await this.deps.rest.post(Routes.webhook(origin.applicationId, origin.token), {
+            body,
+            auth: false,
+          });
+        return;
+      } catch (e) {
+        if (!isExpiredToken(e)) throw e;
+        origin.tokenExpired = true;
+        await this.deps.origins.patch(taskId, { tokenExpired: true });
+        this.deps.logger.info('Discord interaction token expired; posting to the channel instead', {
+          taskId,
+        });
+      }
+    }
+    if (!this.deps.botRest || !origin.channelId) {
+      this.deps.logger.warn(
+        'Discord result could not be delivered: the interaction token expired and there is no bot token or channel',
+        { taskId },
+      );
+      return;
+    }
+    try {
+      await this.deps.botRest.post(Routes.channelMessages(origin.channelId), { body });
+    } catch (e) {
+      // 403/404: the bot cannot see or write to that channel; a retry would get the same answer.
+      if (e instanceof DiscordAPIError && (e.status === 403 || e.status === 404)) {
+        this.deps.logger.warn('Discord refused the channel message', {
+          taskId,
+          status: e.status,
+          code: e.code,
+        });
+        return;
+      }
+      throw e;
+    }
+  }
+}

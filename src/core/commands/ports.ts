@@ -1,0 +1,97 @@
+import type { ChatPlatform } from './help.js';
+
+/**
+ * What the chat command handler needs from storage. Implemented in src/models/ (PostgreSQL);
+ * the handler never sees SQL.
+ */
+
+/** Who is typing: one account on one platform (Slack users are per workspace; Discord and Telegram ids are global). */
+export interface ChatIdentityKey {
+  platform: ChatPlatform;
+  /** Slack team id; empty for Discord and Telegram, whose user ids are global. */
+  workspaceId: string;
+  platformUserId: string;
+  displayName?: string;
+}
+
+export interface ChatIdentityRecord {
+  id: string;
+  platform: ChatPlatform;
+  workspaceId: string;
+  platformUserId: string;
+  displayName: string | null;
+  /** Set when a real account claimed this identity with a link code. */
+  linkedAt: Date | null;
+  user: {
+    id: string;
+    username: string;
+    isGuest: boolean;
+    status: 'active' | 'suspended';
+    role: 'admin' | 'user';
+  };
+}
+
+export interface ChatIdentityStore {
+  find(key: ChatIdentityKey): Promise<ChatIdentityRecord | null>;
+  /** The identity, creating it with a fresh guest user (is_guest, no password) if it is new. Safe under races. */
+  ensureGuest(key: ChatIdentityKey): Promise<ChatIdentityRecord>;
+}
+
+/** Fixed-window counters shared by every process (rate_counters). */
+export interface RateLimiter {
+  /** Counts one hit in the current window; returns the window's count so far (this hit included). */
+  hit(key: string, windowSeconds: number): Promise<{ count: number; retryAfterSeconds: number }>;
+}
+
+/**
+ * The one inbound_deliveries ledger, for commands that do not create a task (a task-creating command
+ * dedupes through TaskCommands.submit instead). `claim` inserts (source, deliveryId) and answers
+ * false when it was already there.
+ */
+export interface DeliveryLedger {
+  lookup(
+    source: string,
+    deliveryId: string,
+  ): Promise<{ taskId: string | null; response: Record<string, unknown> | null } | null>;
+  claim(source: string, deliveryId: string): Promise<boolean>;
+  saveResponse(source: string, deliveryId: string, response: Record<string, unknown>): Promise<void>;
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  kind: string;
+  tier: 'primary' | 'secondary';
+  /** Task types it is good at, best first. */
+  strengths: string[];
+}
+
+/** The active providers a chat user may pick with --provider. */
+export interface ProviderDirectory {
+  listActive(): Promise<ProviderSummary[]>;
+  findActiveByName(name: string): Promise<ProviderSummary | null>;
+}
+
+/** Creates read-only share links (the content area's service), when it is wired. */
+export interface ShareLinks {
+  /** A share of the user's content; throws AppError not_found when the content is not theirs. */
+  create(userId: string, contentId: string): Promise<{ url: string; expiresAt: Date }>;
+}
+
+/** Resolves a content id the user owns (for `share <contentId>`). */
+export interface ContentLookup {
+  ownedContent(userId: string, contentId: string): Promise<{ id: string; taskId: string | null } | null>;
+}
+
+/**
+ * A task's origin JSON (tasks.origin): where its result goes and what has been delivered so far.
+ * `withLock` serialises every delivery for one task across processes (an advisory lock), so a late
+ * progress edit can never overwrite a result.
+ */
+export interface ChatOriginStore {
+  get(taskId: string): Promise<Record<string, unknown> | null>;
+  patch(taskId: string, patch: Record<string, unknown>): Promise<void>;
+  /** Atomically takes one use of a counted resource (Slack response_url: 5 uses); false when none is left. */
+  takeUse(taskId: string, field: string, max: number): Promise<boolean>;
+  withLock<T>(taskId: string, fn: () => Promise<T>): Promise<T>;
+}

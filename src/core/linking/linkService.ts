@@ -1,0 +1,158 @@
+import type { AuditSink } from '../audit/audit.js';
+import type { ChatIdentityKey } from '../commands/ports.js';
+import { notFound } from '../errors.js';
+import type { TaskCommands } from '../tasks/types.js';
+import { generateLinkCode, hashLinkCode, LINK_CODE_TTL_MS, normalizeLinkCode } from './linkCodes.js';
+
+/**
+ * Account linking: a signed-in user gets a short code, types `link <code>` in any chat, and that
+ * chat identity (platform, workspace, user) becomes theirs. Tasks made while it was a guest move
+ * with it; every step is audited.
+ */
+export interface LinkedIdentity {
+  id: string;
+  platform: string;
+  workspaceId: string;
+  platformUserId: string;
+  displayName: string | null;
+  linkedAt: Date | null;
+}
+
+export type RedeemFailure = 'unknown' | 'expired' | 'used' | 'suspended';
+
+export type RedeemOutcome =
+  | {
+      ok: true;
+      identityId: string;
+      user: { id: string; username: string };
+      /** Who owned the identity before (null when it is new). */
+      previous: { userId: string; isGuest: boolean } | null;
+    }
+  | { ok: false; reason: RedeemFailure };
+
+export interface LinkStore {
+  createCode(userId: string, codeHash: string, expiresAt: Date): Promise<void>;
+  /**
+   * In one transaction: spends the code (unused and unexpired, else says why not), checks its user
+   * is active, and points the identity at that user (creating it if new), marking it linked.
+   */
+  redeem(codeHash: string, identity: ChatIdentityKey, now: Date): Promise<RedeemOutcome>;
+  listLinked(userId: string): Promise<LinkedIdentity[]>;
+  /** Removes one of the user's linked identities; null when it is not theirs. */
+  unlink(userId: string, identityId: string): Promise<LinkedIdentity | null>;
+}
+
+export type LinkResult =
+  | { ok: true; username: string; alreadyLinked: boolean; movedTasks: number }
+  | { ok: false; reason: RedeemFailure };
+
+export class LinkService {
+  constructor(
+    private readonly deps: {
+      store: LinkStore;
+      tasks: Pick<TaskCommands, 'reassignUser'>;
+      audit: AuditSink;
+      log: { warn(message: string, meta?: Record<string, unknown>): void };
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now ? this.deps.now() : new Date();
+  }
+
+  async createCode(
+    userId: string,
+    meta: { ip?: string | null } = {},
+  ): Promise<{ code: string; expiresAt: Date }> {
+    const code = generateLinkCode();
+    const expiresAt = new Date(this.now().getTime() + LINK_CODE_TTL_MS);
+    await this.deps.store.createCode(userId, hashLinkCode(normalizeLinkCode(code)!), expiresAt);
+    await this.deps.audit.record({
+      actorId: userId,
+      action: 'link.code_created',
+      targetType: 'user',
+      targetId: userId,
+      ip: meta.ip ?? null,
+      details: { expiresAt: expiresAt.toISOString() },
+    });
+    return { code, expiresAt };
+  }
+
+  /** Claims a chat identity for the code's user; a guest's tasks follow. */
+  async redeem(code: string, identity: ChatIdentityKey, actorId: string | null): Promise<LinkResult> {
+    const normalized = normalizeLinkCode(code);
+    const who = {
+      platform: identity.platform,
+      workspaceId: identity.workspaceId,
+      platformUserId: identity.platformUserId,
+    };
+    if (!normalized) {
+      await this.deps.audit.record({
+        actorId,
+        action: 'link.failed',
+        targetType: 'chat_identity',
+        details: { ...who, reason: 'unknown' },
+      });
+      return { ok: false, reason: 'unknown' };
+    }
+    const out = await this.deps.store.redeem(hashLinkCode(normalized), identity, this.now());
+    if (!out.ok) {
+      await this.deps.audit.record({
+        actorId,
+        action: 'link.failed',
+        targetType: 'chat_identity',
+        details: { ...who, reason: out.reason },
+      });
+      return out;
+    }
+    const alreadyLinked = out.previous?.userId === out.user.id;
+    let movedTasks = 0;
+    if (out.previous?.isGuest && !alreadyLinked) {
+      try {
+        movedTasks = await this.deps.tasks.reassignUser(out.previous.userId, out.user.id);
+      } catch (e) {
+        // The link stands; the guest's tasks stay where they were. Logged for an operator.
+        this.deps.log.warn('Linked a chat identity but could not move its guest tasks', {
+          guestUserId: out.previous.userId,
+          err: (e as Error).message,
+        });
+      }
+    }
+    await this.deps.audit.record({
+      actorId: out.user.id,
+      action: 'link.created',
+      targetType: 'chat_identity',
+      targetId: out.identityId,
+      details: {
+        ...who,
+        previousUserId: out.previous?.userId ?? null,
+        previousWasGuest: out.previous?.isGuest ?? false,
+        movedTasks,
+        alreadyLinked,
+      },
+    });
+    return { ok: true, username: out.user.username, alreadyLinked, movedTasks };
+  }
+
+  list(userId: string): Promise<LinkedIdentity[]> {
+    return this.deps.store.listLinked(userId);
+  }
+
+  async unlink(userId: string, identityId: string, meta: { ip?: string | null } = {}): Promise<void> {
+    const removed = await this.deps.store.unlink(userId, identityId);
+    if (!removed) throw notFound('Linked account');
+    await this.deps.audit.record({
+      actorId: userId,
+      action: 'link.removed',
+      targetType: 'chat_identity',
+      targetId: identityId,
+      ip: meta.ip ?? null,
+      details: {
+        platform: removed.platform,
+        workspaceId: removed.workspaceId,
+        platformUserId: removed.platformUserId,
+      },
+    });
+  }
+}

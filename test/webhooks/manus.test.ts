@@ -1,0 +1,83 @@
+import { generateKeyPairSync, createHash, sign } from 'node:crypto';
+import type { Server } from 'node:http';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorHandler } from '../../src/api/errorHandler.js';
+import { manusEvents } from '../../src/core/providers/connectors/manus.js';
+import { createLogger } from '../../src/logger.js';
+import { manusPublicKeySource, manusWebhookRoutes } from '../../src/webhooks/manusRoutes.js';
+import { sendJson, startStubServer, type StubServer } from '../helpers/stubServer.js';
+
+const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+let manusApi: StubServer;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  // A stub Manus API serving its webhook public key.
+  manusApi = await startStubServer((req, res) =>
+    req.path === '/v2/webhook.publicKey' ? sendJson(res, 200, { ok: true, data: { public_key: pem } }) : sendJson(res, 404, {}),
+  );
+  const keys = manusPublicKeySource(async () => ({ baseUrl: manusApi.url, apiKey: 'manus-key' }));
+  const app = express();
+  const logger = createLogger({ level: 'silent' });
+  app.use('/api/integrations/manus', manusWebhookRoutes({ logger, publicUrl: 'https://sy.example.com', publicKey: keys }));
+  app.use(errorHandler(logger));
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const addr = server.address() as { port: number };
+  base = `http://127.0.0.1:${addr.port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  server.close();
+  await manusApi.close();
+});
+
+function signed(body: string, ts = Math.floor(Date.now() / 1000), url = 'https://sy.example.com/api/integrations/manus/webhook') {
+  const hash = createHash('sha256').update(body).digest('hex');
+  const signature = sign('sha256', Buffer.from(`${ts}.${url}.${hash}`), privateKey).toString('base64');
+  return { 'content-type': 'application/json', 'x-webhook-signature': signature, 'x-webhook-timestamp': String(ts) };
+}
+
+const post = (body: string, headers: Record<string, string>) =>
+  fetch(`${base}/api/integrations/manus/webhook`, { method: 'POST', body, headers });
+
+describe('Manus webhooks', () => {
+  it('a verified delivery wakes the poller of that Manus task; the key is fetched with the API key and cached', async () => {
+    const watch = manusEvents.watch('mt-123');
+    const body = JSON.stringify({ event_type: 'task_stopped', task_detail: { task_id: 'mt-123', stop_reason: 'finish' } });
+    const woke = watch.next();
+    const r = await post(body, signed(body));
+    expect(r.status).toBe(200);
+    expect(await woke).toMatchObject({ task_detail: { task_id: 'mt-123' } });
+    watch.close();
+    expect(manusApi.requests[0]!.headers['x-manus-api-key']).toBe('manus-key');
+    await post(body, signed(body));
+    expect(manusApi.count((q) => q.path === '/v2/webhook.publicKey')).toBe(1);
+  });
+
+  it('refuses a tampered body, a stale or future timestamp, a wrong URL and missing headers with 401', async () => {
+    const body = JSON.stringify({ task_detail: { task_id: 'mt-9' } });
+    const now = Math.floor(Date.now() / 1000);
+    const cases: Array<[string, Record<string, string>]> = [
+      [body.replace('mt-9', 'mt-8'), signed(body)],
+      [body, signed(body, now - 301)],
+      [body, signed(body, now + 301)],
+      [body, signed(body, now, 'https://evil.example.com/api/integrations/manus/webhook')],
+      [body, { 'content-type': 'application/json' }],
+    ];
+    for (const [b, h] of cases) {
+      const r = await post(b, h);
+      expect(r.status).toBe(401);
+      expect((await r.json()).error.code).toBe('invalid_signature');
+    }
+  });
+
+  it('refuses non-JSON bodies with 415', async () => {
+    const r = await post('x=1', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(r.status).toBe(415);
+  });
+});
