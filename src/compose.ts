@@ -12,15 +12,17 @@ import type { ApiDeps } from './api/deps.js';
 import { createOpenApiRegistry } from './api/openapi.js';
 import { adminStatsRoutes } from './api/routes/adminStats.js';
 import { contentRoutes } from './api/routes/content.js';
+import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { composeChat } from './composeChat.js';
+import { composeProviders } from './composeProviders.js';
 import { composeWebhooks } from './composeWebhooks.js';
 import { AuthService } from './core/auth/authService.js';
 import { AccessTokens } from './core/auth/jwt.js';
+import { ContentService } from './core/content/contentService.js';
 import { SecretBox } from './core/crypto/secretBox.js';
-import { createDefaultProviderRegistry } from './core/providers/defaultRegistry.js';
+import type { ExecutorInstrumentation } from './core/routing/routedExecutor.js';
 import { ResultDelivererRegistry } from './core/tasks/deliverers.js';
-import { SimpleExecutor } from './core/tasks/simpleExecutor.js';
 import { TaskRunner } from './core/tasks/taskRunner.js';
 import { TaskService } from './core/tasks/taskService.js';
 import { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
@@ -30,15 +32,14 @@ import { createQueues } from './jobs/queues.js';
 import { createTaskJobs } from './jobs/taskJobs.js';
 import { startTaskWorkers } from './jobs/taskWorkers.js';
 import { type Logger, registerSecret } from './logger.js';
-import { createAssignmentStore } from './models/assignmentStore.js';
 import { createAuditStore } from './models/auditStore.js';
 import { createAuthStore } from './models/authStore.js';
 import { CancelListener } from './models/cancelListener.js';
-import { createContentReader } from './models/contentStore.js';
+import { createContentRepository } from './models/contentRepository.js';
 import { createDb, createPool, type Db, describeDatabaseUrl, runMigrations } from './models/db.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './models/embedded.js';
 import { ensureMockProvider } from './models/mockProviderBootstrap.js';
-import { createProviderDirectory, createProviderExists } from './models/providerDirectory.js';
+import { createProviderExists } from './models/providerDirectory.js';
 import { createSettingsStore } from './models/settingsStore.js';
 import { createStatsReader } from './models/statsStore.js';
 import { createTaskStore } from './models/taskStore.js';
@@ -61,24 +62,14 @@ export interface Switchyard {
   api?: { server: Server; url: string; deps: ApiDeps };
   /** Task use cases (intake, list, cancel…) for adapters and scripts. */
   tasks: TaskService;
+  /** Content use cases (versions, edits, export, share links) for adapters and scripts. */
+  content: ContentService;
   auth: AuthService;
   /** Result deliverers by task source: chat and GitHub adapters register theirs here. */
   deliverers: ResultDelivererRegistry;
   /** Human-readable lines describing what runs (the start-up banner). */
   banner(): string;
   stop(): Promise<void>;
-}
-
-/**
- * Decrypts a provider account's credentials envelope (JSON). Accounts written with the account id
- * as associated data are opened with it; older ones without.
- */
-function openCredentials(box: SecretBox, envelope: string, accountId: string): Record<string, unknown> {
-  try {
-    return box.decryptJson<Record<string, unknown>>(envelope, accountId);
-  } catch {
-    return box.decryptJson<Record<string, unknown>>(envelope);
-  }
 }
 
 /** Creates the `switchyard` database on an embedded server if it is not there yet. */
@@ -104,6 +95,8 @@ export async function startSwitchyard(opts: {
   env: Env;
   logger: Logger;
   roles?: Role[];
+  /** Hooks into the routed executor (bench/router.ts measures with them). */
+  instrument?: ExecutorInstrumentation;
 }): Promise<Switchyard> {
   const { env, logger } = opts;
   const roles = new Set(opts.roles ?? ALL_ROLES);
@@ -184,8 +177,31 @@ export async function startSwitchyard(opts: {
     const mock = await ensureMockProvider(db, { enabled: mockProviderEnabled(env), taskTypes: taskTypes.ids() });
     if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
 
-    // Webhooks: GitHub intake + result comments, generic inbound hooks, signed callbacks (issue 7).
+    // Providers and the router (issue 4): provider API, providers from env keys, routed executor, budget resets.
+    const providers = await composeProviders({
+      env,
+      db,
+      boss,
+      logger,
+      secretBox,
+      audit,
+      taskTypes,
+      instrument: opts.instrument,
+    });
+
     let api: Switchyard['api'];
+
+    // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).
+    const content = new ContentService({
+      store: createContentRepository(db),
+      tasks,
+      audit,
+      defaultShareHours: () => settings.get('shares.defaultExpiresInHours'),
+      shareUrl: (token) =>
+        `${(api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')}/s/${token}`,
+    });
+
+    // Webhooks: GitHub intake + result comments, generic inbound hooks, signed callbacks (issue 7).
     const webhooks = composeWebhooks({
       env,
       db,
@@ -211,6 +227,7 @@ export async function startSwitchyard(opts: {
       settings,
       tasks,
       deliverers,
+      shares: content.shareLinks(),
       publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
     });
@@ -257,8 +274,11 @@ export async function startSwitchyard(opts: {
         },
         routes: [
           { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes }) },
-          { path: '/api', create: (d) => contentRoutes(d, { content: createContentReader(db) }) },
+          { path: '/api', create: (d) => contentRoutes(d, { content }) },
+          { path: '/api', create: (d) => sharedApiRoutes(d, { content }) },
+          { path: '/s', create: (d) => sharePageRoutes(d, { content }) },
           { path: '/api', create: (d) => adminStatsRoutes(d, { stats: createStatsReader(db) }) },
+          ...providers.routes,
           ...webhooks.routes,
           ...chat.routes,
         ],
@@ -288,17 +308,14 @@ export async function startSwitchyard(opts: {
       await cancels.start();
       stoppers.push(() => cancels.stop());
       const shutdown = new AbortController();
-      const executor = new SimpleExecutor({
-        providers: createProviderDirectory(db, (envelope, accountId) => openCredentials(secretBox, envelope, accountId)),
-        assignments: createAssignmentStore(db),
-        connectors: createDefaultProviderRegistry(),
-        taskTypes,
-      });
+      const executor = providers.createExecutor();
       const runner = new TaskRunner({ store: taskStore, jobs: taskJobs, executor, cancels, deliverers, log: logger.child({ scope: 'tasks' }), shutdown: shutdown.signal });
       const taskWorkers = await startTaskWorkers({ boss, runner, store: taskStore, deliverers, logger, shutdown, concurrency: env.WORKER_CONCURRENCY });
       stoppers.push(() => taskWorkers.stop());
       const callbackWorker = await webhooks.startWorker();
       stoppers.push(() => callbackWorker.stop());
+      const budgetJobs = await providers.startWorker();
+      stoppers.push(() => budgetJobs.stop());
       workers = true;
     }
 
@@ -319,6 +336,7 @@ export async function startSwitchyard(opts: {
       embedded,
       api,
       tasks,
+      content,
       auth,
       deliverers,
       banner() {

@@ -22,7 +22,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bsk-ant-[A-Za-z0-9_-]{8,}/g,
   /\bxai-[A-Za-z0-9_-]{8,}/g,
   /\bxox[abprs]-[A-Za-z0-9-]{8,}/g,
-  /\bsy_(?:pat|rt|whs)_[A-Za-z0-9_-]{8,}/g,
+  /\bsy_(?:pat|rt|whs|sh)_[A-Za-z0-9_-]{8,}/g,
   /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}/g,
   /\b\d{6,}:[A-Za-z0-9_-]{30,}\b/g, // Telegram bot tokens
 ];

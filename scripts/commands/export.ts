@@ -6,13 +6,8 @@ import { type Command, Option } from 'commander';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ContentRecord } from '../../src/core/content/ports.js';
-import {
-  EXPORT_FORMATS,
-  type ExportFormat,
-  exportContent,
-  exporters,
-  safeFilename,
-} from '../../src/core/export/index.js';
+import { safeFilename } from '../../src/core/export/filename.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../src/core/export/types.js';
 import { createContentRepository } from '../../src/models/contentRepository.js';
 import type { Db } from '../../src/models/db.js';
 import { users } from '../../src/models/schema.js';
@@ -43,10 +38,9 @@ const BATCH = 100;
  */
 export function exportFileName(
   c: Pick<ContentRecord, 'id' | 'title' | 'version'>,
-  format: ExportFormat,
+  extension: string,
 ): string {
-  const base = safeFilename(c.title, c.version, '');
-  return `${base}-${c.id}.${exporters[format].extension}`;
+  return `${safeFilename(c.title, c.version, '')}-${c.id}.${extension}`;
 }
 
 async function resolveUser(db: Db, ref: string): Promise<{ id: string; username: string }> {
@@ -72,6 +66,9 @@ export async function exportToDirectory(
     onStart?: (total: number) => void;
   },
 ): Promise<ExportSummary> {
+  // Loaded here rather than at the top: every CLI command imports this file, and the PDF/DOCX
+  // libraries behind the exporters are slow to load.
+  const { exportContent, exporters } = await import('../../src/core/export/index.js');
   const repo = createContentRepository(db);
   await mkdir(o.outDir, { recursive: true });
   const filter = { userId: o.userId, updatedSince: o.updatedSince };
@@ -84,7 +81,7 @@ export async function exportToDirectory(
     if (batch.length === 0) break;
     afterId = batch.at(-1)!.id;
     for (const c of batch) {
-      const target = path.join(o.outDir, exportFileName(c, o.format));
+      const target = path.join(o.outDir, exportFileName(c, exporters[o.format].extension));
       if (!o.overwrite && existsSync(target)) {
         summary.skipped++;
       } else {

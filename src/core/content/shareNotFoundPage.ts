@@ -1,0 +1,27 @@
+import { documentCsp, renderHtmlDocument } from './htmlDocument.js';
+import type { SharePage } from './sharePage.js';
+
+/**
+ * The page a visitor sees for a share link that is unknown, expired or revoked. It does not say
+ * which, so a link's history is not disclosed. Same strict headers as the share page.
+ */
+export function renderShareNotFoundPage(): SharePage {
+  const csp = documentCsp({ forHeader: true });
+  return {
+    html: renderHtmlDocument({
+      title: 'Link not available',
+      bodyHtml:
+        '<p>This share link does not exist, has expired or was revoked. Ask the person who sent it for a new one.</p>\n',
+      metaTags: { robots: 'noindex,nofollow' },
+    }),
+    csp,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': csp,
+      'X-Robots-Tag': 'noindex, nofollow',
+      'Referrer-Policy': 'no-referrer',
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    },
+  };
+}
