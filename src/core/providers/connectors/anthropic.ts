@@ -22,7 +22,7 @@ import type {
  *   output tokens from the cumulative `message_delta.usage.output_tokens`.
  */
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
-const DEFAULT_MODEL = 'claude-sonnet-4-5';
+const DEFAULT_MODEL = 'claude-sonnet-4-6';
 
 interface Usage {
   input_tokens?: number | null;

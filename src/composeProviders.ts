@@ -1,0 +1,110 @@
+import type { Router } from 'express';
+import type { PgBoss } from 'pg-boss';
+import { PROVIDER_CATALOGUE } from '../config/providers.js';
+import { ROUTING_SETTINGS } from '../config/routingWeights.js';
+import type { ApiDeps } from './api/deps.js';
+import { providerRoutes } from './api/routes/providers.js';
+import { taskRoutingRoutes } from './api/routes/taskRouting.js';
+import type { AuditSink } from './core/audit/audit.js';
+import type { SecretBox } from './core/crypto/secretBox.js';
+import { createDefaultProviderRegistry } from './core/providers/defaultRegistry.js';
+import { ProviderService } from './core/providers/providerService.js';
+import { type ExecutorInstrumentation, RoutedExecutor } from './core/routing/routedExecutor.js';
+import type { RoutingSettings } from './core/routing/types.js';
+import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
+import type { Env } from './env.js';
+import { startBudgetJobs } from './jobs/budgetJobs.js';
+import { type Logger, registerSecret } from './logger.js';
+import { createBudgetStore } from './models/budgetStore.js';
+import type { Db } from './models/db.js';
+import { type EnvProvider, ensureEnvProviders } from './models/providerBootstrap.js';
+import { createProviderHealthStore } from './models/providerHealthStore.js';
+import { createProviderStore } from './models/providerStore.js';
+import { createRoutingStore, createTaskRoutingReader } from './models/routingStore.js';
+
+type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };
+
+/** The provider keys the environment may carry, and the catalogue kind each creates. */
+function envProviders(env: Env): EnvProvider[] {
+  const out: EnvProvider[] = [];
+  const add = (kind: EnvProvider['kind'], apiKey: string | undefined, baseUrl: string | undefined) => {
+    if (apiKey) out.push({ kind, apiKey, baseUrl, defaults: PROVIDER_CATALOGUE[kind] });
+  };
+  add('openai', env.OPENAI_API_KEY, env.OPENAI_BASE_URL);
+  add('anthropic', env.ANTHROPIC_API_KEY, env.ANTHROPIC_BASE_URL);
+  add('xai', env.XAI_API_KEY, env.XAI_BASE_URL);
+  add('manus', env.MANUS_API_KEY, env.MANUS_BASE_URL);
+  return out;
+}
+
+/**
+ * Builds the providers-and-routing area for the composition root (src/compose.ts): the provider
+ * API, GET /api/tasks/:id/routing, providers created from keys in the environment, the routed
+ * executor for the worker, and the reset-budgets job.
+ */
+export async function composeProviders(c: {
+  env: Env;
+  db: Db;
+  boss: PgBoss;
+  logger: Logger;
+  secretBox: SecretBox;
+  audit: AuditSink;
+  taskTypes: TaskTypeCatalogue;
+  settings?: RoutingSettings;
+  instrument?: ExecutorInstrumentation;
+}) {
+  const settings = c.settings ?? ROUTING_SETTINGS;
+  const log = c.logger.child({ scope: 'routing' });
+  const connectors = createDefaultProviderRegistry();
+  const service = new ProviderService({
+    store: createProviderStore(c.db, { statsWindowSeconds: settings.statsWindowSeconds }),
+    box: c.secretBox,
+    catalogue: PROVIDER_CATALOGUE,
+    taskTypes: () => c.taskTypes.ids(),
+    connectors,
+    audit: c.audit,
+    onSecret: registerSecret,
+  });
+
+  for (const r of await ensureEnvProviders(c.db, c.secretBox, envProviders(c.env), {
+    taskTypes: c.taskTypes.ids(),
+  })) {
+    if (r.action === 'created')
+      log.info(`Created the ${r.kind} provider and its default account from the environment`);
+    else if (r.action === 'updated') log.info(`Updated the ${r.kind} provider from the environment`);
+    else if (r.action === 'skipped')
+      log.info(
+        `A ${r.kind} provider already exists (added by an admin): the key in the environment was not used`,
+      );
+  }
+
+  const budgets = createBudgetStore(c.db);
+  const routes: RouteFactory[] = [
+    { path: '/api', create: (d) => providerRoutes(d, service) },
+    { path: '/api', create: (d) => taskRoutingRoutes(d, createTaskRoutingReader(c.db)) },
+  ];
+
+  return {
+    service,
+    routes,
+    settings,
+    /** The worker's executor: the router with budgets, circuit breaker and fallback. */
+    createExecutor(): RoutedExecutor {
+      return new RoutedExecutor({
+        store: createRoutingStore(c.db, {
+          open: (envelope, id) => service.open(envelope, id),
+          statsWindowSeconds: settings.statsWindowSeconds,
+        }),
+        budgets,
+        health: createProviderHealthStore(c.db),
+        connectors,
+        taskTypes: c.taskTypes,
+        settings,
+        log,
+        instrument: c.instrument,
+      });
+    },
+    /** The reset-budgets job (scheduled, plus a check now). Worker role only. */
+    startWorker: () => startBudgetJobs({ boss: c.boss, budgets, logger: c.logger }),
+  };
+}

@@ -1,0 +1,81 @@
+import type { CircuitSettings, CircuitState, RoutingAccount, RoutingProvider } from './types.js';
+
+/**
+ * What the routed executor needs from storage. Implemented in src/models (routingStore.ts,
+ * budgetStore.ts, providerHealthStore.ts) on PostgreSQL; every budget and circuit write is one SQL
+ * statement so concurrent workers in any number of processes stay consistent.
+ */
+
+export interface TargetAccount extends RoutingAccount {
+  /** Opens the account's credentials (decrypted only when the account is about to be called). */
+  openCredentials(): { apiKey?: string; [k: string]: unknown };
+}
+
+/** A provider with what the connector needs to call it. */
+export interface RoutingTarget extends RoutingProvider {
+  apiEndpoint: string | null;
+  defaultModel: string | null;
+  models: string[];
+  config: Record<string, unknown>;
+  accounts: TargetAccount[];
+}
+
+export interface RoutingStore {
+  /** Every provider (active or not) with its accounts, circuit state and recent statistics. */
+  snapshot(): Promise<RoutingTarget[]>;
+  /**
+   * Stores the decision on the task (tasks.routing). Saving a new `runKey` moves the previous run's
+   * decision into `previousRuns`; saving the same run again replaces it.
+   */
+  saveDecision(taskId: string, runKey: string, decision: Record<string, unknown>): Promise<void>;
+}
+
+export interface StartAttempt {
+  taskId: string;
+  providerId: string;
+  providerName: string;
+  accountId: string;
+  attempt: number;
+  model: string | null;
+  /** Tokens to reserve: the estimate (input × safety factor + output cap). */
+  tokens: number;
+}
+
+export interface SettleAttempt {
+  status: 'succeeded' | 'failed' | 'aborted';
+  model?: string | null;
+  tokensInput?: number;
+  tokensOutput?: number;
+  /** Tokens charged to the account (0 for a failed attempt: the reservation is simply released). */
+  tokensUsed?: number;
+  latencyMs?: number | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+export interface BudgetLedger {
+  /**
+   * In ONE statement: reserves `tokens` on the account if used + reserved + tokens ≤ limit and the
+   * account is active, and opens the attempt (task_assignments row with tokens_reserved). Null when
+   * the account no longer has room (another worker got there first).
+   */
+  reserveAndStart(a: StartAttempt): Promise<string | null>;
+  /**
+   * Exactly once per attempt (settled_at): closes the attempt, releases its reservation and charges
+   * the real usage. A second call changes nothing and returns false.
+   */
+  settle(assignmentId: string, r: SettleAttempt): Promise<boolean>;
+  /** Releases the reservations of this task's attempts that a previous run left unsettled (a lost worker). */
+  releaseUnsettled(taskId: string): Promise<number>;
+}
+
+export interface HealthRecorder {
+  /** A successful call: resets the failure count and closes a half-open circuit. */
+  recordSuccess(providerId: string): Promise<void>;
+  /** A provider-side failure: counts it and opens the circuit when the settings say so. */
+  recordFailure(providerId: string, error: string, circuit: CircuitSettings): Promise<CircuitState>;
+  /** Takes the half-open probe (open past its cool-down, or a stale probe). False if another worker has it. */
+  claimProbe(providerId: string, cooldownSeconds: number, staleMs: number): Promise<boolean>;
+  /** Gives an unused probe back (the circuit returns to open, still past its cool-down). */
+  releaseProbe(providerId: string): Promise<void>;
+}

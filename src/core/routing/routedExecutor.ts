@@ -1,0 +1,503 @@
+import { ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavailable } from '../errors.js';
+import { classifyProviderError } from '../providers/classify.js';
+import type { Connector, ConnectorSettings, GenerateResult, ProviderKind } from '../providers/connector.js';
+import { estimateInputTokens } from '../providers/tokens.js';
+import type { ExecutionContext, ExecutionOutcome, TaskExecutor } from '../tasks/executor.js';
+import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
+import type { TaskRecord } from '../tasks/types.js';
+import { circuitSettingsFor } from './circuit.js';
+import type { BudgetLedger, HealthRecorder, RoutingStore, RoutingTarget, TargetAccount } from './ports.js';
+import { planRoute } from './router.js';
+import type { CandidateEvaluation, RoutePlan, RoutingSettings } from './types.js';
+
+const FALLBACK_MAX_TOKENS = 1000;
+const HEALTHY_WRITE_EVERY_MS = 5_000;
+
+/** Logger shape (src/logger.ts's Logger satisfies it). */
+export interface RoutingLog {
+  info(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+  debug(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Hooks for benchmarks and metrics; never needed for correctness. */
+export interface ExecutorInstrumentation {
+  /** The routing decision took `ms` (snapshot + plan + saving it). */
+  onDecision?(taskId: string, ms: number): void;
+  /** The connector is about to send the request's first byte. */
+  onRequestStart?(taskId: string): void;
+}
+
+export interface ChainStep {
+  providerId: string;
+  name: string;
+  accountId: string | null;
+  accountName: string | null;
+  assignmentId: string | null;
+  model: string | null;
+  outcome: 'succeeded' | 'failed' | 'aborted' | 'skipped' | 'running';
+  probe?: boolean;
+  errorCode?: string;
+  error?: string;
+  latencyMs?: number;
+  tokens?: { input: number; output: number; total: number; reserved: number };
+}
+
+/**
+ * The router as a TaskExecutor: plans the route (core/routing/router.ts) from a fresh snapshot,
+ * records the decision on the task, then walks the chain:
+ *
+ * - reserve the estimate on the candidate's best account and open the attempt, in one statement
+ *   (another worker may have taken the room meanwhile: then the next account, then the next provider);
+ * - an open circuit past its cool-down is called only by the worker that claims the half-open probe;
+ * - call the connector with the output cap that the reservation assumed;
+ * - success → settle to the real usage, close the circuit, return the text with its provenance;
+ * - rate limit, 5xx, timeout, connection failure, cut stream — and provider-side configuration
+ *   failures (401/403/404, misconfigured, no connector), which another provider does not share — →
+ *   release the reservation, count the failure on the provider's circuit, try the next candidate at
+ *   once (no sleeping on Retry-After; the job's own retry backoff comes after a fully failed run);
+ * - a refusal or an invalid request → release and fail fast: another provider would get the same request;
+ * - at most `maxAttemptsPerRun` calls per run.
+ *
+ * On a re-run, before planning, reservations that an earlier run of this task left unsettled (its worker died)
+ * are released, so a re-run never double-counts.
+ */
+export class RoutedExecutor implements TaskExecutor {
+  private readonly now: () => Date;
+  /** When this process last wrote a success for each provider (a clean circuit needs no write per call). */
+  private readonly lastHealthy = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      store: RoutingStore;
+      budgets: BudgetLedger;
+      health: HealthRecorder;
+      connectors: {
+        createConnector(settings: ConnectorSettings): Connector;
+        has(kind: ProviderKind): boolean;
+      };
+      taskTypes: TaskTypeCatalogue;
+      settings: RoutingSettings;
+      log?: RoutingLog;
+      clock?: () => Date;
+      instrument?: ExecutorInstrumentation;
+    },
+  ) {
+    this.now = deps.clock ?? (() => new Date());
+  }
+
+  async execute(task: TaskRecord, ctx: ExecutionContext): Promise<ExecutionOutcome> {
+    if (ctx.signal.aborted) throw new ProviderAborted('The task was stopped before a provider was called');
+    const { store, budgets, settings } = this.deps;
+    const t0 = performance.now();
+
+    // Only a re-run can find attempts of an earlier run that nobody settled (its worker died).
+    if (task.attempts > 1) await budgets.releaseUnsettled(task.id);
+    const type = this.deps.taskTypes.get(task.taskType);
+    const system = type?.systemPrompt;
+    const maxTokens = Math.max(
+      1,
+      Math.floor(task.options.maxTokens ?? type?.defaultMaxTokens ?? FALLBACK_MAX_TOKENS),
+    );
+    const targets = await store.snapshot();
+    const byId = new Map(targets.map((t) => [t.id, t]));
+    const plan = planRoute(
+      {
+        taskType: task.taskType,
+        priority: task.priority,
+        pinnedProviderId: task.providerId,
+        inputTokens: estimateInputTokens({ system, prompt: task.description }),
+        maxOutputTokens: maxTokens,
+      },
+      targets,
+      settings,
+      { now: this.now(), supports: (k) => this.deps.connectors.has(k) },
+    );
+    const runKey = `${ctx.jobId}:${ctx.attempt}`;
+    const steps: ChainStep[] = [];
+    // Decision writes are chained so they land in order; the first one is not awaited (it is off
+    // the path to the provider call), every later one is.
+    let saved: Promise<void> = Promise.resolve();
+    const save = (outcome: string, error?: string) => {
+      const doc = structuredClone(
+        decisionDocument(plan, steps, {
+          runKey,
+          attempt: ctx.attempt,
+          outcome,
+          error,
+          decidedAt: this.now(),
+        }),
+      );
+      saved = saved.then(() =>
+        store.saveDecision(task.id, runKey, doc).catch((e) => {
+          this.deps.log?.warn('Could not store the routing decision', {
+            taskId: task.id,
+            err: (e as Error).message,
+          });
+        }),
+      );
+      return saved;
+    };
+
+    if (plan.chain.length === 0) {
+      const err = noProviderError(task, plan);
+      await save('no_provider', err.message);
+      throw err;
+    }
+    void save('running');
+    this.deps.instrument?.onDecision?.(task.id, performance.now() - t0);
+
+    let calls = 0;
+    const failures: string[] = [];
+    let lastError: ProviderError | undefined;
+    for (const cand of plan.chain) {
+      if (calls >= settings.maxAttemptsPerRun) break;
+      if (ctx.signal.aborted) {
+        await save('aborted');
+        throw new ProviderAborted('The task was stopped');
+      }
+      const target = byId.get(cand.providerId)!;
+      const r = await this.attempt(task, ctx, target, cand, { system, maxTokens, steps, save });
+      if (r.kind === 'skipped') continue;
+      calls++;
+      if (r.kind === 'ok') return r.outcome(steps);
+      const err = r.error;
+      if (err instanceof ProviderAborted) {
+        await save('aborted');
+        throw err;
+      }
+      failures.push(`${cand.name}: ${err.message}`);
+      lastError = err;
+      if (err instanceof ProviderRejected && !isProviderSide(err)) {
+        await save('failed', err.message);
+        throw err;
+      }
+      this.deps.log?.warn('Provider attempt failed; trying the next candidate', {
+        taskId: task.id,
+        provider: cand.name,
+        errorCode: errorCode(err),
+        err: err.message,
+      });
+    }
+
+    const skippedOnly = calls === 0;
+    const message = skippedOnly
+      ? `No provider could take the task right now (${steps.map((s) => `${s.name}: ${s.error ?? s.outcome}`).join('; ')})`
+      : calls === 1
+        ? lastError!.message
+        : `All ${calls} provider attempts failed: ${failures.join('; ')}`;
+    await save('failed', message);
+    throw new ProviderUnavailable(message, {
+      reason: 'other',
+      code: skippedOnly ? 'no_provider_now' : 'all_failed',
+    });
+  }
+
+  /**
+   * Records a successful answer. A closed circuit with no failures needs no write, except every few
+   * seconds so lastCheckedAt stays fresh; anything else (failures to reset, a probe to close) is written.
+   */
+  private async healthy(target: RoutingTarget): Promise<void> {
+    const now = Date.now();
+    const clean = target.health.circuit === 'closed' && target.health.consecutiveFailures === 0;
+    if (clean && now - (this.lastHealthy.get(target.id) ?? 0) < HEALTHY_WRITE_EVERY_MS) return;
+    this.lastHealthy.set(target.id, now);
+    if (this.lastHealthy.size > 1000) this.lastHealthy.clear();
+    await this.deps.health.recordSuccess(target.id);
+  }
+
+  private async attempt(
+    task: TaskRecord,
+    ctx: ExecutionContext,
+    target: RoutingTarget,
+    cand: CandidateEvaluation,
+    o: { system?: string; maxTokens: number; steps: ChainStep[]; save: (outcome: string) => Promise<void> },
+  ): Promise<
+    | { kind: 'skipped' }
+    | { kind: 'failed'; error: ProviderError }
+    | { kind: 'ok'; outcome: (steps: ChainStep[]) => ExecutionOutcome }
+  > {
+    const { budgets, health, settings } = this.deps;
+    const circuit = circuitSettingsFor(settings.circuit, target.circuit);
+    const model = pickModel(task, target, cand) ?? null;
+    const step: ChainStep = {
+      providerId: target.id,
+      name: target.name,
+      accountId: null,
+      accountName: null,
+      assignmentId: null,
+      model,
+      outcome: 'skipped',
+    };
+    o.steps.push(step);
+    if (cand.probe) {
+      step.probe = true;
+      const claimed = await health.claimProbe(target.id, circuit.cooldownSeconds, target.timeoutMs + 60_000);
+      if (!claimed) {
+        step.error = 'circuit half-open: another worker took the probe';
+        return { kind: 'skipped' };
+      }
+    }
+
+    let account: TargetAccount | undefined;
+    let assignmentId: string | null = null;
+    for (const choice of cand.accounts) {
+      assignmentId = await budgets.reserveAndStart({
+        taskId: task.id,
+        providerId: target.id,
+        providerName: target.name,
+        accountId: choice.id,
+        attempt: ctx.attempt,
+        model,
+        tokens: cand.estimatedTokens,
+      });
+      if (assignmentId) {
+        account = target.accounts.find((a) => a.id === choice.id);
+        break;
+      }
+    }
+    if (!assignmentId || !account) {
+      if (cand.probe) await health.releaseProbe(target.id);
+      step.error = `no account has ${cand.estimatedTokens} tokens free any more (taken by concurrent tasks)`;
+      step.errorCode = 'budget_taken';
+      return { kind: 'skipped' };
+    }
+    step.accountId = account.id;
+    step.accountName = account.name;
+    step.assignmentId = assignmentId;
+    step.outcome = 'running';
+    ctx.onRunning(target.name);
+
+    const started = performance.now();
+    let result: GenerateResult;
+    try {
+      const connector = this.deps.connectors.createConnector({
+        kind: target.kind,
+        baseUrl: target.apiEndpoint ?? undefined,
+        credentials: account.openCredentials(),
+        defaultModel: target.defaultModel || undefined,
+        timeoutMs: target.timeoutMs,
+        config: target.config,
+      });
+      const instrument = this.deps.instrument;
+      result = await connector.generate({
+        taskId: task.id,
+        taskType: task.taskType,
+        system: o.system,
+        prompt: task.description,
+        model: model ?? undefined,
+        maxTokens: o.maxTokens,
+        temperature: task.options.temperature,
+        signal: ctx.signal,
+        attempt: ctx.attempt,
+        ...(instrument?.onRequestStart ? { onRequestStart: () => instrument.onRequestStart!(task.id) } : {}),
+      });
+    } catch (e) {
+      const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
+      const latencyMs = Math.round(performance.now() - started);
+      const code = errorCode(err);
+      await budgets.settle(assignmentId, {
+        status: err instanceof ProviderAborted ? 'aborted' : 'failed',
+        tokensUsed: 0,
+        latencyMs,
+        errorCode: code,
+        errorMessage: err.message,
+      });
+      Object.assign(step, {
+        outcome: err instanceof ProviderAborted ? 'aborted' : 'failed',
+        errorCode: code,
+        error: err.message,
+        latencyMs,
+      });
+      if (err instanceof ProviderAborted) {
+        if (cand.probe) await health.releaseProbe(target.id);
+      } else if (err instanceof ProviderUnavailable || isProviderSide(err)) {
+        await health.recordFailure(target.id, err.message, circuit);
+      } else {
+        // A refusal or invalid request is still an answer: the provider is up.
+        await this.healthy(target);
+      }
+      return { kind: 'failed', error: err };
+    }
+
+    const usage = {
+      input: result.usage.inputTokens,
+      output: result.usage.outputTokens,
+      total: result.usage.totalTokens,
+      ...(result.usage.estimated ? { estimated: true } : {}),
+    };
+    Object.assign(step, {
+      outcome: 'succeeded',
+      model: result.model,
+      latencyMs: result.latencyMs,
+      tokens: {
+        input: usage.input,
+        output: usage.output,
+        total: usage.total,
+        reserved: cand.estimatedTokens,
+      },
+    });
+    if (usage.total > cand.estimatedTokens) {
+      // The input estimate (OpenAI's tokenizer × the kind's safety factor) fell short: the real usage
+      // is charged all the same. Raise inputSafetyFactor for this kind if it recurs.
+      this.deps.log?.warn('A provider reported more tokens than were reserved', {
+        taskId: task.id,
+        provider: target.name,
+        reserved: cand.estimatedTokens,
+        used: usage.total,
+      });
+    }
+    // Settling, the circuit and the final decision are independent writes: in parallel.
+    await Promise.all([
+      budgets.settle(assignmentId, {
+        status: 'succeeded',
+        model: result.model,
+        tokensInput: usage.input,
+        tokensOutput: usage.output,
+        tokensUsed: usage.total,
+        latencyMs: result.latencyMs,
+      }),
+      this.healthy(target),
+      o.save('succeeded'),
+    ]);
+    const accountId = account.id;
+    return {
+      kind: 'ok',
+      outcome: (steps) => ({
+        text: result.text,
+        model: result.model,
+        providerId: target.id,
+        providerName: target.name,
+        accountId,
+        assignmentId: assignmentId!,
+        usage,
+        latencyMs: result.latencyMs,
+        fallbackChain: steps.filter((s) => s.outcome !== 'skipped').map((s) => s.name),
+        ...(result.attachments?.length ? { attachments: result.attachments } : {}),
+        providerMeta: {
+          ...(result.providerMeta ?? {}),
+          ...(result.providerRequestId ? { requestId: result.providerRequestId } : {}),
+          ...(result.finishReason ? { finishReason: result.finishReason } : {}),
+          accountName: account!.name,
+          tokensReserved: cand.estimatedTokens,
+          routing: { score: cand.score ?? null, tier: cand.tier, rank: cand.rank ?? null },
+        },
+      }),
+    };
+  }
+}
+
+/** A task's model option applies to a provider that offers it (or the pinned one); others use their default. */
+function pickModel(task: TaskRecord, target: RoutingTarget, cand: CandidateEvaluation): string | undefined {
+  const wanted = task.options.model;
+  if (wanted && (cand.pinned || target.models.includes(wanted))) return wanted;
+  return target.defaultModel || undefined;
+}
+
+/**
+ * A rejection that says something about the provider or account, not the request: bad or missing
+ * credentials, an unknown model or endpoint, no connector. Another provider will not share it.
+ */
+export function isProviderSide(err: ProviderError): boolean {
+  if (!(err instanceof ProviderRejected)) return false;
+  const { status, code } = err.info;
+  return (
+    status === 401 ||
+    status === 403 ||
+    status === 404 ||
+    code === 'misconfigured' ||
+    code === 'unsupported_kind'
+  );
+}
+
+/**
+ * The error_code stored on a failed attempt. Provider-side failures use the codes in
+ * PROVIDER_FAILURE_CODES (they count towards the provider's error rate); a rejected request keeps
+ * the provider's own code (refusal, content_filter, …).
+ */
+export function errorCode(err: ProviderError): string {
+  if (err instanceof ProviderAborted) return 'aborted';
+  if (err instanceof ProviderUnavailable) return err.info.reason;
+  if (err.info.status === 401 || err.info.status === 403) return 'auth';
+  if (err.info.status === 404) return 'not_found';
+  if (err.info.code === 'misconfigured' || err.info.code === 'unsupported_kind') return 'misconfigured';
+  return err.info.code ?? (err.info.status ? `http_${err.info.status}` : 'rejected');
+}
+
+/** Attempt error codes that are the provider's fault: they feed its error rate and circuit. */
+export const PROVIDER_FAILURE_CODES = [
+  'rate_limit',
+  'server_error',
+  'timeout',
+  'connection',
+  'stream_cut',
+  'other',
+  'auth',
+  'not_found',
+  'misconfigured',
+] as const;
+
+function noProviderError(task: TaskRecord, plan: RoutePlan): ProviderError {
+  const temporary = plan.candidates.some(
+    (c) =>
+      c.reason === 'circuit_open' ||
+      c.reason === 'probe_in_flight' ||
+      (c.reason === 'no_budget' && c.budgetHeldByReservations),
+  );
+  const reasons = plan.candidates
+    .filter((c) => c.reason !== 'no_competency' || c.pinned)
+    .map((c) => `${c.name} (${c.note})`)
+    .slice(0, 8);
+  const pinned = plan.pinned && !plan.pinned.honoured ? ` The pinned provider: ${plan.pinned.reason}.` : '';
+  const detail = reasons.length ? ` Candidates: ${reasons.join('; ')}.` : '';
+  if (temporary) {
+    return new ProviderUnavailable(
+      `No provider can take this "${task.taskType}" task right now (open circuits or budgets held by running tasks); it will be retried.${pinned}${detail}`,
+      { reason: 'other', code: 'no_provider_now' },
+    );
+  }
+  const none = plan.candidates.length === 0 ? ' No provider is configured.' : '';
+  return new ProviderRejected(`No provider can run this "${task.taskType}" task.${none}${pinned}${detail}`, {
+    code: 'no_provider',
+  });
+}
+
+/** The JSON stored in tasks.routing and served at GET /api/tasks/:id/routing. */
+export function decisionDocument(
+  plan: RoutePlan,
+  steps: ChainStep[],
+  run: { runKey: string; attempt: number; outcome: string; error?: string; decidedAt: Date },
+): Record<string, unknown> {
+  return {
+    version: 1,
+    run: { key: run.runKey, attempt: run.attempt },
+    decidedAt: run.decidedAt.toISOString(),
+    outcome: run.outcome,
+    ...(run.error ? { error: run.error } : {}),
+    taskType: plan.taskType,
+    priority: plan.priority,
+    estimate: plan.estimate,
+    weights: plan.weights,
+    pinned: plan.pinned,
+    tier: plan.tier,
+    candidates: plan.candidates.map((c) => ({
+      providerId: c.providerId,
+      name: c.name,
+      kind: c.kind,
+      tier: c.tier,
+      kept: c.kept,
+      ...(c.reason ? { reason: c.reason } : {}),
+      note: c.note,
+      competency: c.competency,
+      circuit: c.circuit,
+      estimatedTokens: c.estimatedTokens,
+      estimatedCostUsd: c.estimatedCostUsd,
+      ...(c.terms ? { terms: c.terms, score: c.score } : {}),
+      ...(c.rank ? { rank: c.rank } : {}),
+      ...(c.pinned ? { pinned: true } : {}),
+      ...(c.probe ? { probe: true } : {}),
+      accounts: c.accounts,
+    })),
+    chain: steps,
+  };
+}

@@ -1,0 +1,242 @@
+import type { ProviderKind } from '../providers/connector.js';
+import { circuitGate, circuitSettingsFor } from './circuit.js';
+import type {
+  AccountChoice,
+  CandidateEvaluation,
+  RoutePlan,
+  RouteRequest,
+  RoutingProvider,
+  RoutingSettings,
+  ScoreTerms,
+  ScoreWeights,
+} from './types.js';
+
+/**
+ * The routing decision, as a pure function of the task and a snapshot of the providers (no I/O, no
+ * clock of its own), so every rule is unit-testable:
+ *
+ * 1. active providers with a connector for their kind;
+ * 2. competency for the task type ≥ minCompetency (a pinned provider skips this rule: the caller
+ *    chose it);
+ * 3. circuit closed, or open past its cool-down (the call becomes the half-open probe);
+ * 4. an active account with room for the estimate: used + reserved + estimate ≤ limit, where the
+ *    estimate is the input (× the kind's safety factor) plus the output cap;
+ * 5. primaries first: secondary-tier providers come after every primary, so they serve only when no
+ *    primary qualifies (or every primary failed in this run);
+ * 6. within a tier, by efficiency score: the priority's weights over competency, remaining budget,
+ *    in-flight load, recent p50 latency, reliability and cost;
+ * 7. a pinned provider that qualifies goes first (`prefer`), or is the only one (`strict`).
+ *
+ * The plan keeps every candidate with the reason it was kept or dropped: it is stored on the task
+ * and served at GET /api/tasks/:id/routing.
+ */
+export interface PlanOptions {
+  now: Date;
+  /** Whether a connector is registered for the kind. */
+  supports?: (kind: ProviderKind) => boolean;
+  /** How long a half-open probe may run before another worker may take over (default: the provider's timeout + 60 s). */
+  probeStaleMs?: (p: RoutingProvider) => number;
+}
+
+const DEFAULT_SAFETY_FACTOR = 1.3;
+
+export function estimateFor(kind: ProviderKind, req: RouteRequest, settings: RoutingSettings): number {
+  const factor = settings.inputSafetyFactor[kind] ?? DEFAULT_SAFETY_FACTOR;
+  return Math.ceil(req.inputTokens * factor) + Math.max(0, Math.floor(req.maxOutputTokens));
+}
+
+export function planRoute(
+  req: RouteRequest,
+  providers: RoutingProvider[],
+  settings: RoutingSettings,
+  opts: PlanOptions,
+): RoutePlan {
+  const weights = settings.weights[req.priority] ?? settings.weights.normal;
+  const pinnedProvider = req.pinnedProviderId
+    ? providers.find((p) => p.id === req.pinnedProviderId)
+    : undefined;
+  const strict = Boolean(req.pinnedProviderId) && settings.pinnedPolicy === 'strict';
+
+  const evaluations = providers.map((p) => evaluate(p, req, settings, opts, weights, strict));
+  const kept = evaluations.filter((e) => e.kept);
+  kept.sort(byScore);
+
+  const pinnedEval = req.pinnedProviderId
+    ? kept.find((e) => e.providerId === req.pinnedProviderId)
+    : undefined;
+  const primaries = kept.filter((e) => e.tier === 'primary' && e !== pinnedEval);
+  const secondaries = kept.filter((e) => e.tier === 'secondary' && e !== pinnedEval);
+  const chain = [...(pinnedEval ? [pinnedEval] : []), ...primaries, ...secondaries];
+  chain.forEach((e, i) => {
+    e.rank = i + 1;
+  });
+  if (primaries.length > 0 || (pinnedEval && pinnedEval.tier === 'primary')) {
+    for (const e of secondaries) e.note = `${e.note}; secondary tier: tried only after every primary`;
+  }
+
+  let pinned: RoutePlan['pinned'] = null;
+  if (req.pinnedProviderId) {
+    const dropped = evaluations.find((e) => e.providerId === req.pinnedProviderId && !e.kept);
+    pinned = {
+      providerId: req.pinnedProviderId,
+      policy: settings.pinnedPolicy,
+      honoured: Boolean(pinnedEval),
+      ...(pinnedEval
+        ? {}
+        : {
+            reason: !pinnedProvider
+              ? 'the pinned provider does not exist'
+              : `the pinned provider cannot serve: ${dropped?.note ?? 'unknown'}${strict ? '' : '; falling back to the others'}`,
+          }),
+    };
+  }
+
+  const dropped = evaluations.filter((e) => !e.kept);
+  return {
+    taskType: req.taskType,
+    priority: req.priority,
+    weights,
+    estimate: { inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens },
+    pinned,
+    candidates: [...chain, ...dropped],
+    chain,
+    tier: chain[0]?.tier ?? null,
+  };
+}
+
+function evaluate(
+  p: RoutingProvider,
+  req: RouteRequest,
+  settings: RoutingSettings,
+  opts: PlanOptions,
+  weights: ScoreWeights,
+  strict: boolean,
+): CandidateEvaluation {
+  const competency = clamp01(Number(p.competencies?.[req.taskType] ?? 0) || 0);
+  const estimatedTokens = estimateFor(p.kind, req, settings);
+  const inputEstimate = estimatedTokens - Math.max(0, Math.floor(req.maxOutputTokens));
+  const estimatedCostUsd =
+    (inputEstimate / 1000) * (p.costPer1kInput || 0) +
+    (req.maxOutputTokens / 1000) * (p.costPer1kOutput || 0);
+  const isPinned = p.id === req.pinnedProviderId;
+  const base: CandidateEvaluation = {
+    providerId: p.id,
+    name: p.name,
+    kind: p.kind,
+    tier: p.tier,
+    competency,
+    circuit: p.health.circuit,
+    kept: false,
+    note: '',
+    estimatedTokens,
+    estimatedCostUsd: round(estimatedCostUsd, 6),
+    accounts: [],
+    probe: false,
+    ...(isPinned ? { pinned: true } : {}),
+  };
+  const drop = (
+    reason: CandidateEvaluation['reason'],
+    note: string,
+    extra: Partial<CandidateEvaluation> = {},
+  ) => ({ ...base, ...extra, reason, note });
+
+  if (p.status !== 'active') return drop('disabled', 'provider is disabled');
+  if (opts.supports && !opts.supports(p.kind))
+    return drop('no_connector', `no connector is registered for kind "${p.kind}"`);
+  if (strict && !isPinned) return drop('not_pinned', 'another provider was pinned (strict)');
+  if (!isPinned && (competency <= 0 || competency < settings.minCompetency)) {
+    return drop(
+      'no_competency',
+      competency <= 0
+        ? `no competency for "${req.taskType}"`
+        : `competency ${competency} is below the minimum ${settings.minCompetency}`,
+    );
+  }
+
+  const circuit = circuitSettingsFor(settings.circuit, p.circuit);
+  const staleMs = opts.probeStaleMs ? opts.probeStaleMs(p) : p.timeoutMs + 60_000;
+  const gate = circuitGate(p.health, opts.now, circuit, staleMs);
+  if (gate === 'open') {
+    const left = p.health.openedAt
+      ? Math.max(0, circuit.cooldownSeconds * 1000 - (opts.now.getTime() - p.health.openedAt.getTime()))
+      : 0;
+    return drop(
+      'circuit_open',
+      `circuit open after ${p.health.consecutiveFailures} failure(s); probe in ${Math.ceil(left / 1000)} s`,
+    );
+  }
+  if (gate === 'probe_in_flight')
+    return drop('probe_in_flight', 'circuit half-open: another worker is probing it');
+
+  const active = p.accounts.filter((a) => a.status === 'active');
+  if (active.length === 0) return drop('no_account', 'no active account');
+  const fits: AccountChoice[] = active
+    .filter((a) => a.tokenUsed + a.tokenReserved + estimatedTokens <= a.tokenLimit)
+    .map((a) => ({
+      id: a.id,
+      name: a.name,
+      remainingAfter: a.tokenLimit - a.tokenUsed - a.tokenReserved - estimatedTokens,
+      limit: a.tokenLimit,
+    }))
+    .sort((x, y) => y.remainingAfter - x.remainingAfter || x.name.localeCompare(y.name))
+    .map(({ limit: _limit, ...a }) => a);
+  if (fits.length === 0) {
+    const best = Math.max(...active.map((a) => a.tokenLimit - a.tokenUsed - a.tokenReserved));
+    const later = active.some((a) => a.tokenUsed + estimatedTokens <= a.tokenLimit);
+    return drop(
+      'no_budget',
+      `needs ${estimatedTokens} tokens; the best account has ${Math.max(0, best)} left${later ? ' (more once in-flight reservations settle)' : ''}`,
+      { budgetHeldByReservations: later },
+    );
+  }
+
+  const best = fits[0]!;
+  const bestAccount = active.find((a) => a.id === best.id)!;
+  const terms: ScoreTerms = {
+    competency,
+    budget: bestAccount.tokenLimit > 0 ? clamp01(best.remainingAfter / bestAccount.tokenLimit) : 0,
+    load: 1 / (1 + Math.max(0, p.stats.inFlight)),
+    latency:
+      p.stats.p50LatencyMs === null
+        ? 0.5
+        : settings.latencyRefMs / (settings.latencyRefMs + Math.max(0, p.stats.p50LatencyMs)),
+    reliability: 1 - clamp01(p.stats.errorRate ?? 0),
+    cost: settings.costRefUsd / (settings.costRefUsd + Math.max(0, estimatedCostUsd)),
+  };
+  const score = weightedMean(terms, weights);
+  const probe = gate === 'probe';
+  return {
+    ...base,
+    kept: true,
+    accounts: fits,
+    probe,
+    terms: roundTerms(terms),
+    score: round(score, 4),
+    note: `${isPinned ? 'pinned; ' : ''}score ${round(score, 3)}${probe ? '; circuit open past its cool-down: this call is the half-open probe' : ''}`,
+  };
+}
+
+export function weightedMean(terms: ScoreTerms, weights: ScoreWeights): number {
+  let sum = 0;
+  let total = 0;
+  for (const k of Object.keys(weights) as (keyof ScoreWeights)[]) {
+    const w = Math.max(0, weights[k] ?? 0);
+    sum += w * terms[k];
+    total += w;
+  }
+  return total > 0 ? sum / total : 0;
+}
+
+function byScore(a: CandidateEvaluation, b: CandidateEvaluation): number {
+  return (
+    (b.score ?? 0) - (a.score ?? 0) ||
+    b.competency - a.competency ||
+    a.name.localeCompare(b.name) ||
+    a.providerId.localeCompare(b.providerId)
+  );
+}
+
+const clamp01 = (n: number) => (Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0);
+const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
+const roundTerms = (t: ScoreTerms): ScoreTerms =>
+  Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v, 4)])) as unknown as ScoreTerms;
