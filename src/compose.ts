@@ -282,7 +282,7 @@ export async function startSwitchyard(opts: {
           ...webhooks.routes,
           ...chat.routes,
         ],
-        rawRoutes: [...webhooks.rawRoutes, ...chat.rawRoutes],
+        rawRoutes: [...providers.rawRoutes, ...webhooks.rawRoutes, ...chat.rawRoutes],
       };
       const app = createApp(deps);
       const server = app.listen(env.PORT, env.HOST);

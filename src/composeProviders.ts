@@ -1,3 +1,4 @@
+import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import type { Router } from 'express';
 import type { PgBoss } from 'pg-boss';
 import { PROVIDER_CATALOGUE } from '../config/providers.js';
@@ -21,6 +22,8 @@ import { type EnvProvider, ensureEnvProviders } from './models/providerBootstrap
 import { createProviderHealthStore } from './models/providerHealthStore.js';
 import { createProviderStore } from './models/providerStore.js';
 import { createRoutingStore, createTaskRoutingReader } from './models/routingStore.js';
+import { aiProviders, providerAccounts } from './models/schema.js';
+import { manusPublicKeySource, manusWebhookRoutes } from './webhooks/manusRoutes.js';
 
 type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };
 
@@ -84,9 +87,43 @@ export async function composeProviders(c: {
     { path: '/api', create: (d) => taskRoutingRoutes(d, createTaskRoutingReader(c.db)) },
   ];
 
+  // Manus signs its webhooks; the public key is fetched with the first active Manus account's key.
+  const manusKey = manusPublicKeySource(async () => {
+    const [row] = await c.db
+      .select({
+        id: providerAccounts.id,
+        endpoint: aiProviders.apiEndpoint,
+        credentials: providerAccounts.credentials,
+      })
+      .from(providerAccounts)
+      .innerJoin(aiProviders, eq(aiProviders.id, providerAccounts.providerId))
+      .where(
+        and(
+          eq(aiProviders.kind, 'manus'),
+          eq(aiProviders.status, 'active'),
+          eq(providerAccounts.status, 'active'),
+          isNotNull(providerAccounts.credentials),
+        ),
+      )
+      .orderBy(asc(providerAccounts.createdAt))
+      .limit(1);
+    const apiKey = row?.credentials ? service.open(row.credentials, row.id).apiKey : undefined;
+    return row && typeof apiKey === 'string'
+      ? { baseUrl: row.endpoint ?? 'https://api.manus.ai', apiKey }
+      : null;
+  });
+  const rawRoutes: RouteFactory[] = [
+    {
+      path: '/api/integrations/manus',
+      create: (d) => manusWebhookRoutes({ logger: log, publicUrl: d.config.publicUrl, publicKey: manusKey }),
+    },
+  ];
+
   return {
     service,
     routes,
+    /** Signature-verified routes (raw bodies): Manus task webhooks. */
+    rawRoutes,
     settings,
     /** The worker's executor: the router with budgets, circuit breaker and fallback. */
     createExecutor(): RoutedExecutor {

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, createHash, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { errorHandler } from '../../src/api/errorHandler.js';
 import { manusEvents } from '../../src/core/providers/connectors/manus.js';
 import { createLogger } from '../../src/logger.js';
 import { manusPublicKeySource, manusWebhookRoutes } from '../../src/webhooks/manusRoutes.js';
-import { sendJson, startStubServer, type StubServer } from '../helpers/stubServer.js';
+import { loginAdmin, startTestApp } from '../helpers/app.js';
+import { type StubServer, sendJson, startStubServer } from '../helpers/stubServer.js';
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
@@ -17,12 +18,17 @@ let base: string;
 beforeAll(async () => {
   // A stub Manus API serving its webhook public key.
   manusApi = await startStubServer((req, res) =>
-    req.path === '/v2/webhook.publicKey' ? sendJson(res, 200, { ok: true, data: { public_key: pem } }) : sendJson(res, 404, {}),
+    req.path === '/v2/webhook.publicKey'
+      ? sendJson(res, 200, { ok: true, data: { public_key: pem } })
+      : sendJson(res, 404, {}),
   );
   const keys = manusPublicKeySource(async () => ({ baseUrl: manusApi.url, apiKey: 'manus-key' }));
   const app = express();
   const logger = createLogger({ level: 'silent' });
-  app.use('/api/integrations/manus', manusWebhookRoutes({ logger, publicUrl: 'https://sy.example.com', publicKey: keys }));
+  app.use(
+    '/api/integrations/manus',
+    manusWebhookRoutes({ logger, publicUrl: 'https://sy.example.com', publicKey: keys }),
+  );
   app.use(errorHandler(logger));
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -36,10 +42,18 @@ afterAll(async () => {
   await manusApi.close();
 });
 
-function signed(body: string, ts = Math.floor(Date.now() / 1000), url = 'https://sy.example.com/api/integrations/manus/webhook') {
+function signed(
+  body: string,
+  ts = Math.floor(Date.now() / 1000),
+  url = 'https://sy.example.com/api/integrations/manus/webhook',
+) {
   const hash = createHash('sha256').update(body).digest('hex');
   const signature = sign('sha256', Buffer.from(`${ts}.${url}.${hash}`), privateKey).toString('base64');
-  return { 'content-type': 'application/json', 'x-webhook-signature': signature, 'x-webhook-timestamp': String(ts) };
+  return {
+    'content-type': 'application/json',
+    'x-webhook-signature': signature,
+    'x-webhook-timestamp': String(ts),
+  };
 }
 
 const post = (body: string, headers: Record<string, string>) =>
@@ -48,7 +62,10 @@ const post = (body: string, headers: Record<string, string>) =>
 describe('Manus webhooks', () => {
   it('a verified delivery wakes the poller of that Manus task; the key is fetched with the API key and cached', async () => {
     const watch = manusEvents.watch('mt-123');
-    const body = JSON.stringify({ event_type: 'task_stopped', task_detail: { task_id: 'mt-123', stop_reason: 'finish' } });
+    const body = JSON.stringify({
+      event_type: 'task_stopped',
+      task_detail: { task_id: 'mt-123', stop_reason: 'finish' },
+    });
     const woke = watch.next();
     const r = await post(body, signed(body));
     expect(r.status).toBe(200);
@@ -72,12 +89,54 @@ describe('Manus webhooks', () => {
     for (const [b, h] of cases) {
       const r = await post(b, h);
       expect(r.status).toBe(401);
-      expect((await r.json()).error.code).toBe('invalid_signature');
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     }
   });
 
   it('refuses non-JSON bodies with 415', async () => {
     const r = await post('x=1', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(r.status).toBe(415);
+  });
+});
+
+describe('Manus webhooks through the app', () => {
+  it('verifies with the key of the configured Manus provider account', async () => {
+    const app = await startTestApp({ roles: ['api'], env: { PUBLIC_URL: 'https://sy.example.com' } });
+    try {
+      const admin = await loginAdmin(app.url);
+      const url = `${app.url}/api/integrations/manus/webhook`;
+      const body = JSON.stringify({ task_detail: { task_id: 'mt-app' } });
+      // No Manus provider yet: nothing to verify with.
+      const before = await fetch(url, { method: 'POST', body, headers: signed(body) });
+      expect(before.status).toBe(503);
+      const p = await admin.api.post('/api/providers', {
+        name: 'Manus',
+        kind: 'manus',
+        apiEndpoint: manusApi.url,
+      });
+      expect(p.status, p.text).toBe(201);
+      const a = await admin.api.post(`/api/providers/${p.body.id}/accounts`, {
+        accountName: 'main',
+        credentials: { apiKey: 'manus-app-key' },
+        tokenLimit: 100000,
+      });
+      expect(a.status, a.text).toBe(201);
+      const watch = manusEvents.watch('mt-app');
+      const woke = watch.next();
+      const ok = await fetch(url, { method: 'POST', body, headers: signed(body) });
+      expect(ok.status).toBe(200);
+      expect(await woke).toMatchObject({ task_detail: { task_id: 'mt-app' } });
+      watch.close();
+      expect(manusApi.requests.some((q) => q.headers['x-manus-api-key'] === 'manus-app-key')).toBe(true);
+      const bad = await fetch(url, {
+        method: 'POST',
+        body: body.replace('mt-app', 'mt-x'),
+        headers: signed(body),
+      });
+      expect(bad.status).toBe(401);
+      expect(app.logs.join('\n')).not.toContain('manus-app-key');
+    } finally {
+      await app.close();
+    }
   });
 });
