@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +49,13 @@ import { resolveSecrets } from './secrets.js';
 export type Role = 'api' | 'worker' | 'bots';
 export const ALL_ROLES: Role[] = ['api', 'worker', 'bots'];
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The project root: the nearest folder above this file with a package.json (src/ under tsx, dist/src/ when built). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+const root = projectRoot();
 
 export interface Switchyard {
   env: Env;
