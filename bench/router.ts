@@ -4,12 +4,12 @@
  *
  *   (a) claim → first byte   a worker claiming the job (pg-boss started_on) → the connector about to
  *                            send the request's first byte (onRequestStart): markRunning, orphan
- *                            release, snapshot, plan, decision saved, reservation + attempt row
+ *                            release, snapshot, plan, reservation + attempt row + decision saved
  *   (b) hub vs direct        wall time per task through the whole hub (POST /api/tasks → task
  *                            completed, content stored) against a stub OpenAI-format server answering
  *                            at once, beside the same SDK calling that stub directly in the same run
- *   (c) decision             the routing decision alone inside the worker (release + snapshot + plan +
- *                            save), and the pure planRoute() function in memory
+ *   (c) decision             the routing decision alone inside the worker (release + snapshot + plan;
+ *                            it is stored with the reservation), and the pure planRoute() function
  *
  * BENCH_TASKS (default 300) sequential tasks, then BENCH_TASKS concurrent at BENCH_CONCURRENCY (16).
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
@@ -355,7 +355,7 @@ try {
     `  throughput: direct ${fmt(d.concPerSecond, 0)} calls/s, hub ${fmt(h.concPerSecond, 0)} tasks/s (submit → completed, ${C} clients)`,
   );
   console.log('\n(c) routing decision');
-  line('  in the worker (release + snapshot + plan + save), seq', h.seqDecisions);
+  line('  in the worker (release + snapshot + plan), seq', h.seqDecisions);
   line(`  in the worker, concurrent (${C})`, h.concDecisions);
   line('  planRoute() alone, 8 providers × 3 accounts', plan, 'ms', 4);
   console.log(`\nfailed tasks: ${h.seq.failed + h.conc.failed}`);

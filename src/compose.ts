@@ -181,7 +181,10 @@ export async function startSwitchyard(opts: {
       defaultPriority: () => settings.get('tasks.defaultPriority'),
       providerExists: createProviderExists(db),
     });
-    const mock = await ensureMockProvider(db, { enabled: mockProviderEnabled(env), taskTypes: taskTypes.ids() });
+    const mock = await ensureMockProvider(db, {
+      enabled: mockProviderEnabled(env),
+      taskTypes: taskTypes.ids(),
+    });
     if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
 
     // Providers and the router (issue 4): provider API, providers from env keys, routed executor, budget resets.
@@ -316,8 +319,24 @@ export async function startSwitchyard(opts: {
       stoppers.push(() => cancels.stop());
       const shutdown = new AbortController();
       const executor = providers.createExecutor();
-      const runner = new TaskRunner({ store: taskStore, jobs: taskJobs, executor, cancels, deliverers, log: logger.child({ scope: 'tasks' }), shutdown: shutdown.signal });
-      const taskWorkers = await startTaskWorkers({ boss, runner, store: taskStore, deliverers, logger, shutdown, concurrency: env.WORKER_CONCURRENCY });
+      const runner = new TaskRunner({
+        store: taskStore,
+        jobs: taskJobs,
+        executor,
+        cancels,
+        deliverers,
+        log: logger.child({ scope: 'tasks' }),
+        shutdown: shutdown.signal,
+      });
+      const taskWorkers = await startTaskWorkers({
+        boss,
+        runner,
+        store: taskStore,
+        deliverers,
+        logger,
+        shutdown,
+        concurrency: env.WORKER_CONCURRENCY,
+      });
       stoppers.push(() => taskWorkers.stop());
       const callbackWorker = await webhooks.startWorker();
       stoppers.push(() => callbackWorker.stop());

@@ -20,11 +20,9 @@ import { TelegramDeliverer } from './bots/telegram/telegramDeliverer.js';
 import type { AuditSink } from './core/audit/audit.js';
 import { ChatCommandHandler } from './core/commands/handler.js';
 import type { ShareLinks } from './core/commands/ports.js';
-import { isAppError } from './core/errors.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
-import type { TaskService } from './core/tasks/taskService.js';
 import type { TaskCommands } from './core/tasks/types.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
@@ -37,7 +35,7 @@ import {
   createRateLimiter,
 } from './models/chatSupportStores.js';
 import type { Db } from './models/db.js';
-import { createGuestWorkMover, createLinkStore } from './models/linkStore.js';
+import { createLinkStore } from './models/linkStore.js';
 
 type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };
 
@@ -65,36 +63,6 @@ function describeIntegration(
 }
 
 /**
- * The chat commands' view of the tasks area (TaskCommands) on top of TaskService. Guest work is
- * moved by the link store until TaskService offers reassignUser itself.
- */
-export function chatTaskCommands(
-  tasks: TaskService,
-  mover: Pick<TaskCommands, 'reassignUser'>,
-): TaskCommands {
-  const actor = (v: { userId: string; isAdmin?: boolean }) => ({
-    userId: v.userId,
-    isAdmin: v.isAdmin ?? false,
-  });
-  return {
-    submit: (input) => tasks.submit(input),
-    async get(id, viewer) {
-      try {
-        return await tasks.get(actor(viewer), id);
-      } catch (e) {
-        if (isAppError(e) && e.code === 'not_found') return null;
-        throw e;
-      }
-    },
-    cancel: (id, viewer) => tasks.cancel(actor(viewer), id),
-    async listRecent(userId, limit) {
-      return (await tasks.list(actor({ userId }), { page: 1, limit })).items;
-    },
-    reassignUser: (from, to) => mover.reassignUser(from, to),
-  };
-}
-
-/**
  * Builds the chat area for the composition root (src/compose.ts): the command handler and account
  * linking (API routes /api/links), and per platform — each on only when its credentials are set —
  * the HTTP endpoints (API role), the result deliverer (worker role) and Telegram long polling
@@ -107,7 +75,7 @@ export async function composeChat(c: {
   logger: Logger;
   audit: AuditSink;
   settings: SettingsStore;
-  tasks: TaskService;
+  tasks: TaskCommands;
   deliverers: ResultDelivererRegistry;
   publicUrl: () => string;
   /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
@@ -117,10 +85,9 @@ export async function composeChat(c: {
 }) {
   const { env, db, logger } = c;
   const log = logger.child({ scope: 'chat' });
-  const taskCommands = chatTaskCommands(c.tasks, createGuestWorkMover(db));
-  const links = new LinkService({ store: createLinkStore(db), tasks: taskCommands, audit: c.audit, log });
+  const links = new LinkService({ store: createLinkStore(db), tasks: c.tasks, audit: c.audit, log });
   const handler = new ChatCommandHandler({
-    tasks: taskCommands,
+    tasks: c.tasks,
     identities: createChatIdentityStore(db),
     links,
     rateLimiter: createRateLimiter(db),

@@ -121,8 +121,14 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
         const query = parse(spec.query, req.query, 'query');
         // A request with no body at all is treated as `{}` (e.g. POST …/share with every field optional);
         // a body in another format is refused.
-        const sentBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-        if (spec.body && sentBody && (req.body === undefined || req.body === null) && !req.is('application/json')) {
+        const sentBody =
+          req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+        if (
+          spec.body &&
+          sentBody &&
+          (req.body === undefined || req.body === null) &&
+          !req.is('application/json')
+        ) {
           throw new AppError(
             'unsupported_media_type',
             'Send the body as JSON with Content-Type: application/json',

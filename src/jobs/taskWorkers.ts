@@ -58,37 +58,41 @@ export async function startTaskWorkers(deps: {
       // Retries (after a failure or a lost worker) become due without a NOTIFY: poll for them often.
       notifyPollingIntervalSeconds: 2,
     },
-    async (jobs: JobWithMetadata<GenerateJobData>[]) =>
-      Promise.all(
-        jobs.map(async (job): Promise<JobResult> => {
-          const taskId = job.data?.taskId;
-          if (typeof taskId !== 'string')
-            return { id: job.id, status: 'deadletter', output: { message: 'generate job without a taskId' } };
-          try {
-            const v = await runner.run({
-              jobId: job.id,
-              taskId,
-              attempt: job.retryCount + 1,
-              maxAttempts: job.retryLimit + 1,
-              signal: job.signal,
-            });
-            if (v.status === 'completed')
-              return { id: job.id, status: 'completed', output: { outcome: v.outcome } };
-            return {
-              id: job.id,
-              status: v.status === 'retry' ? 'failed' : 'deadletter',
-              output: { message: v.error },
-            };
-          } catch (e) {
-            log.error('Task run failed unexpectedly; the job will be retried', {
-              taskId,
-              jobId: job.id,
-              err: message(e),
-            });
-            return { id: job.id, status: 'failed', output: { message: message(e) } };
-          }
-        }),
-      ),
+    async (jobs: JobWithMetadata<GenerateJobData>[]): Promise<JobResult[]> => {
+      const runnable = jobs.filter((job) => typeof job.data?.taskId === 'string');
+      // The batch's tasks are marked running together, then run concurrently.
+      const settled = await runner.runBatch(
+        runnable.map((job) => ({
+          jobId: job.id,
+          taskId: job.data.taskId,
+          attempt: job.retryCount + 1,
+          maxAttempts: job.retryLimit + 1,
+          signal: job.signal,
+        })),
+      );
+      const results = new Map(runnable.map((job, i) => [job, settled[i]!]));
+      return jobs.map((job): JobResult => {
+        const r = results.get(job);
+        if (!r)
+          return { id: job.id, status: 'deadletter', output: { message: 'generate job without a taskId' } };
+        if (r.status === 'rejected') {
+          log.error('Task run failed unexpectedly; the job will be retried', {
+            taskId: job.data.taskId,
+            jobId: job.id,
+            err: message(r.reason),
+          });
+          return { id: job.id, status: 'failed', output: { message: message(r.reason) } };
+        }
+        const v = r.value;
+        if (v.status === 'completed')
+          return { id: job.id, status: 'completed', output: { outcome: v.outcome } };
+        return {
+          id: job.id,
+          status: v.status === 'retry' ? 'failed' : 'deadletter',
+          output: { message: v.error },
+        };
+      });
+    },
   );
 
   await boss.work(

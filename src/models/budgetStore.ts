@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { nextReset, type ResetPeriod } from '../core/budgets/resetSchedule.js';
 import type { BudgetLedger } from '../core/routing/ports.js';
 import type { Db } from './db.js';
+import { poolOf, queryPrepared } from './preparedStatements.js';
+import { decisionUpdate } from './routingStore.js';
 
 /**
  * Token budgets on provider_accounts, kept consistent by single statements:
@@ -13,6 +15,13 @@ import type { Db } from './db.js';
  *   (`token_reserved -= reserved`, `token_used += actual`), guarded by `settled_at IS NULL` so a
  *   re-run or a second call never counts twice;
  * - release: the same settle with no usage.
+ *
+ * Every worker reserves and settles on the same few account rows, and a row's lock is held until
+ * commit: reserve and settle commit without waiting for the WAL flush (synchronous_commit off for
+ * that statement only), so the lock is not held across a disk flush. Changes stay atomic and
+ * ordered; only a database crash can lose the last fraction of a second of them, and the completion
+ * that follows (a synchronous commit) flushes them first. A lost reservation or settlement is what a
+ * lost worker already leaves behind, and releaseStale cleans it up.
  */
 export interface BudgetStore extends BudgetLedger {
   /**
@@ -29,26 +38,36 @@ export interface BudgetStore extends BudgetLedger {
 }
 
 export function createBudgetStore(db: Db): BudgetStore {
+  const pool = poolOf(db);
   return {
-    async reserveAndStart(a) {
-      const r = await db.execute<{ id: string }>(sql`
-        WITH reserved AS (
+    async reserveAndStart(a, record) {
+      const [row] = await queryPrepared<{ id: string }>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), reserved AS (
           UPDATE provider_accounts
           SET token_reserved = token_reserved + ${a.tokens}::bigint, updated_at = now()
+          FROM relaxed
           WHERE id = ${a.accountId} AND status = 'active'
             AND token_used + token_reserved + ${a.tokens}::bigint <= token_limit
           RETURNING id
-        )
-        INSERT INTO task_assignments (task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved)
-        SELECT ${a.taskId}, ${a.providerId}, ${a.providerName}, reserved.id, 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}
-        FROM reserved
-        RETURNING id`);
-      return r.rows[0]?.id ?? null;
+        ), started AS (
+          INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved)
+          SELECT coalesce(${a.id ?? null}::uuid, gen_random_uuid()), ${a.taskId}, ${a.providerId}, ${a.providerName}, reserved.id,
+                 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}
+          FROM reserved
+          RETURNING id
+        )${record ? sql`, recorded AS (${decisionUpdate(record, sql`started`)})` : sql``}
+        SELECT id FROM started`,
+      );
+      return row?.id ?? null;
     },
 
-    async settle(id, r) {
-      const out = await db.execute<{ id: string }>(sql`
-        WITH settled AS (
+    async settle(id, r, record) {
+      const out = await queryPrepared<{ id: string }>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), settled AS (
           UPDATE task_assignments SET
             status = ${r.status},
             model = coalesce(${r.model ?? null}::text, model),
@@ -60,6 +79,7 @@ export function createBudgetStore(db: Db): BudgetStore {
             error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
             settled_at = now(),
             updated_at = now()
+          FROM relaxed
           WHERE id = ${id} AND settled_at IS NULL
           RETURNING id, account_id, tokens_reserved, tokens_used
         ), charged AS (
@@ -69,9 +89,10 @@ export function createBudgetStore(db: Db): BudgetStore {
               updated_at = now()
           FROM settled
           WHERE p.id = settled.account_id
-        )
-        SELECT id FROM settled`);
-      return out.rows.length > 0;
+        )${record ? sql`, recorded AS (${decisionUpdate(record, sql`relaxed`)})` : sql``}
+        SELECT id FROM settled`,
+      );
+      return out.length > 0;
     },
 
     async releaseUnsettled(taskId) {

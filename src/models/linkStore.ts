@@ -1,6 +1,7 @@
 import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { LinkedIdentity, LinkStore } from '../core/linking/linkService.js';
 import type { Db } from './db.js';
+import { identityWhere } from './guestUsers.js';
 import { chatIdentities, content, contentShares, linkCodes, tasks, users } from './schema.js';
 
 const toLinked = (r: typeof chatIdentities.$inferSelect): LinkedIdentity => ({
@@ -50,11 +51,6 @@ export function createLinkStore(db: Db): LinkStore {
         if (user?.status !== 'active' || user.isGuest)
           return { ok: false as const, reason: 'suspended' as const };
 
-        const where = and(
-          eq(chatIdentities.platform, key.platform),
-          eq(chatIdentities.workspaceId, key.workspaceId),
-          eq(chatIdentities.platformUserId, key.platformUserId),
-        );
         const [existing] = await tx
           .select({
             id: chatIdentities.id,
@@ -64,7 +60,7 @@ export function createLinkStore(db: Db): LinkStore {
           })
           .from(chatIdentities)
           .innerJoin(users, eq(users.id, chatIdentities.userId))
-          .where(where)
+          .where(identityWhere(key))
           .for('update', { of: chatIdentities });
         if (existing) {
           await tx

@@ -1,8 +1,9 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { ProviderKind } from '../core/providers/connector.js';
-import type { RoutingStore, RoutingTarget } from '../core/routing/ports.js';
+import type { DecisionRecord, RoutingStore, RoutingTarget } from '../core/routing/ports.js';
 import type { CircuitSettings, CircuitState, RoutingStats } from '../core/routing/types.js';
 import type { Db } from './db.js';
+import { poolOf, queryPrepared } from './preparedStatements.js';
 import { FAILURE_CODES_SQL } from './providerHealthStore.js';
 
 interface ProviderRow extends Record<string, unknown> {
@@ -23,11 +24,12 @@ interface ProviderRow extends Record<string, unknown> {
   consecutive_failures: number | null;
   opened_at: Date | string | null;
   changed_at: Date | string | null;
+  /** The provider's accounts as JSON, oldest first. */
+  accounts: AccountRow[];
 }
 
-interface AccountRow extends Record<string, unknown> {
+interface AccountRow {
   id: string;
-  provider_id: string;
   account_name: string;
   status: 'active' | 'disabled';
   token_limit: string | number;
@@ -100,6 +102,7 @@ export function createRoutingStore(
   db: Db,
   opts: { open: CredentialOpener; statsWindowSeconds: number; statsTtlMs?: number },
 ): RoutingStore {
+  const pool = poolOf(db);
   const ttl = opts.statsTtlMs ?? 1000;
   let cached: { at: number; stats: Promise<Map<string, RoutingStats>> } | null = null;
   const stats = () => {
@@ -116,25 +119,26 @@ export function createRoutingStore(
 
   return {
     async snapshot() {
-      const [providers, accounts, st] = await Promise.all([
-        db.execute<ProviderRow>(sql`
+      // Providers with their circuit and their accounts in one query.
+      const [providers, st] = await Promise.all([
+        queryPrepared<ProviderRow>(
+          pool,
+          sql`
           SELECT p.id, p.name, p.kind, p.tier, p.status, p.competencies, p.models, p.default_model, p.api_endpoint,
                  p.cost_per_1k_input, p.cost_per_1k_output, p.timeout_ms, p.config,
-                 h.circuit, h.consecutive_failures, h.opened_at, h.updated_at AS changed_at
+                 h.circuit, h.consecutive_failures, h.opened_at, h.updated_at AS changed_at,
+                 coalesce((
+                   SELECT json_agg(json_build_object(
+                            'id', a.id, 'account_name', a.account_name, 'status', a.status, 'token_limit', a.token_limit,
+                            'token_used', a.token_used, 'token_reserved', a.token_reserved, 'credentials', a.credentials)
+                          ORDER BY a.created_at, a.id)
+                   FROM provider_accounts a WHERE a.provider_id = p.id), '[]'::json) AS accounts
           FROM ai_providers p LEFT JOIN provider_health h ON h.provider_id = p.id
-          ORDER BY p.created_at, p.id`),
-        db.execute<AccountRow>(sql`
-          SELECT id, provider_id, account_name, status, token_limit, token_used, token_reserved, credentials
-          FROM provider_accounts ORDER BY created_at, id`),
+          ORDER BY p.created_at, p.id`,
+        ),
         stats(),
       ]);
-      const byProvider = new Map<string, AccountRow[]>();
-      for (const a of accounts.rows) {
-        const list = byProvider.get(a.provider_id) ?? [];
-        list.push(a);
-        byProvider.set(a.provider_id, list);
-      }
-      return providers.rows.map(
+      return providers.map(
         (p): RoutingTarget => ({
           id: p.id,
           name: p.name,
@@ -157,7 +161,7 @@ export function createRoutingStore(
             changedAt: date(p.changed_at),
           },
           stats: st.get(p.id) ?? EMPTY_STATS,
-          accounts: (byProvider.get(p.id) ?? []).map((a) => ({
+          accounts: p.accounts.map((a) => ({
             id: a.id,
             name: a.account_name,
             status: a.status,
@@ -171,15 +175,32 @@ export function createRoutingStore(
     },
 
     async saveDecision(taskId, runKey, decision) {
-      await db.execute(sql`
-        UPDATE tasks SET routing = ${JSON.stringify(decision)}::jsonb || jsonb_build_object('previousRuns',
-          CASE WHEN routing IS NULL THEN '[]'::jsonb
-               WHEN routing -> 'run' ->> 'key' = ${runKey} THEN coalesce(routing -> 'previousRuns', '[]'::jsonb)
-               ELSE coalesce(routing -> 'previousRuns', '[]'::jsonb) || jsonb_build_array(routing - 'previousRuns')
-          END)
-        WHERE id = ${taskId}`);
+      // A record for the portal, not state anything depends on: the commit need not wait for the
+      // WAL flush (synchronous_commit off for this statement only).
+      await queryPrepared(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v)
+        ${decisionUpdate({ taskId, runKey, decision }, sql`relaxed`)}`,
+      );
     },
   };
+}
+
+/**
+ * `UPDATE tasks SET routing = …` for a decision (joined to `from`, which makes it conditional on that
+ * relation's rows): saving a new run key moves the previous run's decision into `previousRuns`;
+ * saving the same run again replaces it. Ledger writes embed it (models/budgetStore.ts).
+ */
+export function decisionUpdate(r: DecisionRecord, from: SQL): SQL {
+  return sql`
+    UPDATE tasks SET routing = ${JSON.stringify(r.decision)}::jsonb || jsonb_build_object('previousRuns',
+      CASE WHEN routing IS NULL THEN '[]'::jsonb
+           WHEN routing -> 'run' ->> 'key' = ${r.runKey} THEN coalesce(routing -> 'previousRuns', '[]'::jsonb)
+           ELSE coalesce(routing -> 'previousRuns', '[]'::jsonb) || jsonb_build_array(routing - 'previousRuns')
+      END)
+    FROM ${from}
+    WHERE tasks.id = ${r.taskId}`;
 }
 
 /** A task's owner, status and stored routing decision (GET /api/tasks/:id/routing). */

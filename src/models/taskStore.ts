@@ -1,14 +1,33 @@
-import { and, asc, count, desc, eq, inArray, max, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, desc, eq, getTableColumns, inArray, max, type SQL, sql } from 'drizzle-orm';
+import type pg from 'pg';
 import { fromDrizzle } from 'pg-boss';
 import type { AssignmentRecord, SqlExecutor, StoredContent, TaskStore } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
 import type { Db, DbOrTx } from './db.js';
-import { content, contentVersions, inboundDeliveries, taskAssignments, tasks } from './schema.js';
+import { createGuestWorkMover } from './linkStore.js';
+import { inTransaction, poolOf, queryPrepared } from './preparedStatements.js';
+import { content, contentVersions, taskAssignments, tasks } from './schema.js';
 
 /** The NOTIFY channel a cancellation is announced on (see models/cancelListener.ts). */
 export const TASK_CANCEL_CHANNEL = 'switchyard_task_cancel';
 
-type TaskRow = typeof tasks.$inferSelect;
+/**
+ * Every column a TaskRecord needs: all but `routing` (the router's decision document, served on its
+ * own by GET /api/tasks/:id/routing), which is not worth reading back on every task query.
+ */
+const { routing: _routing, ...taskColumns } = getTableColumns(tasks);
+type TaskRow = Omit<typeof tasks.$inferSelect, 'routing'>;
+
+const RAW_COLUMNS = Object.values(taskColumns).map((c) => c.name);
+/** The same columns for raw SQL (RETURNING), qualified with `alias` when given. */
+const rawColumns = (alias?: string) =>
+  sql.raw(RAW_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', '));
+
+/** An ISO-8601 UTC timestamp with milliseconds, as JSON.stringify writes a Date. */
+const isoNow = sql`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+const WORKER_LOST = 'The worker running this attempt stopped before it finished; the task was run again';
 
 export function toTask(r: TaskRow): TaskRecord {
   return {
@@ -57,11 +76,14 @@ interface RawTaskRow extends Record<string, unknown> {
   error: string | null;
   attempts: number;
   job_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  started_at: Date | string | null;
+  completed_at: Date | string | null;
 }
+
+/** node-postgres parses timestamps; drizzle's raw `execute` hands them over as text. */
+const toDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 
 function fromRaw(r: RawTaskRow): TaskRecord {
   return {
@@ -83,19 +105,16 @@ function fromRaw(r: RawTaskRow): TaskRecord {
     error: r.error,
     attempts: r.attempts,
     jobId: r.job_id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startedAt: r.started_at,
-    completedAt: r.completed_at,
+    createdAt: toDate(r.created_at),
+    updatedAt: toDate(r.updated_at),
+    startedAt: r.started_at === null ? null : toDate(r.started_at),
+    completedAt: r.completed_at === null ? null : toDate(r.completed_at),
   };
 }
 
 const DATE_FIELDS = ['createdAt', 'updatedAt', 'startedAt', 'completedAt'] as const;
 
-/** A TaskRecord as JSON (for the idempotency ledger's replayed response) and back. */
-function serializeTask(t: TaskRecord): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(t)) as Record<string, unknown>;
-}
+/** The TaskRecord kept as JSON in the idempotency ledger (the response a repeat replays). */
 function reviveTask(j: Record<string, unknown>): TaskRecord {
   const out = { ...j } as Record<string, unknown>;
   for (const f of DATE_FIELDS) out[f] = typeof out[f] === 'string' ? new Date(out[f] as string) : null;
@@ -106,8 +125,10 @@ function reviveTask(j: Record<string, unknown>): TaskRecord {
 const executorOf = (tx: DbOrTx): SqlExecutor => fromDrizzle(tx as never, sql);
 
 export function createTaskStore(db: Db): TaskStore {
+  const pool = poolOf(db);
+  const mover = createGuestWorkMover(db);
   const getIn = async (q: DbOrTx, id: string) => {
-    const [r] = await q.select().from(tasks).where(eq(tasks.id, id));
+    const [r] = await q.select(taskColumns).from(tasks).where(eq(tasks.id, id));
     return r ? toTask(r) : null;
   };
   const exists = async (q: DbOrTx, id: string) =>
@@ -127,66 +148,105 @@ export function createTaskStore(db: Db): TaskStore {
   };
 
   return {
-    async insertQueued(t, { dedupe, inTx }) {
-      return db.transaction(async (tx) => {
-        let ledgerId: string | undefined;
-        if (dedupe) {
-          const window = dedupe.windowSeconds;
-          // A key seen within its window conflicts; an older one is taken over by this delivery.
-          const claim = await tx.execute<{ id: string }>(sql`
-            INSERT INTO inbound_deliveries (source, delivery_id) VALUES (${dedupe.source}, ${dedupe.deliveryId})
-            ON CONFLICT (source, delivery_id) DO ${
-              window
-                ? sql`UPDATE SET received_at = now(), task_id = NULL, response = NULL
-                      WHERE inbound_deliveries.received_at < now() - make_interval(secs => ${window}::double precision)`
-                : sql`NOTHING`
-            }
-            RETURNING id`);
-          if (!claim.rows.length) {
-            const [row] = await tx
-              .select()
-              .from(inboundDeliveries)
-              .where(
-                and(
-                  eq(inboundDeliveries.source, dedupe.source),
-                  eq(inboundDeliveries.deliveryId, dedupe.deliveryId),
-                ),
-              );
-            const task = row?.taskId ? await getIn(tx, row.taskId) : null;
-            const snap = row?.response?.task;
-            const original =
-              snap && typeof snap === 'object' ? reviveTask(snap as Record<string, unknown>) : null;
-            return { duplicate: true as const, task, original };
+    async insertQueued(t, { dedupe, audit, inTx }) {
+      const id = randomUUID();
+      const values = sql.join(
+        [
+          sql`${id}::uuid`,
+          sql`${t.userId}::uuid`,
+          sql`${t.title}::text`,
+          sql`${t.description}::text`,
+          sql`${t.taskType}::text`,
+          sql`${t.priority}::text`,
+          sql`'queued'`,
+          sql`${t.source}::text`,
+          sql`${t.providerId}::uuid`,
+          sql`${JSON.stringify(t.options)}::jsonb`,
+          sql`${t.callbackUrl}::text`,
+          sql`${t.webhookId}::uuid`,
+          sql`${t.origin === null ? null : JSON.stringify(t.origin)}::jsonb`,
+          sql`${t.regenerateContentId}::uuid`,
+          sql`${t.jobId}::text`,
+        ],
+        sql`, `,
+      );
+      const columns = sql`(id, user_id, title, description, task_type, priority, status, source, provider_id, options, callback_url, webhook_id, origin, regenerate_content_id, job_id)`;
+      let claim: SQL | undefined;
+      if (dedupe) {
+        // The response a repeat of this delivery replays: the task exactly as this insert returns it
+        // (created_at and updated_at are the transaction's now()).
+        const queued: Omit<TaskRecord, 'createdAt' | 'updatedAt'> = {
+          id,
+          userId: t.userId,
+          title: t.title,
+          description: t.description,
+          taskType: t.taskType,
+          priority: t.priority,
+          status: 'queued',
+          source: t.source,
+          providerId: t.providerId,
+          options: t.options,
+          callbackUrl: t.callbackUrl,
+          webhookId: t.webhookId,
+          origin: t.origin,
+          contentId: null,
+          regenerateContentId: t.regenerateContentId,
+          error: null,
+          attempts: 0,
+          jobId: t.jobId,
+          startedAt: null,
+          completedAt: null,
+        };
+        const window = dedupe.windowSeconds;
+        // A key seen within its window conflicts; an older one is taken over by this delivery.
+        claim = sql`
+          INSERT INTO inbound_deliveries (source, delivery_id, task_id, response)
+          VALUES (${dedupe.source}, ${dedupe.deliveryId}, ${id}::uuid, jsonb_build_object('task',
+            ${JSON.stringify(queued)}::jsonb || jsonb_build_object('createdAt', ${isoNow}, 'updatedAt', ${isoNow})))
+          ON CONFLICT (source, delivery_id) DO ${
+            window
+              ? sql`UPDATE SET received_at = now(), task_id = excluded.task_id, response = excluded.response
+                    WHERE inbound_deliveries.received_at < now() - make_interval(secs => ${window}::double precision)`
+              : sql`NOTHING`
           }
-          ledgerId = claim.rows[0]!.id;
+          RETURNING id`;
+      }
+      // One statement: the ledger claim (when deduping), the task (only if the claim held) and its
+      // audit entry; then the job through the same transaction.
+      const insert = sql`
+        WITH ${claim ? sql`claim AS (${claim}), ` : sql``}t AS (
+          INSERT INTO tasks ${columns}
+          ${claim ? sql`SELECT ${values} FROM claim` : sql`VALUES (${values})`}
+          RETURNING ${rawColumns()}
+        )${
+          audit
+            ? sql`, audited AS (
+          INSERT INTO audit_log (actor_id, action, target_type, target_id, ip, details)
+          SELECT ${audit.actorId}::uuid, ${audit.action}::text, 'task', t.id::text, ${audit.ip}::text,
+                 ${audit.details ? JSON.stringify(audit.details) : null}::jsonb
+          FROM t
+        )`
+            : sql``
         }
-        const [row] = await tx
-          .insert(tasks)
-          .values({
-            userId: t.userId,
-            title: t.title,
-            description: t.description,
-            taskType: t.taskType,
-            priority: t.priority,
-            status: 'queued',
-            source: t.source,
-            providerId: t.providerId,
-            options: t.options,
-            callbackUrl: t.callbackUrl,
-            webhookId: t.webhookId,
-            origin: t.origin,
-            regenerateContentId: t.regenerateContentId,
-            jobId: t.jobId,
-          })
-          .returning();
-        const task = toTask(row!);
-        await inTx(task, executorOf(tx));
-        if (ledgerId) {
-          await tx
-            .update(inboundDeliveries)
-            .set({ taskId: task.id, response: { task: serializeTask(task) } })
-            .where(eq(inboundDeliveries.id, ledgerId));
+        SELECT * FROM t`;
+      return inTransaction(pool, async (client, exec) => {
+        const [row] = await queryPrepared<RawTaskRow>(client, insert);
+        if (!row) {
+          if (!dedupe) throw new Error('The task was not inserted');
+          const [seen] = await queryPrepared<RawTaskRow & { response: Record<string, unknown> | null }>(
+            client,
+            sql`
+              SELECT d.response, ${rawColumns('t')}
+              FROM inbound_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
+              WHERE d.source = ${dedupe.source} AND d.delivery_id = ${dedupe.deliveryId}`,
+          );
+          const snap = seen?.response?.task;
+          const original =
+            snap && typeof snap === 'object' ? reviveTask(snap as Record<string, unknown>) : null;
+          return { duplicate: true as const, task: seen?.id ? fromRaw(seen) : null, original };
         }
+        const task = fromRaw(row);
+        await inTx(task, exec);
         return { duplicate: false as const, task };
       });
     },
@@ -202,7 +262,7 @@ export function createTaskStore(db: Db): TaskStore {
       );
       const [rows, [total]] = await Promise.all([
         db
-          .select()
+          .select(taskColumns)
           .from(tasks)
           .where(where)
           .orderBy(desc(tasks.createdAt), desc(tasks.id))
@@ -211,6 +271,16 @@ export function createTaskStore(db: Db): TaskStore {
         db.select({ n: count() }).from(tasks).where(where),
       ]);
       return { items: rows.map(toTask), total: total?.n ?? 0 };
+    },
+
+    async recent(userId, limit) {
+      const rows = await db
+        .select(taskColumns)
+        .from(tasks)
+        .where(eq(tasks.userId, userId))
+        .orderBy(desc(tasks.createdAt), desc(tasks.id))
+        .limit(limit);
+      return rows.map(toTask);
     },
 
     async assignments(taskId) {
@@ -248,7 +318,7 @@ export function createTaskStore(db: Db): TaskStore {
           .update(tasks)
           .set({ ...patch, updatedAt: sql`now()` })
           .where(and(eq(tasks.id, id), eq(tasks.status, 'queued')))
-          .returning();
+          .returning(taskColumns);
         if (!row) return (await exists(tx, id)) ? ('not_queued' as const) : null;
         const task = toTask(row);
         await inTx?.(task, executorOf(tx));
@@ -262,7 +332,7 @@ export function createTaskStore(db: Db): TaskStore {
           .update(tasks)
           .set({ status: 'cancelled', completedAt: sql`now()`, updatedAt: sql`now()` })
           .where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running'])))
-          .returning();
+          .returning(taskColumns);
         if (!row) return (await exists(tx, id)) ? ('finished' as const) : null;
         // Delivered at commit to every worker process listening (models/cancelListener.ts).
         await tx.execute(sql`SELECT pg_notify(${TASK_CANCEL_CHANNEL}, ${id})`);
@@ -277,33 +347,36 @@ export function createTaskStore(db: Db): TaskStore {
       return rows.length > 0;
     },
 
-    async markRunning(id, jobId) {
-      const [row] = await db
-        .update(tasks)
-        .set({
-          status: 'running',
-          startedAt: sql`coalesce(${tasks.startedAt}, now())`,
-          attempts: sql`${tasks.attempts} + 1`,
-          jobId,
-          updatedAt: sql`now()`,
-        })
-        .where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running'])))
-        .returning();
-      if (!row) return null;
-      if (row.attempts > 1) {
-        // A run before this one that never finished its attempt: its worker is gone.
-        await db
-          .update(taskAssignments)
-          .set({
-            status: 'failed',
-            errorCode: 'worker_lost',
-            errorMessage:
-              'The worker running this attempt stopped before it finished; the task was run again',
-            updatedAt: sql`now()`,
-          })
-          .where(and(eq(taskAssignments.taskId, id), eq(taskAssignments.status, 'running')));
+    reassignUser: (fromUserId, toUserId) => mover.reassignUser(fromUserId, toUserId),
+
+    async markRunning(runs) {
+      const out = new Map<string, { task: TaskRecord; firstStart: boolean }>();
+      if (!runs.length) return out;
+      // A run before this one that never finished its attempt (attempts > 1): its worker is gone.
+      const rows = await queryPrepared<RawTaskRow>(
+        pool,
+        sql`
+        WITH claimed AS (
+          SELECT * FROM unnest(${sql.param(runs.map((x) => x.taskId))}::uuid[], ${sql.param(runs.map((x) => x.jobId))}::text[]) AS c(task_id, job_id)
+        ), started AS (
+          UPDATE tasks SET status = 'running', started_at = coalesce(tasks.started_at, now()),
+            attempts = tasks.attempts + 1, job_id = claimed.job_id, updated_at = now()
+          FROM claimed
+          WHERE tasks.id = claimed.task_id AND tasks.status IN ('queued', 'running')
+          RETURNING ${rawColumns('tasks')}
+        ), lost AS (
+          UPDATE task_assignments AS a
+          SET status = 'failed', error_code = 'worker_lost', error_message = ${WORKER_LOST}, updated_at = now()
+          FROM started
+          WHERE a.task_id = started.id AND started.attempts > 1 AND a.status = 'running'
+        )
+        SELECT * FROM started`,
+      );
+      for (const row of rows) {
+        const task = fromRaw(row);
+        out.set(task.id, { task, firstStart: task.attempts === 1 });
       }
-      return { task: toTask(row), firstStart: row.attempts === 1 };
+      return out;
     },
 
     async requeue(id) {
@@ -317,9 +390,11 @@ export function createTaskStore(db: Db): TaskStore {
       // Plain generation (the common case): lock, store content v1 and its version row, and mark the
       // task completed in ONE statement. The row lock makes it exactly-once: a second run waits on
       // it, then finds the task no longer running and stores nothing.
-      const generate = async (q: DbOrTx) => {
+      const generate = async (q: Pick<pg.Pool, 'query'>) => {
         const meta = JSON.stringify(result.metadata);
-        const r = await q.execute<RawTaskRow & { stored_content_id: string }>(sql`
+        const [row] = await queryPrepared<RawTaskRow & { stored_content_id: string }>(
+          q,
+          sql`
           WITH t AS (
             SELECT id, user_id FROM tasks
             WHERE id = ${id} AND status = 'running' AND regenerate_content_id IS NULL
@@ -334,8 +409,8 @@ export function createTaskStore(db: Db): TaskStore {
           )
           UPDATE tasks SET status = 'completed', content_id = c.id, error = NULL, completed_at = now(), updated_at = now()
           FROM c WHERE tasks.id = c.task_id
-          RETURNING tasks.*, c.id AS stored_content_id`);
-        const row = r.rows[0];
+          RETURNING ${rawColumns('tasks')}, c.id AS stored_content_id`,
+        );
         if (!row) return null;
         return {
           task: fromRaw(row),
@@ -344,17 +419,17 @@ export function createTaskStore(db: Db): TaskStore {
       };
 
       const generated = inTx
-        ? await db.transaction(async (tx) => {
-            const out = await generate(tx);
-            if (out) await inTx(out.task, executorOf(tx));
+        ? await inTransaction(pool, async (client, exec) => {
+            const out = await generate(client);
+            if (out) await inTx(out.task, exec);
             return out;
           })
-        : await generate(db);
+        : await generate(pool);
       if (generated) return generated;
 
       // A regeneration (or a task that is no longer running): the next version of existing content.
       return db.transaction(async (tx) => {
-        const [locked] = await tx.select().from(tasks).where(eq(tasks.id, id)).for('update');
+        const [locked] = await tx.select(taskColumns).from(tasks).where(eq(tasks.id, id)).for('update');
         if (locked?.status !== 'running' || !locked.regenerateContentId) return null;
         const [base] = await tx
           .select({ id: content.id, title: content.title })
@@ -419,7 +494,7 @@ export function createTaskStore(db: Db): TaskStore {
             updatedAt: sql`now()`,
           })
           .where(eq(tasks.id, id))
-          .returning();
+          .returning(taskColumns);
         const task = toTask(row!);
         await inTx?.(task, executorOf(tx));
         return { task, content: stored };
@@ -437,7 +512,7 @@ export function createTaskStore(db: Db): TaskStore {
             updatedAt: sql`now()`,
           })
           .where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running'])))
-          .returning();
+          .returning(taskColumns);
         if (!row) return null;
         const task = toTask(row);
         await inTx?.(task, executorOf(tx));

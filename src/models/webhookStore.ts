@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { and, count, desc, eq, sql, TransactionRollbackError } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { DeliveryRecord, HookRecord, IdentityDirectory, WebhookStore } from '../core/webhooks/ports.js';
 import type { Db } from './db.js';
-import { aiProviders, chatIdentities, users, webhookDeliveries, webhooks } from './schema.js';
+import { findOrCreateGuestForIdentity } from './guestUsers.js';
+import { aiProviders, webhookDeliveries, webhooks } from './schema.js';
 
 export function createWebhookStore(db: Db): WebhookStore {
   const toHook = (r: typeof webhooks.$inferSelect): HookRecord => r;
@@ -71,53 +71,19 @@ export function createWebhookStore(db: Db): WebhookStore {
 
 /**
  * GitHub senders as Switchyard users: the user linked to that identity (chat_identities, platform
- * 'github', keyed by the sender's numeric id), or else a guest user made once per identity
- * (is_guest, no password, no email) whose tasks follow the real user once the identity is linked.
+ * 'github', keyed by the sender's numeric id), or else a guest made once per identity, the same way
+ * as for chat users (guestUsers.ts), whose tasks follow the real user once the identity is linked.
  */
 export function createIdentityDirectory(db: Db): IdentityDirectory {
-  const find = async (platform: 'github', platformUserId: string) => {
-    const [r] = await db
-      .select({ userId: chatIdentities.userId, isGuest: users.isGuest })
-      .from(chatIdentities)
-      .innerJoin(users, eq(users.id, chatIdentities.userId))
-      .where(
-        and(
-          eq(chatIdentities.platform, platform),
-          eq(chatIdentities.workspaceId, ''),
-          eq(chatIdentities.platformUserId, platformUserId),
-        ),
-      );
-    return r ?? null;
-  };
   return {
     async resolve({ platform, platformUserId, displayName }) {
-      const existing = await find(platform, platformUserId);
-      if (existing) return existing;
-      // Two deliveries from a new sender may race: the unique keys make one of them win, and the
-      // loser's half-made guest rolls back with its transaction.
-      await db
-        .transaction(async (tx) => {
-          const [u] = await tx
-            .insert(users)
-            .values({
-              username: `${platform}:${displayName.slice(0, 60)}:${randomBytes(4).toString('hex')}`,
-              isGuest: true,
-              role: 'user',
-            })
-            .returning({ id: users.id });
-          const [i] = await tx
-            .insert(chatIdentities)
-            .values({ userId: u!.id, platform, workspaceId: '', platformUserId, displayName })
-            .onConflictDoNothing()
-            .returning({ id: chatIdentities.id });
-          if (!i) tx.rollback();
-        })
-        .catch((e: unknown) => {
-          if (!(e instanceof TransactionRollbackError)) throw e;
-        });
-      const made = await find(platform, platformUserId);
-      if (!made) throw new Error(`Could not resolve the ${platform} identity ${platformUserId}`);
-      return made;
+      const identity = await findOrCreateGuestForIdentity(db, {
+        platform,
+        workspaceId: '',
+        platformUserId,
+        displayName,
+      });
+      return { userId: identity.user.id, isGuest: identity.user.isGuest };
     },
     async providerIdByName(name) {
       const [r] = await db

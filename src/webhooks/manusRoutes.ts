@@ -24,33 +24,47 @@ export const MANUS_WEBHOOK_PATH = '/api/integrations/manus/webhook';
 
 export function manusWebhookRoutes(opts: ManusWebhookOptions): Router {
   const router = Router();
-  router.post('/webhook', requireJson, rawBody('1mb'), async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const body = bodyBytes(req);
-      const url = `${opts.publicUrl.replace(/\/+$/, '')}${req.originalUrl}`;
-      let key = await opts.publicKey();
-      if (!key) throw new AppError('unavailable', 'No Manus provider is configured, so its webhooks cannot be verified');
-      let result = verifyManusWebhook({ headers: req.headers, rawBody: body, url, publicKeyPem: key });
-      if (!result.ok && result.reason === 'invalid_signature') {
-        // Manus may have rotated its key: fetch it once more before refusing.
-        key = await opts.publicKey({ refresh: true });
-        if (key) result = verifyManusWebhook({ headers: req.headers, rawBody: body, url, publicKeyPem: key });
-      }
-      if (!result.ok) throw new AppError('invalid_signature', `Manus webhook rejected: ${result.reason.replaceAll('_', ' ')}`);
-      let payload: unknown;
+  router.post(
+    '/webhook',
+    requireJson,
+    rawBody('1mb'),
+    async (req: Request, res: Response, next: NextFunction) => {
       try {
-        payload = JSON.parse(body.toString('utf8'));
-      } catch {
-        throw new AppError('invalid_json', 'The request body is not valid JSON');
+        const body = bodyBytes(req);
+        const url = `${opts.publicUrl.replace(/\/+$/, '')}${req.originalUrl}`;
+        let key = await opts.publicKey();
+        if (!key)
+          throw new AppError(
+            'unavailable',
+            'No Manus provider is configured, so its webhooks cannot be verified',
+          );
+        let result = verifyManusWebhook({ headers: req.headers, rawBody: body, url, publicKeyPem: key });
+        if (!result.ok && result.reason === 'invalid_signature') {
+          // Manus may have rotated its key: fetch it once more before refusing.
+          key = await opts.publicKey({ refresh: true });
+          if (key)
+            result = verifyManusWebhook({ headers: req.headers, rawBody: body, url, publicKeyPem: key });
+        }
+        if (!result.ok)
+          throw new AppError(
+            'invalid_signature',
+            `Manus webhook rejected: ${result.reason.replaceAll('_', ' ')}`,
+          );
+        let payload: unknown;
+        try {
+          payload = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new AppError('invalid_json', 'The request body is not valid JSON');
+        }
+        const taskId = manusTaskIdOf(payload);
+        if (taskId) manusEvents.notify(taskId, payload);
+        else opts.logger.debug('Manus webhook without a task id ignored');
+        res.status(200).json({ ok: true });
+      } catch (e) {
+        next(e);
       }
-      const taskId = manusTaskIdOf(payload);
-      if (taskId) manusEvents.notify(taskId, payload);
-      else opts.logger.debug('Manus webhook without a task id ignored');
-      res.status(200).json({ ok: true });
-    } catch (e) {
-      next(e);
-    }
-  });
+    },
+  );
   return router;
 }
 
@@ -70,7 +84,8 @@ export function manusPublicKeySource(
       headers: { 'x-manus-api-key': account.apiKey, accept: 'application/json' },
       signal: AbortSignal.timeout(10_000),
     });
-    if (!res.ok) throw new AppError('unavailable', `Could not fetch the Manus webhook public key (HTTP ${res.status})`);
+    if (!res.ok)
+      throw new AppError('unavailable', `Could not fetch the Manus webhook public key (HTTP ${res.status})`);
     const pem = findPem(await res.json().catch(() => null));
     if (!pem) throw new AppError('unavailable', 'The Manus webhook public key response held no PEM key');
     cached = { pem, at: Date.now() };

@@ -1,17 +1,12 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
+import { fallbackBotInfo } from '../../src/bots/telegram/telegramAdapter.js';
 import type { TestApp } from '../helpers/app.js';
+import { sql } from '../helpers/sql.js';
 import { type RecordedRequest, type StubServer, sendJson } from '../helpers/stubServer.js';
 
-export { setMockConfig, waitFor } from '../tasks/helpers.js';
-
-/** Runs SQL on the app's database (setup and assertions the API does not expose). */
-export async function sql<T = Record<string, unknown>>(
-  app: TestApp,
-  text: string,
-  values: unknown[] = [],
-): Promise<T[]> {
-  return (await app.sy.pool.query(text, values)).rows as T[];
-}
+export { sql } from '../helpers/sql.js';
+export { waitFor } from '../helpers/wait.js';
+export { setMockConfig } from '../tasks/helpers.js';
 
 export const countTasks = async (app: TestApp, source?: string) =>
   Number(
@@ -195,21 +190,8 @@ export function discordButton(customId: string, o: { user?: string; token?: stri
 
 export const TELEGRAM_TOKEN = '123456:TEST-telegram-token-abcdefghijklmnopqrstuv';
 export const TELEGRAM_SECRET = 'tg-webhook-secret';
-export const BOT_INFO = {
-  id: 123456,
-  is_bot: true,
-  first_name: 'Switchyard',
-  username: 'sy_test_bot',
-  can_join_groups: true,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
-};
+/** What the stub's getMe answers: the adapter's own fallback identity, with a username. */
+export const BOT_INFO = { ...fallbackBotInfo(TELEGRAM_TOKEN), username: 'sy_test_bot' };
 
 let updateId = 5000;
 let messageId = 100;

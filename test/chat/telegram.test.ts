@@ -177,7 +177,7 @@ describe('Telegram (grammY webhook with the secret token, Bot API on a stub)', (
       app,
       `SELECT id FROM tasks WHERE source = 'telegram' AND status = 'completed' ORDER BY created_at LIMIT 1`,
     );
-    const record = await app.sy.tasks.get({ userId: 'admin', isAdmin: true }, task!.id);
+    const record = (await app.sy.tasks.get(task!.id, { userId: 'admin', isAdmin: true }))!;
     const paragraphs = Array.from(
       { length: 30 },
       (_, i) => `Paragraph ${i}. ${'All work and no play makes a long message. '.repeat(9).trim()}`,

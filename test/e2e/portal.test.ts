@@ -95,7 +95,10 @@ describe('portal end to end', () => {
         await admin.getByRole('button', { name: 'Add account' }).click();
         await admin.getByRole('textbox', { name: 'Account name' }).fill('drill-account');
         await admin.getByRole('textbox', { name: 'API key' }).fill('mock-key-not-secret');
-        await admin.getByRole('spinbutton', { name: 'Token limit' }).or(admin.getByRole('textbox', { name: 'Token limit' })).fill('500000');
+        await admin
+          .getByRole('spinbutton', { name: 'Token limit' })
+          .or(admin.getByRole('textbox', { name: 'Token limit' }))
+          .fill('500000');
         await admin.getByRole('button', { name: 'Create account' }).click();
         await expect.poll(async () => admin.getByText('drill-account').count()).toBeGreaterThan(0);
         await shot(admin, 'admin-provider');
@@ -107,7 +110,9 @@ describe('portal end to end', () => {
         await shot(page, 'dashboard');
         await page.goto('/tasks/new');
         await page.getByRole('combobox', { name: 'Task type' }).selectOption('article');
-        await page.getByRole('textbox', { name: 'Prompt' }).fill('Write about switchyards and how trains are sorted');
+        await page
+          .getByRole('textbox', { name: 'Prompt' })
+          .fill('Write about switchyards and how trains are sorted');
         await page.getByRole('button', { name: 'Submit task' }).click();
         await expect
           .poll(async () => (await page.getByTestId('task-status').textContent())?.toLowerCase() ?? '', {

@@ -86,15 +86,17 @@ function world(
     },
   };
   const budgets: BudgetLedger = {
-    async reserveAndStart(a: StartAttempt) {
+    async reserveAndStart(a: StartAttempt, record) {
       const acc = accounts.get(a.accountId)!;
       if (acc.used + acc.reserved + a.tokens > acc.limit) return null;
       acc.reserved += a.tokens;
-      const id = `asg-${++seq}`;
+      const id = a.id ?? `asg-${++seq}`;
       reservations.set(id, { account: a.accountId, tokens: a.tokens });
+      if (record) decisions.push(record.decision);
       return id;
     },
-    async settle(id, r) {
+    async settle(id, r, record) {
+      if (record) decisions.push(record.decision);
       const res = reservations.get(id);
       if (!res) return false;
       reservations.delete(id);

@@ -32,7 +32,14 @@ afterAll(async () => {
 
 describe('CLI', () => {
   it('every command has --help', async () => {
-    const commands = ['submit', 'create-admin', 'db:migrate', 'export', 'discord:register', 'telegram:set-webhook'];
+    const commands = [
+      'submit',
+      'create-admin',
+      'db:migrate',
+      'export',
+      'discord:register',
+      'telegram:set-webhook',
+    ];
     const [top, ...each] = await Promise.all([cli(['--help']), ...commands.map((c) => cli([c, '--help']))]);
     for (const c of commands) expect(top!.stdout).toContain(c);
     commands.forEach((c, i) => {

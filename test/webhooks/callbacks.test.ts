@@ -145,6 +145,42 @@ describe('signed callbacks (OUTBOUND_ALLOW_PRIVATE on, 1 s first retry delay)', 
       );
     }
   });
+
+  it('a cancelled task posts task.cancelled to its callback', async () => {
+    stub.reset();
+    stub.handle((_req, res) => sendJson(res, 200, { ok: true }));
+    const user = await registerUser(app.url);
+    const secret = (await user.api.get('/api/webhooks/callback-secret')).body.secret as string;
+    // A slow mock keeps the task running until we cancel it.
+    await sql(
+      app.databaseUrl,
+      `UPDATE ai_providers SET config = config || '{"latencyMs":60000}'::jsonb WHERE kind = 'mock'`,
+    );
+    try {
+      const task = await user.api.post('/api/tasks', {
+        description: 'Never finishes',
+        taskType: 'article',
+        callbackUrl: `${stub.url}/api-cb-cancel`,
+      });
+      await waitFor(async () => {
+        const r = await user.api.get(`/api/tasks/${task.body.id}/status`);
+        return r.body.status === 'running' ? r : null;
+      }, 'the task to start');
+      expect((await user.api.post(`/api/tasks/${task.body.id}/cancel`)).status).toBe(200);
+      const [c] = await waitFor(async () => {
+        const r = stub.requests.filter((x) => x.path === '/api-cb-cancel');
+        return r.length ? r : null;
+      }, 'the cancellation callback');
+      expect(verifies(c!, secret)).toBe(true);
+      expect(c!.json()).toMatchObject({
+        event: 'task.cancelled',
+        task: { id: task.body.id, status: 'cancelled' },
+      });
+      expect(c!.headers['x-switchyard-event']).toBe('task.cancelled');
+    } finally {
+      await sql(app.databaseUrl, `UPDATE ai_providers SET config = config - 'latencyMs' WHERE kind = 'mock'`);
+    }
+  });
 });
 
 describe('callbacks to private addresses (OUTBOUND_ALLOW_PRIVATE off)', () => {

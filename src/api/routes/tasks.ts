@@ -191,7 +191,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       },
     },
     async (ctx) => {
-      const { task, assignments } = await t.tasks.getWithAssignments(actorOf(ctx), ctx.params.id);
+      const { task, assignments } = await t.tasks.getWithAssignments(ctx.params.id, actorOf(ctx));
       return { ...presentTask(task), assignments: assignments.map(presentAssignment) };
     },
   );
@@ -217,7 +217,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       responses: { 200: { description: 'Updated task', schema: taskSchema } },
       errors: [409],
     },
-    async (ctx) => presentTask(await t.tasks.update(actorOf(ctx), ctx.params.id, ctx.body)),
+    async (ctx) => presentTask(await t.tasks.update(ctx.params.id, ctx.body, actorOf(ctx))),
   );
 
   r.delete(
@@ -230,7 +230,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       responses: { 204: { description: 'Deleted' } },
     },
     async (ctx) => {
-      await t.tasks.remove(actorOf(ctx), ctx.params.id);
+      await t.tasks.remove(ctx.params.id, actorOf(ctx));
     },
   );
 
@@ -244,7 +244,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       responses: { 200: { description: 'Status', schema: statusSchema } },
     },
     async (ctx) => {
-      const s = await t.tasks.status(actorOf(ctx), ctx.params.id);
+      const s = await t.tasks.status(ctx.params.id, actorOf(ctx));
       return {
         ...s,
         updatedAt: s.updatedAt.toISOString(),
@@ -264,7 +264,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       responses: { 200: { description: 'Cancelled task', schema: taskSchema } },
       errors: [409],
     },
-    async (ctx) => presentTask(await t.tasks.cancel(actorOf(ctx), ctx.params.id)),
+    async (ctx) => presentTask(await t.tasks.cancel(ctx.params.id, actorOf(ctx))),
   );
 
   return r.router;

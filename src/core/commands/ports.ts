@@ -1,3 +1,4 @@
+import type { IdentityKey, IdentityRecord } from '../linking/identity.js';
 import type { ChatPlatform } from './help.js';
 
 /**
@@ -6,30 +7,9 @@ import type { ChatPlatform } from './help.js';
  */
 
 /** Who is typing: one account on one platform (Slack users are per workspace; Discord and Telegram ids are global). */
-export interface ChatIdentityKey {
-  platform: ChatPlatform;
-  /** Slack team id; empty for Discord and Telegram, whose user ids are global. */
-  workspaceId: string;
-  platformUserId: string;
-  displayName?: string;
-}
+export type ChatIdentityKey = IdentityKey<ChatPlatform>;
 
-export interface ChatIdentityRecord {
-  id: string;
-  platform: ChatPlatform;
-  workspaceId: string;
-  platformUserId: string;
-  displayName: string | null;
-  /** Set when a real account claimed this identity with a link code. */
-  linkedAt: Date | null;
-  user: {
-    id: string;
-    username: string;
-    isGuest: boolean;
-    status: 'active' | 'suspended';
-    role: 'admin' | 'user';
-  };
-}
+export type ChatIdentityRecord = IdentityRecord<ChatPlatform>;
 
 export interface ChatIdentityStore {
   find(key: ChatIdentityKey): Promise<ChatIdentityRecord | null>;

@@ -1,7 +1,7 @@
 import type { AuditSink } from '../audit/audit.js';
-import type { ChatIdentityKey } from '../commands/ports.js';
 import { notFound } from '../errors.js';
 import type { TaskCommands } from '../tasks/types.js';
+import type { IdentityKey } from './identity.js';
 import { generateLinkCode, hashLinkCode, LINK_CODE_TTL_MS, normalizeLinkCode } from './linkCodes.js';
 
 /**
@@ -36,7 +36,7 @@ export interface LinkStore {
    * In one transaction: spends the code (unused and unexpired, else says why not), checks its user
    * is active, and points the identity at that user (creating it if new), marking it linked.
    */
-  redeem(codeHash: string, identity: ChatIdentityKey, now: Date): Promise<RedeemOutcome>;
+  redeem(codeHash: string, identity: IdentityKey, now: Date): Promise<RedeemOutcome>;
   listLinked(userId: string): Promise<LinkedIdentity[]>;
   /** Removes one of the user's linked identities; null when it is not theirs. */
   unlink(userId: string, identityId: string): Promise<LinkedIdentity | null>;
@@ -79,8 +79,8 @@ export class LinkService {
     return { code, expiresAt };
   }
 
-  /** Claims a chat identity for the code's user; a guest's tasks follow. */
-  async redeem(code: string, identity: ChatIdentityKey, actorId: string | null): Promise<LinkResult> {
+  /** Claims an identity (a chat account; GitHub senders are kept the same way) for the code's user; a guest's tasks follow. */
+  async redeem(code: string, identity: IdentityKey, actorId: string | null): Promise<LinkResult> {
     const normalized = normalizeLinkCode(code);
     const who = {
       platform: identity.platform,

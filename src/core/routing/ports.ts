@@ -31,6 +31,8 @@ export interface RoutingStore {
 }
 
 export interface StartAttempt {
+  /** The attempt's id (task_assignments.id), chosen by the caller so the decision can name it. */
+  id?: string;
   taskId: string;
   providerId: string;
   providerName: string;
@@ -53,18 +55,27 @@ export interface SettleAttempt {
   errorMessage?: string | null;
 }
 
+/** A routing decision to store on its task with a ledger write, as RoutingStore.saveDecision does. */
+export interface DecisionRecord {
+  taskId: string;
+  runKey: string;
+  decision: Record<string, unknown>;
+}
+
 export interface BudgetLedger {
   /**
    * In ONE statement: reserves `tokens` on the account if used + reserved + tokens ≤ limit and the
    * account is active, and opens the attempt (task_assignments row with tokens_reserved). Null when
-   * the account no longer has room (another worker got there first).
+   * the account no longer has room (another worker got there first). `record` is stored on the task
+   * in the same statement, only when the reservation was made.
    */
-  reserveAndStart(a: StartAttempt): Promise<string | null>;
+  reserveAndStart(a: StartAttempt, record?: DecisionRecord): Promise<string | null>;
   /**
    * Exactly once per attempt (settled_at): closes the attempt, releases its reservation and charges
-   * the real usage. A second call changes nothing and returns false.
+   * the real usage. A second call changes nothing and returns false. `record` is stored on the task
+   * in the same statement either way.
    */
-  settle(assignmentId: string, r: SettleAttempt): Promise<boolean>;
+  settle(assignmentId: string, r: SettleAttempt, record?: DecisionRecord): Promise<boolean>;
   /** Releases the reservations of this task's attempts that a previous run left unsettled (a lost worker). */
   releaseUnsettled(taskId: string): Promise<number>;
 }

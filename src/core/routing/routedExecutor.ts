@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavailable } from '../errors.js';
 import { classifyProviderError } from '../providers/classify.js';
 import type { Connector, ConnectorSettings, GenerateResult, ProviderKind } from '../providers/connector.js';
@@ -6,7 +7,14 @@ import type { ExecutionContext, ExecutionOutcome, TaskExecutor } from '../tasks/
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
 import type { TaskRecord } from '../tasks/types.js';
 import { circuitSettingsFor } from './circuit.js';
-import type { BudgetLedger, HealthRecorder, RoutingStore, RoutingTarget, TargetAccount } from './ports.js';
+import type {
+  BudgetLedger,
+  DecisionRecord,
+  HealthRecorder,
+  RoutingStore,
+  RoutingTarget,
+  TargetAccount,
+} from './ports.js';
 import { planRoute } from './router.js';
 import type { CandidateEvaluation, RoutePlan, RoutingSettings } from './types.js';
 
@@ -22,7 +30,7 @@ export interface RoutingLog {
 
 /** Hooks for benchmarks and metrics; never needed for correctness. */
 export interface ExecutorInstrumentation {
-  /** The routing decision took `ms` (snapshot + plan + saving it). */
+  /** The routing decision took `ms` (release, snapshot and plan; it is stored with the reservation). */
   onDecision?(taskId: string, ms: number): void;
   /** The connector is about to send the request's first byte. */
   onRequestStart?(taskId: string): void;
@@ -44,8 +52,8 @@ export interface ChainStep {
 }
 
 /**
- * The router as a TaskExecutor: plans the route (core/routing/router.ts) from a fresh snapshot,
- * records the decision on the task, then walks the chain:
+ * The router as a TaskExecutor: plans the route (core/routing/router.ts) from a fresh snapshot (one
+ * per batch of jobs the worker claimed together), records the decision on the task, then walks the chain:
  *
  * - reserve the estimate on the candidate's best account and open the attempt, in one statement
  *   (another worker may have taken the room meanwhile: then the next account, then the next provider);
@@ -66,6 +74,8 @@ export class RoutedExecutor implements TaskExecutor {
   private readonly now: () => Date;
   /** When this process last wrote a success for each provider (a clean circuit needs no write per call). */
   private readonly lastHealthy = new Map<string, number>();
+  /** One snapshot per batch of jobs claimed together (ExecutionContext.batch). */
+  private readonly batchSnapshots = new WeakMap<object, Promise<RoutingTarget[]>>();
 
   constructor(
     private readonly deps: {
@@ -91,15 +101,17 @@ export class RoutedExecutor implements TaskExecutor {
     const { store, budgets, settings } = this.deps;
     const t0 = performance.now();
 
-    // Only a re-run can find attempts of an earlier run that nobody settled (its worker died).
-    if (task.attempts > 1) await budgets.releaseUnsettled(task.id);
+    // Only a re-run can find attempts of an earlier run that nobody settled (its worker died); it
+    // reads its own snapshot after releasing them.
+    const rerun = task.attempts > 1;
+    if (rerun) await budgets.releaseUnsettled(task.id);
     const type = this.deps.taskTypes.get(task.taskType);
     const system = type?.systemPrompt;
     const maxTokens = Math.max(
       1,
       Math.floor(task.options.maxTokens ?? type?.defaultMaxTokens ?? FALLBACK_MAX_TOKENS),
     );
-    const targets = await store.snapshot();
+    const targets = await (ctx.batch && !rerun ? this.sharedSnapshot(ctx.batch) : store.snapshot());
     const byId = new Map(targets.map((t) => [t.id, t]));
     const plan = planRoute(
       {
@@ -115,28 +127,30 @@ export class RoutedExecutor implements TaskExecutor {
     );
     const runKey = `${ctx.jobId}:${ctx.attempt}`;
     const steps: ChainStep[] = [];
-    // Decision writes are chained so they land in order; the first one is not awaited (it is off
-    // the path to the provider call), every later one is.
-    let saved: Promise<void> = Promise.resolve();
-    const save = (outcome: string, error?: string) => {
-      const doc = structuredClone(
-        decisionDocument(plan, steps, {
-          runKey,
-          attempt: ctx.attempt,
-          outcome,
-          error,
-          decidedAt: this.now(),
-        }),
-      );
-      saved = saved.then(() =>
-        store.saveDecision(task.id, runKey, doc).catch((e) => {
-          this.deps.log?.warn('Could not store the routing decision', {
-            taskId: task.id,
-            err: (e as Error).message,
-          });
-        }),
-      );
-      return saved;
+    /** The decision as it stands now. */
+    const record = (outcome: string, error?: string): DecisionRecord => ({
+      taskId: task.id,
+      runKey,
+      decision: decisionDocument(plan, steps, {
+        runKey,
+        attempt: ctx.attempt,
+        outcome,
+        error,
+        decidedAt: this.now(),
+      }),
+    });
+    // The decision is stored with each reservation and with the settlement of a success, in the same
+    // statement; the other outcomes (no provider, aborted, failed) are stored on their own. Every write
+    // is awaited, so they land in order. A decision that cannot be stored on its own is only logged.
+    const save = async (outcome: string, error?: string) => {
+      try {
+        await store.saveDecision(task.id, runKey, record(outcome, error).decision);
+      } catch (e) {
+        this.deps.log?.warn('Could not store the routing decision', {
+          taskId: task.id,
+          err: (e as Error).message,
+        });
+      }
     };
 
     if (plan.chain.length === 0) {
@@ -144,7 +158,6 @@ export class RoutedExecutor implements TaskExecutor {
       await save('no_provider', err.message);
       throw err;
     }
-    void save('running');
     this.deps.instrument?.onDecision?.(task.id, performance.now() - t0);
 
     let calls = 0;
@@ -157,7 +170,7 @@ export class RoutedExecutor implements TaskExecutor {
         throw new ProviderAborted('The task was stopped');
       }
       const target = byId.get(cand.providerId)!;
-      const r = await this.attempt(task, ctx, target, cand, { system, maxTokens, steps, save });
+      const r = await this.attempt(task, ctx, target, cand, { system, maxTokens, steps, record });
       if (r.kind === 'skipped') continue;
       calls++;
       if (r.kind === 'ok') return r.outcome(steps);
@@ -194,6 +207,19 @@ export class RoutedExecutor implements TaskExecutor {
   }
 
   /**
+   * The snapshot for a batch of tasks claimed together: read once, when the first of them asks (every
+   * one of them was claimed, and marked running, before that).
+   */
+  private sharedSnapshot(batch: object): Promise<RoutingTarget[]> {
+    let p = this.batchSnapshots.get(batch);
+    if (!p) {
+      p = this.deps.store.snapshot();
+      this.batchSnapshots.set(batch, p);
+    }
+    return p;
+  }
+
+  /**
    * Records a successful answer. A closed circuit with no failures needs no write, except every few
    * seconds so lastCheckedAt stays fresh; anything else (failures to reset, a probe to close) is written.
    */
@@ -211,7 +237,12 @@ export class RoutedExecutor implements TaskExecutor {
     ctx: ExecutionContext,
     target: RoutingTarget,
     cand: CandidateEvaluation,
-    o: { system?: string; maxTokens: number; steps: ChainStep[]; save: (outcome: string) => Promise<void> },
+    o: {
+      system?: string;
+      maxTokens: number;
+      steps: ChainStep[];
+      record: (outcome: string) => DecisionRecord;
+    },
   ): Promise<
     | { kind: 'skipped' }
     | { kind: 'failed'; error: ProviderError }
@@ -242,30 +273,40 @@ export class RoutedExecutor implements TaskExecutor {
     let account: TargetAccount | undefined;
     let assignmentId: string | null = null;
     for (const choice of cand.accounts) {
-      assignmentId = await budgets.reserveAndStart({
-        taskId: task.id,
-        providerId: target.id,
-        providerName: target.name,
+      // The decision as it stands once this reservation holds is stored with it.
+      const id = randomUUID();
+      Object.assign(step, {
         accountId: choice.id,
-        attempt: ctx.attempt,
-        model,
-        tokens: cand.estimatedTokens,
+        accountName: choice.name,
+        assignmentId: id,
+        outcome: 'running',
       });
+      assignmentId = await budgets.reserveAndStart(
+        {
+          id,
+          taskId: task.id,
+          providerId: target.id,
+          providerName: target.name,
+          accountId: choice.id,
+          attempt: ctx.attempt,
+          model,
+          tokens: cand.estimatedTokens,
+        },
+        o.record('running'),
+      );
       if (assignmentId) {
         account = target.accounts.find((a) => a.id === choice.id);
         break;
       }
     }
     if (!assignmentId || !account) {
+      Object.assign(step, { accountId: null, accountName: null, assignmentId: null, outcome: 'skipped' });
       if (cand.probe) await health.releaseProbe(target.id);
       step.error = `no account has ${cand.estimatedTokens} tokens free any more (taken by concurrent tasks)`;
       step.errorCode = 'budget_taken';
       return { kind: 'skipped' };
     }
-    step.accountId = account.id;
-    step.accountName = account.name;
-    step.assignmentId = assignmentId;
-    step.outcome = 'running';
+    Object.assign(step, { accountId: account.id, accountName: account.name, assignmentId });
     ctx.onRunning(target.name);
 
     const started = performance.now();
@@ -347,18 +388,21 @@ export class RoutedExecutor implements TaskExecutor {
         used: usage.total,
       });
     }
-    // Settling, the circuit and the final decision are independent writes: in parallel.
+    // Settling (with the final decision) and the circuit are independent writes: in parallel.
     await Promise.all([
-      budgets.settle(assignmentId, {
-        status: 'succeeded',
-        model: result.model,
-        tokensInput: usage.input,
-        tokensOutput: usage.output,
-        tokensUsed: usage.total,
-        latencyMs: result.latencyMs,
-      }),
+      budgets.settle(
+        assignmentId,
+        {
+          status: 'succeeded',
+          model: result.model,
+          tokensInput: usage.input,
+          tokensOutput: usage.output,
+          tokensUsed: usage.total,
+          latencyMs: result.latencyMs,
+        },
+        o.record('succeeded'),
+      ),
       this.healthy(target),
-      o.save('succeeded'),
     ]);
     const accountId = account.id;
     return {
@@ -498,6 +542,6 @@ export function decisionDocument(
       ...(c.probe ? { probe: true } : {}),
       accounts: c.accounts,
     })),
-    chain: steps,
+    chain: steps.map((step) => ({ ...step })),
   };
 }

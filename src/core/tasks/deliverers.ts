@@ -27,15 +27,15 @@ export class ResultDelivererRegistry {
 export function hasTerminalJobs(
   deliverers: ResultDelivererRegistry,
   task: TaskRecord,
-  kind: 'completed' | 'failed' | 'cancelled',
+  _kind: 'completed' | 'failed' | 'cancelled',
 ): boolean {
-  return deliverers.has(task.source) || (kind !== 'cancelled' && Boolean(task.callbackUrl || task.webhookId));
+  return deliverers.has(task.source) || Boolean(task.callbackUrl || task.webhookId);
 }
 
 /**
  * Enqueues what follows a task's terminal state, inside the transaction that set it: a deliver-result
- * job when its source has a deliverer, and a deliver-webhook job (completed/failed) when it has a
- * callback URL or came from an inbound hook.
+ * job when its source has a deliverer, and a deliver-webhook job (task.completed / task.failed /
+ * task.cancelled) when it has a callback URL or came from an inbound hook.
  */
 export async function enqueueTerminalJobs(
   deps: { jobs: TaskJobs; deliverers: ResultDelivererRegistry },
@@ -44,11 +44,8 @@ export async function enqueueTerminalJobs(
   tx?: SqlExecutor,
 ): Promise<void> {
   if (deps.deliverers.has(task.source)) await deps.jobs.enqueueDeliverResult({ taskId: task.id, kind }, tx);
-  if (kind !== 'cancelled' && (task.callbackUrl || task.webhookId)) {
-    await deps.jobs.enqueueDeliverWebhook(
-      { taskId: task.id, event: kind === 'completed' ? 'task.completed' : 'task.failed' },
-      tx,
-    );
+  if (task.callbackUrl || task.webhookId) {
+    await deps.jobs.enqueueDeliverWebhook({ taskId: task.id, event: `task.${kind}` }, tx);
   }
 }
 

@@ -6,8 +6,8 @@ import type { TaskRecord } from './types.js';
  * as a task_assignments row (with its tokens settled exactly once), and returns the text. The worker
  * (core/tasks/taskRunner.ts) does everything around it: task state, content, retries, delivery.
  *
- * `SimpleExecutor` (the first active provider) implements it today; the router replaces it with
- * competency/budget/health scoring and fallback behind this same interface.
+ * The router (core/routing/routedExecutor.ts) implements it: competency/budget/health scoring and
+ * fallback.
  *
  * Errors: throw ProviderRejected (retrying cannot help: the task fails now), ProviderUnavailable
  * (the job is retried with backoff) or ProviderAborted (ctx.signal fired: cancelled or shutting down).
@@ -20,6 +20,11 @@ export interface ExecutionContext {
   attempt: number;
   /** Call once a provider has been chosen and the call is about to start (progress for chat users). */
   onRunning(providerName: string): void;
+  /**
+   * The same object for every task the worker claimed together in one batch: an executor may read
+   * state that does not depend on the task once per batch, keyed on it (the router's snapshot).
+   */
+  batch?: object;
 }
 
 export interface ExecutionOutcome {

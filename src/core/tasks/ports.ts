@@ -1,4 +1,3 @@
-import type { ProviderKind } from '../providers/connector.js';
 import type { Priority, TaskEventKind, TaskOptions, TaskRecord, TaskSource, TaskStatus } from './types.js';
 
 /**
@@ -17,6 +16,14 @@ export interface SqlExecutor {
 
 /** Work to run inside a store's transaction, after its own writes (typically: enqueue jobs). */
 export type InTransaction = (task: TaskRecord, tx: SqlExecutor) => Promise<void>;
+
+/** The audit entry intake writes with the task (target: the task). */
+export interface IntakeAudit {
+  actorId: string | null;
+  action: string;
+  ip: string | null;
+  details?: Record<string, unknown>;
+}
 
 export interface NewTask {
   userId: string;
@@ -86,18 +93,25 @@ export interface StoredContent {
 export interface TaskStore {
   /**
    * Intake, in ONE transaction: claims the dedupe key in the inbound_deliveries ledger (when given),
-   * inserts the task, then runs `inTx` (which enqueues the job through the same transaction).
-   * A key already claimed (within its window) inserts nothing and returns the task it made.
+   * inserts the task with its audit entry, then runs `inTx` (which enqueues the job through the same
+   * transaction). A key already claimed (within its window) inserts nothing and returns the task it made.
    */
   insertQueued(
     task: NewTask,
-    opts: { dedupe?: { source: string; deliveryId: string; windowSeconds?: number }; inTx: InTransaction },
+    opts: {
+      dedupe?: { source: string; deliveryId: string; windowSeconds?: number };
+      /** The `task.create` audit entry, written with the task (its target is the new task). */
+      audit?: IntakeAudit;
+      inTx: InTransaction;
+    },
   ): Promise<
     | { duplicate: false; task: TaskRecord }
     | { duplicate: true; task: TaskRecord | null; original: TaskRecord | null }
   >;
   get(id: string): Promise<TaskRecord | null>;
   list(q: TaskListQuery): Promise<{ items: TaskRecord[]; total: number }>;
+  /** A user's most recent tasks, newest first (no total). */
+  recent(userId: string, limit: number): Promise<TaskRecord[]>;
   assignments(taskId: string): Promise<AssignmentRecord[]>;
   /** Changes a queued task; 'not_queued' when it has left that state, null when unknown. */
   updateQueued(id: string, patch: TaskPatch, inTx?: InTransaction): Promise<TaskRecord | 'not_queued' | null>;
@@ -108,15 +122,20 @@ export interface TaskStore {
   cancel(id: string, inTx?: InTransaction): Promise<TaskRecord | 'finished' | null>;
   /** Deletes the task (its assignments go with it). */
   delete(id: string): Promise<boolean>;
+  /** Moves every task of one user (with its content and share links) to another; returns how many tasks moved. */
+  reassignUser(fromUserId: string, toUserId: string): Promise<number>;
 
   // --- the worker's side -------------------------------------------------------------------------
 
   /**
-   * queued|running → running for this job's run (a re-run after a crash finds it running), bumps
-   * `attempts`, and marks attempts left `running` by a lost worker as failed. Null when the task is
-   * gone or already finished (cancelled, completed, failed): the job then has nothing to do.
+   * For each claimed job, in one statement: queued|running → running for this job's run (a re-run
+   * after a crash finds it running), bumps `attempts`, and marks attempts left `running` by a lost
+   * worker as failed. A task missing from the result is gone or already finished (cancelled,
+   * completed, failed): its job has nothing to do. Task ids must be distinct.
    */
-  markRunning(id: string, jobId: string): Promise<{ task: TaskRecord; firstStart: boolean } | null>;
+  markRunning(
+    runs: ReadonlyArray<{ taskId: string; jobId: string }>,
+  ): Promise<Map<string, { task: TaskRecord; firstStart: boolean }>>;
   /** running → queued while the job waits for its retry (or after a shutdown released it). */
   requeue(id: string): Promise<void>;
   /**
@@ -134,58 +153,6 @@ export interface TaskStore {
   contentOf(task: TaskRecord): Promise<StoredContent | null>;
 }
 
-/** One attempt of a task on one provider account: a task_assignments row. */
-export interface AssignmentStore {
-  start(a: {
-    taskId: string;
-    providerId: string;
-    providerName: string;
-    accountId: string | null;
-    attempt: number;
-    model: string | null;
-    tokensReserved?: number;
-  }): Promise<string>;
-  /**
-   * Records how the attempt ended and, exactly once per attempt (settled_at), adds its token usage to
-   * the account. A second call for the same attempt changes nothing.
-   */
-  finish(
-    id: string,
-    r: {
-      status: Exclude<AssignmentStatus, 'running'>;
-      model?: string | null;
-      tokensInput?: number;
-      tokensOutput?: number;
-      tokensUsed?: number;
-      latencyMs?: number | null;
-      errorCode?: string | null;
-      errorMessage?: string | null;
-    },
-  ): Promise<void>;
-}
-
-/** A provider account the executor may call, with its decrypted credentials. */
-export interface ProviderCandidate {
-  providerId: string;
-  name: string;
-  kind: ProviderKind;
-  tier: 'primary' | 'secondary';
-  apiEndpoint: string | null;
-  defaultModel: string | null;
-  timeoutMs: number;
-  config: Record<string, unknown>;
-  competency: number;
-  account: { id: string; name: string; credentials: { apiKey?: string; [k: string]: unknown } } | null;
-}
-
-export interface ProviderDirectory {
-  /**
-   * Active providers that can run `taskType` (competency > 0), each with an active account that has
-   * budget left, primary tier first then by competency. `pinnedProviderId` narrows to that provider.
-   */
-  candidates(taskType: string, pinnedProviderId?: string | null): Promise<ProviderCandidate[]>;
-}
-
 export interface DeliverResultJob {
   taskId: string;
   kind: TaskEventKind;
@@ -194,7 +161,7 @@ export interface DeliverResultJob {
 
 export interface DeliverWebhookJob {
   taskId: string;
-  event: 'task.completed' | 'task.failed';
+  event: 'task.completed' | 'task.failed' | 'task.cancelled';
 }
 
 /** The job queue, as the task use cases see it. `tx` writes the job inside the caller's transaction. */
@@ -214,24 +181,4 @@ export interface TaskJobs {
 /** Cancellation that reaches a worker in any process (NOTIFY plus a poll of the task's state). */
 export interface CancelSignals {
   watch(taskId: string): { signal: AbortSignal; release(): void };
-}
-
-/** A content item as stored, with its version list (GET /api/content/:id). */
-export interface ContentView {
-  id: string;
-  taskId: string | null;
-  userId: string;
-  title: string;
-  contentType: string;
-  contentData: string;
-  version: number;
-  status: 'draft' | 'published' | 'archived';
-  metadata: Record<string, unknown>;
-  createdAt: Date;
-  updatedAt: Date;
-  versions: Array<{ version: number; createdAt: Date; createdBy: string | null; source: string }>;
-}
-
-export interface ContentReader {
-  getWithVersions(id: string): Promise<ContentView | null>;
 }

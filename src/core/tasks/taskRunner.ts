@@ -54,9 +54,43 @@ export class TaskRunner {
     },
   ) {}
 
+  /**
+   * Runs the jobs the queue handed over together: their tasks are marked running in one statement,
+   * then the jobs run concurrently, sharing what the executor reads once per batch. One result per
+   * job, in order; a job whose run threw unexpectedly gets a rejected result.
+   */
+  async runBatch(jobs: readonly GenerateRun[]): Promise<PromiseSettledResult<RunVerdict>[]> {
+    // A task claimed twice in one batch (never expected) runs its extra jobs on their own.
+    const taken = new Set<string>();
+    const together = jobs.filter((j) => !taken.has(j.taskId) && Boolean(taken.add(j.taskId)));
+    let started: Awaited<ReturnType<TaskStore['markRunning']>>;
+    try {
+      started = await this.deps.store.markRunning(
+        together.map((j) => ({ taskId: j.taskId, jobId: j.jobId })),
+      );
+    } catch (e) {
+      return jobs.map(() => ({ status: 'rejected', reason: e }));
+    }
+    const batch = {};
+    return Promise.allSettled(
+      jobs.map((job) =>
+        together.includes(job) ? this.execute(job, started.get(job.taskId), batch) : this.run(job),
+      ),
+    );
+  }
+
+  /** Runs one claimed job. */
   async run(job: GenerateRun): Promise<RunVerdict> {
+    const started = await this.deps.store.markRunning([{ taskId: job.taskId, jobId: job.jobId }]);
+    return this.execute(job, started.get(job.taskId));
+  }
+
+  private async execute(
+    job: GenerateRun,
+    started: { task: TaskRecord; firstStart: boolean } | undefined,
+    batch?: object,
+  ): Promise<RunVerdict> {
     const { store, log } = this.deps;
-    const started = await store.markRunning(job.taskId, job.jobId);
     if (!started) return { status: 'completed', outcome: 'skipped' };
     const { task, firstStart } = started;
 
@@ -68,6 +102,7 @@ export class TaskRunner {
         signal,
         jobId: job.jobId,
         attempt: job.attempt,
+        ...(batch ? { batch } : {}),
         onRunning: (providerName) => {
           if (announced || !firstStart) return;
           announced = true;

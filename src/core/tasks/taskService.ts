@@ -4,12 +4,20 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.j
 import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type { AssignmentRecord, TaskJobs, TaskListQuery, TaskPatch, TaskStore } from './ports.js';
 import type { TaskTypeCatalogue } from './taskTypes.js';
-import type { Priority, SubmitResult, SubmitTaskInput, TaskRecord, TaskSource, TaskStatus } from './types.js';
+import type {
+  Priority,
+  SubmitResult,
+  SubmitTaskInput,
+  TaskCommands,
+  TaskRecord,
+  TaskSource,
+  TaskStatus,
+} from './types.js';
 
-/** Who is asking: the owner sees their own tasks; an admin sees everyone's. */
+/** Who is asking: the owner sees their own tasks; an admin sees everyone's. `ip` goes to the audit log. */
 export interface Actor {
   userId: string;
-  isAdmin: boolean;
+  isAdmin?: boolean;
   ip?: string | null;
 }
 
@@ -25,16 +33,17 @@ export function titleFrom(description: string): string {
 
 /**
  * The task use cases every adapter calls (API, chat commands, GitHub, inbound hooks). Intake writes
- * the task and its queue job in one transaction; everything after that happens in the worker
- * (core/tasks/taskRunner.ts).
+ * the task, its audit entry and its queue job in one transaction; everything after that happens in
+ * the worker (core/tasks/taskRunner.ts).
  */
-export class TaskService {
+export class TaskService implements TaskCommands {
   constructor(
     private readonly deps: {
       store: TaskStore;
       jobs: TaskJobs;
       taskTypes: TaskTypeCatalogue;
       deliverers: ResultDelivererRegistry;
+      /** Audits changes, cancellations and deletions (intake's `task.create` is written with the task). */
       audit?: AuditSink;
       /** The default priority (admin setting `tasks.defaultPriority`). */
       defaultPriority?: () => Promise<Priority>;
@@ -72,6 +81,12 @@ export class TaskService {
       },
       {
         dedupe: input.dedupe,
+        audit: {
+          actorId: input.userId,
+          action: 'task.create',
+          ip: meta.ip ?? null,
+          details: { taskType: input.taskType, source: input.source, priority },
+        },
         inTx: (task, tx) =>
           this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx),
       },
@@ -85,11 +100,6 @@ export class TaskService {
         );
       return { task, duplicate: true, ...(out.original ? { original: out.original } : {}) };
     }
-    await this.record(input.userId, 'task.create', out.task.id, meta.ip, {
-      taskType: out.task.taskType,
-      source: out.task.source,
-      priority,
-    });
     return { task: out.task, duplicate: false };
   }
 
@@ -118,23 +128,32 @@ export class TaskService {
     return this.deps.store.list(query);
   }
 
-  /** The task if the actor may see it (its owner, or an admin); 404 otherwise. */
-  async get(actor: Actor, id: string): Promise<TaskRecord> {
+  /** The task if the viewer may see it (its owner, or an admin), else null. */
+  async get(id: string, viewer: Actor): Promise<TaskRecord | null> {
     const task = await this.deps.store.get(id);
-    if (!task || (task.userId !== actor.userId && !actor.isAdmin)) throw notFound('Task');
-    return task;
+    return task && (task.userId === viewer.userId || viewer.isAdmin) ? task : null;
+  }
+
+  /** The viewer's most recent tasks, newest first. */
+  async listRecent(userId: string, limit: number): Promise<TaskRecord[]> {
+    return this.deps.store.recent(userId, limit);
+  }
+
+  /** Moves every task of one user (with its content and share links) to another (account linking). */
+  async reassignUser(fromUserId: string, toUserId: string): Promise<number> {
+    return this.deps.store.reassignUser(fromUserId, toUserId);
   }
 
   async getWithAssignments(
-    actor: Actor,
     id: string,
+    actor: Actor,
   ): Promise<{ task: TaskRecord; assignments: AssignmentRecord[] }> {
-    const task = await this.get(actor, id);
+    const task = await this.visible(id, actor);
     return { task, assignments: await this.deps.store.assignments(task.id) };
   }
 
-  async update(actor: Actor, id: string, patch: TaskPatch): Promise<TaskRecord> {
-    const before = await this.get(actor, id);
+  async update(id: string, patch: TaskPatch, actor: Actor): Promise<TaskRecord> {
+    const before = await this.visible(id, actor);
     if (patch.taskType !== undefined) this.deps.taskTypes.require(patch.taskType);
     const clean: TaskPatch = { ...patch };
     if (clean.title !== undefined) clean.title = clean.title.trim().slice(0, TITLE_MAX);
@@ -149,26 +168,27 @@ export class TaskService {
     return out;
   }
 
-  async cancel(actor: Actor, id: string): Promise<TaskRecord> {
-    const task = await this.get(actor, id);
+  /** Cancels a queued or running task; not_found if the viewer may not see it, conflict if it has ended. */
+  async cancel(id: string, viewer: Actor): Promise<TaskRecord> {
+    const task = await this.visible(id, viewer);
     const out = await this.cancelTask(task.id);
     if (out === null) throw notFound('Task');
     if (out === 'finished')
       throw conflict(`The task has already ${task.status === 'cancelled' ? 'been cancelled' : 'finished'}`);
-    await this.record(actor.userId, 'task.cancel', id, actor.ip);
+    await this.record(viewer.userId, 'task.cancel', id, viewer.ip);
     return out;
   }
 
   /** Deletes the task, cancelling it first if it is queued or running. */
-  async remove(actor: Actor, id: string): Promise<void> {
-    const task = await this.get(actor, id);
+  async remove(id: string, actor: Actor): Promise<void> {
+    const task = await this.visible(id, actor);
     if (!TERMINAL.has(task.status)) await this.cancelTask(task.id);
     await this.deps.store.delete(task.id);
     await this.record(actor.userId, 'task.delete', id, actor.ip);
   }
 
-  async status(actor: Actor, id: string) {
-    const { task, assignments } = await this.getWithAssignments(actor, id);
+  async status(id: string, actor: Actor) {
+    const { task, assignments } = await this.getWithAssignments(id, actor);
     const last = assignments.at(-1);
     return {
       id: task.id,
@@ -184,8 +204,15 @@ export class TaskService {
     };
   }
 
-  /** Cancels by id (no ownership check): for adapters that already checked (chat `cancel <id>`). */
-  async cancelTask(id: string): Promise<TaskRecord | 'finished' | null> {
+  /** The task if the actor may see it; 404 otherwise. */
+  private async visible(id: string, actor: Actor): Promise<TaskRecord> {
+    const task = await this.get(id, actor);
+    if (!task) throw notFound('Task');
+    return task;
+  }
+
+  /** Cancels by id, with no ownership check. */
+  private async cancelTask(id: string): Promise<TaskRecord | 'finished' | null> {
     return this.deps.store.cancel(id, async (task, tx) => {
       if (task.jobId) await this.deps.jobs.cancelGenerate(task.jobId, tx);
       await enqueueTerminalJobs(this.deps, task, 'cancelled', tx);

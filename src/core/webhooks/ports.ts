@@ -35,16 +35,10 @@ export interface DeliveryRecord {
   createdAt: Date;
 }
 
-export interface NewHook {
-  id: string;
-  name: string;
-  taskType: string;
-  promptTemplate: string;
-  priority: Priority;
-  callbackUrl: string | null;
-  secret: string;
-  createdBy: string;
-}
+export type NewHook = Pick<
+  HookRecord,
+  'id' | 'name' | 'taskType' | 'promptTemplate' | 'priority' | 'callbackUrl' | 'secret'
+> & { createdBy: string };
 
 export interface WebhookStore {
   createHook(hook: NewHook): Promise<HookRecord>;

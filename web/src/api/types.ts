@@ -432,7 +432,15 @@ export interface AdminStats {
   };
   providers: ProviderStats[];
   queue: { queued: number; running: number; failed: number };
+  /**
+   * Tasks created per UTC day, by status, oldest first; days without tasks are left out. Covers
+   * `since` onwards (recent days when unset). Absent from servers older than this field.
+   */
+  tasksOverTime?: StatsDay[];
 }
+
+/** One day of AdminStats.tasksOverTime: `date` is YYYY-MM-DD (UTC); statuses with no tasks may be absent. */
+export type StatsDay = { date: string; total: number } & Partial<Record<TaskStatus, number>>;
 
 export interface AuditEntry {
   id: string | number;

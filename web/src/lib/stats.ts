@@ -1,8 +1,9 @@
 /**
- * Chart data for the admin statistics page. GET /api/admin/stats has totals but no time series,
- * so "tasks over time" is computed on the client from the most recent tasks (GET /api/tasks?all=true).
+ * Chart data for the admin statistics page. "Tasks over time" comes from the server
+ * (GET /api/admin/stats → tasksOverTime, per UTC day); against a server without that field it is
+ * counted in the browser from the most recent tasks (GET /api/tasks?all=true) instead.
  */
-import type { Task, TaskStatus } from '../api/types';
+import type { StatsDay, Task, TaskStatus } from '../api/types';
 import { TASK_STATUSES } from '../api/types';
 
 export type Bucket = 'hour' | 'day';
@@ -48,6 +49,30 @@ export function tasksOverTime(tasks: Pick<Task, 'createdAt' | 'status'>[], bucke
     if (row && s in row) row[s] += 1;
   }
   return [...rows.values()];
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/** The server's tasks per UTC day as chart rows: oldest first, days without tasks filled with zeros. */
+export function dailySeries(days: readonly StatsDay[]): TimeSeriesRow[] {
+  const byDay = new Map<number, StatsDay>();
+  for (const d of days) {
+    const t = Date.parse(`${d.date}T00:00:00Z`);
+    if (!Number.isNaN(t)) byDay.set(t, d);
+  }
+  if (byDay.size === 0) return [];
+  const first = Math.min(...byDay.keys());
+  const last = Math.max(...byDay.keys());
+  const fmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const rows: TimeSeriesRow[] = [];
+  // UTC days are all 24 hours long; the cap guards against absurd ranges.
+  for (let t = first; t <= last && rows.length < 1000; t += DAY_MS) {
+    const day = byDay.get(t);
+    const row = { bucket: new Date(t).toISOString(), label: fmt.format(t) } as TimeSeriesRow;
+    for (const s of TASK_STATUSES) row[s] = Number(day?.[s] ?? 0) || 0;
+    rows.push(row);
+  }
+  return rows;
 }
 
 /** Pick hourly buckets for short spans, daily for longer ones. */

@@ -16,7 +16,7 @@ import { PageHeader } from '../../components/Layout';
 import { Empty, ErrorMessage, Loading } from '../../components/Status';
 import { formatMs, formatNumber, formatPercent, humanize } from '../../lib/format';
 import { useAsync, usePageTitle } from '../../lib/hooks';
-import { pickBucket, recordToRows, tasksOverTime } from '../../lib/stats';
+import { dailySeries, pickBucket, recordToRows, tasksOverTime } from '../../lib/stats';
 
 /** Mirrors the status colours in styles.css (SVG fills need concrete values). */
 const STATUS_COLORS: Record<string, string> = {
@@ -35,7 +35,10 @@ const RANGES = [
   { id: 'all', label: 'All time', hours: 0 },
 ];
 
-/** How many recent tasks feed the "over time" chart (the stats endpoint has no time series). */
+/**
+ * Fallback for servers whose stats have no `tasksOverTime`: how many recent tasks the browser reads
+ * to count "tasks over time" itself.
+ */
 const TIMELINE_PAGES = 5;
 const TIMELINE_PAGE_SIZE = 100;
 
@@ -172,8 +175,14 @@ export function StatsPage() {
     ? new Date(Math.floor((Date.now() - hours * 3600_000) / 60_000) * 60_000).toISOString()
     : undefined;
   const stats = useAsync((s) => api.stats(since, s), [since]);
-  const timeline = useAsync((s) => recentTasks(since, s), [since]);
   const d = stats.data;
+  // The server's per-day series when it sends one; otherwise the tasks are counted here.
+  const serverDays = Array.isArray(d?.tasksOverTime) ? d.tasksOverTime : undefined;
+  const countInBrowser = d !== undefined && !serverDays;
+  const timeline = useAsync(
+    (s) => (countInBrowser ? recentTasks(since, s) : Promise.resolve(null)),
+    [since, countInBrowser],
+  );
 
   const byStatus = recordToRows(d?.tasks.byStatus, TASK_STATUSES);
   const byType = recordToRows(d?.tasks.byType);
@@ -185,8 +194,10 @@ export function StatsPage() {
     value: Math.round((p.errorRate ?? 0) * 1000) / 10,
   }));
   const latency = providers.map((p) => ({ key: p.name, value: p.p50LatencyMs ?? 0 }));
-  const bucket = pickBucket(timeline.data?.tasks ?? []);
-  const series = tasksOverTime(timeline.data?.tasks ?? [], bucket);
+  const bucket = serverDays ? 'day' : pickBucket(timeline.data?.tasks ?? []);
+  const series = serverDays ? dailySeries(serverDays) : tasksOverTime(timeline.data?.tasks ?? [], bucket);
+  const timelineLoading = countInBrowser && timeline.loading && !timeline.data;
+  const timelineError = countInBrowser ? timeline.error : null;
 
   return (
     <section className="stack">
@@ -206,7 +217,7 @@ export function StatsPage() {
           className="btn"
           onClick={() => {
             stats.reload();
-            timeline.reload();
+            if (countInBrowser) timeline.reload();
           }}
         >
           Refresh
@@ -277,10 +288,10 @@ export function StatsPage() {
                 />
               }
             >
-              {timeline.loading && !timeline.data ? (
+              {timelineLoading ? (
                 <Loading label="Loading recent tasks…" />
-              ) : timeline.error ? (
-                <ErrorMessage error={timeline.error} onRetry={() => timeline.reload()} />
+              ) : timelineError ? (
+                <ErrorMessage error={timelineError} onRetry={() => timeline.reload()} />
               ) : series.length === 0 ? (
                 <Empty>No tasks in this period.</Empty>
               ) : (
@@ -419,11 +430,20 @@ export function StatsPage() {
               )}
             </ChartCard>
           </div>
-          <p className="hint">
-            The statistics endpoint reports totals only, so “Tasks over time” is counted in the browser from
-            up to {TIMELINE_PAGES * TIMELINE_PAGE_SIZE} of the most recent tasks in the chosen period, grouped
-            by {bucket} of creation.
-            {timeline.data?.capped ? ' Older tasks in the period are not included.' : ''}
+          <p className="hint" data-testid="tasks-over-time-note">
+            {serverDays ? (
+              <>
+                “Tasks over time” shows the tasks created on each day (UTC), as counted by the server
+                {range === 'all' ? '; with no period chosen it covers the most recent days only' : ''}.
+              </>
+            ) : (
+              <>
+                This server’s statistics have no time series, so “Tasks over time” is counted in the browser
+                from up to {TIMELINE_PAGES * TIMELINE_PAGE_SIZE} of the most recent tasks in the chosen
+                period, grouped by {bucket} of creation.
+                {timeline.data?.capped ? ' Older tasks in the period are not included.' : ''}
+              </>
+            )}
           </p>
         </>
       ) : null}

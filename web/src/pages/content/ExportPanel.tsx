@@ -3,6 +3,7 @@ import { api } from '../../api/client';
 import { saveBlob } from '../../api/contentDisposition';
 import { type ContentDetail, EXPORT_FORMATS, type ExportFormat } from '../../api/types';
 import { ErrorMessage, Notice } from '../../components/Status';
+import { type VersionChoice, VersionSelect } from './VersionSelect';
 
 export const FORMAT_LABELS: Record<ExportFormat, { name: string; ext: string }> = {
   markdown: { name: 'Markdown', ext: '.md' },
@@ -14,8 +15,7 @@ export const FORMAT_LABELS: Record<ExportFormat, { name: string; ext: string }> 
 };
 
 export function ExportPanel({ content }: { content: ContentDetail }) {
-  const versions = [...(content.versions ?? [])].map((v) => v.version).sort((a, b) => b - a);
-  const [version, setVersion] = useState<number | ''>('');
+  const [version, setVersion] = useState<VersionChoice>('');
   const [pending, setPending] = useState<ExportFormat | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -37,23 +37,7 @@ export function ExportPanel({ content }: { content: ContentDetail }) {
 
   return (
     <div className="stack">
-      <label className="inline-field">
-        <span>Version to export</span>
-        <select
-          className="input"
-          value={version}
-          onChange={(e) => setVersion(e.target.value === '' ? '' : Number(e.target.value))}
-        >
-          <option value="">Current (v{content.version})</option>
-          {versions
-            .filter((v) => v !== content.version)
-            .map((v) => (
-              <option key={v} value={v}>
-                v{v}
-              </option>
-            ))}
-        </select>
-      </label>
+      <VersionSelect content={content} label="Version to export" value={version} onChange={setVersion} />
       <div className="export-grid">
         {EXPORT_FORMATS.map((f) => (
           <button

@@ -6,6 +6,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { Empty, ErrorMessage, Loading, Notice, StatusBadge } from '../../components/Status';
 import { formatDateTime, formatRelative } from '../../lib/format';
 import { useAction, useAsync } from '../../lib/hooks';
+import { type VersionChoice, VersionSelect } from './VersionSelect';
 
 const EXPIRY_CHOICES = [
   { hours: 1, label: '1 hour' },
@@ -32,7 +33,7 @@ function shareState(s: Share, now = Date.now()): 'active' | 'expired' | 'revoked
 export function SharePanel({ content }: { content: ContentDetail }) {
   const shares = useAsync((s) => api.listShares(content.id, s), [content.id]);
   const [hours, setHours] = useState(24 * 7);
-  const [version, setVersion] = useState<number | ''>('');
+  const [version, setVersion] = useState<VersionChoice>('');
   const [created, setCreated] = useState<ShareCreated | null>(null);
   const create = useAction(async () => {
     const share = await api.shareContent(content.id, {
@@ -52,7 +53,6 @@ export function SharePanel({ content }: { content: ContentDetail }) {
     e.preventDefault();
     create.run();
   };
-  const versions = [...(content.versions ?? [])].map((v) => v.version).sort((a, b) => b - a);
   const items = shares.data?.items ?? [];
   const createdUrl = created ? absoluteUrl(created.url) : '';
 
@@ -69,23 +69,7 @@ export function SharePanel({ content }: { content: ContentDetail }) {
             ))}
           </select>
         </label>
-        <label className="inline-field">
-          <span>Version</span>
-          <select
-            className="input"
-            value={version}
-            onChange={(e) => setVersion(e.target.value === '' ? '' : Number(e.target.value))}
-          >
-            <option value="">Current (v{content.version})</option>
-            {versions
-              .filter((v) => v !== content.version)
-              .map((v) => (
-                <option key={v} value={v}>
-                  v{v}
-                </option>
-              ))}
-          </select>
-        </label>
+        <VersionSelect content={content} label="Version" value={version} onChange={setVersion} />
         <button type="submit" className="btn btn-primary" disabled={create.pending}>
           {create.pending ? 'Creating…' : 'Create share link'}
         </button>
