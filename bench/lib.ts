@@ -1,4 +1,7 @@
-/** Small helpers shared by the benchmarks: percentiles and a closed-loop load generator. */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+/** Small helpers shared by the benchmarks: percentiles, load generators, scratch databases. */
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -35,3 +38,42 @@ export async function closedLoop(concurrency: number, durationMs: number, fn: (i
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** Runs `fn(0..count-1)` with at most `concurrency` calls in flight; results in call order. */
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  fn: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await fn(i);
+      }
+    }),
+  );
+  return out;
+}
+
+/** A scratch database on the server at `adminUrl`, dropped with `drop()`. */
+export async function createDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}

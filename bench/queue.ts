@@ -12,7 +12,6 @@
  * change the size. DATABASE_URL
  * points it at a server; otherwise an embedded PostgreSQL is started in a temporary directory.
  */
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,27 +21,13 @@ import { parseEnv } from '../src/env.js';
 import { createBoss, tunedWorkOptions } from '../src/jobs/boss.js';
 import { createLogger } from '../src/logger.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
-import { fmt, summarize } from './lib.js';
+import { fmt, pool, createDatabase as scratchDatabase, summarize } from './lib.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const L = Number(process.env.BENCH_LATENCY_TASKS ?? 500);
 const WORKER_CONCURRENCY = 8;
 const logger = createLogger({ level: 'error' });
-
-async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        out[i] = await fn(i);
-      }
-    }),
-  );
-  return out;
-}
 
 /** Open loop: starts call i at i / rate seconds, whatever the earlier ones are doing. */
 async function paced(
@@ -67,22 +52,6 @@ async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function createDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `bench_queue_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
 }
 
 // --- baseline: bare pg-boss on the same database, same tuned options ------------------------------
@@ -225,7 +194,7 @@ if (!adminUrl) {
   embedded = await startEmbeddedPostgres({ dataDir, logger });
   adminUrl = embedded.url;
 }
-const database = await createDatabase(adminUrl);
+const database = await scratchDatabase(adminUrl, 'bench_queue');
 try {
   // Boot once to migrate and create the queues, so neither side pays for it inside a measurement.
   await (await start(database.url, [])).stop();

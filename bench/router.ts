@@ -14,7 +14,6 @@
  * BENCH_TASKS (default 300) sequential tasks, then BENCH_TASKS concurrent at BENCH_CONCURRENCY (16).
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,43 +28,13 @@ import { createLogger } from '../src/logger.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { type StubServer, sendSse, startStubServer } from '../test/helpers/stubServer.js';
 import { openaiStreamSteps } from '../test/providers/wire.js';
-import { fmt, summarize } from './lib.js';
+import { fmt, pool, createDatabase as scratchDatabase, summarize } from './lib.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 300);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const KEY = 'sk-bench-0123456789abcdef';
 const logger = createLogger({ level: 'error' });
 const wallNow = () => performance.timeOrigin + performance.now();
-
-async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        out[i] = await fn(i);
-      }
-    }),
-  );
-  return out;
-}
-
-async function createDatabase(adminUrl: string) {
-  const name = `bench_router_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
 
 /** An OpenAI-format stub answering at once: the same SSE stream (with usage) the connector reads. */
 async function openaiStub(): Promise<StubServer> {
@@ -324,7 +293,7 @@ if (!adminUrl) {
   embedded = await startEmbeddedPostgres({ dataDir, logger });
   adminUrl = embedded.url;
 }
-const database = await createDatabase(adminUrl);
+const database = await scratchDatabase(adminUrl, 'bench_router');
 const stub = await openaiStub();
 try {
   console.log(
