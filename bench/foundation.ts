@@ -1,10 +1,11 @@
 /**
- * Foundation figures (issue 2): embedded PostgreSQL first start and warm start of the real entry
- * point to /readyz, and login throughput with p50/p99 at 20 concurrent clients for 10 s.
+ * Foundation figures (issue 2): embedded PostgreSQL first start and warm start; `npm start` to /readyz
+ * (first start after install and warm), beside the old start that built everything each time, in
+ * copies of the project; and login throughput with p50/p99 at 20 concurrent clients for 10 s.
  * Run: npm run bench (prints figures; never part of the test suite's pass/fail).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startSwitchyard } from '../src/compose.js';
@@ -13,7 +14,35 @@ import { createLogger } from '../src/logger.js';
 import { freePort, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { closedLoop, fmt, summarize } from './lib.js';
 
-async function timeToReady(dataDir: string): Promise<{ ms: number; child: ChildProcess }> {
+/** A copy of the project without its build output (as after a fresh clone), sharing node_modules. */
+function projectCopy(): string {
+  const root = path.resolve(import.meta.dirname, '..');
+  const dir = mkdtempSync(path.join(tmpdir(), 'sy-bench-project-'));
+  chmodSync(dir, 0o755);
+  const skip = new Set([
+    'node_modules',
+    'dist',
+    'data',
+    '.git',
+    '.ci',
+    'coverage',
+    'test-artifacts',
+    'bench/.tmp',
+    'web/dist',
+  ]);
+  cpSync(root, dir, { recursive: true, filter: (src) => !skip.has(path.relative(root, src)) });
+  symlinkSync(realpathSync(path.join(root, 'node_modules')), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+function freshDataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sy-bench-data-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** Runs `command` in `cwd` (its own process group) until /readyz answers 200; then stops the whole group. */
+async function timeToReady(cwd: string, dataDir: string, command: string[]): Promise<number> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -25,25 +54,47 @@ async function timeToReady(dataDir: string): Promise<{ ms: number; child: ChildP
   };
   delete env.DATABASE_URL;
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--services=api'], {
-    env,
-    stdio: 'ignore',
-  });
+  const child = spawn(command[0], command.slice(1), { cwd, env, stdio: 'ignore', detached: true });
+  let ms = 0;
+  try {
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+        if (r.ok) break;
+      } catch {}
+      if (child.exitCode !== null) throw new Error(`${command.join(' ')} exited during start-up`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    ms = performance.now() - t0;
+  } finally {
+    await stopGroup(child);
+  }
+  return ms;
+}
+
+/** SIGTERM to the process group (npm, sh, node, the embedded PostgreSQL), then waits until all are gone. */
+async function stopGroup(child: ChildProcess) {
+  const pgid = child.pid!;
+  try {
+    process.kill(-pgid, 'SIGTERM');
+  } catch {}
   for (;;) {
     try {
-      const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-      if (r.ok) return { ms: performance.now() - t0, child };
-    } catch {}
-    if (child.exitCode !== null) throw new Error('switchyard exited during start-up');
-    await new Promise((r) => setTimeout(r, 10));
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
-async function stop(child: ChildProcess) {
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await done;
-}
+/** What npm start did before: check Node, full server and portal builds, then start (npm's own launches left out). */
+const OLD_START = [
+  'sh',
+  '-c',
+  'node_modules/.bin/tsx src/nodeVersion.ts && node_modules/.bin/tsc -p tsconfig.build.json --incremental false && cp -r src/models/migrations dist/src/models/ && node_modules/.bin/vite build --config web/vite.config.ts && exec node dist/src/main.js',
+];
+const NEW_START = ['npm', 'start', '--silent'];
 
 export async function benchStartup() {
   const logger = createLogger({ level: 'error' });
@@ -60,20 +111,39 @@ export async function benchStartup() {
   await pg.stop();
   rmSync(dbDir, { recursive: true, force: true });
 
-  // The whole process (tsx load, database, migrations, pg-boss, HTTP) to /readyz.
-  const dir = mkdtempSync(path.join(tmpdir(), 'sy-bench-start-'));
-  chmodSync(dir, 0o755);
-  const first = await timeToReady(dir);
-  await stop(first.child);
-  const warm = await timeToReady(dir);
-  await stop(warm.child);
-  rmSync(dir, { recursive: true, force: true });
+  // npm start to /readyz (every role), the old way (build everything at every start) and the new one
+  // (npm install built once; npm start rebuilds only what changed), alternated in one run.
+  const oldProject = projectCopy();
+  const newProject = projectCopy();
+  const oldData = freshDataDir();
+  const newData = freshDataDir();
+  try {
+    t0 = performance.now();
+    const prepare = spawnSync('npm', ['run', '--silent', 'prepare'], { cwd: newProject, stdio: 'ignore' });
+    if (prepare.status !== 0) throw new Error('npm run prepare failed');
+    const installBuild = performance.now() - t0;
+    const oldFirst = await timeToReady(oldProject, oldData, OLD_START);
+    const newFirst = await timeToReady(newProject, newData, NEW_START);
+    const oldWarm = await timeToReady(oldProject, oldData, OLD_START);
+    const newWarm = await timeToReady(newProject, newData, NEW_START);
+    const processOnly = await timeToReady(newProject, newData, ['node', 'dist/src/main.js']);
 
-  console.log('Embedded PostgreSQL start-up');
-  console.log(`  database only:          first (initdb) ${fmt(dbFirst, 0)} ms, warm ${fmt(dbWarm, 0)} ms`);
-  console.log(
-    `  npm start → /readyz:    first ${fmt(first.ms, 0)} ms, warm ${fmt(warm.ms, 0)} ms  (includes loading TypeScript with tsx)`,
-  );
+    const ratio = (a: number, b: number) => `${fmt(a / b, 1)}× faster`;
+    console.log('Embedded PostgreSQL start-up');
+    console.log(`  database only:          first (initdb) ${fmt(dbFirst, 0)} ms, warm ${fmt(dbWarm, 0)} ms`);
+    console.log('npm start → /readyz (all roles; old = full build at every start, measured in this run)');
+    console.log(
+      `  first start after install: new ${fmt(newFirst, 0)} ms, old ${fmt(oldFirst, 0)} ms  (${ratio(oldFirst, newFirst)})`,
+    );
+    console.log(
+      `  warm start:                new ${fmt(newWarm, 0)} ms, old ${fmt(oldWarm, 0)} ms  (${ratio(oldWarm, newWarm)})`,
+    );
+    console.log(
+      `  the process alone (node dist/src/main.js, warm): ${fmt(processOnly, 0)} ms; npm install's build step (once): ${fmt(installBuild, 0)} ms`,
+    );
+  } finally {
+    for (const d of [oldProject, newProject, oldData, newData]) rmSync(d, { recursive: true, force: true });
+  }
 }
 
 export async function benchLogin() {

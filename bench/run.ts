@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn. Figures only: nothing here decides pass or fail.
- * Single benchmarks: npm run bench:queue | bench:router | bench:intake.
+ * Single benchmarks: npm run bench:queue | bench:router | bench:intake | bench:content | bench:cache.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -9,8 +9,14 @@ import { benchLogin, benchStartup } from './foundation.js';
 
 await benchStartup();
 await benchLogin();
-for (const name of ['queue', 'router', 'intake']) {
-  const file = `bench/${name}.ts`;
+for (const [name, script] of [
+  ['queue', 'queue'],
+  ['router', 'router'],
+  ['intake', 'intake'],
+  ['content', 'contentLoad'],
+  ['cache', 'cache'],
+]) {
+  const file = `bench/${script}.ts`;
   if (!existsSync(file)) continue;
   console.log(`\n== bench:${name}`);
   spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });

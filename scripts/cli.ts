@@ -6,13 +6,18 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { exitIfUnsupportedNode } from '../src/nodeVersion.js';
+
+// Before the commands (and the application behind them) load: one clear line on an old Node.js.
+exitIfUnsupportedNode();
 
 export type RegisterCommand = (program: Command) => void;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 async function main() {
+  const { Command, CommanderError } = await import('commander');
   const program = new Command('switchyard')
     .description('Switchyard command line: submit tasks, manage the database and admins')
     .showHelpAfterError()

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { TASK_TYPES } from '../config/taskTypes.js';
 import { createApp } from './api/app.js';
 import type { ApiDeps } from './api/deps.js';
@@ -32,19 +31,25 @@ import { createBoss } from './jobs/boss.js';
 import { createQueues } from './jobs/queues.js';
 import { createTaskJobs } from './jobs/taskJobs.js';
 import { startTaskWorkers } from './jobs/taskWorkers.js';
-import { type Logger, registerSecret } from './logger.js';
+import { type Logger, registerSecret, withLogContext } from './logger.js';
+import { registerDatabaseGauges } from './metrics/databaseGauges.js';
+import { startMetricsServer } from './metrics/metricsServer.js';
+import { SwitchyardMetrics } from './metrics/switchyardMetrics.js';
 import { createAuditStore } from './models/auditStore.js';
+import { cachedAuthStore } from './models/authCache.js';
 import { createAuthStore } from './models/authStore.js';
+import { CacheBus } from './models/cacheBus.js';
 import { CancelListener } from './models/cancelListener.js';
 import { createContentRepository } from './models/contentRepository.js';
 import { createDb, createPool, type Db, describeDatabaseUrl, runMigrations } from './models/db.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from './models/embedded.js';
+import { type EmbeddedDatabase, type EmbeddedRole, startEmbeddedPostgres } from './models/embedded.js';
 import { ensureMockProvider } from './models/mockProviderBootstrap.js';
-import { createProviderExists } from './models/providerDirectory.js';
+import { createPinnedProviderLookup, createProviderDirectory } from './models/providerDirectory.js';
 import { createSettingsStore } from './models/settingsStore.js';
 import { createStatsReader } from './models/statsStore.js';
 import { createTaskStore } from './models/taskStore.js';
 import { resolveSecrets } from './secrets.js';
+import { RenderPool } from './workers/renderPool.js';
 
 export type Role = 'api' | 'worker' | 'bots';
 export const ALL_ROLES: Role[] = ['api', 'worker', 'bots'];
@@ -71,9 +76,15 @@ export interface Switchyard {
   tasks: TaskService;
   /** Content use cases (versions, edits, export, share links) for adapters and scripts. */
   content: ContentService;
+  /** Worker threads for diff, export and share-page rendering (started on first use). */
+  renderPool: RenderPool;
   auth: AuthService;
+  /** Invalidates this process's caches (auth lookups, providers, settings) when any process changes them. */
+  cache: CacheBus;
   /** Result deliverers by task source: chat and GitHub adapters register theirs here. */
   deliverers: ResultDelivererRegistry;
+  /** This process's Prometheus metrics (served at /metrics, or on METRICS_PORT by a worker-only process). */
+  metrics: SwitchyardMetrics;
   /** Human-readable lines describing what runs (the start-up banner). */
   banner(): string;
   stop(): Promise<void>;
@@ -104,6 +115,11 @@ export async function startSwitchyard(opts: {
   roles?: Role[];
   /** Hooks into the routed executor (bench/router.ts measures with them). */
   instrument?: ExecutorInstrumentation;
+  /**
+   * With the embedded database: `server` (src/main.ts) refuses to start when another server owns
+   * DATA_DIR's database; `command` (default: CLI, tests, benches) attaches to it and leaves it running.
+   */
+  embeddedRole?: EmbeddedRole;
 }): Promise<Switchyard> {
   const { env, logger } = opts;
   const roles = new Set(opts.roles ?? ALL_ROLES);
@@ -141,12 +157,16 @@ export async function startSwitchyard(opts: {
     let embedded: EmbeddedDatabase | undefined;
     let databaseUrl = env.DATABASE_URL;
     if (!databaseUrl) {
-      embedded = await startEmbeddedPostgres({ dataDir: env.DATA_DIR, logger });
+      embedded = await startEmbeddedPostgres({
+        dataDir: env.DATA_DIR,
+        logger,
+        role: opts.embeddedRole ?? 'command',
+      });
       stoppers.push(() => embedded!.stop());
       databaseUrl = await ensureDatabase(embedded.url, 'switchyard');
     }
     const databaseLabel = embedded
-      ? `embedded PostgreSQL (${embedded.dataDir}, port ${embedded.port})`
+      ? `embedded PostgreSQL (${embedded.dataDir}, port ${embedded.port}${embedded.attached ? `, run by process ${embedded.ownerPid}` : ''})`
       : `PostgreSQL at ${describeDatabaseUrl(databaseUrl)}`;
 
     const pool = createPool(databaseUrl, logger);
@@ -159,11 +179,16 @@ export async function startSwitchyard(opts: {
     stoppers.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
     await createQueues(boss);
 
+    const cache = new CacheBus({ databaseUrl, logger });
+    await cache.start();
+    stoppers.push(() => cache.stop());
+    const providerDirectory = createProviderDirectory(db, cache);
+
     const secretBox = new SecretBox(secrets.encryptionKey);
     const audit = createAuditStore(db, logger);
-    const settings = createSettingsStore(db);
+    const settings = createSettingsStore(db, { cache });
     const tokens = new AccessTokens(secrets.jwtSecret, env.ACCESS_TOKEN_TTL_SECONDS);
-    const auth = new AuthService(createAuthStore(db), tokens, audit, settings, {
+    const auth = new AuthService(cachedAuthStore(createAuthStore(db), cache), tokens, audit, settings, {
       refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     });
 
@@ -179,13 +204,15 @@ export async function startSwitchyard(opts: {
       deliverers,
       audit,
       defaultPriority: () => settings.get('tasks.defaultPriority'),
-      providerExists: createProviderExists(db),
+      findProvider: createPinnedProviderLookup(providerDirectory),
     });
     const mock = await ensureMockProvider(db, {
       enabled: mockProviderEnabled(env),
       taskTypes: taskTypes.ids(),
     });
     if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
+
+    const metrics = new SwitchyardMetrics();
 
     // Providers and the router (issue 4): provider API, providers from env keys, routed executor, budget resets.
     const providers = await composeProviders({
@@ -196,13 +223,18 @@ export async function startSwitchyard(opts: {
       secretBox,
       audit,
       taskTypes,
-      instrument: opts.instrument,
+      instrument: metrics.executorHooks(opts.instrument),
+      directory: providerDirectory,
     });
 
     let api: Switchyard['api'];
 
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).
+    // Rendering runs on worker threads; the pool closes after the HTTP server (stoppers run in reverse).
+    const renderPool = new RenderPool({ logger, niceIncrement: 5 });
+    stoppers.push(() => renderPool.close());
     const content = new ContentService({
+      renderer: renderPool,
       store: createContentRepository(db),
       tasks,
       audit,
@@ -247,13 +279,13 @@ export async function startSwitchyard(opts: {
         { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
         { onlyIfNoAdmin: true },
       );
-      if (r.created)
+      if (r.outcome === 'created')
         logger.info(`Created the first admin "${r.user.username}" from ADMIN_EMAIL/ADMIN_PASSWORD`);
+      else if (r.outcome === 'taken') logger.warn(`ADMIN_USERNAME/ADMIN_EMAIL not applied: ${r.message}`);
     }
 
     if (roles.has('api')) {
-      const metrics = new Registry();
-      collectDefaultMetrics({ register: metrics });
+      registerDatabaseGauges(metrics.registry, pool);
       const deps: ApiDeps = {
         logger,
         config: {
@@ -266,7 +298,7 @@ export async function startSwitchyard(opts: {
           webDist: path.join(root, 'web', 'dist'),
         },
         openapi: createOpenApiRegistry() as OpenAPIRegistry,
-        metrics,
+        metrics: metrics.registry,
         auth,
         audit,
         settings,
@@ -313,6 +345,7 @@ export async function startSwitchyard(opts: {
     }
 
     let workers = false;
+    let metricsPort: number | undefined;
     if (roles.has('worker')) {
       const cancels = new CancelListener({ databaseUrl, pool, logger });
       await cancels.start();
@@ -327,6 +360,7 @@ export async function startSwitchyard(opts: {
         deliverers,
         log: logger.child({ scope: 'tasks' }),
         shutdown: shutdown.signal,
+        hooks: metrics.taskHooks((ids, fn) => withLogContext(ids, fn)),
       });
       const taskWorkers = await startTaskWorkers({
         boss,
@@ -336,13 +370,25 @@ export async function startSwitchyard(opts: {
         logger,
         shutdown,
         concurrency: env.WORKER_CONCURRENCY,
+        onDeliveryRetry: () => metrics.deliveryRetry('result'),
       });
       stoppers.push(() => taskWorkers.stop());
-      const callbackWorker = await webhooks.startWorker();
+      const callbackWorker = await webhooks.startWorker(() => metrics.deliveryRetry('webhook'));
       stoppers.push(() => callbackWorker.stop());
       const budgetJobs = await providers.startWorker();
       stoppers.push(() => budgetJobs.stop());
       workers = true;
+    }
+
+    if (!api && env.METRICS_PORT !== undefined) {
+      const server = await startMetricsServer({
+        registry: metrics.registry,
+        port: env.METRICS_PORT,
+        host: env.HOST,
+        token: env.METRICS_TOKEN,
+      });
+      stoppers.push(() => server.stop());
+      metricsPort = server.port;
     }
 
     if (roles.has('bots')) {
@@ -363,8 +409,11 @@ export async function startSwitchyard(opts: {
       api,
       tasks,
       content,
+      renderPool,
       auth,
+      cache,
       deliverers,
+      metrics,
       banner() {
         const lines = [
           'Switchyard is running',
@@ -373,6 +422,7 @@ export async function startSwitchyard(opts: {
           api ? `  portal:    ${api.url}/` : undefined,
           `  database:  ${databaseLabel}`,
           `  worker:    ${workers ? `on (${env.WORKER_CONCURRENCY} tasks at a time)` : 'off'}`,
+          metricsPort !== undefined ? `  metrics:   http://${env.HOST}:${metricsPort}/metrics` : undefined,
           `  providers: ${mockProviderEnabled(env) ? 'mock (built-in, no AI keys needed)' : 'mock off'}${[
             env.OPENAI_API_KEY && 'openai',
             env.ANTHROPIC_API_KEY && 'anthropic',

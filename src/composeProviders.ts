@@ -19,6 +19,7 @@ import { type Logger, registerSecret } from './logger.js';
 import { createBudgetStore } from './models/budgetStore.js';
 import type { Db } from './models/db.js';
 import { type EnvProvider, ensureEnvProviders } from './models/providerBootstrap.js';
+import type { ProviderDirectory } from './models/providerDirectory.js';
 import { createProviderHealthStore } from './models/providerHealthStore.js';
 import { createProviderStore } from './models/providerStore.js';
 import { createRoutingStore, createTaskRoutingReader } from './models/routingStore.js';
@@ -55,6 +56,8 @@ export async function composeProviders(c: {
   taskTypes: TaskTypeCatalogue;
   settings?: RoutingSettings;
   instrument?: ExecutorInstrumentation;
+  /** Providers and accounts as configured, cached per process (budgets and health are read fresh). */
+  directory?: ProviderDirectory;
 }) {
   const settings = c.settings ?? ROUTING_SETTINGS;
   const log = c.logger.child({ scope: 'routing' });
@@ -131,6 +134,7 @@ export async function composeProviders(c: {
         store: createRoutingStore(c.db, {
           open: (envelope, id) => service.open(envelope, id),
           statsWindowSeconds: settings.statsWindowSeconds,
+          directory: c.directory,
         }),
         budgets,
         health: createProviderHealthStore(c.db),

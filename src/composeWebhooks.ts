@@ -1,6 +1,5 @@
 import type { PgBoss } from 'pg-boss';
 import type { ApiDeps } from './api/deps.js';
-import { createRateLimit } from './api/middleware/rateLimit.js';
 import {
   registerWebhookIntakeDocs,
   taskCallbackRoutes,
@@ -19,7 +18,13 @@ import type { Env } from './env.js';
 import { startDeliverWebhookWorker } from './jobs/deliverWebhook.js';
 import type { Logger } from './logger.js';
 import type { Db } from './models/db.js';
-import { createIdentityDirectory, createWebhookStore } from './models/webhookStore.js';
+import { createSettingsStore } from './models/settingsStore.js';
+import {
+  createIdentityDirectory,
+  createIntakeLedger,
+  createIntakeUsers,
+  createWebhookStore,
+} from './models/webhookStore.js';
 import { GithubResultDeliverer } from './webhooks/githubDeliverer.js';
 import { githubWebhookRoutes } from './webhooks/githubRoutes.js';
 import { inboundHookRoutes } from './webhooks/inboundRoutes.js';
@@ -50,10 +55,16 @@ export function composeWebhooks(c: {
   const { env, logger } = c;
   const log = logger.child({ scope: 'webhooks' });
   const store = createWebhookStore(c.db);
+  const ledger = createIntakeLedger(c.db);
   const hooks = new HookService(store, c.secretBox, c.tasks, c.audit, {
     publicUrl: c.publicUrl,
     taskTypes: c.taskTypes,
+    users: createIntakeUsers(c.db),
+    ledger,
   });
+  // Read straight from the database on each GitHub trigger (no cache): a change made through the
+  // admin API applies to the very next event.
+  const settings = createSettingsStore(c.db, { ttlMs: 0 });
   const callbacks = new CallbackService(c.taskSource, store, hooks, log, {
     masterKey: c.masterKey,
     allowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
@@ -66,18 +77,23 @@ export function composeWebhooks(c: {
   const github = env.GITHUB_WEBHOOK_SECRET
     ? {
         secret: env.GITHUB_WEBHOOK_SECRET,
-        intake: new GithubIntake(c.tasks, createIdentityDirectory(c.db), { defaultTaskType: 'article' }),
+        intake: new GithubIntake(c.tasks, createIdentityDirectory(c.db), {
+          defaultTaskType: 'article',
+          ledger,
+          requireLinkedAccount: () => settings.get('chat.requireLinkedAccount'),
+          portalUrl: c.publicUrl,
+        }),
       }
     : null;
+  let githubComments: GithubResultDeliverer | null = null;
   if (github && env.GITHUB_TOKEN) {
-    c.deliverers.register(
-      new GithubResultDeliverer({
-        token: env.GITHUB_TOKEN,
-        baseUrl: env.GITHUB_API_URL,
-        publicUrl: c.publicUrl,
-        logger: log,
-      }),
-    );
+    githubComments = new GithubResultDeliverer({
+      token: env.GITHUB_TOKEN,
+      baseUrl: env.GITHUB_API_URL,
+      publicUrl: c.publicUrl,
+      logger: log,
+    });
+    c.deliverers.register(githubComments);
   } else if (github) {
     log.warn(
       'GITHUB_WEBHOOK_SECRET is set but GITHUB_TOKEN is not: GitHub tasks run, but their results are not posted back',
@@ -89,27 +105,27 @@ export function composeWebhooks(c: {
     { path: '/api', create: (d) => webhookAdminRoutes(d, routeDeps) },
     { path: '/api', create: (d) => taskCallbackRoutes(d, routeDeps) },
   ];
-  // Both raw routers answer only their own paths under /api/webhooks and pass everything else on.
-  // They sit before the app's /api rate limit (which comes after the raw routes), so they bring their own.
-  const rateLimit = () => createRateLimit({ perMinute: env.RATE_LIMIT_PER_MINUTE, name: 'webhooks' });
+  // Each raw router is mounted at exactly its own path, so the app puts its own per-address limit
+  // in front of each (src/api/app.ts) without touching the JSON API next to them.
   const rawRoutes: RouteFactory[] = [
     {
-      path: '/api/webhooks',
+      path: '/api/webhooks/in',
       create: (d) => {
         registerWebhookIntakeDocs(d.openapi, { github: Boolean(github) });
-        return inboundHookRoutes({ hooks, rateLimit: rateLimit() });
+        return inboundHookRoutes({ hooks });
       },
     },
   ];
   if (github) {
+    const comments = githubComments;
     rawRoutes.push({
-      path: '/api/webhooks',
+      path: '/api/webhooks/github',
       create: () =>
         githubWebhookRoutes({
           secret: github.secret,
           intake: github.intake,
           logger: log,
-          rateLimit: rateLimit(),
+          ...(comments ? { comment: (origin, body) => comments.comment(origin, body) } : {}),
         }),
     });
   }
@@ -119,7 +135,8 @@ export function composeWebhooks(c: {
     callbacks,
     routes,
     rawRoutes,
-    startWorker: () => startDeliverWebhookWorker({ boss: c.boss, callbacks, logger }),
+    startWorker: (onRetry?: () => void) =>
+      startDeliverWebhookWorker({ boss: c.boss, callbacks, logger, onRetry }),
     banner: `github ${github ? `on${env.GITHUB_TOKEN ? '' : ' (no GITHUB_TOKEN: results not posted)'}` : 'off'}, generic inbound hooks on, callbacks ${env.OUTBOUND_ALLOW_PRIVATE ? 'may reach private addresses' : 'to public addresses only'}`,
   };
 }

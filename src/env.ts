@@ -97,6 +97,9 @@ export const envSchema = z.object({
     .transform((v) => v.replace(/\/+$/, '')),
   // Operations
   METRICS_TOKEN: optionalString,
+  METRICS_PORT: optionalString
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(0).max(65535).optional()),
   OUTBOUND_ALLOW_PRIVATE: flag(false),
   CORS_ORIGINS: optionalString.transform((v) =>
     v

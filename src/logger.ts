@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import winston from 'winston';
 
 /**
@@ -41,17 +42,42 @@ export function redactString(s: string): string {
   return out;
 }
 
+const ERROR_FIELDS = ['code', 'errno', 'syscall', 'address', 'port', 'severity', 'detail', 'hint', 'routine'];
+
+/**
+ * An error (or an error-like object: pg-boss emits `{...err, message, stack, queue}`) as plain data
+ * for a log line: message, code and the other driver fields, stack, cause. Never `[object Object]`.
+ */
+export function describeError(err: unknown, depth = 0): Record<string, unknown> {
+  if (err === null || typeof err !== 'object') return { message: String(err) };
+  const e = err as Record<string, unknown> & { errors?: unknown };
+  const nested = Array.isArray(e.errors) ? e.errors : [];
+  let message = typeof e.message === 'string' ? e.message : '';
+  // Node's AggregateError for a refused connection to several addresses has an empty message.
+  if (!message && nested.length) message = describeError(nested[0], depth + 1).message as string;
+  if (!message) {
+    try {
+      message = err instanceof Error ? err.name : JSON.stringify(err);
+    } catch {
+      message = Object.prototype.toString.call(err);
+    }
+  }
+  const out: Record<string, unknown> = { message };
+  if (err instanceof Error && err.name !== 'Error') out.name = err.name;
+  for (const k of [...ERROR_FIELDS, 'queue', 'worker']) {
+    const v = e[k];
+    if (v !== undefined && v !== null && v !== '' && typeof v !== 'object') out[k] = v;
+  }
+  if (typeof e.stack === 'string') out.stack = e.stack;
+  if (e.cause !== undefined && depth < 3) out.cause = describeError(e.cause, depth + 1);
+  return out;
+}
+
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[…]';
   if (typeof value === 'string') return redactString(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error) {
-    return {
-      name: value.name,
-      message: redactString(value.message),
-      ...(value.stack ? { stack: redactString(value.stack) } : {}),
-    };
-  }
+  if (value instanceof Error) return redact(describeError(value), depth + 1);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value))
@@ -60,6 +86,21 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   return value;
 }
+
+/** Fields every log line written inside `withLogContext` carries (`requestId`, `taskId`, `jobId`). */
+const logContext = new AsyncLocalStorage<Record<string, unknown>>();
+
+/** Runs `fn` with `fields` added to every log line it writes, its awaits and callbacks included. */
+export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return logContext.run({ ...logContext.getStore(), ...fields }, fn);
+}
+
+/** The current context's fields, under the line's own (a line's explicit `taskId` wins). */
+const contextFormat = winston.format((info) => {
+  const ctx = logContext.getStore();
+  if (ctx) for (const [k, v] of Object.entries(ctx)) if (info[k] === undefined) info[k] = v;
+  return info;
+});
 
 const redactFormat = winston.format((info) => {
   const out = info as Record<string | symbol, unknown>;
@@ -73,21 +114,47 @@ const redactFormat = winston.format((info) => {
 export interface LoggerOptions {
   level?: string;
   json?: boolean;
+  /** ANSI colours in the pretty format; default: only when stdout and stderr are terminals. */
+  color?: boolean;
   /** Extra transport, e.g. an in-memory stream in tests that assert on captured logs. */
   stream?: NodeJS.WritableStream;
 }
 
+/** Pulls `stack` out of the meta's error fields, so the pretty format prints it below the line. */
+function takeStacks(meta: Record<string, unknown>): string[] {
+  const stacks: string[] = [];
+  for (const v of Object.values(meta)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (typeof o.stack === 'string') {
+        stacks.push(o.stack);
+        delete o.stack;
+      }
+    }
+  }
+  return stacks;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info';
+  const color = opts.color ?? (!opts.stream && !!process.stdout.isTTY && !!process.stderr.isTTY);
   const format = opts.json
-    ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json())
+    ? winston.format.combine(
+        contextFormat(),
+        redactFormat(),
+        winston.format.timestamp(),
+        winston.format.json(),
+      )
     : winston.format.combine(
+        contextFormat(),
         redactFormat(),
         winston.format.timestamp({ format: 'HH:mm:ss' }),
-        winston.format.colorize(),
+        ...(color ? [winston.format.colorize()] : []),
         winston.format.printf(({ level: l, message, timestamp, ...meta }) => {
+          const stacks = takeStacks(meta);
           const rest = Object.keys(meta).length ? ` ${JSON.stringify(meta)}` : '';
-          return `${timestamp} ${l} ${message}${rest}`;
+          const below = stacks.map((st) => `\n${st.replace(/^/gm, '    ')}`).join('');
+          return `${timestamp} ${l} ${message}${rest}${below}`;
         }),
       );
   const transports: winston.transport[] = opts.stream

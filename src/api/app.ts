@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import cors from 'cors';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import { AppError } from '../core/errors.js';
 import type { ApiDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './errorHandler.js';
-import { authenticate } from './middleware/authenticate.js';
+import { rejectBadCredentials, resolvePrincipal } from './middleware/authenticate.js';
 import { httpMetrics } from './middleware/metrics.js';
-import { createRateLimit } from './middleware/rateLimit.js';
+import { createApiRateLimit, createRawRouteLimit } from './middleware/rateLimit.js';
 import { requestId } from './middleware/requestId.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
@@ -50,10 +50,22 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(healthRoutes(deps));
 
-  // Signature-verified integrations read the raw body themselves: they go before any parser.
-  for (const r of deps.rawRoutes ?? []) app.use(r.path, r.create(deps));
+  // Signature-verified integrations read the raw body themselves: they go before any parser, each
+  // mount behind its own per-address limit, which runs before a byte of the body is read.
+  const rawLimits = new Map<string, RequestHandler>();
+  for (const r of deps.rawRoutes ?? []) {
+    if (!rawLimits.has(r.path)) {
+      const limit = createRawRouteLimit({ perMinute: deps.config.rateLimitPerMinute, name: r.path });
+      rawLimits.set(r.path, limit);
+      app.use(r.path, limit);
+    }
+    app.use(r.path, r.create(deps));
+  }
 
-  app.use('/api', createRateLimit({ perMinute: deps.config.rateLimitPerMinute, name: 'global' }));
+  // Credentials are checked before the limit so that it can count per verified principal; a bad
+  // token counts against the address and is answered (401) after the JSON parser, as before.
+  app.use(resolvePrincipal(deps.auth));
+  app.use('/api', createApiRateLimit({ perMinute: deps.config.rateLimitPerMinute }));
   app.use(
     express.json({
       limit: deps.config.bodyLimit,
@@ -67,7 +79,7 @@ export function createApp(deps: ApiDeps): Express {
       },
     }),
   );
-  app.use(authenticate(deps.auth));
+  app.use(rejectBadCredentials);
 
   app.use('/api/auth', authRoutes(deps));
   app.use('/api/admin', adminRoutes(deps));

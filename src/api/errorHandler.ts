@@ -1,6 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '../core/databaseErrors.js';
 import { AppError, isAppError } from '../core/errors.js';
-import type { Logger } from '../logger.js';
+import { describeError, type Logger } from '../logger.js';
+
+/** Seconds a client should wait before retrying while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** Translates body-parser's errors (which carry a `type`) into our codes. */
 function fromParserError(err: { type?: string; status?: number; message?: string }): AppError | null {
@@ -18,15 +22,24 @@ function fromParserError(err: { type?: string; status?: number; message?: string
       return new AppError('bad_request', 'The request body could not be read');
     default:
       if (err.status === 413) return new AppError('payload_too_large', 'The request body is too large');
+      if (err instanceof URIError)
+        return new AppError('bad_request', 'The request path is not valid (malformed %-encoding)');
       return null;
   }
 }
 
 /**
  * A safety net for database errors that validation should have caught: bad data (SQLSTATE class 22)
- * is the client's fault, a unique violation is a conflict. Neither leaks SQL to the client.
+ * is the client's fault, a unique violation is a conflict. Neither leaks SQL to the client. A
+ * database that cannot be reached (down, restarting, refusing connections) is a 503 with
+ * Retry-After: the pools reconnect by themselves once it is back.
  */
 function fromDatabaseError(err: { code?: unknown; severity?: unknown; cause?: unknown }): AppError | null {
+  if (isDatabaseUnavailable(err))
+    return new AppError('unavailable', 'The database is unavailable right now; try again shortly', {
+      retryAfter: DATABASE_RETRY_AFTER_SECONDS,
+      cause: err,
+    });
   const pgErr = (typeof err?.code === 'string' && err.severity ? err : (err?.cause as typeof err)) ?? null;
   const code = typeof pgErr?.code === 'string' ? pgErr.code : '';
   if (!/^[0-9A-Z]{5}$/.test(code) || !pgErr?.severity) return null;
@@ -51,7 +64,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (appErr) {
       if (appErr.retryAfter !== undefined)
         res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appErr.retryAfter))));
-      if (appErr.status >= 500) logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
+      if (appErr.code === 'unavailable' && appErr.cause) {
+        // The database is down: expected to heal, so a warning, not an error per request.
+        const { message, code } = describeError(appErr.cause);
+        logger.warn(appErr.message, { requestId: req.requestId, code: appErr.code, err: { message, code } });
+      } else if (appErr.status >= 500) {
+        logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
+      }
       res.status(appErr.status).json({
         error: {
           code: appErr.code,

@@ -10,6 +10,8 @@ type Auth = 'none' | 'user' | 'admin' | 'optional';
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   summary: string;
+  /** Stable OpenAPI operationId; derived from the method and path when omitted (src/api/operationId.ts). */
+  operationId?: string;
   description?: string;
   tags?: string[];
   auth: Auth;
@@ -34,6 +36,14 @@ export interface RouteContext<P, Q, B> {
   principal: Principal;
   ip: string | null;
 }
+
+const AUTH_TEXT: Record<Auth, string> = {
+  none: 'No authentication.',
+  optional: 'Works signed out; a bearer token (access token or personal API token) adds the caller.',
+  user: "Needs a bearer token (access token or personal API token). Another user's objects answer 404.",
+  admin: 'Needs a bearer token of an admin; other users get 403.',
+};
+const describeAuth = (auth: Auth) => AUTH_TEXT[auth];
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -88,8 +98,9 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
     registry.registerPath({
       method,
       path: toOpenApiPath(base + path),
+      operationId: spec.operationId,
       summary: spec.summary,
-      description: spec.description,
+      description: spec.description ?? describeAuth(spec.auth),
       tags: spec.tags,
       security: spec.auth === 'none' ? [] : [{ bearer: [] }],
       request: {

@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
-import type { Logger } from '../logger.js';
+import { isDatabaseUnavailable } from '../core/databaseErrors.js';
+import { describeError, type Logger } from '../logger.js';
 
 /**
  * pg-boss with the tuned settings from ARCHITECTURE.md. Its defaults poll slowly (about 20 jobs/s),
@@ -38,8 +39,16 @@ export function createBoss(
     monitorIntervalSeconds: 5,
     superviseIntervalSeconds: 5,
   });
-  boss.on('error', (err: unknown) =>
-    logger.error('pg-boss error', { err: err instanceof Error ? err.message : String(err) }),
-  );
+  // pg-boss emits plain objects ({...err, message, stack, queue}) as well as Errors. A lost database
+  // connection is expected to heal (its pool and LISTEN client reconnect, workers keep polling): a
+  // warning per failed poll, not an error.
+  boss.on('error', (err: unknown) => {
+    if (isDatabaseUnavailable(err)) {
+      const { message, code, queue } = describeError(err);
+      logger.warn('pg-boss: database unavailable; retrying', { err: { message, code, queue } });
+    } else {
+      logger.error('pg-boss error', { err: describeError(err) });
+    }
+  });
   return boss;
 }

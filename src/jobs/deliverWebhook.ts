@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JobResult, PgBoss } from 'pg-boss';
 import type { CallbackJob, CallbackService } from '../core/webhooks/callbackService.js';
-import type { Logger } from '../logger.js';
+import { type Logger, withLogContext } from '../logger.js';
 import { QUEUES, tunedWorkOptions } from './boss.js';
 
 const EVENTS = new Set(['task.completed', 'task.failed', 'task.cancelled']);
@@ -26,6 +26,8 @@ export async function startDeliverWebhookWorker(deps: {
   boss: PgBoss;
   callbacks: CallbackService;
   logger: Logger;
+  /** A failed attempt that will be retried (metrics). */
+  onRetry?: () => void;
 }): Promise<{ stop(): Promise<void> }> {
   const { boss, callbacks } = deps;
   const log = deps.logger.child({ scope: 'deliver-webhook' });
@@ -44,13 +46,14 @@ export async function startDeliverWebhookWorker(deps: {
             };
           }
           try {
-            const out = await callbacks.attempt(data);
+            const out = await withLogContext({ taskId: data.taskId }, () => callbacks.attempt(data));
             if (out.status === 'failed' && out.retryInSeconds !== null) {
               const next = (data.attempt ?? 1) + 1;
               await boss.send(QUEUES.deliverWebhook, { ...data, attempt: next } satisfies CallbackJob, {
                 id: attemptJobId(data, next),
                 startAfter: out.retryInSeconds,
               });
+              deps.onRetry?.();
               log.info('Callback failed; retrying later', {
                 taskId: data.taskId,
                 event: data.event,

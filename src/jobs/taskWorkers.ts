@@ -2,7 +2,7 @@ import type { Job, JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import { deliverResult, type ResultDelivererRegistry } from '../core/tasks/deliverers.js';
 import type { DeliverResultJob, TaskStore } from '../core/tasks/ports.js';
 import type { TaskRunner } from '../core/tasks/taskRunner.js';
-import type { Logger } from '../logger.js';
+import { type Logger, withLogContext } from '../logger.js';
 import { QUEUES, tunedWorkOptions } from './boss.js';
 import type { GenerateJobData } from './taskJobs.js';
 
@@ -40,6 +40,8 @@ export async function startTaskWorkers(deps: {
   /** Tasks in flight per process. */
   concurrency: number;
   graceMs?: number;
+  /** A result delivery failed and will be retried (metrics). */
+  onDeliveryRetry?: () => void;
 }): Promise<TaskWorkers> {
   const { boss, runner, logger } = deps;
   const log = logger.child({ scope: 'worker' });
@@ -122,9 +124,10 @@ export async function startTaskWorkers(deps: {
     Promise.all(
       jobs.map(async (job): Promise<JobResult> => {
         try {
-          await deliverResult(deps, job.data);
+          await withLogContext({ taskId: job.data?.taskId }, () => deliverResult(deps, job.data));
           return { id: job.id, status: 'completed' };
         } catch (e) {
+          deps.onDeliveryRetry?.();
           log.warn('Result delivery failed; it will be retried', {
             taskId: job.data?.taskId,
             kind: job.data?.kind,

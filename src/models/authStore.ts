@@ -117,6 +117,50 @@ export function createAuthStore(db: Db): AuthStore {
         .set({ revokedAt: new Date(), revokedReason: reason })
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
     },
+    async updateUserRevokingAccess(id, patch, revoke) {
+      return db.transaction(async (tx) => {
+        const now = new Date();
+        const [r] = await tx
+          .update(users)
+          .set({ ...patch, updatedAt: now })
+          .where(eq(users.id, id))
+          .returning();
+        if (!r) return null;
+        const endedSessions = revoke.sessions
+          ? await tx
+              .update(sessions)
+              .set({ revokedAt: now, revokedReason: revoke.reason })
+              .where(
+                and(
+                  eq(sessions.userId, id),
+                  isNull(sessions.revokedAt),
+                  gt(sessions.expiresAt, now),
+                  revoke.exceptSessionId ? ne(sessions.id, revoke.exceptSessionId) : undefined,
+                ),
+              )
+              .returning({ id: sessions.id })
+          : [];
+        const endedTokens = revoke.apiTokens
+          ? await tx
+              .update(apiTokens)
+              .set({ revokedAt: now })
+              .where(
+                and(
+                  eq(apiTokens.userId, id),
+                  isNull(apiTokens.revokedAt),
+                  or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, now)),
+                  revoke.exceptApiTokenId ? ne(apiTokens.id, revoke.exceptApiTokenId) : undefined,
+                ),
+              )
+              .returning({ id: apiTokens.id })
+          : [];
+        return {
+          user: toUser(r),
+          sessionsRevoked: endedSessions.length,
+          apiTokensRevoked: endedTokens.length,
+        };
+      });
+    },
     async rotateRefreshToken(oldHash, newHash, expiresAt) {
       return db.transaction(async (tx) => {
         // Spend the token in one statement; only one concurrent caller can win.

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { nextReset, type ResetPeriod } from '../core/budgets/resetSchedule.js';
-import type { BudgetLedger } from '../core/routing/ports.js';
+import type { AttemptOutput, BudgetLedger } from '../core/routing/ports.js';
 import type { Db } from './db.js';
 import { poolOf, queryPrepared } from './preparedStatements.js';
 import { decisionUpdate } from './routingStore.js';
@@ -14,7 +14,12 @@ import { decisionUpdate } from './routingStore.js';
  * - settle: the attempt row is closed (settled_at) and the account updated in one statement
  *   (`token_reserved -= reserved`, `token_used += actual`), guarded by `settled_at IS NULL` so a
  *   re-run or a second call never counts twice;
- * - release: the same settle with no usage.
+ * - release: the same settle with no usage;
+ * - a succeeded settle also stores the call's answer on the attempt (`output`), in the same statement:
+ *   a re-run of a task whose worker died before completing it reads it back (settledOutput) and
+ *   completes with it instead of calling a provider again. A worker's death cannot lose it; a
+ *   database crash can (synchronous_commit off, below) — then the settlement is lost with it, the
+ *   attempt is released as lost, and the re-run calls a provider again, charged once.
  *
  * Every worker reserves and settles on the same few account rows, and a row's lock is held until
  * commit: reserve and settle commit without waiting for the WAL flush (synchronous_commit off for
@@ -77,6 +82,7 @@ export function createBudgetStore(db: Db): BudgetStore {
             latency_ms = ${r.latencyMs ?? null}::integer,
             error_code = ${r.errorCode ?? null}::text,
             error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
+            output = ${r.output ? JSON.stringify(r.output) : null}::jsonb,
             settled_at = now(),
             updated_at = now()
           FROM relaxed
@@ -97,6 +103,19 @@ export function createBudgetStore(db: Db): BudgetStore {
 
     async releaseUnsettled(taskId) {
       return release(db, sql`a.task_id = ${taskId}`);
+    },
+
+    async settledOutput(taskId) {
+      const [row] = await queryPrepared<{ id: string; output: Record<string, unknown> }>(
+        pool,
+        sql`
+        SELECT id, output FROM task_assignments
+        WHERE task_id = ${taskId} AND status = 'succeeded' AND settled_at IS NOT NULL AND output IS NOT NULL
+        ORDER BY settled_at DESC, id
+        LIMIT 1`,
+      );
+      if (!row || typeof row.output.text !== 'string') return null;
+      return { ...(row.output as unknown as AttemptOutput), assignmentId: row.id };
     },
 
     async releaseStale(graceSeconds) {

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { CancelSignals } from '../core/tasks/ports.js';
 import type { Logger } from '../logger.js';
+import { ListenConnection } from './listenConnection.js';
 import { TASK_CANCEL_CHANNEL } from './taskStore.js';
 
 /**
@@ -10,17 +11,27 @@ import { TASK_CANCEL_CHANNEL } from './taskStore.js';
  */
 export class CancelListener implements CancelSignals {
   private readonly watched = new Map<string, Set<AbortController>>();
-  private client: pg.Client | null = null;
+  private readonly connection: ListenConnection;
   private poller: NodeJS.Timeout | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
   constructor(
     private readonly opts: { databaseUrl: string; pool: pg.Pool; logger: Logger; pollMs?: number },
-  ) {}
+  ) {
+    this.connection = new ListenConnection({
+      databaseUrl: opts.databaseUrl,
+      logger: opts.logger,
+      channel: TASK_CANCEL_CHANNEL,
+      name: 'cancel',
+      onNotice: (taskId) => this.abort(taskId),
+      // Anything cancelled while the connection was away.
+      onConnected: (reconnect) => (reconnect ? this.poll() : undefined),
+      backoff: { baseMs: 1000, maxMs: 4000 },
+    });
+  }
 
   async start(): Promise<void> {
-    await this.connect();
+    await this.connection.start();
     this.poller = setInterval(() => void this.poll(), this.opts.pollMs ?? 2000);
     this.poller.unref();
   }
@@ -28,10 +39,7 @@ export class CancelListener implements CancelSignals {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const c = this.client;
-    this.client = null;
-    if (c) await c.end().catch(() => undefined);
+    await this.connection.stop();
   }
 
   watch(taskId: string): { signal: AbortSignal; release(): void } {
@@ -51,42 +59,6 @@ export class CancelListener implements CancelSignals {
 
   private abort(taskId: string): void {
     for (const ac of this.watched.get(taskId) ?? []) ac.abort(new Error('The task was cancelled'));
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl });
-    client.on('notification', (msg) => {
-      if (msg.channel === TASK_CANCEL_CHANNEL && msg.payload) this.abort(msg.payload);
-    });
-    client.on('error', (err) => {
-      this.opts.logger.warn('Cancel listener connection lost; reconnecting', { err: err.message });
-      this.scheduleReconnect();
-    });
-    client.on('end', () => {
-      if (!this.stopped && this.client === client) this.scheduleReconnect();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${client.escapeIdentifier(TASK_CANCEL_CHANNEL)}`);
-    this.client = client;
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    const old = this.client;
-    this.client = null;
-    void old?.end().catch(() => undefined);
-    this.reconnectTimer = setTimeout(async () => {
-      this.reconnectTimer = null;
-      if (this.stopped) return;
-      try {
-        await this.connect();
-        await this.poll(); // anything cancelled while we were away
-      } catch (e) {
-        this.opts.logger.warn('Cancel listener could not reconnect; retrying', { err: (e as Error).message });
-        this.scheduleReconnect();
-      }
-    }, 1000);
-    this.reconnectTimer.unref();
   }
 
   private async poll(): Promise<void> {

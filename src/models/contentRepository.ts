@@ -1,5 +1,22 @@
-import { and, asc, count, desc, eq, gt, gte, ilike, isNull, max, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  gte,
+  ilike,
+  inArray,
+  isNull,
+  max,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type {
+  ContentHead,
   ContentListQuery,
   ContentRecord,
   ContentRepository,
@@ -10,7 +27,7 @@ import type {
   VersionSummary,
 } from '../core/content/ports.js';
 import type { Db } from './db.js';
-import { content, contentShares, contentVersions, tasks } from './schema.js';
+import { content, contentShares, contentVersions, tasks, users } from './schema.js';
 
 type ContentRow = typeof content.$inferSelect;
 type VersionRow = typeof contentVersions.$inferSelect;
@@ -83,6 +100,26 @@ export function createContentRepository(db: Db): ContentRepository & {
     async get(id) {
       const [r] = await db.select().from(content).where(eq(content.id, id));
       return r ? toContent(r) : null;
+    },
+
+    async head(id): Promise<ContentHead | null> {
+      const { contentData: _body, ...columns } = getTableColumns(content);
+      const [r] = await db.select(columns).from(content).where(eq(content.id, id));
+      if (!r) return null;
+      const { contentData: _none, ...head } = toContent({ ...r, contentData: '' });
+      return head;
+    },
+
+    async versionBytes(contentId, versions) {
+      // octet_length reads the stored size from the TOAST pointer: the body itself is not fetched.
+      const rows = await db
+        .select({
+          version: contentVersions.version,
+          bytes: sql<number>`octet_length(${contentVersions.contentData})`,
+        })
+        .from(contentVersions)
+        .where(and(eq(contentVersions.contentId, contentId), inArray(contentVersions.version, versions)));
+      return new Map(rows.map((r) => [r.version, Number(r.bytes)]));
     },
 
     async versions(contentId) {
@@ -255,9 +292,10 @@ export function createContentRepository(db: Db): ContentRepository & {
 
     async findActiveShare(tokenHash) {
       const [r] = await db
-        .select({ share: contentShares, content })
+        .select({ share: contentShares, content, ownerStatus: users.status })
         .from(contentShares)
         .innerJoin(content, eq(content.id, contentShares.contentId))
+        .innerJoin(users, eq(users.id, content.userId))
         .where(
           and(
             eq(contentShares.tokenHash, tokenHash),
@@ -265,7 +303,9 @@ export function createContentRepository(db: Db): ContentRepository & {
             gt(contentShares.expiresAt, sql`now()`),
           ),
         );
-      return r ? { share: toShare(r.share), content: toContent(r.content) } : null;
+      return r
+        ? { share: toShare(r.share), content: toContent(r.content), ownerStatus: r.ownerStatus }
+        : null;
     },
 
     async scan(q) {

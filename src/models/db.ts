@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import type { Logger } from '../logger.js';
+import { isDatabaseUnavailable } from '../core/databaseErrors.js';
+import { describeError, type Logger } from '../logger.js';
 import * as schema from './schema.js';
 
 export type Db = NodePgDatabase<typeof schema>;
@@ -20,7 +21,15 @@ export function createPool(url: string, logger: Logger, max = 20): pg.Pool {
     connectionTimeoutMillis: 10_000,
   });
   // An idle client that loses its server emits 'error' on the pool; unhandled, it kills the process.
-  pool.on('error', (err) => logger.error('PostgreSQL pool error', { err: err.message }));
+  // The pool drops that client and opens new ones on demand, so a restarted server is picked up.
+  pool.on('error', (err) => {
+    if (isDatabaseUnavailable(err)) {
+      const { message, code } = describeError(err);
+      logger.warn('PostgreSQL connection lost; new queries reconnect', { err: { message, code } });
+    } else {
+      logger.error('PostgreSQL pool error', { err: describeError(err) });
+    }
+  });
   return pool;
 }
 

@@ -1,41 +1,36 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { ProviderKind } from '../core/providers/connector.js';
 import type { DecisionRecord, RoutingStore, RoutingTarget } from '../core/routing/ports.js';
 import type { CircuitSettings, CircuitState, RoutingStats } from '../core/routing/types.js';
 import type { Db } from './db.js';
 import { poolOf, queryPrepared } from './preparedStatements.js';
+import {
+  type DirectoryAccount,
+  type DirectoryProvider,
+  PROVIDER_COLUMNS,
+  type ProviderDirectory,
+} from './providerDirectory.js';
 import { FAILURE_CODES_SQL } from './providerHealthStore.js';
 
-interface ProviderRow extends Record<string, unknown> {
+/** A provider's circuit, or a provider account's budget: what changes with every task (read fresh). */
+interface LiveRow extends Record<string, unknown> {
+  kind: 'health' | 'budget';
   id: string;
-  name: string;
-  kind: ProviderKind;
-  tier: 'primary' | 'secondary';
-  status: 'active' | 'disabled';
-  competencies: Record<string, number> | null;
-  models: string[] | null;
-  default_model: string | null;
-  api_endpoint: string | null;
-  cost_per_1k_input: number | string;
-  cost_per_1k_output: number | string;
-  timeout_ms: number;
-  config: Record<string, unknown> | null;
   circuit: CircuitState | null;
   consecutive_failures: number | null;
   opened_at: Date | string | null;
   changed_at: Date | string | null;
-  /** The provider's accounts as JSON, oldest first. */
-  accounts: AccountRow[];
+  token_limit: string | number | null;
+  token_used: string | number | null;
+  token_reserved: string | number | null;
 }
 
-interface AccountRow {
-  id: string;
-  account_name: string;
-  status: 'active' | 'disabled';
-  token_limit: string | number;
-  token_used: string | number;
-  token_reserved: string | number;
-  credentials: string | null;
+/** The whole picture in one query (no cache): a directory row with its circuit and its accounts' budgets. */
+interface FullRow extends DirectoryProvider {
+  circuit: CircuitState | null;
+  consecutive_failures: number | null;
+  opened_at: Date | string | null;
+  changed_at: Date | string | null;
+  accounts: Array<DirectoryAccount & Pick<LiveRow, 'token_limit' | 'token_used' | 'token_reserved'>>;
 }
 
 interface StatsRow extends Record<string, unknown> {
@@ -93,14 +88,46 @@ function circuitOverrides(config: Record<string, unknown> | null): Partial<Circu
   return c && typeof c === 'object' && !Array.isArray(c) ? (c as Partial<CircuitSettings>) : undefined;
 }
 
+type Health = Pick<LiveRow, 'circuit' | 'consecutive_failures' | 'opened_at' | 'changed_at'>;
+type Budget = Pick<LiveRow, 'token_limit' | 'token_used' | 'token_reserved'>;
+
+/** Providers with their circuits and every account's budget, in one query (no directory cache). */
+const FULL_SNAPSHOT = sql`
+  SELECT ${PROVIDER_COLUMNS},
+         h.circuit, h.consecutive_failures, h.opened_at, h.updated_at AS changed_at,
+         coalesce((
+           SELECT json_agg(json_build_object(
+                    'id', a.id, 'account_name', a.account_name, 'status', a.status, 'token_limit', a.token_limit,
+                    'token_used', a.token_used, 'token_reserved', a.token_reserved, 'credentials', a.credentials)
+                  ORDER BY a.created_at, a.id)
+           FROM provider_accounts a WHERE a.provider_id = p.id), '[]'::json) AS accounts
+  FROM ai_providers p LEFT JOIN provider_health h ON h.provider_id = p.id
+  ORDER BY p.created_at, p.id`;
+
+/** Circuits and budgets only (beside the cached directory): small rows, no JSON building. */
+const LIVE_STATE = sql`
+  SELECT 'health' AS kind, provider_id AS id, circuit, consecutive_failures, opened_at, updated_at AS changed_at,
+         NULL::bigint AS token_limit, NULL::bigint AS token_used, NULL::bigint AS token_reserved
+  FROM provider_health
+  UNION ALL
+  SELECT 'budget', id, NULL, NULL, NULL, NULL, token_limit, token_used, token_reserved
+  FROM provider_accounts`;
+
 /**
- * The router's view of the providers. Providers, accounts (budgets) and circuits are read fresh for
- * every decision; the statistics (load, latency, error rate) are cached for `statsTtlMs`, since
- * they are aggregates and a decision per task would otherwise scan recent attempts each time.
+ * The router's view of the providers. With a provider directory (cached per process, invalidated
+ * across processes) only circuits and budgets are read for a decision; without one, everything is
+ * read in one query. Budgets and circuits are never cached. The statistics (load, latency, error
+ * rate) are cached for `statsTtlMs`, since they are aggregates and a decision per task would
+ * otherwise scan recent attempts each time.
  */
 export function createRoutingStore(
   db: Db,
-  opts: { open: CredentialOpener; statsWindowSeconds: number; statsTtlMs?: number },
+  opts: {
+    open: CredentialOpener;
+    statsWindowSeconds: number;
+    statsTtlMs?: number;
+    directory?: ProviderDirectory;
+  },
 ): RoutingStore {
   const pool = poolOf(db);
   const ttl = opts.statsTtlMs ?? 1000;
@@ -117,62 +144,74 @@ export function createRoutingStore(
     return cached.stats;
   };
 
-  return {
-    async snapshot() {
-      // Providers with their circuit and their accounts in one query.
-      const [providers, st] = await Promise.all([
-        queryPrepared<ProviderRow>(
-          pool,
-          sql`
-          SELECT p.id, p.name, p.kind, p.tier, p.status, p.competencies, p.models, p.default_model, p.api_endpoint,
-                 p.cost_per_1k_input, p.cost_per_1k_output, p.timeout_ms, p.config,
-                 h.circuit, h.consecutive_failures, h.opened_at, h.updated_at AS changed_at,
-                 coalesce((
-                   SELECT json_agg(json_build_object(
-                            'id', a.id, 'account_name', a.account_name, 'status', a.status, 'token_limit', a.token_limit,
-                            'token_used', a.token_used, 'token_reserved', a.token_reserved, 'credentials', a.credentials)
-                          ORDER BY a.created_at, a.id)
-                   FROM provider_accounts a WHERE a.provider_id = p.id), '[]'::json) AS accounts
-          FROM ai_providers p LEFT JOIN provider_health h ON h.provider_id = p.id
-          ORDER BY p.created_at, p.id`,
-        ),
-        stats(),
-      ]);
-      return providers.map(
-        (p): RoutingTarget => ({
-          id: p.id,
-          name: p.name,
-          kind: p.kind,
-          tier: p.tier,
-          status: p.status,
-          competencies: p.competencies ?? {},
-          models: p.models ?? [],
-          defaultModel: p.default_model,
-          apiEndpoint: p.api_endpoint,
-          costPer1kInput: Number(p.cost_per_1k_input) || 0,
-          costPer1kOutput: Number(p.cost_per_1k_output) || 0,
-          timeoutMs: p.timeout_ms,
-          config: p.config ?? {},
-          circuit: circuitOverrides(p.config),
-          health: {
-            circuit: p.circuit ?? 'closed',
-            consecutiveFailures: p.consecutive_failures ?? 0,
-            openedAt: date(p.opened_at),
-            changedAt: date(p.changed_at),
-          },
-          stats: st.get(p.id) ?? EMPTY_STATS,
-          accounts: p.accounts.map((a) => ({
-            id: a.id,
-            name: a.account_name,
-            status: a.status,
-            tokenLimit: Number(a.token_limit),
-            tokenUsed: Number(a.token_used),
-            tokenReserved: Number(a.token_reserved),
-            openCredentials: () => (a.credentials ? opts.open(a.credentials, a.id) : {}),
-          })),
-        }),
-      );
+  const target = (
+    p: DirectoryProvider,
+    h: Health | undefined,
+    budgetOf: (accountId: string) => Budget | undefined,
+    st: Map<string, RoutingStats>,
+  ): RoutingTarget => ({
+    id: p.id,
+    name: p.name,
+    kind: p.kind,
+    tier: p.tier,
+    status: p.status,
+    competencies: p.competencies ?? {},
+    models: p.models ?? [],
+    defaultModel: p.default_model,
+    apiEndpoint: p.api_endpoint,
+    costPer1kInput: Number(p.cost_per_1k_input) || 0,
+    costPer1kOutput: Number(p.cost_per_1k_output) || 0,
+    timeoutMs: p.timeout_ms,
+    config: p.config ?? {},
+    circuit: circuitOverrides(p.config),
+    health: {
+      circuit: h?.circuit ?? 'closed',
+      consecutiveFailures: h?.consecutive_failures ?? 0,
+      openedAt: date(h?.opened_at),
+      changedAt: date(h?.changed_at),
     },
+    stats: st.get(p.id) ?? EMPTY_STATS,
+    // An account the directory still lists but the database no longer has is left out.
+    accounts: p.accounts.flatMap((a) => {
+      const b = budgetOf(a.id);
+      return b
+        ? [
+            {
+              id: a.id,
+              name: a.account_name,
+              status: a.status,
+              tokenLimit: Number(b.token_limit),
+              tokenUsed: Number(b.token_used),
+              tokenReserved: Number(b.token_reserved),
+              openCredentials: () => (a.credentials ? opts.open(a.credentials, a.id) : {}),
+            },
+          ]
+        : [];
+    }),
+  });
+
+  async function uncached(): Promise<RoutingTarget[]> {
+    const [rows, st] = await Promise.all([queryPrepared<FullRow>(pool, FULL_SNAPSHOT), stats()]);
+    return rows.map((p) => {
+      const budgets = new Map(p.accounts.map((a) => [a.id, a]));
+      return target(p, p, (id) => budgets.get(id), st);
+    });
+  }
+
+  async function withDirectory(directory: ProviderDirectory): Promise<RoutingTarget[]> {
+    const [providers, live, st] = await Promise.all([
+      directory.list(),
+      queryPrepared<LiveRow>(pool, LIVE_STATE),
+      stats(),
+    ]);
+    const health = new Map<string, Health>();
+    const budgets = new Map<string, Budget>();
+    for (const r of live) (r.kind === 'health' ? health : budgets).set(r.id, r);
+    return providers.map((p) => target(p, health.get(p.id), (id) => budgets.get(id), st));
+  }
+
+  return {
+    snapshot: () => (opts.directory ? withDirectory(opts.directory) : uncached()),
 
     async saveDecision(taskId, runKey, decision) {
       // A record for the portal, not state anything depends on: the commit need not wait for the

@@ -273,6 +273,12 @@ export const taskAssignments = pgTable(
     latencyMs: integer('latency_ms'),
     /** Set once the account's budget has been settled for this attempt (exactly-once charging). */
     settledAt: ts('settled_at'),
+    /**
+     * A successful call's answer (text, usage, model, provenance), written in the statement that
+     * settles it, so a re-run of a task whose worker died before completing it reuses the answer
+     * instead of calling a provider again. Cleared when the task completes (the content holds it).
+     */
+    output: jsonb('output').$type<Record<string, unknown>>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -5,17 +5,24 @@ import {
   type SettingsStore,
   settingDefaults,
 } from '../core/settings/settings.js';
+import type { CacheBus } from './cacheBus.js';
 import type { Db } from './db.js';
 import { settings } from './schema.js';
+import { TtlCache } from './ttlCache.js';
+
+/** How long settings are kept when a cache bus invalidates them (a safety net; writes invalidate). */
+export const SETTINGS_CACHE_TTL_MS = 60_000;
 
 /**
  * Admin settings. Intake reads them on every request (the default priority, chat rate limits), so
- * they are cached for `ttlMs`: a change made through this store is seen at once by this process,
- * and by other processes within `ttlMs`.
+ * they are cached. With a cache bus they are kept for SETTINGS_CACHE_TTL_MS and a change made by any
+ * process is seen as soon as its notice arrives; without one, for `ttlMs` (default 2 s; 0 = never
+ * cached). A change made through this store is seen at once by this process either way.
  */
-export function createSettingsStore(db: Db, opts: { ttlMs?: number } = {}): SettingsStore {
-  const ttlMs = opts.ttlMs ?? 2000;
-  let cached: { at: number; value: Promise<Settings> } | null = null;
+export function createSettingsStore(db: Db, opts: { ttlMs?: number; cache?: CacheBus } = {}): SettingsStore {
+  const cache = opts.cache
+    ? opts.cache.cache<Settings>('settings', SETTINGS_CACHE_TTL_MS)
+    : new TtlCache<Settings>('settings', opts.ttlMs ?? 2000);
 
   async function load(): Promise<Settings> {
     const rows = await db.select().from(settings);
@@ -24,15 +31,8 @@ export function createSettingsStore(db: Db, opts: { ttlMs?: number } = {}): Sett
     return out as Settings;
   }
   async function getAll(): Promise<Settings> {
-    const now = performance.now();
-    if (!cached || now - cached.at > ttlMs) {
-      const value = load();
-      cached = { at: now, value };
-      value.catch(() => {
-        if (cached?.value === value) cached = null;
-      });
-    }
-    return { ...(await cached.value) };
+    const value = await cache.get('all', load, { tags: () => ['settings'] });
+    return { ...value! };
   }
   return {
     getAll,
@@ -41,8 +41,6 @@ export function createSettingsStore(db: Db, opts: { ttlMs?: number } = {}): Sett
     },
     async set(values, actorId) {
       const entries = Object.entries(values).filter(([, v]) => v !== undefined);
-      // Dropped before and after the write: a read that overlaps it is not kept.
-      cached = null;
       if (entries.length) {
         try {
           await db
@@ -59,7 +57,8 @@ export function createSettingsStore(db: Db, opts: { ttlMs?: number } = {}): Sett
               },
             });
         } finally {
-          cached = null;
+          // A read that overlapped the write is not kept either (TtlCache drops loads in flight).
+          cache.invalidate('settings');
         }
       }
       return getAll();

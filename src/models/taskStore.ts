@@ -1,5 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, count, desc, eq, getTableColumns, inArray, max, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  isNotNull,
+  max,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type pg from 'pg';
 import { fromDrizzle } from 'pg-boss';
 import type { AssignmentRecord, SqlExecutor, StoredContent, TaskStore } from '../core/tasks/ports.js';
@@ -18,6 +30,9 @@ export const TASK_CANCEL_CHANNEL = 'switchyard_task_cancel';
  */
 const { routing: _routing, ...taskColumns } = getTableColumns(tasks);
 type TaskRow = Omit<typeof tasks.$inferSelect, 'routing'>;
+
+/** An attempt's columns but the answer it may hold for a re-run (`output`, as long as the text). */
+const { output: _output, ...assignmentColumns } = getTableColumns(taskAssignments);
 
 const RAW_COLUMNS = Object.values(taskColumns).map((c) => c.name);
 /** The same columns for raw SQL (RETURNING), qualified with `alias` when given. */
@@ -285,7 +300,7 @@ export function createTaskStore(db: Db): TaskStore {
 
     async assignments(taskId) {
       const rows = await db
-        .select()
+        .select(assignmentColumns)
         .from(taskAssignments)
         .where(eq(taskAssignments.taskId, taskId))
         .orderBy(asc(taskAssignments.createdAt), asc(taskAssignments.id));
@@ -387,9 +402,10 @@ export function createTaskStore(db: Db): TaskStore {
     },
 
     async complete(id, result, inTx) {
-      // Plain generation (the common case): lock, store content v1 and its version row, and mark the
-      // task completed in ONE statement. The row lock makes it exactly-once: a second run waits on
-      // it, then finds the task no longer running and stores nothing.
+      // Plain generation (the common case): lock, store content v1 and its version row, mark the
+      // task completed and drop the answer its attempt kept for a re-run (the content holds it now),
+      // in ONE statement. The row lock makes it exactly-once: a second run waits on it, then finds
+      // the task no longer running and stores nothing.
       const generate = async (q: Pick<pg.Pool, 'query'>) => {
         const meta = JSON.stringify(result.metadata);
         const [row] = await queryPrepared<RawTaskRow & { stored_content_id: string }>(
@@ -406,6 +422,9 @@ export function createTaskStore(db: Db): TaskStore {
           ), v AS (
             INSERT INTO content_versions (content_id, version, title, content_data, source, created_by, task_id, metadata)
             SELECT id, 1, ${result.title}, ${result.text}, 'generation', user_id, task_id, ${meta}::jsonb FROM c
+          ), cleared AS (
+            UPDATE task_assignments SET output = NULL FROM c
+            WHERE task_assignments.task_id = c.task_id AND task_assignments.output IS NOT NULL
           )
           UPDATE tasks SET status = 'completed', content_id = c.id, error = NULL, completed_at = now(), updated_at = now()
           FROM c WHERE tasks.id = c.task_id
@@ -484,6 +503,10 @@ export function createTaskStore(db: Db): TaskStore {
           });
           stored = { id: c!.id, title: result.title, contentData: result.text, version: 1 };
         }
+        await tx
+          .update(taskAssignments)
+          .set({ output: null })
+          .where(and(eq(taskAssignments.taskId, id), isNotNull(taskAssignments.output)));
         const [row] = await tx
           .update(tasks)
           .set({

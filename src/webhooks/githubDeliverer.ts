@@ -80,6 +80,17 @@ export class GithubResultDeliverer implements ResultDeliverer {
     }
   }
 
+  /** Posts one comment that belongs to no task (an answer such as "link your account first"). */
+  async comment(origin: GithubOrigin, body: string): Promise<void> {
+    await this.octokit.rest.issues.createComment({
+      owner: origin.owner,
+      repo: origin.repo,
+      issue_number: origin.issueNumber,
+      body,
+      request: { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000) },
+    });
+  }
+
   private render(event: TaskEvent, tag: string): string {
     const link = `${this.opts.publicUrl().replace(/\/+$/, '')}/tasks/${event.task.id}`;
     const footer = `\n\n---\n<sub>Switchyard task \`${event.task.id}\` · [open in Switchyard](${link})</sub>\n${tag}`;

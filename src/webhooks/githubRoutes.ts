@@ -1,21 +1,34 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Webhooks } from '@octokit/webhooks';
-import { type RequestHandler, Router } from 'express';
+import { Router } from 'express';
 import { AppError } from '../core/errors.js';
-import type { GithubIntake, GithubIntakeResult, GithubTriggerEvent } from '../core/webhooks/githubIntake.js';
+import type {
+  GithubIntake,
+  GithubIntakeResult,
+  GithubOrigin,
+  GithubTriggerEvent,
+} from '../core/webhooks/githubIntake.js';
 import type { Logger } from '../logger.js';
 import { bodyBytes, rawBody, requireJson } from './rawBody.js';
 
-/** GitHub caps webhook payloads at 25 MB. */
+/**
+ * GitHub caps webhook payloads at 25 MB ("Payloads are capped at 25 MB. If an event generates a
+ * larger payload, GitHub will not deliver a payload for that webhook event." —
+ * docs.github.com/en/webhooks/webhook-events-and-payloads#payload-cap). Only the events we act on
+ * (and `ping`, so a wrong secret still shows as 401 in GitHub's delivery log) are read at all;
+ * anything else is acknowledged from its X-GitHub-Event header without reading its body.
+ */
 export const GITHUB_BODY_LIMIT = '25mb';
+const READ_EVENTS = new Set(['issue_comment', 'issues', 'pull_request', 'ping']);
 
 type Sender = { id: number; login: string; type?: string } | undefined;
 type Repo = { name: string; owner: { login: string } };
 
 /**
- * POST /api/webhooks/github — GitHub deliveries, verified with @octokit/webhooks over the raw body
- * (X-Hub-Signature-256). `issue_comment.created`, `issues.opened` and `pull_request.opened` whose
- * body holds a `/generate …` trigger become tasks (deduplicated on X-GitHub-Delivery); the answer
+ * POST /api/webhooks/github (mount this router there) — GitHub deliveries, verified with
+ * @octokit/webhooks over the raw body (X-Hub-Signature-256). `issue_comment.created`,
+ * `issues.opened` and `pull_request.opened` whose body holds a `/generate …` trigger become tasks
+ * (deduplicated on X-GitHub-Delivery and on the signed comment / issue / pull request id); the answer
  * comes right after the task is queued (202), never after generating. Any other event, or one
  * without a trigger, is acknowledged with 200 and ignored. A missing or wrong signature is 401.
  */
@@ -23,7 +36,8 @@ export function githubWebhookRoutes(deps: {
   secret: string;
   intake: GithubIntake;
   logger: Logger;
-  rateLimit?: RequestHandler;
+  /** Posts an answer comment (GITHUB_TOKEN); without it, refusals are only logged. */
+  comment?: (origin: GithubOrigin, body: string) => Promise<void>;
 }): Router {
   const webhooks = new Webhooks({ secret: deps.secret });
   // The outcome of the handler that ran for this request (handlers run inside verifyAndReceive).
@@ -51,6 +65,7 @@ export function githubWebhookRoutes(deps: {
   webhooks.on('issue_comment.created', ({ id, payload }) =>
     handle({
       ...base(id, 'issue_comment.created', payload.sender, payload.repository, payload.installation),
+      subjectKey: `issue_comment.created:${payload.comment.id}`,
       text: payload.comment.body,
       issueNumber: payload.issue.number,
       htmlUrl: payload.comment.html_url,
@@ -59,6 +74,7 @@ export function githubWebhookRoutes(deps: {
   webhooks.on('issues.opened', ({ id, payload }) =>
     handle({
       ...base(id, 'issues.opened', payload.sender, payload.repository, payload.installation),
+      subjectKey: `issues.opened:${payload.issue.id}`,
       text: payload.issue.body ?? null,
       issueNumber: payload.issue.number,
       htmlUrl: payload.issue.html_url,
@@ -67,6 +83,7 @@ export function githubWebhookRoutes(deps: {
   webhooks.on('pull_request.opened', ({ id, payload }) =>
     handle({
       ...base(id, 'pull_request.opened', payload.sender, payload.repository, payload.installation),
+      subjectKey: `pull_request.opened:${payload.pull_request.id}`,
       text: payload.pull_request.body ?? null,
       issueNumber: payload.pull_request.number,
       htmlUrl: payload.pull_request.html_url,
@@ -74,8 +91,15 @@ export function githubWebhookRoutes(deps: {
   );
 
   const router = Router();
-  const limit: RequestHandler[] = deps.rateLimit ? [deps.rateLimit] : [];
-  router.post('/github', ...limit, requireJson, rawBody(GITHUB_BODY_LIMIT), async (req, res, next) => {
+  router.post('/', requireJson, (req, res, next) => {
+    const name = req.get('x-github-event');
+    if (name && /^[a-z_]{1,100}$/.test(name) && !READ_EVENTS.has(name)) {
+      res.status(200).json({ ok: true, ignored: `event ${name} is not handled` });
+      return;
+    }
+    next();
+  });
+  router.post('/', rawBody(GITHUB_BODY_LIMIT), async (req, res, next) => {
     try {
       const signature = req.get('x-hub-signature-256');
       if (!signature) throw new AppError('invalid_signature', 'Missing X-Hub-Signature-256 header');
@@ -85,6 +109,8 @@ export function githubWebhookRoutes(deps: {
         throw new AppError('bad_request', 'Missing X-GitHub-Event or X-GitHub-Delivery header');
       if (!/^[\w.-]{1,100}$/.test(id) || !/^[a-z_]{1,100}$/.test(name))
         throw new AppError('bad_request', 'Malformed X-GitHub-Event or X-GitHub-Delivery header');
+      if (!/^\s*\{/.test(bodyBytes(req).toString('utf8')))
+        throw new AppError('validation_failed', 'The payload must be a JSON object');
 
       const store: { result?: GithubIntakeResult } = {};
       try {
@@ -100,6 +126,16 @@ export function githubWebhookRoutes(deps: {
         throw toAppError(e);
       }
       const r = store.result;
+      if (r && !r.accepted && r.reply) {
+        const { origin, body } = r.reply;
+        if (deps.comment)
+          void deps.comment(origin, body).catch((e: unknown) =>
+            deps.logger.warn('Could not post the GitHub answer comment', {
+              deliveryId: id,
+              err: e instanceof Error ? e.message : String(e),
+            }),
+          );
+      }
       if (r?.accepted) {
         res
           .status(r.duplicate ? 200 : 202)

@@ -1,7 +1,7 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { AppError } from '../core/errors.js';
 import { manusEvents, manusTaskIdOf } from '../core/providers/connectors/manus.js';
-import { verifyManusWebhook } from '../core/providers/connectors/manusWebhook.js';
+import { checkManusWebhookHeaders, verifyManusWebhook } from '../core/providers/connectors/manusWebhook.js';
 import type { Logger } from '../logger.js';
 import { bodyBytes, rawBody, requireJson } from './rawBody.js';
 
@@ -22,12 +22,26 @@ export interface ManusWebhookOptions {
 
 export const MANUS_WEBHOOK_PATH = '/api/integrations/manus/webhook';
 
+/**
+ * Manus documents no size for its webhook deliveries; they carry a task's events (status, the final
+ * message text and attachment URLs, not files), so 1 MB is ample and is what we read at most.
+ */
+export const MANUS_BODY_LIMIT = '1mb';
+
+const reject = (reason: string) =>
+  new AppError('invalid_signature', `Manus webhook rejected: ${reason.replaceAll('_', ' ')}`);
+
 export function manusWebhookRoutes(opts: ManusWebhookOptions): Router {
   const router = Router();
   router.post(
     '/webhook',
     requireJson,
-    rawBody('1mb'),
+    // Headers and timestamp first: junk costs neither a body read nor a key fetch.
+    (req: Request, _res: Response, next: NextFunction) => {
+      const pre = checkManusWebhookHeaders({ headers: req.headers });
+      next(pre.ok ? undefined : reject(pre.reason));
+    },
+    rawBody(MANUS_BODY_LIMIT),
     async (req: Request, res: Response, next: NextFunction) => {
       try {
         const body = bodyBytes(req);
@@ -40,16 +54,15 @@ export function manusWebhookRoutes(opts: ManusWebhookOptions): Router {
           );
         let result = verifyManusWebhook({ headers: req.headers, rawBody: body, url, publicKeyPem: key });
         if (!result.ok && result.reason === 'invalid_signature') {
-          // Manus may have rotated its key: fetch it once more before refusing.
-          key = await opts.publicKey({ refresh: true });
-          if (key)
+          // Manus may have rotated its key: ask for it again (the source fetches at most once per
+          // 5 minutes, whatever the number of bad signatures) and retry if it changed.
+          const fresh = await opts.publicKey({ refresh: true });
+          if (fresh && fresh !== key) {
+            key = fresh;
             result = verifyManusWebhook({ headers: req.headers, rawBody: body, url, publicKeyPem: key });
+          }
         }
-        if (!result.ok)
-          throw new AppError(
-            'invalid_signature',
-            `Manus webhook rejected: ${result.reason.replaceAll('_', ' ')}`,
-          );
+        if (!result.ok) throw reject(result.reason);
         let payload: unknown;
         try {
           payload = JSON.parse(body.toString('utf8'));
@@ -68,28 +81,66 @@ export function manusWebhookRoutes(opts: ManusWebhookOptions): Router {
   return router;
 }
 
-/** Fetches Manus's webhook public key (`GET /v2/webhook.publicKey`) and caches it for an hour. */
+/**
+ * Fetches Manus's webhook public key (`GET /v2/webhook.publicKey`) with the admin's Manus API key
+ * and caches it for an hour. A webhook is unauthenticated until verified, so the fetch must not be
+ * something a stranger can trigger at will: concurrent callers share one fetch in flight, and
+ * fetches (for an expired key, a `refresh` after a bad signature, or after a failed fetch) happen
+ * at most once per `minRefreshMs` (5 minutes); in between, the key in hand is used (or the last
+ * failure repeated). A key Manus rotates is therefore picked up within 5 minutes; a webhook lost
+ * meanwhile only costs the connector one poll interval.
+ */
 export function manusPublicKeySource(
   source: () => Promise<{ baseUrl: string; apiKey: string } | null>,
-  opts: { fetch?: typeof fetch; ttlMs?: number } = {},
+  opts: { fetch?: typeof fetch; ttlMs?: number; minRefreshMs?: number; now?: () => number } = {},
 ) {
   const doFetch = opts.fetch ?? fetch;
   const ttl = opts.ttlMs ?? 3_600_000;
+  const minRefresh = opts.minRefreshMs ?? 300_000;
+  const now = opts.now ?? Date.now;
   let cached: { pem: string; at: number } | null = null;
-  return async ({ refresh = false }: { refresh?: boolean } = {}): Promise<string | null> => {
-    if (!refresh && cached && Date.now() - cached.at < ttl) return cached.pem;
+  let lastFetchAt = Number.NEGATIVE_INFINITY;
+  let lastError: unknown = null;
+  let inFlight: Promise<string | null> | null = null;
+
+  const load = async (): Promise<string | null> => {
     const account = await source();
     if (!account) return null;
-    const res = await doFetch(`${account.baseUrl.replace(/\/+$/, '')}/v2/webhook.publicKey`, {
-      headers: { 'x-manus-api-key': account.apiKey, accept: 'application/json' },
-      signal: AbortSignal.timeout(10_000),
+    lastFetchAt = now();
+    try {
+      const res = await doFetch(`${account.baseUrl.replace(/\/+$/, '')}/v2/webhook.publicKey`, {
+        headers: { 'x-manus-api-key': account.apiKey, accept: 'application/json' },
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok)
+        throw new AppError(
+          'unavailable',
+          `Could not fetch the Manus webhook public key (HTTP ${res.status})`,
+        );
+      const pem = findPem(await res.json().catch(() => null));
+      if (!pem) throw new AppError('unavailable', 'The Manus webhook public key response held no PEM key');
+      cached = { pem, at: now() };
+      lastError = null;
+      return pem;
+    } catch (e) {
+      lastError = e;
+      if (cached) return cached.pem;
+      throw e;
+    }
+  };
+
+  return async ({ refresh = false }: { refresh?: boolean } = {}): Promise<string | null> => {
+    if (inFlight) return inFlight;
+    const t = now();
+    if (!refresh && cached && t - cached.at < ttl) return cached.pem;
+    if (t - lastFetchAt < minRefresh) {
+      if (cached) return cached.pem;
+      if (lastError) throw lastError;
+    }
+    inFlight = load().finally(() => {
+      inFlight = null;
     });
-    if (!res.ok)
-      throw new AppError('unavailable', `Could not fetch the Manus webhook public key (HTTP ${res.status})`);
-    const pem = findPem(await res.json().catch(() => null));
-    if (!pem) throw new AppError('unavailable', 'The Manus webhook public key response held no PEM key');
-    cached = { pem, at: Date.now() };
-    return pem;
+    return inFlight;
   };
 }
 

@@ -109,6 +109,6 @@ describe('guest users per identity', () => {
         platformUserId: '5151',
         displayName: 'dev',
       }),
-    ).toEqual({ userId: real.id, isGuest: false });
+    ).toEqual({ userId: real.id, isGuest: false, status: 'active' });
   });
 });

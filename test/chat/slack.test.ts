@@ -18,6 +18,8 @@ import {
 describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a stub)', () => {
   let app: TestApp;
   let stub: StubServer;
+  /** auth.test calls since the app started (stub.reset() clears the recorded requests, not this). */
+  let authTests = 0;
   const events = () => `${app.url}/api/integrations/slack/events`;
   const post = (body: string, headers: Record<string, string>) =>
     fetch(events(), { method: 'POST', body, headers });
@@ -26,7 +28,11 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
 
   beforeAll(async () => {
     stub = await startStubServer();
-    stub.handle(slackStubHandler(() => stub));
+    const slack = slackStubHandler(() => stub);
+    stub.handle((r, res) => {
+      if (r.path === '/api/auth.test') authTests++;
+      return slack(r, res);
+    });
     app = await startTestApp({
       env: {
         SLACK_SIGNING_SECRET: SLACK_SECRET,
@@ -308,5 +314,44 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
     );
     expect(new URLSearchParams(result.body).get('thread_ts')).toBe('1700000100.000200');
     expect(await countTasks(app, 'slack')).toBe(before + 1);
+  });
+  it('asks Slack who the bot is (auth.test) once at most, however many commands, buttons and mentions arrive', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const text = ['generate a note about auth caching', 'tasks', 'help'][i % 3]!;
+      const body = slashCommand(stub.url, text, { triggerId: `trig-auth-${i}`, user: `UA${i}` });
+      statuses.push((await post(body, slackHeaders(body))).status);
+    }
+    const [t] = await sql<{ id: string }>(app, `SELECT id FROM tasks WHERE source = 'slack' LIMIT 1`);
+    const press = blockAction(stub.url, 'cancel', t!.id);
+    statuses.push((await post(press, slackHeaders(press))).status);
+    const event = JSON.stringify({
+      type: 'event_callback',
+      team_id: 'T1',
+      api_app_id: 'A1',
+      event_id: 'Ev-auth-1',
+      event_time: nowSeconds(),
+      authorizations: [{ team_id: 'T1', user_id: 'UBOT', is_bot: true }],
+      event: {
+        type: 'app_mention',
+        user: 'UAM',
+        text: '<@UBOT> tasks',
+        channel: 'C123',
+        ts: '1700000200.000300',
+        event_ts: '1700000200.000300',
+      },
+    });
+    statuses.push((await post(event, slackHeaders(event, { contentType: 'application/json' }))).status);
+    expect(statuses).toEqual(Array(14).fill(200));
+    // The mention is answered with the bot token (the authorisation still carries it).
+    const answer = await waitFor(
+      async () =>
+        stub.requests.find(
+          (r) => r.path === '/api/chat.postEphemeral' && slackText(r).startsWith('You have no tasks yet'),
+        ),
+      'the answer to the mention',
+    );
+    expect(answer.headers.authorization).toBe('Bearer xoxb-test-token-1234567890');
+    expect(authTests).toBeLessThanOrEqual(1);
   });
 });

@@ -33,9 +33,9 @@ function world(
   }>,
 ) {
   const calls: string[] = [];
-  const reservations = new Map<string, { account: string; tokens: number }>();
+  const reservations = new Map<string, { account: string; tokens: number; taskId: string }>();
   const accounts = new Map<string, { limit: number; used: number; reserved: number }>();
-  const settled: Array<{ id: string; r: SettleAttempt }> = [];
+  const settled: Array<{ id: string; taskId: string; r: SettleAttempt }> = [];
   const decisions: Array<Record<string, unknown>> = [];
   const health: string[] = [];
   let probeTaken = false;
@@ -91,7 +91,7 @@ function world(
       if (acc.used + acc.reserved + a.tokens > acc.limit) return null;
       acc.reserved += a.tokens;
       const id = a.id ?? `asg-${++seq}`;
-      reservations.set(id, { account: a.accountId, tokens: a.tokens });
+      reservations.set(id, { account: a.accountId, tokens: a.tokens, taskId: a.taskId });
       if (record) decisions.push(record.decision);
       return id;
     },
@@ -103,10 +103,14 @@ function world(
       const acc = accounts.get(res.account)!;
       acc.reserved -= res.tokens;
       acc.used += r.tokensUsed ?? 0;
-      settled.push({ id, r });
+      settled.push({ id, taskId: res.taskId, r });
       return true;
     },
     releaseUnsettled: async () => 0,
+    async settledOutput(taskId) {
+      const s = settled.findLast((x) => x.taskId === taskId && x.r.status === 'succeeded' && x.r.output);
+      return s ? { ...s.r.output!, assignmentId: s.id } : null;
+    },
   };
   const recorder: HealthRecorder = {
     recordSuccess: async (id) => {
@@ -220,6 +224,20 @@ describe('RoutedExecutor', () => {
     expect(c.running).toEqual(['a']);
     expect(w.accounts.get('acct-a')).toEqual({ limit: 1_000_000, used: 15, reserved: 0 });
     expect(w.decisions.map((d) => d.outcome)).toEqual(['running', 'succeeded']);
+  });
+
+  it('a re-run after a settled success completes with the stored answer: no second call, nothing reserved', async () => {
+    const w = world([{ name: 'a', competency: 0.9, behaviour: 'ok' }]);
+    const first = await w.executor.execute(task(), ctx());
+    expect(w.settled[0]!.r.output).toEqual({ ...first, assignmentId: undefined });
+    // The worker died before the task completed: the job runs again (attempt 2).
+    const c = { ...ctx(), attempt: 2 };
+    const again = await w.executor.execute(task({ attempts: 2 }), c);
+    expect(again).toEqual(first);
+    expect(w.calls).toEqual(['a-model:key-a']);
+    expect(c.running).toEqual([]);
+    expect(w.settled).toHaveLength(1);
+    expect(w.accounts.get('acct-a')).toEqual({ limit: 1_000_000, used: 15, reserved: 0 });
   });
 
   it('falls back past unavailable and provider-side (401) failures, counting them on the circuit', async () => {

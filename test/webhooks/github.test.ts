@@ -19,8 +19,12 @@ function example(
     (p) => (action === undefined || p.action === action) && pick(p),
   );
   if (!found) throw new Error(`no ${name}.${action} example`);
-  return structuredClone(found);
+  // Each use is a new comment / issue / pull request: intake deduplicates on their (signed) ids.
+  const copy = structuredClone(found);
+  for (const k of ['comment', 'issue', 'pull_request']) if (copy[k]?.id) copy[k].id = nextId++;
+  return copy;
 }
+let nextId = 9_000_000;
 
 const SECRET = 'gh-webhook-secret-for-tests';
 const TOKEN = 'ghp_testtoken0123456789';
@@ -165,6 +169,7 @@ describe('GitHub: /generate triggers become tasks whose results are posted back 
     stranger.issue.body = '/generate First';
     const b1 = await send('issues', stranger);
     stranger.issue.body = '/generate Second';
+    stranger.issue.id = nextId++;
     const b2 = await send('issues', stranger);
     const t1 = await taskRow(b1.body.taskId);
     const t2 = await taskRow(b2.body.taskId);

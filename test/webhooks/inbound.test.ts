@@ -190,7 +190,8 @@ describe('signed deliveries: POST /api/webhooks/in/:hookId', () => {
     });
     expect(again.status).toBe(200);
     expect(again.body.taskId).toBe(first.body.taskId);
-    const other = await deliver(hook.url, body('Idem'), {
+    // Another delivery (another signed request: the very same one under a new key is a replay).
+    const other = await deliver(hook.url, body('Idem, another ticket'), {
       secret: hook.secret,
       headers: { 'idempotency-key': 'ticket-43' },
     });

@@ -140,3 +140,101 @@ describe('Manus webhooks through the app', () => {
     }
   });
 });
+
+describe('Manus webhooks cannot be used to make us hammer Manus', () => {
+  /** An app whose Manus key source runs on a clock the test moves. */
+  async function harness(keyPem: () => string) {
+    let clock = Date.now();
+    const api = await startStubServer((req, res) =>
+      req.path === '/v2/webhook.publicKey'
+        ? sendJson(res, 200, { data: { public_key: keyPem() } })
+        : sendJson(res, 404, {}),
+    );
+    const keys = manusPublicKeySource(async () => ({ baseUrl: api.url, apiKey: 'manus-key' }), {
+      now: () => clock,
+    });
+    const a = express();
+    const logger = createLogger({ level: 'silent' });
+    a.use(
+      '/api/integrations/manus',
+      manusWebhookRoutes({ logger, publicUrl: 'https://sy.example.com', publicKey: keys }),
+    );
+    a.use(errorHandler(logger));
+    const s = a.listen(0, '127.0.0.1');
+    await new Promise((r) => s.once('listening', r));
+    const url = `http://127.0.0.1:${(s.address() as { port: number }).port}/api/integrations/manus/webhook`;
+    return {
+      post: (body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body, headers }),
+      keyFetches: () => api.count((q) => q.path === '/v2/webhook.publicKey'),
+      advance: (ms: number) => {
+        clock += ms;
+      },
+      close: async () => {
+        s.closeAllConnections();
+        s.close();
+        await api.close();
+      },
+    };
+  }
+  const junk = (_body: string) => ({
+    'content-type': 'application/json',
+    'x-webhook-signature': Buffer.from('junk signature').toString('base64'),
+    'x-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+  });
+
+  it('many junk POSTs with fresh timestamps cost one key fetch, concurrent ones included', async () => {
+    const h = await harness(() => pem);
+    try {
+      const body = JSON.stringify({ task_detail: { task_id: 'mt-junk' } });
+      const burst = await Promise.all(Array.from({ length: 20 }, () => h.post(body, junk(body))));
+      expect(burst.map((r) => r.status)).toEqual(Array(20).fill(401));
+      for (let i = 0; i < 30; i++) expect((await h.post(body, junk(body))).status).toBe(401);
+      expect(h.keyFetches()).toBe(1);
+      // Unsigned junk does not even get that far.
+      expect((await h.post(body, { 'content-type': 'application/json' })).status).toBe(401);
+      expect(h.keyFetches()).toBe(1);
+      // A genuine delivery is verified with the cached key.
+      expect((await h.post(body, signed(body))).status).toBe(200);
+      expect(h.keyFetches()).toBe(1);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a bad signature refreshes the key at most once per 5 minutes; a rotated key is picked up then', async () => {
+    let current = pem;
+    const h = await harness(() => current);
+    try {
+      const body = JSON.stringify({ task_detail: { task_id: 'mt-rot' } });
+      expect((await h.post(body, signed(body))).status).toBe(200);
+      expect(h.keyFetches()).toBe(1);
+      // Junk one minute later: no refresh yet (the key was fetched less than 5 minutes ago).
+      h.advance(60_000);
+      for (let i = 0; i < 10; i++) await h.post(body, junk(body));
+      expect(h.keyFetches()).toBe(1);
+      // Past 5 minutes: one refresh for the first bad signature, none for the next ones.
+      h.advance(5 * 60_000);
+      for (let i = 0; i < 10; i++) await h.post(body, junk(body));
+      expect(h.keyFetches()).toBe(2);
+
+      // Manus rotates its key: a delivery signed with the new one is accepted once a refresh is due.
+      const next = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      current = next.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const ts = Math.floor(Date.now() / 1000);
+      const url = 'https://sy.example.com/api/integrations/manus/webhook';
+      const hash = createHash('sha256').update(body).digest('hex');
+      const headers = {
+        'content-type': 'application/json',
+        'x-webhook-timestamp': String(ts),
+        'x-webhook-signature': sign('sha256', Buffer.from(`${ts}.${url}.${hash}`), next.privateKey).toString(
+          'base64',
+        ),
+      };
+      h.advance(5 * 60_000 + 1);
+      expect((await h.post(body, headers)).status).toBe(200);
+      expect(h.keyFetches()).toBe(3);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,35 +1,43 @@
-import { lazy, Suspense } from 'react';
+import { type ComponentType, lazy, Suspense } from 'react';
 import { BrowserRouter, Navigate, Outlet, Route, Routes } from 'react-router-dom';
 import { AuthProvider } from './auth/AuthContext';
 import { PublicOnly, RequireAdmin, RequireAuth } from './auth/guards';
 import { Layout } from './components/Layout';
 import { Loading } from './components/Status';
-import { ContentListPage } from './pages/ContentListPage';
-import { ContentDetailPage } from './pages/content/ContentDetailPage';
-import { DashboardPage } from './pages/DashboardPage';
-import { LinksPage } from './pages/LinksPage';
-import { LoginPage } from './pages/LoginPage';
-import { NewTaskPage } from './pages/NewTaskPage';
-import { NotFoundPage } from './pages/NotFoundPage';
-import { ProfilePage } from './pages/ProfilePage';
-import { RegisterPage } from './pages/RegisterPage';
-import { TaskDetailPage } from './pages/TaskDetailPage';
-import { TokensPage } from './pages/TokensPage';
 
+/** A page loaded on first visit: every route is its own chunk, so the entry holds only the shell. */
+function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+
+const LoginPage = page(() => import('./pages/LoginPage'), 'LoginPage');
+const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
+const DashboardPage = page(() => import('./pages/DashboardPage'), 'DashboardPage');
+const NewTaskPage = page(() => import('./pages/NewTaskPage'), 'NewTaskPage');
+const TaskDetailPage = page(() => import('./pages/TaskDetailPage'), 'TaskDetailPage');
+const ContentListPage = page(() => import('./pages/ContentListPage'), 'ContentListPage');
+const ContentDetailPage = page(() => import('./pages/content/ContentDetailPage'), 'ContentDetailPage');
+const LinksPage = page(() => import('./pages/LinksPage'), 'LinksPage');
+const TokensPage = page(() => import('./pages/TokensPage'), 'TokensPage');
+const ProfilePage = page(() => import('./pages/ProfilePage'), 'ProfilePage');
+const NotFoundPage = page(() => import('./pages/NotFoundPage'), 'NotFoundPage');
 // The admin section (and recharts with it) loads only when an admin opens it.
-const UsersPage = lazy(() => import('./pages/admin/UsersPage').then((m) => ({ default: m.UsersPage })));
-const ProvidersPage = lazy(() =>
-  import('./pages/admin/ProvidersPage').then((m) => ({ default: m.ProvidersPage })),
-);
-const ProviderDetailPage = lazy(() =>
-  import('./pages/admin/ProviderDetailPage').then((m) => ({ default: m.ProviderDetailPage })),
-);
-const StatsPage = lazy(() => import('./pages/admin/StatsPage').then((m) => ({ default: m.StatsPage })));
-const LogsPage = lazy(() => import('./pages/admin/LogsPage').then((m) => ({ default: m.LogsPage })));
-const SettingsPage = lazy(() =>
-  import('./pages/admin/SettingsPage').then((m) => ({ default: m.SettingsPage })),
-);
-const HooksPage = lazy(() => import('./pages/admin/HooksPage').then((m) => ({ default: m.HooksPage })));
+const UsersPage = page(() => import('./pages/admin/UsersPage'), 'UsersPage');
+const ProvidersPage = page(() => import('./pages/admin/ProvidersPage'), 'ProvidersPage');
+const ProviderDetailPage = page(() => import('./pages/admin/ProviderDetailPage'), 'ProviderDetailPage');
+const StatsPage = page(() => import('./pages/admin/StatsPage'), 'StatsPage');
+const LogsPage = page(() => import('./pages/admin/LogsPage'), 'LogsPage');
+const SettingsPage = page(() => import('./pages/admin/SettingsPage'), 'SettingsPage');
+const HooksPage = page(() => import('./pages/admin/HooksPage'), 'HooksPage');
+
+/** The routes below it, with a spinner while a page's chunk loads (the layout around it stays). */
+function PageOutlet() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Outlet />
+    </Suspense>
+  );
+}
 
 function AdminSection() {
   return (
@@ -44,22 +52,24 @@ function AdminSection() {
 export function AppRoutes() {
   return (
     <Routes>
-      <Route
-        path="/login"
-        element={
-          <PublicOnly>
-            <LoginPage />
-          </PublicOnly>
-        }
-      />
-      <Route
-        path="/register"
-        element={
-          <PublicOnly>
-            <RegisterPage />
-          </PublicOnly>
-        }
-      />
+      <Route element={<PageOutlet />}>
+        <Route
+          path="/login"
+          element={
+            <PublicOnly>
+              <LoginPage />
+            </PublicOnly>
+          }
+        />
+        <Route
+          path="/register"
+          element={
+            <PublicOnly>
+              <RegisterPage />
+            </PublicOnly>
+          }
+        />
+      </Route>
       <Route
         element={
           <RequireAuth>
@@ -67,25 +77,27 @@ export function AppRoutes() {
           </RequireAuth>
         }
       >
-        <Route index element={<DashboardPage />} />
-        <Route path="tasks/new" element={<NewTaskPage />} />
-        <Route path="tasks/:id" element={<TaskDetailPage />} />
-        <Route path="content" element={<ContentListPage />} />
-        <Route path="content/:id" element={<ContentDetailPage />} />
-        <Route path="links" element={<LinksPage />} />
-        <Route path="tokens" element={<TokensPage />} />
-        <Route path="profile" element={<ProfilePage />} />
-        <Route path="admin" element={<AdminSection />}>
-          <Route index element={<Navigate to="/admin/stats" replace />} />
-          <Route path="users" element={<UsersPage />} />
-          <Route path="providers" element={<ProvidersPage />} />
-          <Route path="providers/:id" element={<ProviderDetailPage />} />
-          <Route path="stats" element={<StatsPage />} />
-          <Route path="logs" element={<LogsPage />} />
-          <Route path="settings" element={<SettingsPage />} />
-          <Route path="hooks" element={<HooksPage />} />
+        <Route element={<PageOutlet />}>
+          <Route index element={<DashboardPage />} />
+          <Route path="tasks/new" element={<NewTaskPage />} />
+          <Route path="tasks/:id" element={<TaskDetailPage />} />
+          <Route path="content" element={<ContentListPage />} />
+          <Route path="content/:id" element={<ContentDetailPage />} />
+          <Route path="links" element={<LinksPage />} />
+          <Route path="tokens" element={<TokensPage />} />
+          <Route path="profile" element={<ProfilePage />} />
+          <Route path="admin" element={<AdminSection />}>
+            <Route index element={<Navigate to="/admin/stats" replace />} />
+            <Route path="users" element={<UsersPage />} />
+            <Route path="providers" element={<ProvidersPage />} />
+            <Route path="providers/:id" element={<ProviderDetailPage />} />
+            <Route path="stats" element={<StatsPage />} />
+            <Route path="logs" element={<LogsPage />} />
+            <Route path="settings" element={<SettingsPage />} />
+            <Route path="hooks" element={<HooksPage />} />
+          </Route>
+          <Route path="*" element={<NotFoundPage />} />
         </Route>
-        <Route path="*" element={<NotFoundPage />} />
       </Route>
     </Routes>
   );

@@ -94,3 +94,102 @@ export function presentAssignment(a: AssignmentRecord): z.infer<typeof assignmen
     updatedAt: a.updatedAt.toISOString(),
   };
 }
+
+// --- the routing decision (GET /api/tasks/:id/routing) --------------------------------------------
+
+type Doc = Record<string, unknown>;
+const isDoc = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
+const docs = (v: unknown): Doc[] => (Array.isArray(v) ? v.filter(isDoc) : []);
+
+/** Why a candidate was dropped, in words that name no account, budget, score or cost. */
+const DROP_REASONS: Record<string, string> = {
+  disabled: 'provider is disabled',
+  no_connector: 'provider cannot be called from this server',
+  no_competency: 'provider does not handle this task type',
+  not_pinned: 'another provider was pinned',
+  circuit_open: 'provider is failing and paused for a while',
+  probe_in_flight: 'provider is being re-checked after failures',
+  no_account: 'provider has no usable account',
+  no_budget: 'provider has no token budget left for this task',
+};
+
+function ownerNote(c: Doc): string {
+  if (c.kept === true) {
+    const parts = [c.pinned ? 'pinned' : 'eligible'];
+    if (c.probe) parts.push('this call re-checks a provider that had been failing');
+    return parts.join('; ');
+  }
+  return DROP_REASONS[String(c.reason)] ?? 'not eligible';
+}
+
+/**
+ * The decision as a task owner who is not a site admin sees it: the chain tried and why each
+ * provider was kept or dropped, with no account names or ids, remaining budgets, scores or costs.
+ * Built from a whitelist, so fields added to the stored document later stay admin-only.
+ */
+function ownerRun(run: Doc): Doc {
+  const candidates = docs(run.candidates);
+  // Free text (the error, the pinned provider's reason) quotes candidate notes, which name budgets:
+  // substitute each note with its owner wording.
+  const notes = candidates
+    .filter((c) => typeof c.note === 'string' && c.note.length > 0)
+    .map((c) => [c.note as string, ownerNote(c)] as const)
+    .sort((a, b) => b[0].length - a[0].length);
+  const scrub = (text: unknown) =>
+    typeof text === 'string' ? notes.reduce((t, [raw, safe]) => t.split(raw).join(safe), text) : undefined;
+  const pick = (from: Doc, keys: string[]): Doc =>
+    Object.fromEntries(keys.filter((k) => from[k] !== undefined).map((k) => [k, from[k]]));
+
+  const out: Doc = pick(run, [
+    'version',
+    'run',
+    'decidedAt',
+    'outcome',
+    'taskType',
+    'priority',
+    'estimate',
+    'tier',
+  ]);
+  if (run.error !== undefined) out.error = scrub(run.error);
+  if (isDoc(run.pinned)) {
+    out.pinned = pick(run.pinned, ['providerId', 'policy', 'honoured']);
+    if (run.pinned.reason !== undefined) (out.pinned as Doc).reason = scrub(run.pinned.reason);
+  } else if (run.pinned === null) out.pinned = null;
+  out.candidates = candidates.map((c) => ({
+    ...pick(c, [
+      'providerId',
+      'name',
+      'kind',
+      'tier',
+      'kept',
+      'reason',
+      'competency',
+      'circuit',
+      'rank',
+      'pinned',
+      'probe',
+    ]),
+    note: ownerNote(c),
+  }));
+  out.chain = docs(run.chain).map((s) => ({
+    ...pick(s, ['providerId', 'name', 'model', 'outcome', 'probe', 'errorCode', 'error', 'latencyMs']),
+    ...(isDoc(s.tokens) ? { tokens: pick(s.tokens, ['input', 'output', 'total']) } : {}),
+  }));
+  return out;
+}
+
+/**
+ * The routing decision for GET /api/tasks/:id/routing. Site admins see the stored document whole
+ * (accounts, remaining budgets, scores, costs); the task's owner sees `ownerRun` of it and of
+ * every previous run.
+ */
+export function presentRoutingDecision(routing: Doc, view: 'admin' | 'owner'): Doc {
+  if (view === 'admin') return { ...routing, view };
+  return {
+    ...ownerRun(routing),
+    ...(Array.isArray(routing.previousRuns)
+      ? { previousRuns: docs(routing.previousRuns).map(ownerRun) }
+      : {}),
+    view,
+  };
+}

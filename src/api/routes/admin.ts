@@ -37,7 +37,8 @@ export function adminRoutes(deps: ApiDeps) {
   r.put(
     '/users/:id',
     {
-      summary: "Change a user's role or status (suspending revokes their sessions)",
+      summary:
+        "Change a user's role or status (a role change revokes all their sessions and API tokens; suspending ends their sessions)",
       tags: ['Admin'],
       auth: 'admin',
       params: idParams,

@@ -124,7 +124,8 @@ export function authRoutes(deps: ApiDeps) {
   r.put(
     '/me',
     {
-      summary: 'Update my profile (currentPassword required to change email or password)',
+      summary:
+        'Update my profile (currentPassword required to change email or password; such a change signs out everything else)',
       tags: ['Auth'],
       auth: 'user',
       body: z
@@ -135,10 +136,28 @@ export function authRoutes(deps: ApiDeps) {
           currentPassword: z.string().max(256).optional(),
         })
         .strict(),
-      responses: { 200: { description: 'Updated', schema: z.object({ user: userSchema }) } },
+      responses: {
+        200: {
+          description:
+            'Updated. Changing the password or e-mail ends every other session and revokes every API token ' +
+            'except the credential used for this request; the counts say how many.',
+          schema: z.object({
+            user: userSchema,
+            sessionsRevoked: z.number().int().describe('other sessions ended by this change'),
+            apiTokensRevoked: z.number().int().describe('personal API tokens revoked by this change'),
+          }),
+        },
+      },
       errors: [401, 409],
     },
-    async (ctx) => ({ user: presentUser(await deps.auth.updateMe(ctx.principal, ctx.body, { ip: ctx.ip })) }),
+    async (ctx) => {
+      const out = await deps.auth.updateMe(ctx.principal, ctx.body, { ip: ctx.ip });
+      return {
+        user: presentUser(out.user),
+        sessionsRevoked: out.sessionsRevoked,
+        apiTokensRevoked: out.apiTokensRevoked,
+      };
+    },
   );
 
   r.post(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ContentService, Viewer } from '../../core/content/contentService.js';
 import { MAX_SHARE_HOURS } from '../../core/content/contentService.js';
+import { MAX_VERSION_CHARS } from '../../core/content/limits.js';
 import { CONTENT_STATUSES } from '../../core/content/ports.js';
 import { contentDisposition } from '../../core/export/filename.js';
 import { EXPORT_FORMATS } from '../../core/export/types.js';
@@ -137,12 +138,13 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
     '/content/:id/diff',
     {
       summary: 'Unified diff between two versions',
-      description: '`to` defaults to the current version and `from` to the one before it.',
+      description: `\`to\` defaults to the current version and \`from\` to the one before it. A version over ${MAX_VERSION_CHARS.toLocaleString('en-US')} characters answers 422 \`content_too_large\`; while the server is busy rendering, 503 with Retry-After.`,
       tags: ['Content'],
       auth: 'user',
       params: idParams,
       query: z.object({ from: versionQuery.optional(), to: versionQuery.optional() }),
       responses: { 200: { description: 'The diff', schema: contentDiffSchema } },
+      errors: [422, 503],
     },
     async (ctx) => c.content.diff(viewerOf(ctx), ctx.params.id, ctx.query),
   );
@@ -159,13 +161,17 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       body: z
         .object({
           title: z.string().trim().min(1).max(200).optional(),
-          contentData: z.string().max(1_000_000).optional(),
+          // The length limit is checked by the use case: 413 naming the limit (see core/content/limits.ts).
+          contentData: z
+            .string()
+            .describe(`At most ${MAX_VERSION_CHARS.toLocaleString('en-US')} characters (longer: 413)`)
+            .optional(),
           status: z.enum(CONTENT_STATUSES).optional(),
           baseVersion: versionNumber.optional(),
         })
         .strict(),
       responses: { 200: { description: 'The content after the edit', schema: contentSchema } },
-      errors: [403, 409],
+      errors: [403, 409, 413],
     },
     async (ctx) => presentContent(await c.content.update(viewerOf(ctx), ctx.params.id, ctx.body)),
   );
@@ -226,12 +232,13 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
     '/content/:id/export',
     {
       summary: 'Export a version as a file',
-      description: `Formats: ${EXPORT_FORMATS.join(', ')}. Answers the file with its Content-Type and \`Content-Disposition: attachment\`. \`version\` defaults to the current one.`,
+      description: `Formats: ${EXPORT_FORMATS.join(', ')}. Answers the file with its Content-Type and \`Content-Disposition: attachment\`. \`version\` defaults to the current one. A version over ${MAX_VERSION_CHARS.toLocaleString('en-US')} characters answers 422 \`content_too_large\`; while the server is busy rendering, 503 with Retry-After.`,
       tags: ['Content'],
       auth: 'user',
       params: idParams,
       body: z.object({ format: z.enum(EXPORT_FORMATS), version: versionNumber.optional() }).strict(),
       responses: { 200: { description: 'The file', contentType: 'application/octet-stream' } },
+      errors: [422, 503],
     },
     async (ctx) => {
       const file = await c.content.export(viewerOf(ctx), ctx.params.id, ctx.body);

@@ -1,9 +1,9 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { ContentService } from '../../core/content/contentService.js';
-import { renderShareNotFoundPage } from '../../core/content/shareNotFoundPage.js';
+import { renderShareMessagePage, renderShareNotFoundPage } from '../../core/content/shareNotFoundPage.js';
 import type { SharePage } from '../../core/content/sharePage.js';
-import { notFound } from '../../core/errors.js';
+import { isAppError, notFound } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
 import { createRateLimit } from '../middleware/rateLimit.js';
 import { createRouteBuilder } from '../route.js';
@@ -61,18 +61,30 @@ export function sharePageRoutes(deps: ApiDeps, c: { content: ContentService }) {
     {
       summary: 'The public page of a share link',
       description:
-        'Read-only HTML of the shared version, with a strict Content-Security-Policy, `X-Robots-Tag: noindex`, `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Unknown, expired and revoked links answer an HTML 404 page.',
+        'Read-only HTML of the shared version, with a strict Content-Security-Policy, `X-Robots-Tag: noindex`, `Cache-Control: no-store` and `Referrer-Policy: no-referrer`. Unknown, expired and revoked links, and links of a suspended owner, answer an HTML 404 page. A version over the size limit answers an HTML 422 page; a busy server an HTML 503 page with Retry-After.',
       tags: ['Content'],
       auth: 'none',
       params: tokenParams,
       responses: {
         200: { description: 'The shared page', contentType: 'text/html' },
         404: { description: 'Unknown, expired or revoked link', contentType: 'text/html' },
+        422: { description: 'The shared version is too large to show', contentType: 'text/html' },
+        503: { description: 'Busy rendering; try again after Retry-After', contentType: 'text/html' },
       },
       before: [createRateLimit({ perMinute: deps.config.rateLimitPerMinute, name: 'share-pages' })],
     },
     async (ctx) => {
-      const page = await c.content.sharePage(ctx.params.token);
+      let page: SharePage | null;
+      try {
+        page = await c.content.sharePage(ctx.params.token);
+      } catch (e) {
+        // A visitor gets a page, not JSON: too large (422) or busy (503, with Retry-After).
+        if (!isAppError(e) || (e.code !== 'content_too_large' && e.code !== 'unavailable')) throw e;
+        const title = e.code === 'unavailable' ? 'Busy, try again shortly' : 'Too large to show';
+        if (e.retryAfter !== undefined) ctx.res.setHeader('Retry-After', String(Math.ceil(e.retryAfter)));
+        sendPage(ctx.res, e.status, renderShareMessagePage(title, e.message));
+        return undefined;
+      }
       sendPage(ctx.res, page ? 200 : 404, page ?? notFoundPage);
       return undefined;
     },

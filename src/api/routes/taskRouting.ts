@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { notFound } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
+import { presentRoutingDecision } from '../presenters/task.js';
 import { createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
 
@@ -24,17 +25,26 @@ const decisionSchema = z
       .array(z.record(z.string(), z.unknown()))
       .optional()
       .describe('decisions of earlier runs of the job (retries)'),
+    view: z
+      .enum(['admin', 'owner'])
+      .describe(
+        'admin: the whole record (accounts, remaining budgets, scores, costs); owner: the chain tried and the reasons only',
+      ),
   })
   .catchall(z.unknown());
 
-/** GET /api/tasks/:id/routing: the router's recorded decision. The owner or an admin; others get 404. */
+/**
+ * GET /api/tasks/:id/routing: the router's recorded decision. Site admins see all of it; the task's
+ * owner sees the chain tried and the reasons, without other accounts, budgets, scores or costs;
+ * anyone else gets 404.
+ */
 export function taskRoutingRoutes(deps: ApiDeps, read: TaskRoutingReader) {
   const r = createRouteBuilder(deps.openapi, '/api');
   r.get(
     '/tasks/:id/routing',
     {
       summary:
-        'The routing decision: candidates considered, why each was kept or dropped, scores, the chain tried',
+        'The routing decision: candidates considered, why each was kept or dropped, the chain tried (admins: also accounts, budgets, scores, costs)',
       tags: ['Tasks'],
       auth: 'user',
       params: idParams,
@@ -42,11 +52,16 @@ export function taskRoutingRoutes(deps: ApiDeps, read: TaskRoutingReader) {
     },
     async (ctx) => {
       const t = await read(ctx.params.id);
-      if (!t || (t.userId !== ctx.principal.user.id && ctx.principal.user.role !== 'admin'))
-        throw notFound('Task');
+      const view = ctx.principal.user.role === 'admin' ? 'admin' : 'owner';
+      if (!t || (t.userId !== ctx.principal.user.id && view !== 'admin')) throw notFound('Task');
       if (!t.routing)
-        return { taskId: ctx.params.id, status: t.status, decided: false, candidates: [], chain: [] };
-      return { taskId: ctx.params.id, status: t.status, decided: true, ...t.routing };
+        return { taskId: ctx.params.id, status: t.status, decided: false, candidates: [], chain: [], view };
+      return {
+        ...presentRoutingDecision(t.routing, view),
+        taskId: ctx.params.id,
+        status: t.status,
+        decided: true,
+      };
     },
   );
   return r.router;

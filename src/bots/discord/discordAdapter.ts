@@ -97,6 +97,14 @@ function message(reply: ChatReply) {
 }
 
 /**
+ * Largest interaction body read before its Ed25519 signature is checked. Discord publishes no size
+ * for interaction payloads; their documented parts are small (message content 2000 characters,
+ * embeds 6000 in total, modal text inputs 4000 characters and at most 5 per modal, attachments
+ * by URL), so 1 MB covers any of them with their resolved users and members.
+ */
+export const DISCORD_BODY_LIMIT = '1mb';
+
+/**
  * Discord's HTTP interactions endpoint: Ed25519 over the raw body (and a 5-minute timestamp
  * window), PING → PONG, and commands and buttons handed to the core handler. A command that
  * starts a task is answered with a deferred response (type 5) whose message the deliver-result
@@ -110,7 +118,7 @@ export function createDiscordRouter(opts: DiscordAdapterOptions): Router {
 
   router.post(
     '/interactions',
-    express.raw({ type: () => true, limit: '1mb' }),
+    express.raw({ type: () => true, limit: DISCORD_BODY_LIMIT }),
     async (req: Request, res: Response) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (
@@ -128,6 +136,7 @@ export function createDiscordRouter(opts: DiscordAdapterOptions): Router {
       let i: Interaction;
       try {
         i = JSON.parse(raw.toString('utf8')) as Interaction;
+        if (!i || typeof i !== 'object') throw new TypeError('not an interaction object');
       } catch {
         res.status(400).type('text/plain').send('invalid JSON');
         return;

@@ -7,6 +7,7 @@ import {
   ExpressReceiver,
   LogLevel,
   type SlashCommand,
+  webApi,
 } from '@slack/bolt';
 import { type Request, type Response, Router } from 'express';
 import { parseCommand } from '../../core/commands/grammar.js';
@@ -14,6 +15,7 @@ import type { ChatCommandHandler } from '../../core/commands/handler.js';
 import type { ChatIdentityKey } from '../../core/commands/ports.js';
 import { BUTTON_ACTIONS, type ButtonAction as ChatButtonAction } from '../../core/commands/reply.js';
 import type { Logger } from '../../logger.js';
+import { cachedBotAuthorize } from './slackAuthorize.js';
 import { replyMessage } from './slackBlocks.js';
 
 /** Where a Slack task's progress and result go (stored as the task's origin). */
@@ -46,6 +48,14 @@ export interface SlackAdapterOptions {
 /** Requests signed more than this far from now, in either direction, are refused. */
 export const SLACK_MAX_SKEW_SECONDS = 300;
 
+/**
+ * Largest request body Bolt reads before checking its signature (Bolt's own default is 4 MB).
+ * Slack publishes no size for what it sends; its documented content limits keep requests far
+ * smaller (message text 40 000 characters, 50 blocks per message and 100 per modal, slash command
+ * text a single line), so 1 MB leaves room for any event or view submission.
+ */
+export const SLACK_BODY_LIMIT = 1024 * 1024;
+
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 32);
 
 /** Bolt's logger interface on top of ours; Bolt's info chatter goes to debug. */
@@ -76,21 +86,24 @@ export function createSlackRouter(opts: SlackAdapterOptions): Router {
     signingSecret: opts.signingSecret,
     endpoints: '/events',
     processBeforeResponse: false,
+    bodyLimit: SLACK_BODY_LIMIT,
     logger: boltLogger(opts.logger),
   });
-  const app = new App({
-    receiver,
-    logger: boltLogger(opts.logger),
-    ...(opts.botToken
-      ? { token: opts.botToken, tokenVerificationEnabled: false }
-      : { authorize: async () => ({}) }),
-    clientOptions: {
-      slackApiUrl: opts.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: 10_000,
-    },
-  });
+  const clientOptions = {
+    slackApiUrl: opts.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 10_000,
+  };
+  // The bot's identity is asked of Slack once, not per request (see slackAuthorize.ts).
+  const authorize = opts.botToken
+    ? cachedBotAuthorize(
+        opts.botToken,
+        new webApi.WebClient(opts.botToken, { ...clientOptions, logger: boltLogger(opts.logger) }),
+        log,
+      )
+    : async () => ({});
+  const app = new App({ receiver, logger: boltLogger(opts.logger), authorize, clientOptions });
 
   // Every slash command: `/sy <command> …`, and `/generate …` as a shortcut.
   app.command(/.*/, async ({ command, ack }) => {
@@ -208,6 +221,11 @@ export function createSlackRouter(opts: SlackAdapterOptions): Router {
     if (Number.isFinite(ts) && Math.abs(now() - ts) > SLACK_MAX_SKEW_SECONDS) {
       log.warn('Slack request refused: timestamp outside the 5-minute window');
       res.status(401).end();
+      return;
+    }
+    // Bolt reads up to its limit before refusing; a body declared bigger is refused unread.
+    if (Number(req.get('content-length')) > SLACK_BODY_LIMIT) {
+      res.status(413).set('Connection', 'close').end();
       return;
     }
     next();

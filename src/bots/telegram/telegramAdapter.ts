@@ -1,12 +1,20 @@
 import express, { Router } from 'express';
 import { Api, Bot, type Context, webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { safeEqual } from '../../core/auth/secrets.js';
 import { commandName, type ParseResult, parseCommand } from '../../core/commands/grammar.js';
 import type { ChatCommandHandler, OriginSource } from '../../core/commands/handler.js';
 import type { ChatIdentityKey } from '../../core/commands/ports.js';
 import { type ChatReply, decodeButton } from '../../core/commands/reply.js';
 import type { Logger } from '../../logger.js';
 import { clip, keyboard } from './telegramMessages.js';
+import {
+  groupNotice,
+  isGroupChat,
+  type PrivateOutcome,
+  sendPrivately,
+  type TelegramAsker,
+} from './telegramPrivate.js';
 
 /** Where a Telegram task's progress and result go (stored as the task's origin). */
 export interface TelegramOrigin {
@@ -151,27 +159,47 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
     return { origin, state };
   };
 
+  /**
+   * A private reply asked for in a group goes to the asker's private chat; the group only hears that
+   * it was sent (or that the asker must start a chat with the bot first). Returns the group's text.
+   */
+  const privately = async (ctx: Context, asker: TelegramAsker, reply: ChatReply): Promise<string> => {
+    let outcome: PrivateOutcome;
+    try {
+      outcome = await sendPrivately(ctx.api, asker, reply);
+    } catch (e) {
+      log.warn('Telegram private reply could not be sent', { err: (e as Error).message });
+      outcome = 'failed';
+    }
+    return groupNotice(outcome, asker, ctx.me.username);
+  };
+
   /** After the handler: fix up the acknowledgement, or send the reply. Never throws (the update is handled). */
   const finish = async (
     ctx: Context,
-    chatId: number,
+    chat: { id: number; type: string },
+    asker: TelegramAsker,
     replyTo: number | null,
     reply: ChatReply,
     ackId: number | undefined,
     threadId?: number,
   ) => {
+    const chatId = chat.id;
     try {
-      if (ackId !== undefined) {
-        if (reply.duplicate) await ctx.api.deleteMessage(chatId, ackId);
-        else if (!reply.taskCreated)
-          await ctx.api.editMessageText(chatId, ackId, clip(reply.text), {
-            reply_markup: keyboard(reply.buttons),
-          });
-        return; // a new task: progress and the result will edit the acknowledgement
+      if (reply.duplicate) {
+        if (ackId !== undefined) await ctx.api.deleteMessage(chatId, ackId);
+        return;
       }
-      if (reply.duplicate) return;
-      await ctx.api.sendMessage(chatId, clip(reply.text), {
-        ...(reply.buttons?.length ? { reply_markup: keyboard(reply.buttons) } : {}),
+      if (ackId !== undefined && reply.taskCreated) return; // progress and the result will edit it
+      const inGroup = reply.private === true && isGroupChat(chat.type);
+      const text = inGroup ? await privately(ctx, asker, reply) : clip(reply.text);
+      const buttons = inGroup ? undefined : reply.buttons;
+      if (ackId !== undefined) {
+        await ctx.api.editMessageText(chatId, ackId, text, { reply_markup: keyboard(buttons) });
+        return;
+      }
+      await ctx.api.sendMessage(chatId, text, {
+        ...(buttons?.length ? { reply_markup: keyboard(buttons) } : {}),
         ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
         ...(threadId ? { message_thread_id: threadId } : {}),
         link_preview_options: { is_disabled: true },
@@ -194,7 +222,7 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
       delivery: { source: 'telegram', id: `${ctx.me.id}:${ctx.update.update_id}` },
       origin,
     });
-    await finish(ctx, msg.chat.id, msg.message_id, reply, state.ackId, threadId);
+    await finish(ctx, msg.chat, msg.from, msg.message_id, reply, state.ackId, threadId);
   });
 
   bot.on('callback_query:data', async (ctx) => {
@@ -223,18 +251,34 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
         : undefined;
     await ctx.answerCallbackQuery(toast ? { text: toast } : undefined).catch(() => {});
     if (toast && state.ackId === undefined) return;
-    await finish(ctx, chatId, replyTo, reply, state.ackId);
+    await finish(ctx, msg?.chat ?? { id: chatId, type: 'private' }, cq.from, replyTo, reply, state.ackId);
   });
 
   return bot;
 }
 
-/** The webhook route: the secret token header is checked (401 otherwise) before any handler runs. */
+/**
+ * Largest update body read. Telegram publishes no size for webhook updates; the text they carry is
+ * bounded (message text 4096 characters, captions 1024, files by file_id), so 1 MB is ample.
+ */
+export const TELEGRAM_BODY_LIMIT = '1mb';
+
+/**
+ * The webhook route: the secret token header is checked (401 otherwise) before the body is read
+ * and before any handler runs.
+ */
 export function createTelegramWebhookRouter(bot: Bot, secretToken: string): Router {
   const router = Router();
   router.post(
     '/webhook',
-    express.json({ limit: '1mb' }),
+    (req, res, next) => {
+      if (!safeEqual(req.get('x-telegram-bot-api-secret-token') ?? '', secretToken)) {
+        res.status(401).type('text/plain').send('secret token is wrong');
+        return;
+      }
+      next();
+    },
+    express.json({ limit: TELEGRAM_BODY_LIMIT, type: () => true }),
     webhookCallback(bot, 'express', { secretToken, onTimeout: 'return', timeoutMilliseconds: 9_000 }),
   );
   return router;

@@ -38,6 +38,16 @@ export interface ApiTokenRecord {
   revokedAt: Date | null;
 }
 
+export type UserPatch = Partial<
+  Pick<UserRecord, 'username' | 'email' | 'passwordHash' | 'role' | 'status' | 'lastLogin'>
+>;
+
+/** How many of a user's credentials a change ended. */
+export interface AccessRevoked {
+  sessionsRevoked: number;
+  apiTokensRevoked: number;
+}
+
 /** What the auth use cases need from storage (implemented in src/models/authStore.ts). */
 export interface AuthStore {
   findUserById(id: string): Promise<UserRecord | null>;
@@ -54,10 +64,7 @@ export interface AuthStore {
     role: Role;
     isGuest?: boolean;
   }): Promise<UserRecord>;
-  updateUser(
-    id: string,
-    patch: Partial<Pick<UserRecord, 'username' | 'email' | 'passwordHash' | 'role' | 'status' | 'lastLogin'>>,
-  ): Promise<UserRecord | null>;
+  updateUser(id: string, patch: UserPatch): Promise<UserRecord | null>;
   countAdmins(): Promise<number>;
   listUsers(q: { q?: string; page: number; limit: number }): Promise<{ items: UserRecord[]; total: number }>;
 
@@ -71,6 +78,21 @@ export interface AuthStore {
   findSession(id: string): Promise<SessionRecord | null>;
   revokeSession(id: string, reason: string): Promise<void>;
   revokeUserSessions(userId: string, reason: string): Promise<void>;
+  /**
+   * Applies the patch and, in the same transaction, revokes the user's live sessions and/or API
+   * tokens (all of them, or all but the ones named). Null when the user is unknown.
+   */
+  updateUserRevokingAccess(
+    id: string,
+    patch: UserPatch,
+    revoke: {
+      reason: string;
+      sessions: boolean;
+      apiTokens: boolean;
+      exceptSessionId?: string;
+      exceptApiTokenId?: string;
+    },
+  ): Promise<({ user: UserRecord } & AccessRevoked) | null>;
   /**
    * Atomically spends a refresh token and issues its successor. Returns 'reused' if the token was
    * already spent (the caller then revokes the whole session), or null if unknown/expired.
@@ -106,6 +128,12 @@ export interface AuthResult {
   refreshToken: string;
   expiresIn: number;
 }
+
+/** What `ensureAdmin` did. 'taken': the username or e-mail belongs to an existing account, left unchanged. */
+export type EnsureAdminResult =
+  | { outcome: 'created'; user: UserRecord }
+  | { outcome: 'admin_exists' }
+  | { outcome: 'taken'; field: 'username' | 'email'; existing: UserRecord; message: string };
 
 export const API_TOKEN_PREFIX = 'sy_pat_';
 export const REFRESH_TOKEN_PREFIX = 'sy_rt_';
@@ -259,19 +287,26 @@ export class AuthService {
       return { user, apiTokenId: tok.id };
     }
     const claims = this.tokens.verify(bearer);
+    // The user before the session: a role change commits the new role and the revocation together,
+    // so a request that reads the new role also sees its old session revoked.
+    const user = await this.store.findUserById(claims.sub);
     const session = await this.store.findSession(claims.sid);
     if (!session || session.revokedAt || session.userId !== claims.sub)
       throw new AppError('unauthorized', 'This session has ended; sign in again');
-    const user = await this.store.findUserById(claims.sub);
     if (user?.status !== 'active') throw new AppError('unauthorized', 'This account cannot use the API');
     return { user, sessionId: session.id };
   }
 
+  /**
+   * Updates the caller's profile. Changing the password or the e-mail address ends every other
+   * session and revokes every API token except the credential making this request (the current
+   * session, or the API token used), in the same transaction as the change.
+   */
   async updateMe(
     p: Principal,
     input: { username?: string; email?: string; password?: string; currentPassword?: string },
     meta: { ip?: string | null },
-  ): Promise<UserRecord> {
+  ): Promise<{ user: UserRecord } & AccessRevoked> {
     const sensitive = input.email !== undefined || input.password !== undefined;
     if (sensitive) {
       if (!input.currentPassword || !(await verifyPassword(p.user.passwordHash, input.currentPassword))) {
@@ -286,21 +321,41 @@ export class AuthService {
     }
     const clash = await this.store.findUserConflict(input.username, input.email, p.user.id);
     if (clash) throw conflict(`That ${clash} is already taken`, { field: clash });
-    const patch: Parameters<AuthStore['updateUser']>[1] = {};
+    const patch: UserPatch = {};
     if (input.username !== undefined) patch.username = input.username;
     if (input.email !== undefined) patch.email = input.email;
     if (input.password !== undefined) patch.passwordHash = await hashPassword(input.password);
-    const user = await this.store.updateUser(p.user.id, patch);
-    if (!user) throw notFound('User');
+    const emailChanged =
+      input.email !== undefined && input.email.toLowerCase() !== (p.user.email ?? '').toLowerCase();
+    const credentialChanged = input.password !== undefined || emailChanged;
+    let out: ({ user: UserRecord } & AccessRevoked) | null;
+    if (credentialChanged) {
+      out = await this.store.updateUserRevokingAccess(p.user.id, patch, {
+        reason: input.password !== undefined ? 'password_changed' : 'email_changed',
+        sessions: true,
+        apiTokens: true,
+        ...(p.sessionId ? { exceptSessionId: p.sessionId } : {}),
+        ...(p.apiTokenId ? { exceptApiTokenId: p.apiTokenId } : {}),
+      });
+    } else {
+      const user = await this.store.updateUser(p.user.id, patch);
+      out = user && { user, sessionsRevoked: 0, apiTokensRevoked: 0 };
+    }
+    if (!out) throw notFound('User');
     await this.audit.record({
       actorId: p.user.id,
       action: 'user.update_self',
       targetType: 'user',
       targetId: p.user.id,
       ip: meta.ip,
-      details: { fields: Object.keys(patch).map((k) => (k === 'passwordHash' ? 'password' : k)) },
+      details: {
+        fields: Object.keys(patch).map((k) => (k === 'passwordHash' ? 'password' : k)),
+        ...(credentialChanged
+          ? { sessionsRevoked: out.sessionsRevoked, apiTokensRevoked: out.apiTokensRevoked }
+          : {}),
+      },
     });
-    return user;
+    return out;
   }
 
   async createApiToken(
@@ -341,32 +396,38 @@ export class AuthService {
     });
   }
 
-  /** Creates the first admin (start-up from ADMIN_* variables, or the CLI). Idempotent per username. */
+  /**
+   * Creates an admin account (start-up from ADMIN_* variables, or the CLI `create-admin`). It never
+   * touches an existing account: when the username or e-mail is taken (registration is open and
+   * e-mails are unverified, so anyone may hold them) it answers 'taken' and changes nothing; making
+   * an existing account an admin takes an explicit `promoteToAdmin(userId)`. With `onlyIfNoAdmin`
+   * (start-up) nothing is created once any admin exists.
+   */
   async ensureAdmin(
     input: { username: string; email: string; password: string },
     opts: { onlyIfNoAdmin: boolean },
-  ): Promise<{ created: boolean; user: UserRecord }> {
+  ): Promise<EnsureAdminResult> {
+    const byName = await this.store.findUserByLogin({ username: input.username });
+    const byEmail = await this.store.findUserByLogin({ email: input.email });
+    const clashes: Array<['username' | 'email', UserRecord]> = [];
+    if (byName) clashes.push(['username', byName]);
+    if (byEmail && byEmail.id !== byName?.id) clashes.push(['email', byEmail]);
+    const taken = (field: 'username' | 'email', existing: UserRecord): EnsureAdminResult => ({
+      outcome: 'taken',
+      field,
+      existing,
+      message:
+        `an account with the ${field} "${field === 'username' ? input.username : input.email}" already exists ` +
+        `(id ${existing.id}, role ${existing.role}) and was left unchanged; if that account is yours, ` +
+        `make it an admin with: npm run cli -- create-admin --promote ${existing.id}`,
+    });
     if (opts.onlyIfNoAdmin && (await this.store.countAdmins()) > 0) {
-      const existing = await this.store.findUserByLogin({ username: input.username });
-      return { created: false, user: existing as UserRecord };
+      // The usual restart. Still say so when the configured name or e-mail belongs to a non-admin.
+      const stranger = clashes.find(([, u]) => u.role !== 'admin');
+      return stranger ? taken(...stranger) : { outcome: 'admin_exists' };
     }
-    const existing =
-      (await this.store.findUserByLogin({ username: input.username })) ??
-      (await this.store.findUserByLogin({ email: input.email }));
-    if (existing) {
-      const user = (await this.store.updateUser(existing.id, {
-        role: 'admin',
-        status: 'active',
-        passwordHash: await hashPassword(input.password),
-      })) as UserRecord;
-      await this.audit.record({
-        actorId: null,
-        action: 'user.promote_admin',
-        targetType: 'user',
-        targetId: user.id,
-      });
-      return { created: false, user };
-    }
+    const [first] = clashes;
+    if (first) return taken(...first);
     const user = await this.store.createUser({
       username: input.username,
       email: input.email,
@@ -379,7 +440,43 @@ export class AuthService {
       targetType: 'user',
       targetId: user.id,
     });
-    return { created: true, user };
+    return { outcome: 'created', user };
+  }
+
+  /**
+   * Makes an existing account an admin, by id (the CLI's `create-admin --promote <userId>`). Its
+   * password is not touched; every session and API token it had is revoked, so it signs in again.
+   */
+  async promoteToAdmin(
+    userId: string,
+    meta: { via: string },
+  ): Promise<{ user: UserRecord; changed: boolean } & AccessRevoked> {
+    const target = await this.store.findUserById(userId);
+    if (!target) throw notFound('User');
+    if (target.isGuest)
+      throw conflict('This is a guest account made for a chat identity; it cannot be an admin');
+    if (target.role === 'admin')
+      return { user: target, changed: false, sessionsRevoked: 0, apiTokensRevoked: 0 };
+    const out = await this.store.updateUserRevokingAccess(
+      userId,
+      { role: 'admin' },
+      { reason: 'role_changed', sessions: true, apiTokens: true },
+    );
+    if (!out) throw notFound('User');
+    await this.audit.record({
+      actorId: null,
+      action: 'user.promote_admin',
+      targetType: 'user',
+      targetId: userId,
+      details: {
+        via: meta.via,
+        previousRole: target.role,
+        role: 'admin',
+        sessionsRevoked: out.sessionsRevoked,
+        apiTokensRevoked: out.apiTokensRevoked,
+      },
+    });
+    return { ...out, changed: true };
   }
 
   listUsers(q: { q?: string; page: number; limit: number }) {
@@ -397,19 +494,37 @@ export class AuthService {
     if (target.id === actor.user.id && (patch.role === 'user' || patch.status === 'suspended')) {
       throw conflict('You cannot demote or suspend yourself');
     }
-    const user = await this.store.updateUser(id, patch);
-    if (!user) throw notFound('User');
-    if (patch.status === 'suspended' || (patch.role && patch.role !== target.role)) {
-      await this.store.revokeUserSessions(id, patch.status === 'suspended' ? 'suspended' : 'role_changed');
+    // A role change (either way) revokes every session and API token of the user, in the same
+    // transaction: credentials issued under one role never carry another. Suspension ends the
+    // sessions; API tokens stop working while the account is suspended.
+    const roleChanged = patch.role !== undefined && patch.role !== target.role;
+    const suspending = patch.status === 'suspended';
+    let out: ({ user: UserRecord } & AccessRevoked) | null;
+    if (roleChanged || suspending) {
+      out = await this.store.updateUserRevokingAccess(id, patch, {
+        reason: roleChanged ? 'role_changed' : 'suspended',
+        sessions: true,
+        apiTokens: roleChanged,
+      });
+    } else {
+      const user = await this.store.updateUser(id, patch);
+      out = user && { user, sessionsRevoked: 0, apiTokensRevoked: 0 };
     }
+    if (!out) throw notFound('User');
     await this.audit.record({
       actorId: actor.user.id,
       action: 'admin.user_update',
       targetType: 'user',
       targetId: id,
       ip: meta.ip,
-      details: patch,
+      details: {
+        ...patch,
+        ...(roleChanged ? { previousRole: target.role } : {}),
+        ...(roleChanged || suspending
+          ? { sessionsRevoked: out.sessionsRevoked, apiTokensRevoked: out.apiTokensRevoked }
+          : {}),
+      },
     });
-    return user;
+    return out.user;
   }
 }

@@ -4,8 +4,10 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.j
 import type { ExportedFile, ExportFormat, ExportOptions } from '../export/index.js';
 import type { SubmitResult, SubmitTaskInput, TaskRecord } from '../tasks/types.js';
 import type { UnifiedDiff } from './diff.js';
+import { assertRenderable, assertVersionSize } from './limits.js';
 import type {
   ChangePlan,
+  ContentHead,
   ContentRecord,
   ContentRepository,
   ContentStatus,
@@ -13,7 +15,9 @@ import type {
   VersionRecord,
   VersionSummary,
 } from './ports.js';
-import type { SharePage } from './sharePage.js';
+import { exportWeight, inlineRenderer, type Renderer } from './renderer.js';
+import { ShareBodyCache } from './shareBodyCache.js';
+import type { ShareBody, SharePage } from './sharePage.js';
 
 /**
  * Who is asking. The owner may do everything with their content. An admin may READ anyone's
@@ -65,18 +69,12 @@ export const SHARE_TOKEN_PREFIX = 'sy_sh_';
 // randomToken's base64url alphabet; anything else cannot be one of our tokens.
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{10,200}$/;
 
-// The renderers pull in markdown, sanitizer, diff, PDF and DOCX libraries: each is loaded on first
-// use rather than at start-up (workers and CLI commands never need them).
-const lazy = <T>(load: () => Promise<T>) => {
-  let loaded: Promise<T> | undefined;
-  return () => {
-    loaded ??= load();
-    return loaded;
-  };
+// Assembling a page around a cached body is cheap; loaded on first use like the renderers.
+let sharePageModule: Promise<typeof import('./sharePage.js')> | undefined;
+const loadSharePage = () => {
+  sharePageModule ??= import('./sharePage.js');
+  return sharePageModule;
 };
-const loadExporters = lazy(() => import('../export/index.js'));
-const loadDiff = lazy(() => import('./diff.js'));
-const loadSharePage = lazy(() => import('./sharePage.js'));
 
 /** The provenance fields worth carrying from a generation onto the edits and restores made from it. */
 const GENERATION_KEYS = ['provider', 'providerId', 'model', 'accountId', 'taskId', 'taskType', 'generatedAt'];
@@ -100,6 +98,12 @@ export function generationOf(metadata: Record<string, unknown>): Record<string, 
  * regenerate (through the task service), diff, export and share links.
  */
 export class ContentService {
+  private readonly renderer: Renderer;
+  /** Rendered share-page bodies per (content id, version); see ShareBodyCache. */
+  readonly shareBodies: ShareBodyCache;
+  /** Share bodies being rendered right now, so simultaneous first hits render once. */
+  private readonly rendering = new Map<string, Promise<ShareBody>>();
+
   constructor(
     private readonly deps: {
       store: ContentRepository;
@@ -111,8 +115,14 @@ export class ContentService {
       /** The public URL of a share token (PUBLIC_URL + /s/<token>). */
       shareUrl: (token: string) => string;
       exportOptions?: ExportOptions;
+      /** Where diff, export and share-page rendering runs (the server passes its worker pool). */
+      renderer?: Renderer;
+      shareBodies?: ShareBodyCache;
     },
-  ) {}
+  ) {
+    this.renderer = deps.renderer ?? inlineRenderer;
+    this.shareBodies = deps.shareBodies ?? new ShareBodyCache();
+  }
 
   // --- reading -----------------------------------------------------------------------------------
 
@@ -166,18 +176,31 @@ export class ContentService {
 
   /** A unified diff between two versions; `to` defaults to the current one, `from` to the one before. */
   async diff(viewer: Viewer, id: string, range: { from?: number; to?: number }): Promise<ContentDiff> {
-    const content = await this.get(viewer, id);
+    const content = await this.head(viewer, id);
     const to = range.to ?? content.version;
     const from = range.from ?? Math.max(1, to - 1);
+    if (this.renderer.admit) {
+      // Refuse a busy caller before loading two bodies of up to 1 MB each.
+      const bytes = await this.deps.store.versionBytes(id, [from, to]);
+      for (const v of [from, to]) if (!bytes.has(v)) throw notFound(`Version ${v}`);
+      this.renderer.admit(viewer.userId, (bytes.get(from) ?? 0) + (bytes.get(to) ?? 0));
+    }
     const [a, b] = await Promise.all([this.requireVersion(id, from), this.requireVersion(id, to)]);
-    const { unifiedDiff } = await loadDiff();
-    const d = unifiedDiff({
-      fromVersion: from,
-      toVersion: to,
-      fromText: a.contentData,
-      toText: b.contentData,
-      title: b.title,
-    });
+    assertRenderable('a diff', from, a.contentData);
+    assertRenderable('a diff', to, b.contentData);
+    const d = await this.renderer.render(
+      {
+        kind: 'diff',
+        input: {
+          fromVersion: from,
+          toVersion: to,
+          fromText: a.contentData,
+          toText: b.contentData,
+          title: b.title,
+        },
+      },
+      viewer.userId,
+    );
     return { from, to, ...d };
   }
 
@@ -187,24 +210,35 @@ export class ContentService {
     id: string,
     req: { format: ExportFormat; version?: number },
   ): Promise<ExportedFile> {
-    const content = await this.get(viewer, id);
-    const v = await this.requireVersion(content.id, req.version ?? content.version);
-    const { exportContent } = await loadExporters();
-    return exportContent(
+    const content = await this.head(viewer, id);
+    const version = req.version ?? content.version;
+    if (this.renderer.admit) {
+      // Refuse a busy caller before loading a body of up to 1 MB.
+      const bytes = (await this.deps.store.versionBytes(id, [version])).get(version);
+      if (bytes === undefined) throw notFound(`Version ${version}`);
+      this.renderer.admit(viewer.userId, exportWeight(req.format, bytes));
+    }
+    const v = await this.requireVersion(content.id, version);
+    assertRenderable('export', v.version, v.contentData);
+    return this.renderer.render(
       {
-        format: req.format,
-        id: content.id,
-        taskId: v.taskId ?? content.taskId,
-        title: v.title,
-        contentData: v.contentData,
-        contentType: content.contentType,
-        version: v.version,
-        status: content.status,
-        metadata: { ...v.metadata, source: v.source, createdBy: v.createdBy },
-        createdAt: content.createdAt,
-        updatedAt: v.createdAt,
+        kind: 'export',
+        source: {
+          format: req.format,
+          id: content.id,
+          taskId: v.taskId ?? content.taskId,
+          title: v.title,
+          contentData: v.contentData,
+          contentType: content.contentType,
+          version: v.version,
+          status: content.status,
+          metadata: { ...v.metadata, source: v.source, createdBy: v.createdBy },
+          createdAt: content.createdAt,
+          updatedAt: v.createdAt,
+        },
+        ...(this.deps.exportOptions ? { options: this.deps.exportOptions } : {}),
       },
-      this.deps.exportOptions,
+      viewer.userId,
     );
   }
 
@@ -219,6 +253,7 @@ export class ContentService {
     if (edit.title === undefined && edit.contentData === undefined && edit.status === undefined) {
       throw badRequest('Nothing to change: send title, contentData and/or status');
     }
+    if (edit.contentData !== undefined) assertVersionSize(edit.contentData);
     await this.owned(viewer, id);
     let statusChanged = false;
     const out = await this.deps.store.change(id, (current) => {
@@ -395,41 +430,81 @@ export class ContentService {
 
   /** What a share token shows, or null when it is unknown, expired or revoked. */
   async openShare(token: string): Promise<SharedContent | null> {
+    return (await this.findShared(token))?.shared ?? null;
+  }
+
+  /**
+   * The public HTML page for a share token (sanitized, with its own CSP), or null. The link's state
+   * and the owner's status are checked in the database on every hit, before the cache is consulted;
+   * only the rendered body is cached, per (content id, version), since the page also shows the
+   * link's own expiry.
+   */
+  async sharePage(token: string): Promise<SharePage | null> {
+    const found = await this.findShared(token);
+    if (!found) return null;
+    const { shared, contentId } = found;
+    const body = await this.shareBody(contentId, shared);
+    const { assembleSharePage } = await loadSharePage();
+    return assembleSharePage({
+      title: shared.title,
+      version: shared.version,
+      expiresAt: shared.expiresAt,
+      body,
+    });
+  }
+
+  private async shareBody(contentId: string, shared: SharedContent): Promise<ShareBody> {
+    const cached = this.shareBodies.get(contentId, shared.version);
+    if (cached) return cached;
+    assertRenderable('the share page', shared.version, shared.contentData);
+    const key = `${contentId}:${shared.version}`;
+    let pending = this.rendering.get(key);
+    if (!pending) {
+      pending = this.renderer
+        .render({ kind: 'shareBody', title: shared.title, markdown: shared.contentData })
+        .then((body) => {
+          this.shareBodies.set(contentId, shared.version, body);
+          return body;
+        })
+        .finally(() => this.rendering.delete(key));
+      this.rendering.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * The shared version behind a token, or null when the token is malformed, unknown, expired or
+   * revoked, or the content's owner is suspended (their links stop until they are reinstated).
+   */
+  private async findShared(token: string): Promise<{ shared: SharedContent; contentId: string } | null> {
     if (!TOKEN_SHAPE.test(token)) return null;
     const found = await this.deps.store.findActiveShare(hashToken(token));
-    if (!found) return null;
+    if (found?.ownerStatus !== 'active') return null;
     const { share, content } = found;
     if (share.version === null) {
       return {
-        title: content.title,
-        contentType: content.contentType,
-        contentData: content.contentData,
-        version: content.version,
-        expiresAt: share.expiresAt,
+        contentId: content.id,
+        shared: {
+          title: content.title,
+          contentType: content.contentType,
+          contentData: content.contentData,
+          version: content.version,
+          expiresAt: share.expiresAt,
+        },
       };
     }
     const v = await this.deps.store.version(content.id, share.version);
     if (!v) return null;
     return {
-      title: v.title,
-      contentType: content.contentType,
-      contentData: v.contentData,
-      version: v.version,
-      expiresAt: share.expiresAt,
+      contentId: content.id,
+      shared: {
+        title: v.title,
+        contentType: content.contentType,
+        contentData: v.contentData,
+        version: v.version,
+        expiresAt: share.expiresAt,
+      },
     };
-  }
-
-  /** The public HTML page for a share token (sanitized, with its own CSP), or null. */
-  async sharePage(token: string): Promise<SharePage | null> {
-    const shared = await this.openShare(token);
-    if (!shared) return null;
-    const { renderSharePage } = await loadSharePage();
-    return renderSharePage({
-      title: shared.title,
-      version: shared.version,
-      expiresAt: shared.expiresAt,
-      markdown: shared.contentData,
-    });
   }
 
   /** `ShareLinks` for the chat `share` command: a link with the default expiry. */
@@ -443,6 +518,13 @@ export class ContentService {
   }
 
   // --- helpers -----------------------------------------------------------------------------------
+
+  /** Like get, without the body. */
+  private async head(viewer: Viewer, id: string): Promise<ContentHead> {
+    const c = await this.deps.store.head(id);
+    if (!c || (c.userId !== viewer.userId && !viewer.isAdmin)) throw notFound('Content');
+    return c;
+  }
 
   /** The content if the viewer owns it; 403 for an admin looking at someone else's, 404 for anyone else. */
   private async owned(viewer: Viewer, id: string): Promise<ContentRecord> {

@@ -12,7 +12,10 @@ export interface UnifiedDiffInput {
   title: string;
   /** Lines of context around each change (default 3, as in `diff -u`). */
   context?: number;
-  /** Give up after this long instead of blocking the event loop on huge, very different texts. */
+  /**
+   * Give up after this long on huge, very different texts (default 10 s). Large diffs run on a
+   * render-pool thread, not the event loop, so this bounds how long one diff can hold that thread.
+   */
   timeoutMs?: number;
 }
 
@@ -33,7 +36,7 @@ export interface UnifiedDiff {
   identical: boolean;
 }
 
-const DEFAULT_TIMEOUT_MS = 2_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
  * A line diff between two versions of a content body (jsdiff's structuredPatch + formatPatch).

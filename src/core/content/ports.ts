@@ -24,6 +24,9 @@ export interface ContentRecord {
   updatedAt: Date;
 }
 
+/** A content item without its body: enough to check access and pick versions. */
+export type ContentHead = Omit<ContentRecord, 'contentData'>;
+
 export interface VersionSummary {
   version: number;
   createdAt: Date;
@@ -90,6 +93,13 @@ export interface RegenerationSource {
 
 export interface ContentRepository {
   get(id: string): Promise<ContentRecord | null>;
+  /** Like get, without loading the (possibly 1 MB) body. */
+  head(id: string): Promise<ContentHead | null>;
+  /**
+   * The stored size in bytes (UTF-8) of these versions' bodies, read without loading them; a
+   * version that does not exist is absent from the map.
+   */
+  versionBytes(contentId: string, versions: number[]): Promise<Map<number, number>>;
   versions(contentId: string): Promise<VersionSummary[]>;
   version(contentId: string, version: number): Promise<VersionRecord | null>;
   list(q: ContentListQuery): Promise<{ items: ContentRecord[]; total: number }>;
@@ -120,6 +130,11 @@ export interface ContentRepository {
   ): Promise<{ items: ShareRecord[]; total: number }>;
   /** Revokes a share of this content; `changed` is false when it was already revoked. Null when unknown. */
   revokeShare(contentId: string, shareId: string): Promise<{ share: ShareRecord; changed: boolean } | null>;
-  /** The share with this token hash and its content, when neither revoked nor expired (database clock). */
-  findActiveShare(tokenHash: string): Promise<{ share: ShareRecord; content: ContentRecord } | null>;
+  /**
+   * The share with this token hash, its content and the content owner's account status, when the
+   * share is neither revoked nor expired (database clock).
+   */
+  findActiveShare(
+    tokenHash: string,
+  ): Promise<{ share: ShareRecord; content: ContentRecord; ownerStatus: 'active' | 'suspended' } | null>;
 }

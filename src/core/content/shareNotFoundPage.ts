@@ -1,3 +1,4 @@
+import { escapeHtml } from './escapeHtml.js';
 import { documentCsp, renderHtmlDocument } from './htmlDocument.js';
 import type { SharePage } from './sharePage.js';
 
@@ -6,12 +7,19 @@ import type { SharePage } from './sharePage.js';
  * which, so a link's history is not disclosed. Same strict headers as the share page.
  */
 export function renderShareNotFoundPage(): SharePage {
+  return renderShareMessagePage(
+    'Link not available',
+    'This share link does not exist, has expired or was revoked. Ask the person who sent it for a new one.',
+  );
+}
+
+/** A short page with one message (plain text), served with the share page's strict headers. */
+export function renderShareMessagePage(title: string, message: string): SharePage {
   const csp = documentCsp({ forHeader: true });
   return {
     html: renderHtmlDocument({
-      title: 'Link not available',
-      bodyHtml:
-        '<p>This share link does not exist, has expired or was revoked. Ask the person who sent it for a new one.</p>\n',
+      title,
+      bodyHtml: `<p>${escapeHtml(message)}</p>\n`,
       metaTags: { robots: 'noindex,nofollow' },
     }),
     csp,

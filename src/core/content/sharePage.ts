@@ -30,26 +30,33 @@ function formatExpiry(expiresAt: Date | string | null | undefined): string | und
   return Number.isNaN(date.getTime()) ? undefined : `${expiryFormat.format(date)} UTC`;
 }
 
-/**
- * The public, read-only page behind a share link. Markdown is rendered through the safe renderer;
- * HTML given directly is sanitized again with the same allow-list, so either way nothing active
- * reaches the visitor. The page is kept out of search engines and caches.
- */
-export function renderSharePage(input: SharePageInput): SharePage {
-  const title = displayTitle(input.title);
-  let bodyHtml: string;
-  let omitTitleHeading = false;
-  if (input.markdown !== undefined) {
-    bodyHtml = renderMarkdownToSafeHtml(input.markdown);
-    omitTitleHeading = startsWithTitle(markdownToDocument(input.markdown), title);
-  } else {
-    bodyHtml = sanitizeContentHtml(input.html);
-  }
+/** The expensive part of a share page: the sanitized article body (cached per content version). */
+export interface ShareBody {
+  bodyHtml: string;
+  /** The body already opens with the title as its first heading. */
+  omitTitleHeading: boolean;
+}
+
+/** Renders the markdown body of a share page (marked + sanitize-html: the CPU-heavy step). */
+export function renderShareBody(title: string, markdown: string): ShareBody {
+  return {
+    bodyHtml: renderMarkdownToSafeHtml(markdown),
+    omitTitleHeading: startsWithTitle(markdownToDocument(markdown), displayTitle(title)),
+  };
+}
+
+/** Wraps an already-rendered body into the complete page with its headers (cheap: string assembly). */
+export function assembleSharePage(input: {
+  title: string;
+  version: number;
+  expiresAt?: Date | string | null;
+  body: ShareBody;
+}): SharePage {
   const expiry = formatExpiry(input.expiresAt);
   const html = renderHtmlDocument({
-    title,
-    bodyHtml,
-    omitTitleHeading,
+    title: displayTitle(input.title),
+    bodyHtml: input.body.bodyHtml,
+    omitTitleHeading: input.body.omitTitleHeading,
     metaLine: `Version ${input.version}`,
     footerLine: expiry ? `Read-only shared copy. This link expires on ${expiry}.` : 'Read-only shared copy.',
     metaTags: { robots: 'noindex,nofollow' },
@@ -67,4 +74,17 @@ export function renderSharePage(input: SharePageInput): SharePage {
       'Cache-Control': 'no-store',
     },
   };
+}
+
+/**
+ * The public, read-only page behind a share link. Markdown is rendered through the safe renderer;
+ * HTML given directly is sanitized again with the same allow-list, so either way nothing active
+ * reaches the visitor. The page is kept out of search engines and caches.
+ */
+export function renderSharePage(input: SharePageInput): SharePage {
+  const body: ShareBody =
+    input.markdown !== undefined
+      ? renderShareBody(input.title, input.markdown)
+      : { bodyHtml: sanitizeContentHtml(input.html), omitTitleHeading: false };
+  return assembleSharePage({ title: input.title, version: input.version, expiresAt: input.expiresAt, body });
 }

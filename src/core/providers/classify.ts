@@ -63,6 +63,9 @@ export function classifyProviderError(err: unknown, ctx: ClassifyContext): Provi
 
   if (status !== undefined) return fromHttpStatus(status, e, ctx);
 
+  // JSON that does not parse (an SSE event or a whole body): the same bytes would come back on a retry.
+  if (err instanceof SyntaxError) return protocolError(ctx.providerKind, 'the answer is not valid JSON');
+
   const code = connectionCode(err);
   if (names.has('APIConnectionError') || code !== undefined || isFetchFailure(err)) {
     if (ctx.phase === 'stream')
@@ -86,6 +89,56 @@ export function classifyProviderError(err: unknown, ctx: ClassifyContext): Provi
 
   if (ctx.phase === 'stream') return unavailable(ctx, 'stream_cut', 'the response stream failed');
   return unavailable(ctx, 'other', 'unexpected failure');
+}
+
+/**
+ * The provider answered something that is not its protocol (a body that does not parse, a JSON
+ * document of the wrong shape): deterministic, so it is a rejection (not retried), code
+ * `protocol_error`. `what` is ours, never the provider's text (it could quote the prompt).
+ */
+export function protocolError(kind: string, what: string, status?: number): ProviderRejected {
+  return new ProviderRejected(`${kind}: protocol error: ${what}`, {
+    code: 'protocol_error',
+    providerKind: kind,
+    ...(status !== undefined ? { status } : {}),
+  });
+}
+
+/** True when a response carries one JSON document (`application/json`, `…+json`), not an SSE stream. */
+export function isJsonResponse(response: { headers: { get(name: string): string | null } }): boolean {
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/**
+ * Reads a complete JSON answer given where a stream was asked for (some OpenAI-compatible servers
+ * and proxies ignore `stream: true`). A body that does not parse, or is not a JSON object, is a
+ * protocol error. An `{"error": …}` document comes back as the SDKs report an error event inside a
+ * stream (an API error without an HTTP status), so it is classified the same way.
+ */
+export async function readJsonAnswer(
+  response: { status: number; headers: { get(name: string): string | null }; text(): Promise<string> },
+  kind: string,
+): Promise<Record<string, unknown>> {
+  const raw = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw protocolError(kind, 'the answer is not valid JSON', response.status);
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw protocolError(kind, 'the answer is not a JSON object', response.status);
+  const doc = body as Record<string, unknown>;
+  if (doc.error && typeof doc.error === 'object') {
+    const nested = doc.error as Record<string, unknown>;
+    throw Object.assign(new Error('error answer'), {
+      error: nested,
+      type: typeof nested.type === 'string' ? nested.type : undefined,
+      headers: response.headers,
+    });
+  }
+  return doc;
 }
 
 /** Map an HTTP status (from an SDK error or a raw fetch Response) to a provider error. */

@@ -157,6 +157,14 @@ const NEEDS_KEY: ReadonlySet<ProviderKind> = new Set(['openai', 'anthropic', 'xa
 /** Config keys that look like secrets: credentials belong on an account, sealed. */
 const SECRET_KEY = /(api[-_]?key|secret|token|password|authorization|credential|private[-_]?key)/i;
 
+/**
+ * The models a task may ask a provider for: its model list plus its default model. A task's
+ * `options.model` outside this list is refused at intake (a pinned provider) and never sent.
+ */
+export function allowedModels(p: { models: string[]; defaultModel: string | null }): string[] {
+  return p.defaultModel && !p.models.includes(p.defaultModel) ? [...p.models, p.defaultModel] : [...p.models];
+}
+
 export class ProviderService {
   private readonly now: () => Date;
 

@@ -1,3 +1,4 @@
+import type { ExecutionOutcome } from '../tasks/executor.js';
 import type { CircuitSettings, CircuitState, RoutingAccount, RoutingProvider } from './types.js';
 
 /**
@@ -53,7 +54,15 @@ export interface SettleAttempt {
   latencyMs?: number | null;
   errorCode?: string | null;
   errorMessage?: string | null;
+  /**
+   * A succeeded call's answer, stored on the attempt in the settling statement: the checkpoint that
+   * lets a re-run of the task finish without calling a provider again (see BudgetLedger.settledOutput).
+   */
+  output?: AttemptOutput;
 }
+
+/** What a successful attempt keeps to complete its task later: the outcome, less the attempt's own id. */
+export type AttemptOutput = Omit<ExecutionOutcome, 'assignmentId'>;
 
 /** A routing decision to store on its task with a ledger write, as RoutingStore.saveDecision does. */
 export interface DecisionRecord {
@@ -78,6 +87,11 @@ export interface BudgetLedger {
   settle(assignmentId: string, r: SettleAttempt, record?: DecisionRecord): Promise<boolean>;
   /** Releases the reservations of this task's attempts that a previous run left unsettled (a lost worker). */
   releaseUnsettled(taskId: string): Promise<number>;
+  /**
+   * The answer of this task's settled, succeeded attempt that still holds its output (an earlier run
+   * got it but its worker stopped before the task completed), with that attempt's id; null if none.
+   */
+  settledOutput(taskId: string): Promise<ExecutionOutcome | null>;
 }
 
 export interface HealthRecorder {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavailable } from '../errors.js';
 import { classifyProviderError } from '../providers/classify.js';
 import type { Connector, ConnectorSettings, GenerateResult, ProviderKind } from '../providers/connector.js';
+import { allowedModels } from '../providers/providerService.js';
 import { estimateInputTokens } from '../providers/tokens.js';
 import type { ExecutionContext, ExecutionOutcome, TaskExecutor } from '../tasks/executor.js';
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
@@ -34,6 +35,18 @@ export interface ExecutorInstrumentation {
   onDecision?(taskId: string, ms: number): void;
   /** The connector is about to send the request's first byte. */
   onRequestStart?(taskId: string): void;
+  /** A provider call ended (metrics: latency, errors, tokens, cost). */
+  onAttempt?(a: ProviderAttempt): void;
+}
+
+export interface ProviderAttempt {
+  provider: string;
+  outcome: 'succeeded' | 'failed' | 'aborted';
+  errorCode?: string;
+  latencyMs: number;
+  tokens?: { input: number; output: number };
+  /** USD, from the provider's cost per 1k input/output tokens. */
+  costUsd?: number;
 }
 
 export interface ChainStep {
@@ -59,7 +72,8 @@ export interface ChainStep {
  *   (another worker may have taken the room meanwhile: then the next account, then the next provider);
  * - an open circuit past its cool-down is called only by the worker that claims the half-open probe;
  * - call the connector with the output cap that the reservation assumed;
- * - success → settle to the real usage, close the circuit, return the text with its provenance;
+ * - success → settle to the real usage, storing the answer on the attempt in the same statement (the
+ *   checkpoint below), close the circuit, return the text with its provenance;
  * - rate limit, 5xx, timeout, connection failure, cut stream — and provider-side configuration
  *   failures (401/403/404, misconfigured, no connector), which another provider does not share — →
  *   release the reservation, count the failure on the provider's circuit, try the next candidate at
@@ -68,7 +82,9 @@ export interface ChainStep {
  * - at most `maxAttemptsPerRun` calls per run.
  *
  * On a re-run, before planning, reservations that an earlier run of this task left unsettled (its worker died)
- * are released, so a re-run never double-counts.
+ * are released, so a re-run never double-counts; and if an earlier run's call succeeded and was settled
+ * but the task was never completed (its worker died in between), that stored answer is returned as is:
+ * no route, no reservation, no second provider call.
  */
 export class RoutedExecutor implements TaskExecutor {
   private readonly now: () => Date;
@@ -102,9 +118,24 @@ export class RoutedExecutor implements TaskExecutor {
     const t0 = performance.now();
 
     // Only a re-run can find attempts of an earlier run that nobody settled (its worker died); it
-    // reads its own snapshot after releasing them.
+    // reads its own snapshot after releasing them. It can also find an answer an earlier run got and
+    // settled but never stored as content (its worker died in between): the task completes with that
+    // answer, and no provider is called or charged again.
     const rerun = task.attempts > 1;
-    if (rerun) await budgets.releaseUnsettled(task.id);
+    if (rerun) {
+      const [answered] = await Promise.all([
+        budgets.settledOutput(task.id),
+        budgets.releaseUnsettled(task.id),
+      ]);
+      if (answered) {
+        this.deps.log?.info('An earlier run got the answer but did not store it; completing with it', {
+          taskId: task.id,
+          assignmentId: answered.assignmentId,
+          provider: answered.providerName,
+        });
+        return answered;
+      }
+    }
     const type = this.deps.taskTypes.get(task.taskType);
     const system = type?.systemPrompt;
     const maxTokens = Math.max(
@@ -173,7 +204,7 @@ export class RoutedExecutor implements TaskExecutor {
       const r = await this.attempt(task, ctx, target, cand, { system, maxTokens, steps, record });
       if (r.kind === 'skipped') continue;
       calls++;
-      if (r.kind === 'ok') return r.outcome(steps);
+      if (r.kind === 'ok') return r.outcome;
       const err = r.error;
       if (err instanceof ProviderAborted) {
         await save('aborted');
@@ -244,13 +275,11 @@ export class RoutedExecutor implements TaskExecutor {
       record: (outcome: string) => DecisionRecord;
     },
   ): Promise<
-    | { kind: 'skipped' }
-    | { kind: 'failed'; error: ProviderError }
-    | { kind: 'ok'; outcome: (steps: ChainStep[]) => ExecutionOutcome }
+    { kind: 'skipped' } | { kind: 'failed'; error: ProviderError } | { kind: 'ok'; outcome: ExecutionOutcome }
   > {
     const { budgets, health, settings } = this.deps;
     const circuit = circuitSettingsFor(settings.circuit, target.circuit);
-    const model = pickModel(task, target, cand) ?? null;
+    const model = pickModel(task, target) ?? null;
     const step: ChainStep = {
       providerId: target.id,
       name: target.name,
@@ -350,6 +379,8 @@ export class RoutedExecutor implements TaskExecutor {
         error: err.message,
         latencyMs,
       });
+      const outcome = err instanceof ProviderAborted ? 'aborted' : 'failed';
+      this.deps.instrument?.onAttempt?.({ provider: target.name, outcome, errorCode: code, latencyMs });
       if (err instanceof ProviderAborted) {
         if (cand.probe) await health.releaseProbe(target.id);
       } else if (err instanceof ProviderUnavailable || isProviderSide(err)) {
@@ -388,7 +419,30 @@ export class RoutedExecutor implements TaskExecutor {
         used: usage.total,
       });
     }
-    // Settling (with the final decision) and the circuit are independent writes: in parallel.
+    const accountId = account.id;
+    const outcome: ExecutionOutcome = {
+      text: result.text,
+      model: result.model,
+      providerId: target.id,
+      providerName: target.name,
+      accountId,
+      assignmentId,
+      usage,
+      latencyMs: result.latencyMs,
+      fallbackChain: o.steps.filter((s) => s.outcome !== 'skipped').map((s) => s.name),
+      ...(result.attachments?.length ? { attachments: result.attachments } : {}),
+      providerMeta: {
+        ...(result.providerMeta ?? {}),
+        ...(result.providerRequestId ? { requestId: result.providerRequestId } : {}),
+        ...(result.finishReason ? { finishReason: result.finishReason } : {}),
+        accountName: account.name,
+        tokensReserved: cand.estimatedTokens,
+        routing: { score: cand.score ?? null, tier: cand.tier, rank: cand.rank ?? null },
+      },
+    };
+    const { assignmentId: _id, ...output } = outcome;
+    // Settling (with the final decision and the answer, the re-run's checkpoint) and the circuit are
+    // independent writes: in parallel.
     await Promise.all([
       budgets.settle(
         assignmentId,
@@ -399,42 +453,31 @@ export class RoutedExecutor implements TaskExecutor {
           tokensOutput: usage.output,
           tokensUsed: usage.total,
           latencyMs: result.latencyMs,
+          output,
         },
         o.record('succeeded'),
       ),
       this.healthy(target),
     ]);
-    const accountId = account.id;
-    return {
-      kind: 'ok',
-      outcome: (steps) => ({
-        text: result.text,
-        model: result.model,
-        providerId: target.id,
-        providerName: target.name,
-        accountId,
-        assignmentId: assignmentId!,
-        usage,
-        latencyMs: result.latencyMs,
-        fallbackChain: steps.filter((s) => s.outcome !== 'skipped').map((s) => s.name),
-        ...(result.attachments?.length ? { attachments: result.attachments } : {}),
-        providerMeta: {
-          ...(result.providerMeta ?? {}),
-          ...(result.providerRequestId ? { requestId: result.providerRequestId } : {}),
-          ...(result.finishReason ? { finishReason: result.finishReason } : {}),
-          accountName: account!.name,
-          tokensReserved: cand.estimatedTokens,
-          routing: { score: cand.score ?? null, tier: cand.tier, rank: cand.rank ?? null },
-        },
-      }),
-    };
+    this.deps.instrument?.onAttempt?.({
+      provider: target.name,
+      outcome: 'succeeded',
+      latencyMs: result.latencyMs,
+      tokens: { input: usage.input, output: usage.output },
+      costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,
+    });
+    return { kind: 'ok', outcome };
   }
 }
 
-/** A task's model option applies to a provider that offers it (or the pinned one); others use their default. */
-function pickModel(task: TaskRecord, target: RoutingTarget, cand: CandidateEvaluation): string | undefined {
+/**
+ * A task's model option applies to a provider that offers it (its model list or default), pinned or
+ * not; others use their default. Intake refuses a pinned provider's unlisted model; this also covers
+ * tasks queued before an admin narrowed the list.
+ */
+function pickModel(task: TaskRecord, target: RoutingTarget): string | undefined {
   const wanted = task.options.model;
-  if (wanted && (cand.pinned || target.models.includes(wanted))) return wanted;
+  if (wanted && allowedModels(target).includes(wanted)) return wanted;
   return target.defaultModel || undefined;
 }
 

@@ -12,6 +12,16 @@ export interface TaskLog {
   debug(message: string, meta?: Record<string, unknown>): void;
 }
 
+/** Metric and log hooks (src/metrics/, src/logger.ts); never needed for correctness. */
+export interface TaskRunHooks {
+  /** Runs one job, so everything it logs carries the task's and the job's ids. */
+  scope?<T>(ids: { taskId: string; jobId: string }, fn: () => Promise<T>): Promise<T>;
+  /** The task's first run started (queued → running). */
+  started?(task: TaskRecord): void;
+  /** The task ended in this run. */
+  finished?(task: TaskRecord, status: 'completed' | 'failed'): void;
+}
+
 /** One claimed run of a `generate` job. */
 export interface GenerateRun {
   jobId: string;
@@ -51,6 +61,7 @@ export class TaskRunner {
       log: TaskLog;
       /** Fires when this worker is shutting down and must release its jobs. */
       shutdown: AbortSignal;
+      hooks?: TaskRunHooks;
     },
   ) {}
 
@@ -74,7 +85,9 @@ export class TaskRunner {
     const batch = {};
     return Promise.allSettled(
       jobs.map((job) =>
-        together.includes(job) ? this.execute(job, started.get(job.taskId), batch) : this.run(job),
+        this.scoped(job, () =>
+          together.includes(job) ? this.execute(job, started.get(job.taskId), batch) : this.run(job),
+        ),
       ),
     );
   }
@@ -85,6 +98,11 @@ export class TaskRunner {
     return this.execute(job, started.get(job.taskId));
   }
 
+  private scoped<T>(job: GenerateRun, fn: () => Promise<T>): Promise<T> {
+    const scope = this.deps.hooks?.scope;
+    return scope ? scope({ taskId: job.taskId, jobId: job.jobId }, fn) : fn();
+  }
+
   private async execute(
     job: GenerateRun,
     started: { task: TaskRecord; firstStart: boolean } | undefined,
@@ -93,6 +111,7 @@ export class TaskRunner {
     const { store, log } = this.deps;
     if (!started) return { status: 'completed', outcome: 'skipped' };
     const { task, firstStart } = started;
+    if (firstStart) this.deps.hooks?.started?.(task);
 
     const watch = this.deps.cancels.watch(task.id);
     const signal = AbortSignal.any([job.signal, watch.signal, this.deps.shutdown]);
@@ -126,6 +145,7 @@ export class TaskRunner {
         });
         return { status: 'completed', outcome: 'cancelled' };
       }
+      this.deps.hooks?.finished?.(task, 'completed');
       log.debug('Task completed', {
         taskId: task.id,
         contentId: done.content.id,
@@ -203,7 +223,9 @@ export class TaskRunner {
     const failed = await this.deps.store.fail(task.id, error, (t, tx) =>
       enqueueTerminalJobs(this.deps, t, 'failed', tx),
     );
-    if (failed) this.deps.log.warn('Task failed', { taskId: task.id, error });
+    if (!failed) return;
+    this.deps.hooks?.finished?.(task, 'failed');
+    this.deps.log.warn('Task failed', { taskId: task.id, error });
   }
 
   private async announceRunning(task: TaskRecord, providerName: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
+import { allowedModels } from '../providers/providerService.js';
 import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type { AssignmentRecord, TaskJobs, TaskListQuery, TaskPatch, TaskStore } from './ports.js';
 import type { TaskTypeCatalogue } from './taskTypes.js';
@@ -13,6 +14,13 @@ import type {
   TaskSource,
   TaskStatus,
 } from './types.js';
+
+/** A pinned provider as intake sees it. */
+export interface PinnedProvider {
+  name: string;
+  models: string[];
+  defaultModel: string | null;
+}
 
 /** Who is asking: the owner sees their own tasks; an admin sees everyone's. `ip` goes to the audit log. */
 export interface Actor {
@@ -47,18 +55,17 @@ export class TaskService implements TaskCommands {
       audit?: AuditSink;
       /** The default priority (admin setting `tasks.defaultPriority`). */
       defaultPriority?: () => Promise<Priority>;
-      /** Checks a pinned providerId at intake. */
-      providerExists?: (id: string) => Promise<boolean>;
+      /**
+       * Looks up a pinned provider at intake: it must exist, and a model asked for must be one it
+       * offers (its model list or default), so a pin cannot send any model string on the admin's key.
+       */
+      findProvider?: (id: string) => Promise<PinnedProvider | null>;
     },
   ) {}
 
   async submit(input: SubmitTaskInput, meta: { ip?: string | null } = {}): Promise<SubmitResult> {
     this.deps.taskTypes.require(input.taskType);
-    if (input.providerId && this.deps.providerExists && !(await this.deps.providerExists(input.providerId))) {
-      throw badRequest('Unknown provider', [
-        { field: 'body.providerId', message: 'no provider has this id', code: 'not_found' },
-      ]);
-    }
+    if (input.providerId && this.deps.findProvider) await this.checkPinned(input.providerId, input.options);
     const priority =
       input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
     const title = (input.title?.trim() || titleFrom(input.description)).slice(0, TITLE_MAX);
@@ -202,6 +209,31 @@ export class TaskService implements TaskCommands {
       provider: last?.providerName ?? null,
       lastError: last?.status === 'failed' ? last.errorMessage : null,
     };
+  }
+
+  /** A pinned provider must exist and offer the model asked for (400 naming the allowed models). */
+  private async checkPinned(providerId: string, options: SubmitTaskInput['options']): Promise<void> {
+    const provider = await this.deps.findProvider!(providerId);
+    if (!provider) {
+      throw badRequest('Unknown provider', [
+        { field: 'body.providerId', message: 'no provider has this id', code: 'not_found' },
+      ]);
+    }
+    const model = options?.model;
+    if (model === undefined) return;
+    const allowed = allowedModels(provider);
+    if (allowed.includes(model)) return;
+    const choose = allowed.length
+      ? `choose one of: ${allowed.join(', ')}`
+      : 'it offers no choice of model, so leave the model out';
+    throw badRequest(`Model "${model}" is not offered by the provider "${provider.name}"; ${choose}`, [
+      {
+        field: 'body.options.model',
+        message: `not offered by the provider "${provider.name}"; ${choose}`,
+        code: 'model_not_allowed',
+        allowed,
+      },
+    ]);
   }
 
   /** The task if the actor may see it; 404 otherwise. */

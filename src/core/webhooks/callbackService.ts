@@ -11,6 +11,7 @@ import { OutboundRefusedError } from './ssrf.js';
 /** Structured log lines (src/logger.ts's Logger satisfies it). */
 export interface CallbackLog {
   warn(message: string, meta?: Record<string, unknown>): void;
+  debug?(message: string, meta?: Record<string, unknown>): void;
 }
 
 export interface CallbackJob {
@@ -144,8 +145,9 @@ export class CallbackService {
         this.logger.warn('Callback refused by the outbound guard', {
           taskId: task.id,
           event: job.event,
-          reason: e.message,
         });
+        // Which address class the host resolved to is for the operator's debug log only.
+        this.logger.debug?.('Outbound guard refusal reason', { taskId: task.id, reason: e.reason });
         return {
           status: 'refused',
           delivery: await record({ status: 'refused', error: e.message, durationMs }),

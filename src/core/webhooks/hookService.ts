@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
-import { AppError, conflict, notFound } from '../errors.js';
+import { AppError, conflict, forbidden, notFound } from '../errors.js';
 import type { Priority, TaskCommands } from '../tasks/types.js';
+import { type IntakeLedger, type IntakeUsers, underExtraKey } from './intakePorts.js';
 import type { DeliveryRecord, HookRecord, WebhookStore } from './ports.js';
 import { type SignatureFailure, verifySignature } from './signature.js';
 import { OutboundRefusedError, parseOutboundUrl } from './ssrf.js';
@@ -22,6 +23,10 @@ export interface HookServiceOptions {
   /** How far a signature timestamp may be from now, either way. */
   toleranceSeconds?: number;
   defaultGraceHours?: number;
+  /** Who a hook's creator is now: a hook acts on their authority, so it stops when they lose it. */
+  users: IntakeUsers;
+  /** inbound_deliveries, for the Idempotency-Key besides the signature. */
+  ledger: IntakeLedger;
 }
 
 export interface CreateHookInput {
@@ -201,8 +206,14 @@ export class HookService {
 
   /**
    * Verifies and accepts one signed delivery: signature (current or grace-period secret, 5-minute
-   * window both ways), JSON, template fields, then the task — deduplicated by Idempotency-Key, or,
-   * without one, by the signature itself (a replay of the same signed request inside its window).
+   * window both ways), the creator's standing, JSON, template fields, then the task.
+   *
+   * Deduplication covers both what the sender chose and what it signed. The signature value is the
+   * task's own ledger key (claimed with the insert): the same signed request replayed inside its
+   * window never makes a second task, whatever Idempotency-Key it carries, since that header is not
+   * signed. An Idempotency-Key is claimed besides (24 h, API.md): a sender retrying with a fresh
+   * signature gets its first task back. Two requests with one key at the same time: the second
+   * answers 409 until the first is done (Stripe's rule for concurrent idempotent requests).
    */
   async receive(d: InboundDelivery): Promise<{ taskId: string; duplicate: boolean }> {
     const hook = await this.store.getHook(d.hookId);
@@ -212,6 +223,9 @@ export class HookService {
       toleranceSeconds: this.opts.toleranceSeconds,
     });
     if (!v.ok) throw new AppError('invalid_signature', SIGNATURE_MESSAGES[v.reason]);
+    if (!hook.createdBy)
+      throw conflict('This hook has no owner any more (its creator was deleted); create a new hook');
+    await this.assertOwnerMayAct(hook.createdBy);
     let body: unknown;
     try {
       body = JSON.parse(d.rawBody.toString('utf8'));
@@ -219,24 +233,47 @@ export class HookService {
       throw new AppError('invalid_json', 'The request body is not valid JSON');
     }
     const description = renderOrThrow(hook.promptTemplate, body);
-    if (!hook.createdBy)
+    const createdBy = hook.createdBy;
+    const window = 24 * 3600;
+    const submit = async () => {
+      const r = await this.tasks.submit({
+        userId: createdBy,
+        title: hook.name,
+        description,
+        taskType: hook.taskType,
+        priority: hook.priority,
+        source: 'webhook',
+        webhookId: hook.id,
+        callbackUrl: hook.callbackUrl,
+        origin: { webhookId: hook.id, idempotencyKey: d.idempotencyKey ?? null },
+        // A signature is only accepted inside its 5-minute window, so 24 h outlives every replay of it.
+        dedupe: { source: 'webhook', deliveryId: `${hook.id}:sig:${v.signature}`, windowSeconds: window },
+      });
+      return { taskId: r.task.id, duplicate: r.duplicate };
+    };
+    if (!d.idempotencyKey) return submit();
+    return underExtraKey(
+      this.opts.ledger,
+      { source: 'webhook', deliveryId: `${hook.id}:key:${d.idempotencyKey}`, windowSeconds: window },
+      submit,
+      () => conflict('A delivery with this Idempotency-Key is still being processed; retry in a moment'),
+    );
+  }
+
+  /**
+   * A hook makes tasks as its creator, who had to be an admin to create it. A suspended creator, or
+   * one who is no longer an admin, takes the hook down with them (403 to a sender who proved it
+   * holds the secret; nothing is created), as Slack stops a deactivated member's incoming webhooks.
+   */
+  private async assertOwnerMayAct(userId: string): Promise<void> {
+    const owner = await this.opts.users.get(userId);
+    if (!owner)
       throw conflict('This hook has no owner any more (its creator was deleted); create a new hook');
-    const deliveryId = d.idempotencyKey
-      ? `${hook.id}:key:${d.idempotencyKey}`
-      : `${hook.id}:sig:${v.signature}`;
-    const r = await this.tasks.submit({
-      userId: hook.createdBy,
-      title: hook.name,
-      description,
-      taskType: hook.taskType,
-      priority: hook.priority,
-      source: 'webhook',
-      webhookId: hook.id,
-      callbackUrl: hook.callbackUrl,
-      origin: { webhookId: hook.id, idempotencyKey: d.idempotencyKey ?? null },
-      // Idempotency-Key: remembered 24 h (API.md); the signature form only matters inside its 5-minute window.
-      dedupe: { source: 'webhook', deliveryId, windowSeconds: 24 * 3600 },
-    });
-    return { taskId: r.task.id, duplicate: r.duplicate };
+    if (owner.status !== 'active')
+      throw forbidden('The account this hook acts for is suspended, so it accepts no deliveries');
+    if (owner.role !== 'admin')
+      throw forbidden(
+        'The account this hook acts for is no longer an administrator, so it accepts no deliveries; an administrator must create a new hook',
+      );
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Typed client for every endpoint in API.md.
+ * Typed client for every endpoint in API.md. Request and response types come from schema.d.ts,
+ * generated from the server's OpenAPI document (`npm run api:types`), named in types.ts.
  *
  * Sessions: the access token lives in memory only; the refresh token in sessionStorage (see
  * tokenStore.ts for why). A 401 on an authenticated call triggers one refresh shared by every
@@ -11,54 +12,19 @@ import { filenameFromDisposition } from './contentDisposition';
 import { errorFromResponse, networkError } from './errors';
 import { type RefreshTokenStore, sessionRefreshStore } from './tokenStore';
 import type {
-  AccountInput,
-  AdminStats,
-  ApiToken,
-  AuditEntry,
-  AuditQuery,
   AuthResult,
-  Content,
-  ContentDetail,
-  ContentDiffResponse,
+  BodyOf,
   ContentListQuery,
-  ContentVersion,
-  CreatedApiToken,
-  CreateTaskInput,
   ExportedFile,
   ExportFormat,
-  ItemList,
-  LinkCode,
-  LinkedIdentity,
   LoginInput,
-  Page,
-  Provider,
-  ProviderAccount,
-  ProviderDetail,
-  ProviderInput,
-  ProviderStatusInfo,
-  ProviderTestResult,
+  QueryOf,
   RegisterInput,
-  RoutingDecision,
+  ResponseOf,
   Settings,
-  Share,
-  ShareCreated,
-  SharedContent,
-  Task,
-  TaskDetail,
   TaskListQuery,
-  TaskStatusInfo,
-  TaskType,
   TokenPair,
-  UpdateContentInput,
   UpdateMeInput,
-  UpdateTaskInput,
-  UpdateUserInput,
-  User,
-  UserListQuery,
-  Webhook,
-  WebhookCreated,
-  WebhookDelivery,
-  WebhookInput,
 } from './types';
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
@@ -265,16 +231,16 @@ export class ApiClient {
   }
 
   me(signal?: AbortSignal) {
-    return this.get<{ user: User }>('/api/auth/me', undefined, signal).then((r) => r.user);
+    return this.get<ResponseOf<'getAuthMe'>>('/api/auth/me', undefined, signal).then((r) => r.user);
   }
   updateMe(input: UpdateMeInput) {
-    return this.put<{ user: User }>('/api/auth/me', input).then((r) => r.user);
+    return this.put<ResponseOf<'putAuthMe'>>('/api/auth/me', input).then((r) => r.user);
   }
-  createApiToken(input: { name: string; expiresInDays?: number }) {
-    return this.post<CreatedApiToken>('/api/auth/tokens', input);
+  createApiToken(input: BodyOf<'postAuthTokens'>) {
+    return this.post<ResponseOf<'postAuthTokens'>>('/api/auth/tokens', input);
   }
   listApiTokens(signal?: AbortSignal) {
-    return this.get<ItemList<ApiToken>>('/api/auth/tokens', undefined, signal);
+    return this.get<ResponseOf<'getAuthTokens'>>('/api/auth/tokens', undefined, signal);
   }
   revokeApiToken(id: string) {
     return this.del(`/api/auth/tokens/${seg(id)}`);
@@ -283,68 +249,74 @@ export class ApiClient {
   // ---------- tasks ----------
 
   taskTypes(signal?: AbortSignal) {
-    return this.get<ItemList<TaskType>>('/api/task-types', undefined, signal);
+    return this.get<ResponseOf<'getTaskTypes'>>('/api/task-types', undefined, signal);
   }
-  createTask(input: CreateTaskInput, idempotencyKey?: string) {
-    return this.post<Task>('/api/tasks', input, {
+  createTask(input: BodyOf<'postTasks'>, idempotencyKey?: string) {
+    return this.post<ResponseOf<'postTasks'>>('/api/tasks', input, {
       headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
     });
   }
   listTasks(query: TaskListQuery = {}, signal?: AbortSignal) {
-    return this.get<Page<Task>>('/api/tasks', { ...query }, signal);
+    return this.get<ResponseOf<'getTasks'>>('/api/tasks', { ...query }, signal);
   }
   getTask(id: string, signal?: AbortSignal) {
-    return this.get<TaskDetail>(`/api/tasks/${seg(id)}`, undefined, signal);
+    return this.get<ResponseOf<'getTasksById'>>(`/api/tasks/${seg(id)}`, undefined, signal);
   }
-  updateTask(id: string, input: UpdateTaskInput) {
-    return this.put<Task>(`/api/tasks/${seg(id)}`, input);
+  updateTask(id: string, input: BodyOf<'putTasksById'>) {
+    return this.put<ResponseOf<'putTasksById'>>(`/api/tasks/${seg(id)}`, input);
   }
   deleteTask(id: string) {
     return this.del(`/api/tasks/${seg(id)}`);
   }
   taskStatus(id: string, signal?: AbortSignal) {
-    return this.get<TaskStatusInfo>(`/api/tasks/${seg(id)}/status`, undefined, signal);
+    return this.get<ResponseOf<'getTasksByIdStatus'>>(`/api/tasks/${seg(id)}/status`, undefined, signal);
   }
   cancelTask(id: string) {
-    return this.post<Task>(`/api/tasks/${seg(id)}/cancel`);
+    return this.post<ResponseOf<'postTasksByIdCancel'>>(`/api/tasks/${seg(id)}/cancel`);
   }
   taskRouting(id: string, signal?: AbortSignal) {
-    return this.get<RoutingDecision | null>(`/api/tasks/${seg(id)}/routing`, undefined, signal);
+    return this.get<ResponseOf<'getTasksByIdRouting'> | null>(
+      `/api/tasks/${seg(id)}/routing`,
+      undefined,
+      signal,
+    );
   }
 
   // ---------- content ----------
 
   listContent(query: ContentListQuery = {}, signal?: AbortSignal) {
-    return this.get<Page<Content>>('/api/content', { ...query }, signal);
+    return this.get<ResponseOf<'getContent'>>('/api/content', { ...query }, signal);
   }
   getContent(id: string, signal?: AbortSignal) {
-    return this.get<ContentDetail>(`/api/content/${seg(id)}`, undefined, signal);
+    return this.get<ResponseOf<'getContentById'>>(`/api/content/${seg(id)}`, undefined, signal);
   }
   getContentVersion(id: string, version: number, signal?: AbortSignal) {
-    return this.get<ContentVersion>(`/api/content/${seg(id)}/versions/${seg(version)}`, undefined, signal);
+    return this.get<ResponseOf<'getContentByIdVersionsByVersion'>>(
+      `/api/content/${seg(id)}/versions/${seg(version)}`,
+      undefined,
+      signal,
+    );
   }
   /** Not in API.md's table; the answer's shape is normalised by lib/diff.ts. May be JSON or text. */
-  async contentDiff(
-    id: string,
-    from: number,
-    to: number,
-    signal?: AbortSignal,
-  ): Promise<ContentDiffResponse> {
+  async contentDiff(id: string, from: number, to: number, signal?: AbortSignal): Promise<unknown> {
     const res = await this.raw('GET', `/api/content/${seg(id)}/diff`, { query: { from, to }, signal });
     const type = res.headers.get('content-type') ?? '';
     return type.includes('json') ? res.json() : res.text();
   }
-  updateContent(id: string, input: UpdateContentInput) {
-    return this.put<Content>(`/api/content/${seg(id)}`, input);
+  updateContent(id: string, input: BodyOf<'putContentById'>) {
+    return this.put<ResponseOf<'putContentById'>>(`/api/content/${seg(id)}`, input);
   }
   deleteContent(id: string) {
     return this.del(`/api/content/${seg(id)}`);
   }
   restoreContent(id: string, version: number) {
-    return this.post<Content>(`/api/content/${seg(id)}/restore`, { version });
+    return this.post<ResponseOf<'postContentByIdRestore'>>(`/api/content/${seg(id)}/restore`, { version });
   }
   regenerateContent(id: string, providerId?: string) {
-    return this.post<Task>(`/api/content/${seg(id)}/regenerate`, providerId ? { providerId } : {});
+    return this.post<ResponseOf<'postContentByIdRegenerate'>>(
+      `/api/content/${seg(id)}/regenerate`,
+      providerId ? { providerId } : {},
+    );
   }
   async exportContent(id: string, format: ExportFormat, version?: number): Promise<ExportedFile> {
     const res = await this.raw('POST', `/api/content/${seg(id)}/export`, {
@@ -359,47 +331,60 @@ export class ApiClient {
       contentType: res.headers.get('content-type') ?? blob.type,
     };
   }
-  shareContent(id: string, input: { expiresInHours?: number; version?: number } = {}) {
-    return this.post<ShareCreated>(`/api/content/${seg(id)}/share`, input);
+  shareContent(id: string, input: BodyOf<'postContentByIdShare'> = {}) {
+    return this.post<ResponseOf<'postContentByIdShare'>>(`/api/content/${seg(id)}/share`, input);
   }
   listShares(id: string, signal?: AbortSignal) {
-    return this.get<ItemList<Share>>(`/api/content/${seg(id)}/shares`, undefined, signal);
+    return this.get<ResponseOf<'getContentByIdShares'>>(`/api/content/${seg(id)}/shares`, undefined, signal);
   }
   revokeShare(id: string, shareId: string) {
     return this.del(`/api/content/${seg(id)}/shares/${seg(shareId)}`);
   }
   sharedContent(token: string, signal?: AbortSignal) {
-    return this.request<SharedContent>('GET', `/api/shared/${seg(token)}`, { auth: false, signal });
+    return this.request<ResponseOf<'getSharedByToken'>>('GET', `/api/shared/${seg(token)}`, {
+      auth: false,
+      signal,
+    });
   }
 
   // ---------- providers ----------
 
   listProviders(signal?: AbortSignal) {
-    return this.get<ItemList<Provider>>('/api/providers', undefined, signal);
+    return this.get<ResponseOf<'getProviders'>>('/api/providers', undefined, signal);
   }
   getProvider(id: string, signal?: AbortSignal) {
-    return this.get<ProviderDetail>(`/api/providers/${seg(id)}`, undefined, signal);
+    return this.get<ResponseOf<'getProvidersById'>>(`/api/providers/${seg(id)}`, undefined, signal);
   }
   providerStatus(id: string, signal?: AbortSignal) {
-    return this.get<ProviderStatusInfo>(`/api/providers/${seg(id)}/status`, undefined, signal);
+    return this.get<ResponseOf<'getProvidersByIdStatus'>>(
+      `/api/providers/${seg(id)}/status`,
+      undefined,
+      signal,
+    );
   }
   testProvider(id: string) {
-    return this.post<ProviderTestResult>(`/api/providers/${seg(id)}/test`);
+    return this.post<ResponseOf<'postProvidersByIdTest'>>(`/api/providers/${seg(id)}/test`);
   }
-  createProvider(input: ProviderInput) {
-    return this.post<Provider>('/api/providers', input);
+  createProvider(input: BodyOf<'postProviders'>) {
+    return this.post<ResponseOf<'postProviders'>>('/api/providers', input);
   }
-  updateProvider(id: string, input: ProviderInput) {
-    return this.put<Provider>(`/api/providers/${seg(id)}`, input);
+  updateProvider(id: string, input: BodyOf<'putProvidersById'>) {
+    return this.put<ResponseOf<'putProvidersById'>>(`/api/providers/${seg(id)}`, input);
   }
   deleteProvider(id: string) {
     return this.del(`/api/providers/${seg(id)}`);
   }
-  createAccount(providerId: string, input: AccountInput) {
-    return this.post<ProviderAccount>(`/api/providers/${seg(providerId)}/accounts`, input);
+  createAccount(providerId: string, input: BodyOf<'postProvidersByIdAccounts'>) {
+    return this.post<ResponseOf<'postProvidersByIdAccounts'>>(
+      `/api/providers/${seg(providerId)}/accounts`,
+      input,
+    );
   }
-  updateAccount(providerId: string, accountId: string, input: AccountInput) {
-    return this.put<ProviderAccount>(`/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`, input);
+  updateAccount(providerId: string, accountId: string, input: BodyOf<'putProvidersByIdAccountsByAccountId'>) {
+    return this.put<ResponseOf<'putProvidersByIdAccountsByAccountId'>>(
+      `/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`,
+      input,
+    );
   }
   deleteAccount(providerId: string, accountId: string) {
     return this.del(`/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`);
@@ -407,17 +392,17 @@ export class ApiClient {
 
   // ---------- admin ----------
 
-  listUsers(query: UserListQuery = {}, signal?: AbortSignal) {
-    return this.get<Page<User>>('/api/admin/users', { ...query }, signal);
+  listUsers(query: QueryOf<'getAdminUsers'> = {}, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getAdminUsers'>>('/api/admin/users', { ...query }, signal);
   }
-  updateUser(id: string, input: UpdateUserInput) {
-    return this.put<User>(`/api/admin/users/${seg(id)}`, input);
+  updateUser(id: string, input: BodyOf<'putAdminUsersById'>) {
+    return this.put<ResponseOf<'putAdminUsersById'>>(`/api/admin/users/${seg(id)}`, input);
   }
   stats(since?: string, signal?: AbortSignal) {
-    return this.get<AdminStats>('/api/admin/stats', { since }, signal);
+    return this.get<ResponseOf<'getAdminStats'>>('/api/admin/stats', { since }, signal);
   }
-  auditLog(query: AuditQuery = {}, signal?: AbortSignal) {
-    return this.get<Page<AuditEntry>>('/api/admin/logs', { ...query }, signal);
+  auditLog(query: QueryOf<'getAdminLogs'> = {}, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getAdminLogs'>>('/api/admin/logs', { ...query }, signal);
   }
   settings(signal?: AbortSignal) {
     return this.get<unknown>('/api/admin/settings', undefined, signal).then(normalizeSettings);
@@ -429,10 +414,10 @@ export class ApiClient {
   // ---------- account linking ----------
 
   createLinkCode() {
-    return this.post<LinkCode>('/api/links/codes');
+    return this.post<ResponseOf<'postLinksCodes'>>('/api/links/codes');
   }
   listLinks(signal?: AbortSignal) {
-    return this.get<ItemList<LinkedIdentity>>('/api/links', undefined, signal);
+    return this.get<ResponseOf<'getLinks'>>('/api/links', undefined, signal);
   }
   deleteLink(id: string) {
     return this.del(`/api/links/${seg(id)}`);
@@ -441,21 +426,19 @@ export class ApiClient {
   // ---------- inbound webhooks ----------
 
   listWebhooks(signal?: AbortSignal) {
-    return this.get<ItemList<Webhook>>('/api/webhooks', undefined, signal);
+    return this.get<ResponseOf<'getWebhooks'>>('/api/webhooks', undefined, signal);
   }
-  createWebhook(input: WebhookInput) {
-    return this.post<WebhookCreated>('/api/webhooks', input);
+  createWebhook(input: BodyOf<'postWebhooks'>) {
+    return this.post<ResponseOf<'postWebhooks'>>('/api/webhooks', input);
   }
   deleteWebhook(id: string) {
     return this.del(`/api/webhooks/${seg(id)}`);
   }
-  /** Not in API.md's table: assumed to answer `{secret}` (and possibly more). */
   rotateWebhook(id: string) {
-    return this.post<{ secret: string }>(`/api/webhooks/${seg(id)}/rotate`);
+    return this.post<ResponseOf<'postWebhooksByIdRotate'>>(`/api/webhooks/${seg(id)}/rotate`);
   }
-  /** Not in API.md's table: assumed `{items: [...]}` or a page of deliveries. */
-  webhookDeliveries(id: string, query: { page?: number; limit?: number } = {}, signal?: AbortSignal) {
-    return this.get<ItemList<WebhookDelivery> & Partial<Page<WebhookDelivery>>>(
+  webhookDeliveries(id: string, query: QueryOf<'getWebhooksByIdDeliveries'> = {}, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getWebhooksByIdDeliveries'>>(
       `/api/webhooks/${seg(id)}/deliveries`,
       { ...query },
       signal,

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from '../auth/AuthContext';
 
@@ -131,5 +131,65 @@ export function PageHeader({ title, children }: { title: string; children?: Reac
       <h1>{title}</h1>
       {children && <div className="page-actions">{children}</div>}
     </div>
+  );
+}
+
+/** The sign-in and registration card, outside the app's layout. */
+export function AuthCard({
+  title,
+  children,
+  footer,
+}: {
+  title: string;
+  children: ReactNode;
+  footer: ReactNode;
+}) {
+  return (
+    <div className="auth-page">
+      <main id="main" className="auth-card card">
+        <p className="brand auth-brand">
+          <span className="brand-mark" aria-hidden="true">
+            ⇄
+          </span>{' '}
+          Switchyard
+        </p>
+        <h1>{title}</h1>
+        {children}
+        <p className="muted">{footer}</p>
+      </main>
+    </div>
+  );
+}
+
+/** A card that is a region of the page, named by its heading. */
+export function Card({
+  title,
+  children,
+  className = 'card stack',
+  titleClassName,
+}: {
+  title: ReactNode;
+  children: ReactNode;
+  className?: string;
+  titleClassName?: string;
+}) {
+  const id = useId();
+  return (
+    <section className={className} aria-labelledby={id}>
+      <h2 id={id} className={titleClassName}>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
+/** The button that opens an "add" form; hidden while the form is open. */
+export function AddButton({ label, open, onOpen }: { label: string; open: boolean; onOpen: () => void }) {
+  if (open) return null;
+  return (
+    <button type="button" className="btn btn-primary" onClick={onOpen}>
+      {label}
+    </button>
   );
 }

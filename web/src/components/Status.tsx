@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { isApiError, messageOf } from '../api/errors';
+import { formatDateTime, formatRelative } from '../lib/format';
 
 /** A polite loading line with a spinner; screen readers hear the label once. */
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -63,4 +64,40 @@ const STATUS_LABELS: Record<string, string> = {
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   const text = label ?? STATUS_LABELS[status] ?? status.replace(/_/g, ' ');
   return <span className={`badge badge-${status}`}>{text}</span>;
+}
+
+/** "5 minutes ago", with the full date and time on hover and for machines. */
+export function RelativeTime({ iso }: { iso: string }) {
+  return (
+    <time dateTime={iso} title={formatDateTime(iso)}>
+      {formatRelative(iso)}
+    </time>
+  );
+}
+
+/**
+ * A detail page whose object has not loaded: the spinner, or the error with a way back (no retry
+ * for a 404, it would only fail again).
+ */
+export function NotLoaded({
+  state,
+  title,
+  back,
+}: {
+  state: { loading: boolean; error: unknown; reload: () => void };
+  /** What the page shows, as its heading ("Task"). */
+  title: string;
+  /** A link back to the list. */
+  back: ReactNode;
+}) {
+  if (state.loading) return <Loading label={`Loading ${title.toLowerCase()}…`} />;
+  if (!state.error) return null;
+  const notFound = isApiError(state.error) && state.error.status === 404;
+  return (
+    <section className="stack">
+      <h1>{title}</h1>
+      <ErrorMessage error={state.error} onRetry={notFound ? undefined : () => state.reload()} />
+      <p>{back}</p>
+    </section>
+  );
 }

@@ -4,8 +4,8 @@
  */
 
 export interface BudgetInput {
-  tokenLimit: number;
-  tokenUsed: number;
+  tokenLimit?: number;
+  tokenUsed?: number;
   /** Not in the contract's `account`; when absent it is inferred from `tokensRemaining`. */
   tokenReserved?: number | null;
   tokensRemaining?: number | null;

@@ -3,7 +3,50 @@
  * each was kept or dropped, scores, the chain tried") but not its field names, so this accepts
  * the obvious spellings and never fails on an unknown shape.
  */
-import type { RoutingCandidate, RoutingChainStep, RoutingDecision } from '../api/types';
+
+/**
+ * The server types candidates and chain steps as open records (`{[key: string]: unknown}`): these are
+ * the fields this file looks for, every one optional.
+ */
+export interface RoutingCandidate {
+  providerId?: string | null;
+  providerName?: string | null;
+  name?: string | null;
+  accountId?: string | null;
+  accountName?: string | null;
+  kept?: boolean;
+  selected?: boolean;
+  chosen?: boolean;
+  status?: string;
+  decision?: string;
+  reason?: string | null;
+  reasons?: string[];
+  dropReason?: string | null;
+  score?: number | null;
+  scores?: Record<string, number>;
+  factors?: Record<string, number>;
+  breakdown?: Record<string, number>;
+}
+
+export interface RoutingChainStep {
+  providerId?: string | null;
+  providerName?: string | null;
+  name?: string | null;
+  accountId?: string | null;
+  accountName?: string | null;
+  outcome?: string;
+  status?: string;
+  error?: string | null;
+  errorMessage?: string | null;
+  latencyMs?: number | null;
+}
+
+/** A routing decision (GET /api/tasks/:id/routing), or any part of one. */
+export interface RoutingInput {
+  candidates?: ReadonlyArray<RoutingCandidate | Record<string, unknown>>;
+  chain?: ReadonlyArray<RoutingChainStep | Record<string, unknown> | string>;
+  [extra: string]: unknown;
+}
 
 export interface CandidateRow {
   /** Stable React key. */
@@ -79,13 +122,13 @@ function factorsOf(c: RoutingCandidate): Array<[string, number]> {
   return Object.entries(source).filter((e): e is [string, number] => typeof e[1] === 'number');
 }
 
-export function candidateRows(decision: RoutingDecision | null | undefined): CandidateRow[] {
+export function candidateRows(decision: RoutingInput | null | undefined): CandidateRow[] {
   const list = decision?.candidates;
   if (!Array.isArray(list)) return [];
   return list
     .filter((c): c is RoutingCandidate => typeof c === 'object' && c !== null)
     .map((c, i) => {
-      const reasons = Array.isArray(c.reasons) ? c.reasons.filter((r) => typeof r === 'string') : [];
+      const reasons = Array.isArray(c.reasons) ? c.reasons.filter((r: unknown) => typeof r === 'string') : [];
       return {
         id: `candidate-${i}`,
         provider: providerLabel(c as Record<string, unknown>),
@@ -98,7 +141,7 @@ export function candidateRows(decision: RoutingDecision | null | undefined): Can
     });
 }
 
-export function chainRows(decision: RoutingDecision | null | undefined): ChainRow[] {
+export function chainRows(decision: RoutingInput | null | undefined): ChainRow[] {
   const list = decision?.chain;
   if (!Array.isArray(list)) return [];
   return list.map((step, i) => {
@@ -118,7 +161,7 @@ export function chainRows(decision: RoutingDecision | null | undefined): ChainRo
 }
 
 /** Top-level fields not covered by the two tables, for a small "other details" list. */
-export function otherRoutingFields(decision: RoutingDecision | null | undefined): Array<[string, unknown]> {
+export function otherRoutingFields(decision: RoutingInput | null | undefined): Array<[string, unknown]> {
   if (!decision || typeof decision !== 'object') return [];
   const skip = new Set(['candidates', 'chain', 'taskId']);
   return Object.entries(decision).filter(([k, v]) => !skip.has(k) && v !== undefined && v !== null);

@@ -3,10 +3,11 @@ import { Link } from 'react-router-dom';
 import { api } from '../api/client';
 import { TASK_STATUSES, type Task, type TaskStatus } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { AsyncTable } from '../components/DataTable';
+import { InlineSelect } from '../components/Field';
 import { PageHeader } from '../components/Layout';
-import { Pagination } from '../components/Pagination';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../components/Status';
-import { formatDateTime, formatRelative, humanize } from '../lib/format';
+import { RelativeTime, StatusBadge } from '../components/Status';
+import { humanize } from '../lib/format';
 import { useAsync, usePageTitle, usePoll } from '../lib/hooks';
 
 const LIMIT = 20;
@@ -21,8 +22,7 @@ export function DashboardPage() {
     (signal) => api.listTasks({ page, limit: LIMIT, status: status || undefined }, signal),
     [page, status],
   );
-  const items = tasks.data?.items ?? [];
-  const active = items.filter(isActive).length;
+  const active = (tasks.data?.items ?? []).filter(isActive).length;
   // Poll every 2 s while anything on screen is still queued or running.
   usePoll(() => tasks.reload({ silent: true }), 2000, active > 0 && !tasks.loading, tasks.data);
 
@@ -35,103 +35,59 @@ export function DashboardPage() {
       </PageHeader>
       <p className="muted">Welcome back, {user?.username}. Your most recent tasks:</p>
       <div className="toolbar">
-        <label className="inline-field">
-          <span>Status</span>
-          <select
-            className="input"
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as TaskStatus | '');
-              setPage(1);
-            }}
-          >
-            <option value="">All</option>
-            {TASK_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {humanize(s)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <InlineSelect<TaskStatus | ''>
+          label="Status"
+          value={status}
+          onChange={(s) => {
+            setStatus(s);
+            setPage(1);
+          }}
+          emptyOption="All"
+          options={TASK_STATUSES}
+        />
         <p className="muted small" role="status" aria-live="polite">
           {active > 0 ? `Updating live: ${active} task${active === 1 ? '' : 's'} in progress.` : ''}
         </p>
       </div>
-      {tasks.loading && !tasks.data ? (
-        <Loading label="Loading your tasks…" />
-      ) : tasks.error && !tasks.data ? (
-        <ErrorMessage error={tasks.error} onRetry={() => tasks.reload()} />
-      ) : items.length === 0 ? (
-        <Empty>
-          No tasks yet. <Link to="/tasks/new">Create your first task</Link>, or send one from a linked chat.
-        </Empty>
-      ) : (
-        <>
-          {tasks.error !== null && (
-            <ErrorMessage error={tasks.error} onRetry={() => tasks.reload()} title="Live updates paused" />
-          )}
-          <TaskTable tasks={items} />
-          <Pagination
-            page={page}
-            limit={LIMIT}
-            total={tasks.data?.total ?? 0}
-            onPage={setPage}
-            label="Task pages"
-          />
-        </>
-      )}
+      <AsyncTable
+        state={tasks}
+        loadingLabel="Loading your tasks…"
+        staleErrorTitle="Live updates paused"
+        empty={
+          <>
+            No tasks yet. <Link to="/tasks/new">Create your first task</Link>, or send one from a linked chat.
+          </>
+        }
+        pagination={{ page, limit: LIMIT, onPage: setPage, label: 'Task pages' }}
+        caption="Your tasks"
+        testId="task-table"
+        rowKey={(t) => t.id}
+        rowProps={(t) => ({ 'data-task-id': t.id })}
+        columns={[
+          {
+            header: 'Task',
+            cell: (t) => (
+              <Link to={`/tasks/${t.id}`}>{t.title || t.description.slice(0, 60) || 'Untitled task'}</Link>
+            ),
+          },
+          { header: 'Type', cell: (t) => humanize(t.taskType) },
+          { header: 'Priority', cell: (t) => t.priority },
+          { header: 'Status', cell: (t) => <StatusBadge status={t.status} /> },
+          { header: 'Source', cell: (t) => t.source },
+          { header: 'Created', cell: (t) => <RelativeTime iso={t.createdAt} /> },
+          {
+            header: 'Result',
+            cell: (t) =>
+              t.contentId ? (
+                <Link to={`/content/${t.contentId}`}>
+                  Open content<span className="visually-hidden"> for {t.title}</span>
+                </Link>
+              ) : (
+                <span className="muted">{t.status === 'failed' ? 'Failed' : '—'}</span>
+              ),
+          },
+        ]}
+      />
     </section>
-  );
-}
-
-export function TaskTable({ tasks, caption = 'Your tasks' }: { tasks: Task[]; caption?: string }) {
-  return (
-    <div className="table-wrap">
-      <table className="table responsive" data-testid="task-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Task</th>
-            <th scope="col">Type</th>
-            <th scope="col">Priority</th>
-            <th scope="col">Status</th>
-            <th scope="col">Source</th>
-            <th scope="col">Created</th>
-            <th scope="col">Result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tasks.map((t) => (
-            <tr key={t.id} data-task-id={t.id}>
-              <td data-label="Task">
-                <Link to={`/tasks/${t.id}`}>{t.title || t.description.slice(0, 60) || 'Untitled task'}</Link>
-              </td>
-              <td data-label="Type">{humanize(t.taskType)}</td>
-              <td data-label="Priority">{t.priority}</td>
-              <td data-label="Status">
-                <StatusBadge status={t.status} />
-              </td>
-              <td data-label="Source">{t.source}</td>
-              <td data-label="Created">
-                <time dateTime={t.createdAt} title={formatDateTime(t.createdAt)}>
-                  {formatRelative(t.createdAt)}
-                </time>
-              </td>
-              <td data-label="Result">
-                {t.contentId ? (
-                  <Link to={`/content/${t.contentId}`}>
-                    Open content<span className="visually-hidden"> for {t.title}</span>
-                  </Link>
-                ) : t.status === 'failed' ? (
-                  <span className="muted">Failed</span>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

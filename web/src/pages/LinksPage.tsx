@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { LinkCode } from '../api/types';
+import { ActionButton } from '../components/ActionButton';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { CopyButton } from '../components/CopyButton';
-import { PageHeader } from '../components/Layout';
-import { Empty, ErrorMessage, Loading } from '../components/Status';
+import { AsyncTable } from '../components/DataTable';
+import { Card, PageHeader } from '../components/Layout';
+import { ErrorMessage } from '../components/Status';
 import { formatDateTime, humanize } from '../lib/format';
 import { useAction, useAsync, usePageTitle } from '../lib/hooks';
 
@@ -48,7 +50,6 @@ export function LinksPage() {
   });
   const left = useCountdown(code?.expiresAt ?? null);
   const expired = left === 0;
-  const items = links.data?.items ?? [];
 
   return (
     <section className="stack">
@@ -58,17 +59,14 @@ export function LinksPage() {
         account.
       </p>
 
-      <section className="card stack" aria-labelledby="code-h">
-        <h2 id="code-h">Link a chat account</h2>
+      <Card title="Link a chat account">
         <div className="row">
-          <button
-            type="button"
+          <ActionButton
+            action={generate}
             className="btn btn-primary"
-            onClick={() => generate.run()}
-            disabled={generate.pending}
-          >
-            {generate.pending ? 'Generating…' : code ? 'Generate a new code' : 'Generate link code'}
-          </button>
+            label={code ? 'Generate a new code' : 'Generate link code'}
+            pendingLabel="Generating…"
+          />
         </div>
         {generate.error !== null && <ErrorMessage error={generate.error} title="No code was generated" />}
         {code && (
@@ -105,54 +103,36 @@ export function LinksPage() {
             )}
           </div>
         )}
-      </section>
+      </Card>
 
-      <section className="card stack" aria-labelledby="linked-h">
-        <h2 id="linked-h">Linked identities</h2>
+      <Card title="Linked identities">
         {remove.error !== null && <ErrorMessage error={remove.error} title="Could not remove the link" />}
-        {links.loading && !links.data ? (
-          <Loading label="Loading linked accounts…" />
-        ) : links.error ? (
-          <ErrorMessage error={links.error} onRetry={() => links.reload()} />
-        ) : items.length === 0 ? (
-          <Empty>No chat accounts are linked yet.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table className="table responsive">
-              <caption className="visually-hidden">Linked chat identities</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Platform</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Workspace</th>
-                  <th scope="col">Linked</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((l) => (
-                  <tr key={l.id}>
-                    <td data-label="Platform">{humanize(l.platform)}</td>
-                    <td data-label="Name">{l.displayName ?? l.platformUserId}</td>
-                    <td data-label="Workspace">{l.workspaceId || '—'}</td>
-                    <td data-label="Linked">{formatDateTime(l.linkedAt)}</td>
-                    <td data-label="Actions">
-                      <ConfirmButton
-                        label="Remove"
-                        accessibleName={`Remove ${humanize(l.platform)} link ${l.displayName ?? l.platformUserId}`}
-                        question="Unlink this account?"
-                        onConfirm={() => remove.run(l.id)}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
+        <AsyncTable
+          state={links}
+          loadingLabel="Loading linked accounts…"
+          empty="No chat accounts are linked yet."
+          caption="Linked chat identities"
+          rowKey={(l) => l.id}
+          columns={[
+            { header: 'Platform', cell: (l) => humanize(l.platform) },
+            { header: 'Name', cell: (l) => l.displayName ?? l.platformUserId },
+            { header: 'Workspace', cell: (l) => l.workspaceId || '—' },
+            { header: 'Linked', cell: (l) => formatDateTime(l.linkedAt) },
+            {
+              header: 'Actions',
+              hiddenHeader: true,
+              cell: (l) => (
+                <ConfirmButton
+                  label="Remove"
+                  accessibleName={`Remove ${humanize(l.platform)} link ${l.displayName ?? l.platformUserId}`}
+                  question="Unlink this account?"
+                  onConfirm={() => remove.run(l.id)}
+                />
+              ),
+            },
+          ]}
+        />
+      </Card>
     </section>
   );
 }

@@ -1,10 +1,10 @@
-import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { isApiError } from '../api/errors';
 import { useAuth } from '../auth/AuthContext';
 import { safeNext } from '../auth/guards';
-import { Field } from '../components/Field';
-import { ErrorMessage } from '../components/Status';
+import { TextField } from '../components/Field';
+import { Form, useForm } from '../components/Form';
+import { AuthCard } from '../components/Layout';
 import { usePageTitle } from '../lib/hooks';
 
 export function LoginPage() {
@@ -12,78 +12,42 @@ export function LoginPage() {
   const { signIn } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [identifier, setIdentifier] = useState('');
-  const [password, setPassword] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault();
-    setPending(true);
-    setError(null);
-    try {
-      await signIn(identifier, password);
+  const form = useForm({
+    initial: { username: '', password: '' },
+    send: async (v) => {
+      await signIn(v.username, v.password);
       navigate(safeNext(params.get('next')), { replace: true });
-    } catch (err) {
-      setError(err);
-      setPending(false);
-    }
-  };
+    },
+  });
+  const { username, password } = form.values;
 
-  const suspended = isApiError(error) && error.status === 403;
   return (
-    <div className="auth-page">
-      <main id="main" className="auth-card card">
-        <p className="brand auth-brand">
-          <span className="brand-mark" aria-hidden="true">
-            ⇄
-          </span>{' '}
-          Switchyard
-        </p>
-        <h1>Sign in</h1>
-        <form onSubmit={onSubmit} className="stack" noValidate>
-          {error !== null && (
-            <ErrorMessage error={error} title={suspended ? 'Account unavailable' : undefined} />
-          )}
-          <Field label="Username or email" required>
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                name="username"
-                autoComplete="username"
-                required
-                value={identifier}
-                onChange={(e) => setIdentifier(e.target.value)}
-              />
-            )}
-          </Field>
-          <Field label="Password" required>
-            {(p) => (
-              <input
-                {...p}
-                className="input"
-                type="password"
-                name="password"
-                autoComplete="current-password"
-                required
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-              />
-            )}
-          </Field>
-          <button
-            type="submit"
-            className="btn btn-primary btn-block"
-            disabled={pending || !identifier || !password}
-          >
-            {pending ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        <p className="muted">
-          No account yet? <Link to="/register">Create one</Link>
-        </p>
-      </main>
-    </div>
+    <AuthCard title="Sign in" footer={<NoAccount />}>
+      <Form
+        state={form}
+        errorTitle={isApiError(form.error) && form.error.status === 403 ? 'Account unavailable' : undefined}
+        submitLabel="Sign in"
+        pendingLabel="Signing in…"
+        disabled={!username || !password}
+        submitClassName="btn btn-primary btn-block"
+      >
+        <TextField label="Username or email" required autoComplete="username" {...form.field('username')} />
+        <TextField
+          label="Password"
+          required
+          type="password"
+          autoComplete="current-password"
+          {...form.field('password')}
+        />
+      </Form>
+    </AuthCard>
+  );
+}
+
+function NoAccount() {
+  return (
+    <>
+      No account yet? <Link to="/register">Create one</Link>
+    </>
   );
 }

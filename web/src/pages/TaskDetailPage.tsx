@@ -1,12 +1,15 @@
-import { type FormEvent, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/client';
 import { isApiError } from '../api/errors';
-import { PRIORITIES, type Priority, type RoutingDecision, type TaskDetail } from '../api/types';
+import { PRIORITIES, type RoutingDecision, type TaskDetail } from '../api/types';
+import { ActionButton } from '../components/ActionButton';
 import { ConfirmButton } from '../components/ConfirmButton';
-import { Field } from '../components/Field';
-import { PageHeader } from '../components/Layout';
-import { Empty, ErrorMessage, Loading, Notice, StatusBadge } from '../components/Status';
+import { DataTable } from '../components/DataTable';
+import { Facts } from '../components/Facts';
+import { SelectField, TextField } from '../components/Field';
+import { Form, useForm } from '../components/Form';
+import { Card, PageHeader } from '../components/Layout';
+import { Empty, ErrorMessage, Loading, Notice, NotLoaded, StatusBadge } from '../components/Status';
 import { ValueView } from '../components/ValueView';
 import { formatDateTime, formatMs, formatNumber, humanize } from '../lib/format';
 import { useAction, useAsync, usePageTitle, usePoll } from '../lib/hooks';
@@ -27,22 +30,7 @@ export function TaskDetailPage() {
     navigate('/', { replace: true });
   });
 
-  if (task.loading && !t) return <Loading label="Loading task…" />;
-  if (task.error && !t) {
-    return (
-      <section className="stack">
-        <h1>Task</h1>
-        <ErrorMessage
-          error={task.error}
-          onRetry={isApiError(task.error) && task.error.status === 404 ? undefined : () => task.reload()}
-        />
-        <p>
-          <Link to="/">Back to the dashboard</Link>
-        </p>
-      </section>
-    );
-  }
-  if (!t) return null;
+  if (!t) return <NotLoaded state={task} title="Task" back={<Link to="/">Back to the dashboard</Link>} />;
 
   return (
     <section className="stack">
@@ -55,11 +43,7 @@ export function TaskDetailPage() {
             Open content
           </Link>
         )}
-        {active && (
-          <button type="button" className="btn" onClick={() => cancel.run()} disabled={cancel.pending}>
-            {cancel.pending ? 'Cancelling…' : 'Cancel task'}
-          </button>
-        )}
+        {active && <ActionButton action={cancel} label="Cancel task" pendingLabel="Cancelling…" />}
         <ConfirmButton
           label="Delete"
           accessibleName="Delete task"
@@ -75,38 +59,18 @@ export function TaskDetailPage() {
       )}
 
       <div className="card stack">
-        <dl className="facts">
-          <div>
-            <dt>Status</dt>
-            <dd data-testid="task-status" aria-live="polite">
-              <StatusBadge status={t.status} />
-            </dd>
-          </div>
-          <div>
-            <dt>Type</dt>
-            <dd>{humanize(t.taskType)}</dd>
-          </div>
-          <div>
-            <dt>Priority</dt>
-            <dd>{t.priority}</dd>
-          </div>
-          <div>
-            <dt>Source</dt>
-            <dd>{t.source}</dd>
-          </div>
-          <div>
-            <dt>Created</dt>
-            <dd>{formatDateTime(t.createdAt)}</dd>
-          </div>
-          <div>
-            <dt>Started</dt>
-            <dd>{formatDateTime(t.startedAt)}</dd>
-          </div>
-          <div>
-            <dt>Finished</dt>
-            <dd>{formatDateTime(t.completedAt)}</dd>
-          </div>
-        </dl>
+        <Facts
+          items={{
+            Status: <StatusBadge status={t.status} />,
+            Type: humanize(t.taskType),
+            Priority: t.priority,
+            Source: t.source,
+            Created: formatDateTime(t.createdAt),
+            Started: formatDateTime(t.startedAt),
+            Finished: formatDateTime(t.completedAt),
+          }}
+          dd={{ Status: { 'data-testid': 'task-status', 'aria-live': 'polite' } }}
+        />
         {t.status === 'failed' && t.error && (
           <div className="alert alert-error">
             <p className="alert-title">The task failed</p>
@@ -126,10 +90,9 @@ export function TaskDetailPage() {
         <EditQueuedTask task={t} onSaved={(next) => task.setData({ ...t, ...next })} />
       )}
 
-      <section className="card stack" aria-labelledby="attempts-h">
-        <h2 id="attempts-h">Attempts</h2>
+      <Card title="Attempts">
         <AssignmentsTable task={t} />
-      </section>
+      </Card>
 
       <RoutingSection taskId={t.id} status={t.status} />
     </section>
@@ -137,56 +100,28 @@ export function TaskDetailPage() {
 }
 
 function EditQueuedTask({ task, onSaved }: { task: TaskDetail; onSaved: (t: Partial<TaskDetail>) => void }) {
-  const [title, setTitle] = useState(task.title);
-  const [priority, setPriority] = useState<Priority>(task.priority);
-  const save = useAction(async () => onSaved(await api.updateTask(task.id, { title, priority })));
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    save.run();
-  };
+  const form = useForm({
+    initial: { title: task.title, priority: task.priority },
+    send: async (v) => onSaved(await api.updateTask(task.id, v)),
+  });
   return (
     <details className="card disclosure">
       <summary>Edit while queued</summary>
-      <form className="stack" onSubmit={onSubmit}>
-        {save.error !== null && (
-          <ErrorMessage
-            error={save.error}
-            title={
-              isApiError(save.error) && save.error.status === 409
-                ? 'The task has already started and can no longer be edited.'
-                : undefined
-            }
-          />
-        )}
+      <Form
+        state={form}
+        errorTitle={
+          isApiError(form.error) && form.error.status === 409
+            ? 'The task has already started and can no longer be edited.'
+            : undefined
+        }
+        submitLabel="Save changes"
+        submitClassName="btn"
+      >
         <div className="grid-2">
-          <Field label="Title">
-            {(p) => (
-              <input {...p} className="input" value={title} onChange={(e) => setTitle(e.target.value)} />
-            )}
-          </Field>
-          <Field label="Priority">
-            {(p) => (
-              <select
-                {...p}
-                className="input"
-                value={priority}
-                onChange={(e) => setPriority(e.target.value as Priority)}
-              >
-                {PRIORITIES.map((pr) => (
-                  <option key={pr} value={pr}>
-                    {humanize(pr)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <TextField label="Title" {...form.field('title')} />
+          <SelectField label="Priority" options={PRIORITIES} {...form.field('priority')} />
         </div>
-        <div>
-          <button type="submit" className="btn" disabled={save.pending}>
-            {save.pending ? 'Saving…' : 'Save changes'}
-          </button>
-        </div>
-      </form>
+      </Form>
     </details>
   );
 }
@@ -203,44 +138,46 @@ function AssignmentsTable({ task }: { task: TaskDetail }) {
     );
   }
   return (
-    <div className="table-wrap">
-      <table className="table responsive">
-        <caption className="visually-hidden">Provider attempts for this task</caption>
-        <thead>
-          <tr>
-            <th scope="col">Provider</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Tokens</th>
-            <th scope="col">Latency</th>
-            <th scope="col">Started</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((a) => (
-            <tr key={a.id}>
-              <td data-label="Provider">
-                {a.providerName ?? 'Unknown'}
-                {a.model && <span className="muted small"> · {a.model}</span>}
-              </td>
-              <td data-label="Status">
-                <StatusBadge status={a.status} />
-              </td>
-              <td data-label="Attempts">{a.attemptCount}</td>
-              <td data-label="Tokens">{formatNumber(a.tokensUsed)}</td>
-              <td data-label="Latency">{formatMs(a.latencyMs)}</td>
-              <td data-label="Started">{formatDateTime(a.createdAt)}</td>
-              <td data-label="Error">{a.errorMessage ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={rows}
+      caption="Provider attempts for this task"
+      rowKey={(a) => a.id}
+      columns={[
+        {
+          header: 'Provider',
+          cell: (a) => (
+            <>
+              {a.providerName ?? 'Unknown'}
+              {a.model && <span className="muted small"> · {a.model}</span>}
+            </>
+          ),
+        },
+        { header: 'Status', cell: (a) => <StatusBadge status={a.status} /> },
+        { header: 'Attempts', cell: (a) => a.attemptCount },
+        { header: 'Tokens', cell: (a) => formatNumber(a.tokensUsed) },
+        { header: 'Latency', cell: (a) => formatMs(a.latencyMs) },
+        { header: 'Started', cell: (a) => formatDateTime(a.createdAt) },
+        { header: 'Error', cell: (a) => a.errorMessage ?? '—' },
+      ]}
+    />
   );
 }
 
 const DECISION_LABEL = { chosen: 'Chosen', kept: 'Kept', dropped: 'Dropped', unknown: '—' } as const;
+const ROW_CLASS = { chosen: 'row-highlight', kept: '', dropped: 'row-muted', unknown: '' } as const;
+
+function Factors({ factors }: { factors: Array<[string, number]> }) {
+  if (factors.length === 0) return '—';
+  return (
+    <ul className="factors">
+      {factors.map(([k, v]) => (
+        <li key={k}>
+          {humanize(k)}: {Math.round(v * 1000) / 1000}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function RoutingSection({ taskId, status }: { taskId: string; status: string }) {
   // Re-read whenever the task's status moves on: the decision is recorded when routing happens.
@@ -259,8 +196,7 @@ function RoutingSection({ taskId, status }: { taskId: string; status: string }) 
   const chain = chainRows(routing.data);
   const other = otherRoutingFields(routing.data);
   return (
-    <section className="card stack" aria-labelledby="routing-h">
-      <h2 id="routing-h">Routing explanation</h2>
+    <Card title="Routing explanation">
       {routing.loading && !routing.data ? (
         <Loading label="Loading the routing decision…" />
       ) : routing.error && routing.data === undefined ? (
@@ -274,87 +210,41 @@ function RoutingSection({ taskId, status }: { taskId: string; status: string }) 
       ) : (
         <>
           {candidates.length > 0 && (
-            <div className="table-wrap">
-              <table className="table responsive" data-testid="routing-table">
-                <caption>Candidates considered</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Provider</th>
-                    <th scope="col">Account</th>
-                    <th scope="col">Decision</th>
-                    <th scope="col">Score</th>
-                    <th scope="col">Score breakdown</th>
-                    <th scope="col">Why</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {candidates.map((c) => (
-                    <tr
-                      key={c.id}
-                      className={
-                        c.decision === 'dropped'
-                          ? 'row-muted'
-                          : c.decision === 'chosen'
-                            ? 'row-highlight'
-                            : ''
-                      }
-                    >
-                      <th scope="row" data-label="Provider">
-                        {c.provider}
-                      </th>
-                      <td data-label="Account">{c.account ?? '—'}</td>
-                      <td data-label="Decision">
-                        <StatusBadge status={c.decision} label={DECISION_LABEL[c.decision]} />
-                      </td>
-                      <td data-label="Score">{c.score === null ? '—' : c.score.toFixed(3)}</td>
-                      <td data-label="Score breakdown">
-                        {c.factors.length === 0 ? (
-                          '—'
-                        ) : (
-                          <ul className="factors">
-                            {c.factors.map(([k, v]) => (
-                              <li key={k}>
-                                {humanize(k)}: {Math.round(v * 1000) / 1000}
-                              </li>
-                            ))}
-                          </ul>
-                        )}
-                      </td>
-                      <td data-label="Why">{c.reason ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={candidates}
+              showCaption
+              caption="Candidates considered"
+              testId="routing-table"
+              rowKey={(c) => c.id}
+              rowProps={(c) => ({ className: ROW_CLASS[c.decision] })}
+              columns={[
+                { header: 'Provider', rowHeader: true, cell: (c) => c.provider },
+                { header: 'Account', cell: (c) => c.account ?? '—' },
+                {
+                  header: 'Decision',
+                  cell: (c) => <StatusBadge status={c.decision} label={DECISION_LABEL[c.decision]} />,
+                },
+                { header: 'Score', cell: (c) => (c.score === null ? '—' : c.score.toFixed(3)) },
+                { header: 'Score breakdown', cell: (c) => <Factors factors={c.factors} /> },
+                { header: 'Why', cell: (c) => c.reason ?? '—' },
+              ]}
+            />
           )}
           {chain.length > 0 && (
-            <div className="table-wrap">
-              <table className="table responsive">
-                <caption>Chain tried, in order</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">#</th>
-                    <th scope="col">Provider</th>
-                    <th scope="col">Account</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col">Latency</th>
-                    <th scope="col">Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {chain.map((c, i) => (
-                    <tr key={c.id}>
-                      <td data-label="#">{i + 1}</td>
-                      <td data-label="Provider">{c.provider}</td>
-                      <td data-label="Account">{c.account ?? '—'}</td>
-                      <td data-label="Outcome">{c.outcome ? <StatusBadge status={c.outcome} /> : '—'}</td>
-                      <td data-label="Latency">{formatMs(c.latencyMs)}</td>
-                      <td data-label="Error">{c.error ?? '—'}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              rows={chain}
+              showCaption
+              caption="Chain tried, in order"
+              rowKey={(c) => c.id}
+              columns={[
+                { header: '#', cell: (_, i) => i + 1 },
+                { header: 'Provider', cell: (c) => c.provider },
+                { header: 'Account', cell: (c) => c.account ?? '—' },
+                { header: 'Outcome', cell: (c) => (c.outcome ? <StatusBadge status={c.outcome} /> : '—') },
+                { header: 'Latency', cell: (c) => formatMs(c.latencyMs) },
+                { header: 'Error', cell: (c) => c.error ?? '—' },
+              ]}
+            />
           )}
           {other.length > 0 && (
             <div>
@@ -364,6 +254,6 @@ function RoutingSection({ taskId, status }: { taskId: string; status: string }) 
           )}
         </>
       )}
-    </section>
+    </Card>
   );
 }

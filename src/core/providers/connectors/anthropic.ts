@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ProviderRejected } from '../../errors.js';
 import { callSignals } from '../callSignals.js';
-import { classifyProviderError } from '../classify.js';
+import { classifyProviderError, isJsonResponse, protocolError, readJsonAnswer } from '../classify.js';
 import type {
   Connector,
   ConnectorSettings,
@@ -9,6 +9,7 @@ import type {
   GenerateResult,
   TestResult,
 } from '../connector.js';
+import { estimateInputTokens, estimateTokens } from '../tokens.js';
 
 /**
  * Claude over `@anthropic-ai/sdk` 1.x (Messages API).
@@ -76,21 +77,18 @@ export function createAnthropicConnector(settings: ConnectorSettings): Connector
         const { data, response } = await claude.messages
           .create({ ...body, stream: false }, { signal: signals.signal })
           .withResponse();
-        const text = data.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-        return finish({
-          text,
-          stopReason: data.stop_reason ?? undefined,
-          model: data.model || model,
-          inputTokens: inputOf(data.usage),
-          outputTokens: data.usage.output_tokens,
-          requestId: response.headers.get('request-id') ?? data.id,
-          started,
-        });
+        return finish(messageAnswer(req, data, model, response, started));
       }
 
       const { data: stream, response } = await claude.messages
         .create({ ...body, stream: true }, { signal: signals.signal })
         .withResponse();
+      if (isJsonResponse(response)) {
+        // The server (or a proxy) ignored `stream: true` and sent the whole message (the SDK's
+        // stream is lazy, so its body is still unread): take it as the complete answer.
+        const data = await readJsonAnswer(response, 'anthropic');
+        return finish(messageAnswer(req, data, model, response, started));
+      }
       ctx.phase = 'stream';
       let text = '';
       let inputTokens = 0;
@@ -164,12 +162,42 @@ export function createAnthropicConnector(settings: ConnectorSettings): Connector
   return { kind: 'anthropic', generate, test };
 }
 
+/** A complete (non-streamed) Messages API answer as an Answer; anything else is a protocol error. */
+function messageAnswer(
+  req: GenerateRequest,
+  data: unknown,
+  model: string,
+  response: { status: number; headers: { get(name: string): string | null } },
+  started: number,
+): Answer {
+  const doc = (data && typeof data === 'object' ? data : {}) as Partial<Anthropic.Messages.Message>;
+  if (!Array.isArray(doc.content))
+    throw protocolError('anthropic', 'the answer is not a message', response.status);
+  const text = doc.content
+    .map((b) => (b?.type === 'text' && typeof b.text === 'string' ? b.text : ''))
+    .join('');
+  // A proxy may drop `usage`: estimate it then, and say so.
+  const u = doc.usage && typeof doc.usage.output_tokens === 'number' ? doc.usage : undefined;
+  return {
+    text,
+    stopReason: doc.stop_reason ?? undefined,
+    model: (typeof doc.model === 'string' && doc.model) || model,
+    inputTokens: u ? inputOf(u) : estimateInputTokens(req),
+    outputTokens: u ? u.output_tokens : estimateTokens(text),
+    ...(u ? {} : { estimated: true }),
+    requestId: response.headers.get('request-id') ?? doc.id,
+    started,
+  };
+}
+
 interface Answer {
   text: string;
   stopReason?: string;
   model: string;
   inputTokens: number;
   outputTokens: number;
+  /** Usage was not reported, so it is our estimate. */
+  estimated?: boolean;
   requestId?: string | null;
   started: number;
 }
@@ -188,6 +216,7 @@ function finish(a: Answer): GenerateResult {
       inputTokens: a.inputTokens,
       outputTokens: a.outputTokens,
       totalTokens: a.inputTokens + a.outputTokens,
+      ...(a.estimated ? { estimated: true } : {}),
     },
     latencyMs: Math.round(performance.now() - a.started),
     finishReason: a.stopReason,

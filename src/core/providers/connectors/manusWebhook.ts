@@ -57,17 +57,29 @@ export function manusSignedString(timestamp: string, url: string, rawBody: strin
   return `${timestamp}.${url}.${bodyHash}`;
 }
 
-export function verifyManusWebhook(input: VerifyManusWebhookInput): VerifyManusWebhookResult {
+/**
+ * The checks that need neither the body nor the key: both headers present, a well-formed timestamp
+ * inside the window. Run first, so that junk costs no key fetch and no body read.
+ */
+export function checkManusWebhookHeaders(
+  input: Pick<VerifyManusWebhookInput, 'headers' | 'now' | 'toleranceSec'>,
+): { ok: true; signature: string; timestamp: string } | { ok: false; reason: ManusWebhookFailure } {
   const signature = header(input.headers, MANUS_SIGNATURE_HEADER);
   const timestamp = header(input.headers, MANUS_TIMESTAMP_HEADER);
   if (!signature) return { ok: false, reason: 'missing_signature' };
   if (!timestamp) return { ok: false, reason: 'missing_timestamp' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'invalid_timestamp' };
-
   const nowMs = input.now instanceof Date ? input.now.getTime() : (input.now ?? Date.now());
-  const ts = Number(timestamp);
-  if (Math.abs(nowMs / 1000 - ts) > (input.toleranceSec ?? 300))
+  if (Math.abs(nowMs / 1000 - Number(timestamp)) > (input.toleranceSec ?? 300))
     return { ok: false, reason: 'stale_timestamp' };
+  return { ok: true, signature, timestamp };
+}
+
+export function verifyManusWebhook(input: VerifyManusWebhookInput): VerifyManusWebhookResult {
+  const pre = checkManusWebhookHeaders(input);
+  if (!pre.ok) return pre;
+  const { signature, timestamp } = pre;
+  const ts = Number(timestamp);
 
   let key: ReturnType<typeof createPublicKey>;
   try {

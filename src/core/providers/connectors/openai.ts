@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { ProviderRejected } from '../../errors.js';
 import { callSignals } from '../callSignals.js';
-import { classifyProviderError } from '../classify.js';
+import { classifyProviderError, isJsonResponse, protocolError, readJsonAnswer } from '../classify.js';
 import { configBoolean, configEnum, configString } from '../config.js';
 import type {
   Connector,
@@ -130,17 +130,7 @@ export function createOpenAIConnector(settings: ConnectorSettings): Connector {
         const { data, response } = await openai.chat.completions
           .create({ ...body, stream: false }, { signal: signals.signal })
           .withResponse();
-        const choice = data.choices[0];
-        const text = choice?.message?.content ?? '';
-        return finish(kind, req, {
-          text,
-          refusal: choice?.message?.refusal ?? '',
-          finishReason: choice?.finish_reason ?? undefined,
-          model: data.model || model,
-          usage: data.usage,
-          requestId: response.headers.get('x-request-id') ?? data.id,
-          started,
-        });
+        return finish(kind, req, completionAnswer(kind, data, model, response, started));
       }
 
       const { data: stream, response } = await openai.chat.completions
@@ -149,6 +139,12 @@ export function createOpenAIConnector(settings: ConnectorSettings): Connector {
           { signal: signals.signal },
         )
         .withResponse();
+      if (isJsonResponse(response)) {
+        // The server ignored `stream: true` and sent the whole chat completion (the SDK's stream is
+        // lazy, so its body is still unread): take it as the complete answer.
+        const data = await readJsonAnswer(response, kind);
+        return finish(kind, req, completionAnswer(kind, data, model, response, started));
+      }
       ctx.phase = 'stream';
       let text = '';
       let refusal = '';
@@ -208,6 +204,29 @@ export function createOpenAIConnector(settings: ConnectorSettings): Connector {
   }
 
   return { kind, generate, test };
+}
+
+/** A complete (non-streamed) chat completion as an Answer; anything else is a protocol error. */
+function completionAnswer(
+  kind: ProviderKind,
+  data: unknown,
+  model: string,
+  response: { status: number; headers: { get(name: string): string | null } },
+  started: number,
+): Answer {
+  const doc = (data && typeof data === 'object' ? data : {}) as Partial<OpenAI.Chat.ChatCompletion>;
+  if (!Array.isArray(doc.choices))
+    throw protocolError(kind, 'the answer is not a chat completion', response.status);
+  const choice = doc.choices[0];
+  return {
+    text: typeof choice?.message?.content === 'string' ? choice.message.content : '',
+    refusal: typeof choice?.message?.refusal === 'string' ? choice.message.refusal : '',
+    finishReason: choice?.finish_reason ?? undefined,
+    model: (typeof doc.model === 'string' && doc.model) || model,
+    usage: doc.usage,
+    requestId: response.headers.get('x-request-id') ?? doc.id,
+    started,
+  };
 }
 
 interface Answer {

@@ -1,12 +1,20 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client';
-import { fieldErrors } from '../../api/errors';
-import { PRIORITIES, type Priority, type Webhook, type WebhookCreated } from '../../api/types';
+import {
+  PRIORITIES,
+  type Priority,
+  type Webhook,
+  type WebhookCreated,
+  type WebhookInput,
+} from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { CopyButton } from '../../components/CopyButton';
-import { Field } from '../../components/Field';
-import { PageHeader } from '../../components/Layout';
+import { AsyncTable, AsyncView } from '../../components/DataTable';
+import { Facts } from '../../components/Facts';
+import { SelectField, TextAreaField, TextField } from '../../components/Field';
+import { type FieldErrors, Form, useForm } from '../../components/Form';
+import { AddButton, Card, PageHeader } from '../../components/Layout';
 import { SecretReveal } from '../../components/SecretReveal';
 import { Empty, ErrorMessage, Loading, StatusBadge } from '../../components/Status';
 import { formatDateTime, formatMs, humanize } from '../../lib/format';
@@ -50,24 +58,18 @@ export function HooksPage() {
     if (created?.id === h.id) setCreated(null);
     hooks.reload({ silent: true });
   });
-  const items = hooks.data?.items ?? [];
 
   return (
     <section className="stack">
       <PageHeader title="Inbound webhooks">
-        {!adding && (
-          <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
-            New webhook
-          </button>
-        )}
+        <AddButton label="New webhook" open={adding} onOpen={() => setAdding(true)} />
       </PageHeader>
       <p>
         Let other tools create tasks by posting signed JSON to a webhook URL. Each delivery becomes a task
         built from the prompt template.
       </p>
       {adding && (
-        <section className="card stack" aria-labelledby="new-hook-h">
-          <h2 id="new-hook-h">New webhook</h2>
+        <Card title="New webhook">
           {types.loading && !types.data ? (
             <Loading label="Loading task types…" />
           ) : (
@@ -82,7 +84,7 @@ export function HooksPage() {
               }}
             />
           )}
-        </section>
+        </Card>
       )}
       {created && (
         <section className="alert alert-success stack" aria-labelledby="created-hook-h">
@@ -116,82 +118,70 @@ export function HooksPage() {
       )}
       {rotate.error !== null && <ErrorMessage error={rotate.error} title="Secret not rotated" />}
       {remove.error !== null && <ErrorMessage error={remove.error} title="Not deleted" />}
-      {hooks.loading && !hooks.data ? (
-        <Loading label="Loading webhooks…" />
-      ) : hooks.error ? (
-        <ErrorMessage error={hooks.error} onRetry={() => hooks.reload()} />
-      ) : items.length === 0 ? (
-        <Empty>No inbound webhooks yet.</Empty>
-      ) : (
-        <ul className="account-list">
-          {items.map((h) => (
-            <li key={h.id} className="card stack" data-webhook={h.name}>
-              <div className="row-between">
-                <h2 className="h4">
-                  {h.name} {h.status && <StatusBadge status={h.status} />}
-                </h2>
-                <span className="row">
-                  <button
-                    type="button"
-                    className="btn btn-sm"
-                    onClick={() => setOpenDeliveries(openDeliveries === h.id ? null : h.id)}
-                    aria-expanded={openDeliveries === h.id}
-                    aria-label={`Delivery history for ${h.name}`}
-                  >
-                    Deliveries
-                  </button>
-                  <ConfirmButton
-                    label="Rotate secret"
-                    className="btn btn-sm"
-                    accessibleName={`Rotate secret for ${h.name}`}
-                    question="Rotate? The old secret stops working."
-                    confirmLabel="Yes, rotate"
-                    onConfirm={() => rotate.run(h)}
+      <AsyncView state={hooks} loadingLabel="Loading webhooks…">
+        {({ items }) =>
+          items.length === 0 ? (
+            <Empty>No inbound webhooks yet.</Empty>
+          ) : (
+            <ul className="account-list">
+              {items.map((h) => (
+                <li key={h.id} className="card stack" data-webhook={h.name}>
+                  <div className="row-between">
+                    <h2 className="h4">
+                      {h.name} {h.status && <StatusBadge status={h.status} />}
+                    </h2>
+                    <span className="row">
+                      <button
+                        type="button"
+                        className="btn btn-sm"
+                        onClick={() => setOpenDeliveries(openDeliveries === h.id ? null : h.id)}
+                        aria-expanded={openDeliveries === h.id}
+                        aria-label={`Delivery history for ${h.name}`}
+                      >
+                        Deliveries
+                      </button>
+                      <ConfirmButton
+                        label="Rotate secret"
+                        className="btn btn-sm"
+                        accessibleName={`Rotate secret for ${h.name}`}
+                        question="Rotate? The old secret stops working."
+                        confirmLabel="Yes, rotate"
+                        onConfirm={() => rotate.run(h)}
+                      />
+                      <ConfirmButton
+                        label="Delete"
+                        accessibleName={`Delete webhook ${h.name}`}
+                        question={`Delete ${h.name}?`}
+                        onConfirm={() => remove.run(h)}
+                      />
+                    </span>
+                  </div>
+                  <Facts
+                    items={{
+                      URL: (
+                        <>
+                          <code>{hookUrl(h.id, h.url)}</code>{' '}
+                          <CopyButton
+                            text={hookUrl(h.id, h.url)}
+                            label="Copy URL"
+                            accessibleName={`Copy URL of ${h.name}`}
+                          />
+                        </>
+                      ),
+                      'Task type': humanize(h.taskType),
+                      Priority: h.priority,
+                      Callback: h.callbackUrl ?? 'none',
+                      'Prompt template': <pre className="template">{h.promptTemplate}</pre>,
+                    }}
+                    dd={{ URL: { className: 'break' }, Callback: { className: 'break' } }}
                   />
-                  <ConfirmButton
-                    label="Delete"
-                    accessibleName={`Delete webhook ${h.name}`}
-                    question={`Delete ${h.name}?`}
-                    onConfirm={() => remove.run(h)}
-                  />
-                </span>
-              </div>
-              <dl className="facts">
-                <div>
-                  <dt>URL</dt>
-                  <dd className="break">
-                    <code>{hookUrl(h.id, h.url)}</code>{' '}
-                    <CopyButton
-                      text={hookUrl(h.id, h.url)}
-                      label="Copy URL"
-                      accessibleName={`Copy URL of ${h.name}`}
-                    />
-                  </dd>
-                </div>
-                <div>
-                  <dt>Task type</dt>
-                  <dd>{humanize(h.taskType)}</dd>
-                </div>
-                <div>
-                  <dt>Priority</dt>
-                  <dd>{h.priority}</dd>
-                </div>
-                <div>
-                  <dt>Callback</dt>
-                  <dd className="break">{h.callbackUrl ?? 'none'}</dd>
-                </div>
-                <div>
-                  <dt>Prompt template</dt>
-                  <dd>
-                    <pre className="template">{h.promptTemplate}</pre>
-                  </dd>
-                </div>
-              </dl>
-              {openDeliveries === h.id && <Deliveries hookId={h.id} />}
-            </li>
-          ))}
-        </ul>
-      )}
+                  {openDeliveries === h.id && <Deliveries hookId={h.id} />}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </AsyncView>
     </section>
   );
 }
@@ -205,130 +195,73 @@ function HookForm({
   onCreated: (res: WebhookCreated, name: string) => void;
   onCancel: () => void;
 }) {
-  const [name, setName] = useState('');
-  const [taskType, setTaskType] = useState(taskTypes[0]?.id ?? '');
-  const [promptTemplate, setPromptTemplate] = useState('');
-  const [priority, setPriority] = useState<Priority>('normal');
-  const [callbackUrl, setCallbackUrl] = useState('');
-  const [local, setLocal] = useState<Record<string, string>>({});
-  const create = useAction(async () => {
-    const res = await api.createWebhook({
-      name: name.trim(),
-      taskType,
-      promptTemplate,
-      priority,
-      ...(callbackUrl.trim() ? { callbackUrl: callbackUrl.trim() } : {}),
-    });
-    onCreated(res, name.trim());
+  const create = useForm({
+    initial: {
+      name: '',
+      taskType: taskTypes[0]?.id ?? '',
+      promptTemplate: '',
+      priority: 'normal' as Priority,
+      callbackUrl: '',
+    },
+    send: async (v) => {
+      const res = await api.createWebhook({
+        name: v.name.trim(),
+        // One of the ids /api/task-types listed.
+        taskType: v.taskType as WebhookInput['taskType'],
+        promptTemplate: v.promptTemplate,
+        priority: v.priority,
+        ...(v.callbackUrl.trim() ? { callbackUrl: v.callbackUrl.trim() } : {}),
+      });
+      onCreated(res, v.name.trim());
+    },
+    validate: (v) => {
+      const errs: FieldErrors = {};
+      if (!v.name.trim()) errs.name = 'Name the webhook.';
+      if (!v.taskType) errs.taskType = 'Choose a task type.';
+      if (!v.promptTemplate.trim()) errs.promptTemplate = 'Write the prompt template.';
+      return errs;
+    },
   });
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    const errs: Record<string, string> = {};
-    if (!name.trim()) errs.name = 'Name the webhook.';
-    if (!taskType) errs.taskType = 'Choose a task type.';
-    if (!promptTemplate.trim()) errs.promptTemplate = 'Write the prompt template.';
-    setLocal(errs);
-    if (!Object.keys(errs).length) create.run();
-  };
-  const errs = { ...fieldErrors(create.error), ...local };
   return (
-    <form className="stack" onSubmit={onSubmit} noValidate aria-label="New webhook">
-      {create.error !== null && <ErrorMessage error={create.error} title="Not created" />}
+    <Form
+      state={create}
+      aria-label="New webhook"
+      errorTitle="Not created"
+      submitLabel="Create webhook"
+      pendingLabel="Creating…"
+      onCancel={onCancel}
+    >
       <div className="grid-2">
-        <Field label="Name" required error={errs.name}>
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              name="hookName"
-              value={name}
-              onChange={(e) => setName(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Task type" required error={errs.taskType}>
-          {(p) => (
-            <select
-              {...p}
-              className="input"
-              name="taskType"
-              value={taskType}
-              onChange={(e) => setTaskType(e.target.value)}
-            >
-              {taskTypes.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name || humanize(t.id)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field label="Priority" error={errs.priority}>
-          {(p) => (
-            <select
-              {...p}
-              className="input"
-              name="priority"
-              value={priority}
-              onChange={(e) => setPriority(e.target.value as Priority)}
-            >
-              {PRIORITIES.map((pr) => (
-                <option key={pr} value={pr}>
-                  {humanize(pr)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
-        <Field
+        <TextField label="Name" required {...create.field('name')} name="hookName" />
+        <SelectField
+          label="Task type"
+          required
+          options={taskTypes.map((t) => ({ value: t.id, label: t.name || humanize(t.id) }))}
+          {...create.field('taskType')}
+        />
+        <SelectField label="Priority" options={PRIORITIES} {...create.field('priority')} />
+        <TextField
           label="Callback URL"
-          error={errs.callbackUrl}
           hint="Optional. Where to POST the signed result."
-        >
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              type="url"
-              name="callbackUrl"
-              value={callbackUrl}
-              onChange={(e) => setCallbackUrl(e.target.value)}
-            />
-          )}
-        </Field>
+          type="url"
+          {...create.field('callbackUrl')}
+        />
       </div>
-      <Field
+      <TextAreaField
         label="Prompt template"
         required
-        error={errs.promptTemplate}
         hint="The prompt for each task, filled in from the delivery's JSON body."
-      >
-        {(p) => (
-          <textarea
-            {...p}
-            className="input mono"
-            name="promptTemplate"
-            rows={5}
-            value={promptTemplate}
-            onChange={(e) => setPromptTemplate(e.target.value)}
-          />
-        )}
-      </Field>
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={create.pending}>
-          {create.pending ? 'Creating…' : 'Create webhook'}
-        </button>
-        <button type="button" className="btn btn-ghost" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+        mono
+        rows={5}
+        {...create.field('promptTemplate')}
+      />
+    </Form>
   );
 }
 
 function Deliveries({ hookId }: { hookId: string }) {
   const deliveries = useAsync((s) => api.webhookDeliveries(hookId, { limit: 50 }, s), [hookId]);
-  const items = deliveries.data?.items ?? [];
+  const dash = (v: string | number | null) => v ?? '—';
   return (
     <section className="stack" aria-label="Delivery history">
       <div className="row-between">
@@ -337,45 +270,24 @@ function Deliveries({ hookId }: { hookId: string }) {
           Refresh
         </button>
       </div>
-      {deliveries.loading && !deliveries.data ? (
-        <Loading label="Loading deliveries…" />
-      ) : deliveries.error ? (
-        <ErrorMessage error={deliveries.error} onRetry={() => deliveries.reload()} />
-      ) : items.length === 0 ? (
-        <Empty>No deliveries yet.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive compact">
-            <caption className="visually-hidden">Deliveries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">HTTP</th>
-                <th scope="col">Attempt</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Task</th>
-                <th scope="col">Error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((d) => (
-                <tr key={d.id}>
-                  <td data-label="When">{formatDateTime(d.createdAt ?? d.receivedAt)}</td>
-                  <td data-label="Event">{d.event ?? '—'}</td>
-                  <td data-label="Status">{d.status ? <StatusBadge status={d.status} /> : '—'}</td>
-                  <td data-label="HTTP">{d.responseStatus ?? '—'}</td>
-                  <td data-label="Attempt">{d.attempt ?? '—'}</td>
-                  <td data-label="Duration">{formatMs(d.durationMs)}</td>
-                  <td data-label="Task">{d.taskId ? <Link to={`/tasks/${d.taskId}`}>open</Link> : '—'}</td>
-                  <td data-label="Error">{d.error ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <AsyncTable
+        state={deliveries}
+        loadingLabel="Loading deliveries…"
+        empty="No deliveries yet."
+        caption="Deliveries, newest first"
+        compact
+        rowKey={(d) => d.id}
+        columns={[
+          { header: 'When', cell: (d) => formatDateTime(d.createdAt) },
+          { header: 'Event', cell: (d) => dash(d.event) },
+          { header: 'Status', cell: (d) => (d.status ? <StatusBadge status={d.status} /> : '—') },
+          { header: 'HTTP', cell: (d) => dash(d.responseStatus) },
+          { header: 'Attempt', cell: (d) => dash(d.attempt) },
+          { header: 'Duration', cell: (d) => formatMs(d.durationMs) },
+          { header: 'Task', cell: (d) => (d.taskId ? <Link to={`/tasks/${d.taskId}`}>open</Link> : '—') },
+          { header: 'Error', cell: (d) => dash(d.error) },
+        ]}
+      />
     </section>
   );
 }

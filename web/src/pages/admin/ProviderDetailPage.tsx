@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../../api/client';
-import { isApiError } from '../../api/errors';
 import type { ProviderAccount } from '../../api/types';
+import { ActionButton } from '../../components/ActionButton';
 import { BudgetBar } from '../../components/BudgetBar';
 import { ConfirmButton } from '../../components/ConfirmButton';
-import { PageHeader } from '../../components/Layout';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../../components/Status';
+import { Facts } from '../../components/Facts';
+import { AddButton, Card, PageHeader } from '../../components/Layout';
+import { Empty, ErrorMessage, Loading, NotLoaded, StatusBadge } from '../../components/Status';
 import { formatDateTime, formatMs, formatPercent } from '../../lib/format';
 import { useAction, useAsync, usePageTitle } from '../../lib/hooks';
 import { AccountForm } from './AccountForm';
@@ -43,22 +44,14 @@ export function ProviderDetailPage() {
     refresh();
   });
 
-  if (provider.loading && !p) return <Loading label="Loading provider…" />;
-  if (provider.error && !p) {
+  if (!p)
     return (
-      <section className="stack">
-        <h1>Provider</h1>
-        <ErrorMessage
-          error={provider.error}
-          onRetry={
-            isApiError(provider.error) && provider.error.status === 404 ? undefined : () => provider.reload()
-          }
-        />
-        <Link to="/admin/providers">Back to providers</Link>
-      </section>
+      <NotLoaded
+        state={provider}
+        title="Provider"
+        back={<Link to="/admin/providers">Back to providers</Link>}
+      />
     );
-  }
-  if (!p) return null;
 
   // The status endpoint carries the live budgets (and reservations); prefer its figures.
   const live = new Map((status.data?.accounts ?? []).map((a) => [a.id, a]));
@@ -75,9 +68,7 @@ export function ProviderDetailPage() {
         <button type="button" className="btn" onClick={() => setEditing((e) => !e)} aria-expanded={editing}>
           {editing ? 'Close editor' : 'Edit provider'}
         </button>
-        <button type="button" className="btn" onClick={() => toggle.run()} disabled={toggle.pending}>
-          {p.status === 'active' ? 'Disable' : 'Enable'}
-        </button>
+        <ActionButton action={toggle} label={p.status === 'active' ? 'Disable' : 'Enable'} />
         <ConfirmButton
           label="Delete"
           accessibleName={`Delete ${p.name}`}
@@ -90,90 +81,51 @@ export function ProviderDetailPage() {
       {remove.error !== null && <ErrorMessage error={remove.error} title="Not deleted" />}
 
       <div className="grid-2">
-        <section className="card" aria-labelledby="about-h">
-          <h2 id="about-h" className="h3">
-            About
-          </h2>
-          <dl className="facts">
-            <div>
-              <dt>Status</dt>
-              <dd>
-                <StatusBadge status={p.status} />
-              </dd>
-            </div>
-            <div>
-              <dt>Kind</dt>
-              <dd>{p.kind}</dd>
-            </div>
-            <div>
-              <dt>Tier</dt>
-              <dd>{p.tier}</dd>
-            </div>
-            <div>
-              <dt>Endpoint</dt>
-              <dd className="break">{p.apiEndpoint ?? 'default'}</dd>
-            </div>
-            <div>
-              <dt>Models</dt>
-              <dd>{p.models.length ? p.models.join(', ') : '—'}</dd>
-            </div>
-            <div>
-              <dt>Competencies</dt>
-              <dd>
-                {Object.keys(p.competencies).length === 0
-                  ? 'none'
-                  : Object.entries(p.competencies)
-                      .map(([k, v]) => `${k} ${v}`)
-                      .join(', ')}
-              </dd>
-            </div>
-          </dl>
-        </section>
-        <section className="card" aria-labelledby="health-h">
-          <h2 id="health-h" className="h3">
-            Health
-          </h2>
+        <Card title="About" className="card" titleClassName="h3">
+          <Facts
+            items={{
+              Status: <StatusBadge status={p.status} />,
+              Kind: p.kind,
+              Tier: p.tier,
+              Endpoint: p.apiEndpoint ?? 'default',
+              Models: p.models.length ? p.models.join(', ') : '—',
+              Competencies:
+                Object.entries(p.competencies)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ') || 'none',
+            }}
+            dd={{ Endpoint: { className: 'break' } }}
+          />
+        </Card>
+        <Card title="Health" className="card" titleClassName="h3">
           {status.loading && !status.data ? (
             <Loading label="Loading health…" />
           ) : status.error ? (
             <ErrorMessage error={status.error} onRetry={() => status.reload()} />
           ) : health ? (
-            <dl className="facts">
-              <div>
-                <dt>Circuit</dt>
-                <dd>
+            <Facts
+              items={{
+                Circuit: (
                   <StatusBadge
                     status={`circuit_${health.circuit}`}
                     label={health.circuit.replace('_', ' ')}
                   />
-                </dd>
-              </div>
-              <div>
-                <dt>Error rate</dt>
-                <dd>{formatPercent(health.errorRate)}</dd>
-              </div>
-              <div>
-                <dt>p50 latency</dt>
-                <dd>{formatMs(health.p50LatencyMs)}</dd>
-              </div>
-              <div>
-                <dt>Last checked</dt>
-                <dd>{formatDateTime(health.lastCheckedAt)}</dd>
-              </div>
-              <div>
-                <dt>Last error</dt>
-                <dd className="break">{health.lastError ?? 'none'}</dd>
-              </div>
-            </dl>
+                ),
+                'Error rate': formatPercent(health.errorRate),
+                'p50 latency': formatMs(health.p50LatencyMs),
+                'Last checked': formatDateTime(health.lastCheckedAt),
+                'Last error': health.lastError ?? 'none',
+              }}
+              dd={{ 'Last error': { className: 'break' } }}
+            />
           ) : (
             <Empty>No health data yet.</Empty>
           )}
-        </section>
+        </Card>
       </div>
 
       {editing && (
-        <section className="card stack" aria-labelledby="edit-provider-h">
-          <h2 id="edit-provider-h">Edit provider</h2>
+        <Card title="Edit provider">
           <ProviderForm
             provider={p}
             taskTypes={types.data?.items ?? []}
@@ -185,17 +137,13 @@ export function ProviderDetailPage() {
               refresh();
             }}
           />
-        </section>
+        </Card>
       )}
 
       <section className="stack" aria-labelledby="accounts-h">
         <div className="page-header">
           <h2 id="accounts-h">Accounts</h2>
-          {!addingAccount && (
-            <button type="button" className="btn btn-primary" onClick={() => setAddingAccount(true)}>
-              Add account
-            </button>
-          )}
+          <AddButton label="Add account" open={addingAccount} onOpen={() => setAddingAccount(true)} />
         </div>
         {addingAccount && (
           <div className="card stack">

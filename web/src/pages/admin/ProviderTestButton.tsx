@@ -3,6 +3,7 @@ import { api } from '../../api/client';
 import { messageOf } from '../../api/errors';
 import type { ProviderTestResult } from '../../api/types';
 import { formatMs } from '../../lib/format';
+import { useAction } from '../../lib/hooks';
 
 /** POST /api/providers/:id/test and say what happened, next to the button. */
 export function ProviderTestButton({
@@ -12,31 +13,21 @@ export function ProviderTestButton({
   providerId: string;
   providerName: string;
 }) {
-  const [pending, setPending] = useState(false);
   const [result, setResult] = useState<ProviderTestResult | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const run = async () => {
-    setPending(true);
+  const test = useAction(async () => {
     setResult(null);
-    setError(null);
-    try {
-      setResult(await api.testProvider(providerId));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setPending(false);
-    }
-  };
+    setResult(await api.testProvider(providerId));
+  });
   return (
     <span className="test-result">
       <button
         type="button"
         className="btn btn-sm"
-        onClick={run}
-        disabled={pending}
+        onClick={() => test.run()}
+        disabled={test.pending}
         aria-label={`Test connection to ${providerName}`}
       >
-        {pending ? 'Testing…' : 'Test connection'}
+        {test.pending ? 'Testing…' : 'Test connection'}
       </button>
       <span role="status" aria-live="polite" data-testid="provider-test-result">
         {result?.ok && (
@@ -46,7 +37,7 @@ export function ProviderTestButton({
           </span>
         )}
         {result && !result.ok && <span className="text-danger">Failed: {result.error ?? 'no answer'}</span>}
-        {error !== null && <span className="text-danger">{messageOf(error)}</span>}
+        {test.error !== null && <span className="text-danger">{messageOf(test.error)}</span>}
       </span>
     </span>
   );

@@ -3,8 +3,9 @@ import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../../api/client';
 import type { Provider } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
-import { PageHeader } from '../../components/Layout';
-import { Empty, ErrorMessage, Loading, StatusBadge } from '../../components/Status';
+import { AsyncTable } from '../../components/DataTable';
+import { AddButton, Card, PageHeader } from '../../components/Layout';
+import { ErrorMessage, Loading, StatusBadge } from '../../components/Status';
 import { useAction, useAsync, usePageTitle } from '../../lib/hooks';
 import { ProviderForm } from './ProviderForm';
 import { ProviderTestButton } from './ProviderTestButton';
@@ -25,20 +26,14 @@ export function ProvidersPage() {
     await api.deleteProvider(p.id);
     providers.reload({ silent: true });
   });
-  const items = providers.data?.items ?? [];
 
   return (
     <section className="stack">
       <PageHeader title="Providers">
-        {!adding && (
-          <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
-            Add provider
-          </button>
-        )}
+        <AddButton label="Add provider" open={adding} onOpen={() => setAdding(true)} />
       </PageHeader>
       {adding && (
-        <section className="card stack" aria-labelledby="add-provider-h">
-          <h2 id="add-provider-h">New provider</h2>
+        <Card title="New provider">
           {types.loading && !types.data ? (
             <Loading label="Loading task types…" />
           ) : (
@@ -52,75 +47,62 @@ export function ProvidersPage() {
               }}
             />
           )}
-        </section>
+        </Card>
       )}
       {toggle.error !== null && <ErrorMessage error={toggle.error} title="Status not changed" />}
       {remove.error !== null && <ErrorMessage error={remove.error} title="Not deleted" />}
-      {providers.loading && !providers.data ? (
-        <Loading label="Loading providers…" />
-      ) : providers.error ? (
-        <ErrorMessage error={providers.error} onRetry={() => providers.reload()} />
-      ) : items.length === 0 ? (
-        <Empty>No providers yet. Add one to start routing tasks.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive" data-testid="providers-table">
-            <caption className="visually-hidden">AI providers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Tier</th>
-                <th scope="col">Status</th>
-                <th scope="col">Models</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((p) => (
-                <tr key={p.id} data-provider={p.name}>
-                  <th scope="row" data-label="Name">
-                    <Link to={`/admin/providers/${p.id}`}>{p.name}</Link>
-                  </th>
-                  <td data-label="Kind">{p.kind}</td>
-                  <td data-label="Tier">{p.tier}</td>
-                  <td data-label="Status">
-                    <StatusBadge status={p.status} />
-                  </td>
-                  <td data-label="Models">{p.models.length ? p.models.join(', ') : '—'}</td>
-                  <td data-label="Actions" className="actions">
-                    <Link
-                      to={`/admin/providers/${p.id}`}
-                      className="btn btn-sm btn-ghost"
-                      aria-label={`Manage ${p.name}`}
-                    >
-                      Manage
-                    </Link>
-                    <ProviderTestButton providerId={p.id} providerName={p.name} />
-                    <button
-                      type="button"
-                      className="btn btn-sm"
-                      onClick={() => toggle.run(p)}
-                      disabled={toggle.pending}
-                      aria-label={`${p.status === 'active' ? 'Disable' : 'Enable'} ${p.name}`}
-                    >
-                      {p.status === 'active' ? 'Disable' : 'Enable'}
-                    </button>
-                    <ConfirmButton
-                      label="Delete"
-                      accessibleName={`Delete ${p.name}`}
-                      question={`Delete ${p.name} and its accounts?`}
-                      onConfirm={() => remove.run(p)}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <AsyncTable
+        state={providers}
+        loadingLabel="Loading providers…"
+        empty="No providers yet. Add one to start routing tasks."
+        caption="AI providers"
+        testId="providers-table"
+        rowKey={(p) => p.id}
+        rowProps={(p) => ({ 'data-provider': p.name })}
+        columns={[
+          {
+            header: 'Name',
+            rowHeader: true,
+            cell: (p) => <Link to={`/admin/providers/${p.id}`}>{p.name}</Link>,
+          },
+          { header: 'Kind', cell: (p) => p.kind },
+          { header: 'Tier', cell: (p) => p.tier },
+          { header: 'Status', cell: (p) => <StatusBadge status={p.status} /> },
+          { header: 'Models', cell: (p) => (p.models.length ? p.models.join(', ') : '—') },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            className: 'actions',
+            cell: (p) => (
+              <>
+                <Link
+                  to={`/admin/providers/${p.id}`}
+                  className="btn btn-sm btn-ghost"
+                  aria-label={`Manage ${p.name}`}
+                >
+                  Manage
+                </Link>
+                <ProviderTestButton providerId={p.id} providerName={p.name} />
+                <button
+                  type="button"
+                  className="btn btn-sm"
+                  onClick={() => toggle.run(p)}
+                  disabled={toggle.pending}
+                  aria-label={`${p.status === 'active' ? 'Disable' : 'Enable'} ${p.name}`}
+                >
+                  {p.status === 'active' ? 'Disable' : 'Enable'}
+                </button>
+                <ConfirmButton
+                  label="Delete"
+                  accessibleName={`Delete ${p.name}`}
+                  question={`Delete ${p.name} and its accounts?`}
+                  onConfirm={() => remove.run(p)}
+                />
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

@@ -49,7 +49,7 @@ async function recentTasks(
   const tasks: Task[] = [];
   let total = 0;
   for (let page = 1; page <= TIMELINE_PAGES; page++) {
-    const res = await api.listTasks({ all: true, page, limit: TIMELINE_PAGE_SIZE }, signal);
+    const res = await api.listTasks({ all: 'true', page, limit: TIMELINE_PAGE_SIZE }, signal);
     total = res.total;
     tasks.push(...res.items);
     const oldest = res.items[res.items.length - 1];
@@ -128,6 +128,49 @@ function DataTable({
   );
 }
 
+const TOOLTIP_STYLE = {
+  background: 'var(--color-surface)',
+  border: '1px solid var(--color-border)',
+  borderRadius: 8,
+};
+
+type BarsProps = Parameters<typeof SimpleBars>[0];
+
+/**
+ * A bar chart card with its data as a table. By default the table has one row per bar (key and
+ * formatted value) and is captioned with the title; `rows` and `caption` replace them.
+ */
+function BarCard({
+  title,
+  testId,
+  caption = title,
+  head,
+  rows,
+  ...bars
+}: BarsProps & { title: string; testId: string; caption?: string; head: string[]; rows?: ReactNode[][] }) {
+  // Named bars are providers; the others count tasks.
+  const label = (k: string) => (bars.names ? k : humanize(k));
+  return (
+    <ChartCard
+      title={title}
+      testId={testId}
+      table={
+        <DataTable
+          caption={caption}
+          head={head}
+          rows={rows ?? bars.data.map((r) => [label(r.key), formatNumber(r.value)])}
+        />
+      }
+    >
+      {bars.data.length ? (
+        <SimpleBars {...bars} />
+      ) : (
+        <Empty>{bars.names ? 'No provider activity.' : 'No tasks in this period.'}</Empty>
+      )}
+    </ChartCard>
+  );
+}
+
 function SimpleBars({
   data,
   colorFor,
@@ -144,18 +187,13 @@ function SimpleBars({
 }) {
   const fmt = formatter ?? formatNumber;
   const label = (k: unknown) => (names ? String(k) : humanize(String(k)));
-  const tooltipStyle = {
-    background: 'var(--color-surface)',
-    border: '1px solid var(--color-border)',
-    borderRadius: 8,
-  };
   return (
     <ResponsiveContainer width="100%" height={260}>
       <BarChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="key" tickFormatter={label} interval={0} fontSize={12} />
         <YAxis allowDecimals={false} fontSize={12} unit={unit} width={unit ? 72 : 48} />
-        <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={label} contentStyle={tooltipStyle} />
+        <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={label} contentStyle={TOOLTIP_STYLE} />
         <Bar dataKey="value" name="Value" isAnimationActive={false}>
           {data.map((d, i) => (
             <Cell key={d.key} fill={colorFor(d.key, i)} />
@@ -256,26 +294,13 @@ export function StatsPage() {
           </dl>
 
           <div className="chart-grid">
-            <ChartCard
+            <BarCard
               title="Tasks by status"
               testId="chart-tasks-by-status"
-              table={
-                <DataTable
-                  caption="Tasks by status"
-                  head={['Status', 'Tasks']}
-                  rows={byStatus.map((r) => [humanize(r.key), formatNumber(r.value)])}
-                />
-              }
-            >
-              {byStatus.length ? (
-                <SimpleBars
-                  data={byStatus}
-                  colorFor={(k, i) => STATUS_COLORS[k] ?? SERIES[i % SERIES.length]}
-                />
-              ) : (
-                <Empty>No tasks in this period.</Empty>
-              )}
-            </ChartCard>
+              head={['Status', 'Tasks']}
+              data={byStatus}
+              colorFor={(k, i) => STATUS_COLORS[k] ?? SERIES[i % SERIES.length]}
+            />
 
             <ChartCard
               title="Tasks over time, by status"
@@ -300,13 +325,7 @@ export function StatsPage() {
                     <CartesianGrid strokeDasharray="3 3" vertical={false} />
                     <XAxis dataKey="label" fontSize={12} minTickGap={16} />
                     <YAxis allowDecimals={false} fontSize={12} width={40} />
-                    <Tooltip
-                      contentStyle={{
-                        background: 'var(--color-surface)',
-                        border: '1px solid var(--color-border)',
-                        borderRadius: 8,
-                      }}
-                    />
+                    <Tooltip contentStyle={TOOLTIP_STYLE} />
                     <Legend formatter={(v) => humanize(String(v))} />
                     {TASK_STATUSES.map((s) => (
                       <Bar
@@ -323,112 +342,61 @@ export function StatsPage() {
               )}
             </ChartCard>
 
-            <ChartCard
+            <BarCard
               title="Tokens used per provider"
               testId="chart-tokens-per-provider"
-              table={
-                <DataTable
-                  caption="Tokens per provider"
-                  head={['Provider', 'Tokens']}
-                  rows={tokens.map((r) => [r.key, formatNumber(r.value)])}
-                />
-              }
-            >
-              {tokens.length ? (
-                <SimpleBars names data={tokens} colorFor={(_, i) => SERIES[i % SERIES.length]} />
-              ) : (
-                <Empty>No provider activity.</Empty>
-              )}
-            </ChartCard>
+              caption="Tokens per provider"
+              head={['Provider', 'Tokens']}
+              data={tokens}
+              names
+              colorFor={(_, i) => SERIES[i % SERIES.length]}
+            />
 
-            <ChartCard
+            <BarCard
               title="Error rate per provider"
               testId="chart-error-rate"
-              table={
-                <DataTable
-                  caption="Error rate per provider"
-                  head={['Provider', 'Error rate', 'Completed', 'Failed']}
-                  rows={providers.map((p) => [
-                    p.name,
-                    formatPercent(p.errorRate),
-                    formatNumber(p.tasksCompleted),
-                    formatNumber(p.tasksFailed),
-                  ])}
-                />
-              }
-            >
-              {errorRates.length ? (
-                <SimpleBars
-                  names
-                  data={errorRates}
-                  unit="%"
-                  formatter={(n) => `${n} %`}
-                  colorFor={(_, i) => SERIES[(i + 3) % SERIES.length]}
-                />
-              ) : (
-                <Empty>No provider activity.</Empty>
-              )}
-            </ChartCard>
+              head={['Provider', 'Error rate', 'Completed', 'Failed']}
+              rows={providers.map((p) => [
+                p.name,
+                formatPercent(p.errorRate),
+                formatNumber(p.tasksCompleted),
+                formatNumber(p.tasksFailed),
+              ])}
+              data={errorRates}
+              names
+              unit="%"
+              formatter={(n) => `${n} %`}
+              colorFor={(_, i) => SERIES[(i + 3) % SERIES.length]}
+            />
 
-            <ChartCard
+            <BarCard
               title="Median (p50) latency per provider"
               testId="chart-latency"
-              table={
-                <DataTable
-                  caption="p50 latency per provider"
-                  head={['Provider', 'p50 latency']}
-                  rows={providers.map((p) => [p.name, formatMs(p.p50LatencyMs)])}
-                />
-              }
-            >
-              {latency.length ? (
-                <SimpleBars
-                  names
-                  data={latency}
-                  unit=" ms"
-                  formatter={(n) => formatMs(n)}
-                  colorFor={(_, i) => SERIES[(i + 5) % SERIES.length]}
-                />
-              ) : (
-                <Empty>No provider activity.</Empty>
-              )}
-            </ChartCard>
+              caption="p50 latency per provider"
+              head={['Provider', 'p50 latency']}
+              rows={providers.map((p) => [p.name, formatMs(p.p50LatencyMs)])}
+              data={latency}
+              names
+              unit=" ms"
+              formatter={(n) => formatMs(n)}
+              colorFor={(_, i) => SERIES[(i + 5) % SERIES.length]}
+            />
 
-            <ChartCard
+            <BarCard
               title="Tasks by type"
               testId="chart-tasks-by-type"
-              table={
-                <DataTable
-                  caption="Tasks by type"
-                  head={['Type', 'Tasks']}
-                  rows={byType.map((r) => [humanize(r.key), formatNumber(r.value)])}
-                />
-              }
-            >
-              {byType.length ? (
-                <SimpleBars data={byType} colorFor={(_, i) => SERIES[i % SERIES.length]} />
-              ) : (
-                <Empty>No tasks in this period.</Empty>
-              )}
-            </ChartCard>
+              head={['Type', 'Tasks']}
+              data={byType}
+              colorFor={(_, i) => SERIES[i % SERIES.length]}
+            />
 
-            <ChartCard
+            <BarCard
               title="Tasks by source"
               testId="chart-tasks-by-source"
-              table={
-                <DataTable
-                  caption="Tasks by source"
-                  head={['Source', 'Tasks']}
-                  rows={bySource.map((r) => [humanize(r.key), formatNumber(r.value)])}
-                />
-              }
-            >
-              {bySource.length ? (
-                <SimpleBars data={bySource} colorFor={(_, i) => SERIES[(i + 2) % SERIES.length]} />
-              ) : (
-                <Empty>No tasks in this period.</Empty>
-              )}
-            </ChartCard>
+              head={['Source', 'Tasks']}
+              data={bySource}
+              colorFor={(_, i) => SERIES[(i + 2) % SERIES.length]}
+            />
           </div>
           <p className="hint" data-testid="tasks-over-time-note">
             {serverDays ? (

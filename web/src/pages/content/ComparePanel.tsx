@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import type { ContentDetail } from '../../api/types';
 import { DiffView } from '../../components/DiffView';
+import { InlineSelect } from '../../components/Field';
 import { Empty, ErrorMessage, Loading } from '../../components/Status';
 import { computeDiff, type DiffLine, normalizeDiff } from '../../lib/diff';
 import { useAsync } from '../../lib/hooks';
@@ -53,27 +54,18 @@ export function ComparePanel({
   return (
     <div className="stack">
       <div className="toolbar">
-        <label className="inline-field">
-          <span>From version</span>
-          <select className="input" value={from} onChange={(e) => setFrom(Number(e.target.value))}>
-            {versions.map((v) => (
-              <option key={v} value={v}>
-                v{v}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="inline-field">
-          <span>To version</span>
-          <select className="input" value={to} onChange={(e) => setTo(Number(e.target.value))}>
-            {versions.map((v) => (
-              <option key={v} value={v}>
-                v{v}
-                {v === latest ? ' (current)' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
+        <InlineSelect
+          label="From version"
+          value={from}
+          onChange={(v) => setFrom(Number(v))}
+          options={versions.map((v) => ({ value: v, label: `v${v}` }))}
+        />
+        <InlineSelect
+          label="To version"
+          value={to}
+          onChange={(v) => setTo(Number(v))}
+          options={versions.map((v) => ({ value: v, label: v === latest ? `v${v} (current)` : `v${v}` }))}
+        />
         <button
           type="button"
           className="btn btn-ghost btn-sm"

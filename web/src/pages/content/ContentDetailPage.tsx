@@ -1,11 +1,11 @@
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../../api/client';
-import { isApiError } from '../../api/errors';
 import type { ContentDetail } from '../../api/types';
+import { ActionButton } from '../../components/ActionButton';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { PageHeader } from '../../components/Layout';
 import { ContentBody } from '../../components/Markdown';
-import { ErrorMessage, Loading, Notice, StatusBadge } from '../../components/Status';
+import { ErrorMessage, Loading, Notice, NotLoaded, StatusBadge } from '../../components/Status';
 import { Tabs } from '../../components/Tabs';
 import { ValueView } from '../../components/ValueView';
 import { formatDateTime } from '../../lib/format';
@@ -48,24 +48,8 @@ export function ContentDetailPage() {
     setParams(p, { replace: true });
   };
 
-  if (content.loading && !c) return <Loading label="Loading content…" />;
-  if (content.error && !c) {
-    return (
-      <section className="stack">
-        <h1>Content</h1>
-        <ErrorMessage
-          error={content.error}
-          onRetry={
-            isApiError(content.error) && content.error.status === 404 ? undefined : () => content.reload()
-          }
-        />
-        <p>
-          <Link to="/content">Back to content</Link>
-        </p>
-      </section>
-    );
-  }
-  if (!c) return null;
+  if (!c)
+    return <NotLoaded state={content} title="Content" back={<Link to="/content">Back to content</Link>} />;
 
   /** Replace the content after a change; versions come only with GET, so re-read them. */
   const onChanged = () => content.reload({ silent: true });
@@ -163,14 +147,12 @@ function ReadPanel({
             You are viewing version {viewVersion}. The current version is {content.version}.
           </p>
           <div className="row">
-            <button
-              type="button"
+            <ActionButton
+              action={restore}
               className="btn btn-sm"
-              onClick={() => restore.run()}
-              disabled={restore.pending}
-            >
-              {restore.pending ? 'Restoring…' : `Restore version ${viewVersion}`}
-            </button>
+              label={`Restore version ${viewVersion}`}
+              pendingLabel="Restoring…"
+            />
             <button type="button" className="btn btn-sm btn-ghost" onClick={onBack}>
               Back to current
             </button>

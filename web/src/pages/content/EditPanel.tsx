@@ -1,10 +1,10 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/client';
 import { fieldErrors, isApiError } from '../../api/errors';
 import { CONTENT_STATUSES, type ContentDetail, type ContentStatus } from '../../api/types';
-import { Field } from '../../components/Field';
-import { ErrorMessage, Notice } from '../../components/Status';
-import { humanize } from '../../lib/format';
+import { SelectField, TextAreaField, TextField } from '../../components/Field';
+import { Form } from '../../components/Form';
+import { Notice } from '../../components/Status';
 
 export function EditPanel({ content, onSaved }: { content: ContentDetail; onSaved: () => void }) {
   const [title, setTitle] = useState(content.title);
@@ -53,11 +53,6 @@ export function EditPanel({ content, onSaved }: { content: ContentDetail; onSave
     }
   };
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    save(baseVersion);
-  };
-
   /** Keep the draft, re-base it on the newest version, and save it as the next version. */
   const overwrite = async () => {
     try {
@@ -79,84 +74,64 @@ export function EditPanel({ content, onSaved }: { content: ContentDetail; onSave
 
   const errs = fieldErrors(error);
   return (
-    <form className="stack" onSubmit={onSubmit} aria-label="Edit content">
-      {conflict ? (
-        <div className="alert alert-warning" role="alert">
-          <p className="alert-title">Someone else changed this content</p>
-          <p>
-            A newer version was saved while you were editing (you started from version {baseVersion}). Your
-            edits are still here and have not been saved.
-          </p>
-          <div className="row">
-            <button type="button" className="btn btn-sm" onClick={overwrite} disabled={pending}>
-              Save my edits as the newest version
-            </button>
-            <button type="button" className="btn btn-sm btn-ghost" onClick={discard}>
-              Discard my edits and load the latest
-            </button>
+    <Form
+      aria-label="Edit content"
+      state={{ submit: () => save(baseVersion), error: conflict ? null : error, pending }}
+      heading={
+        conflict && (
+          <div className="alert alert-warning" role="alert">
+            <p className="alert-title">Someone else changed this content</p>
+            <p>
+              A newer version was saved while you were editing (you started from version {baseVersion}). Your
+              edits are still here and have not been saved.
+            </p>
+            <div className="row">
+              <button type="button" className="btn btn-sm" onClick={overwrite} disabled={pending}>
+                Save my edits as the newest version
+              </button>
+              <button type="button" className="btn btn-sm btn-ghost" onClick={discard}>
+                Discard my edits and load the latest
+              </button>
+            </div>
           </div>
-        </div>
-      ) : (
-        error !== null && <ErrorMessage error={error} title="Not saved" />
-      )}
-      {saved !== null && !dirty && <Notice>Saved as version {saved}.</Notice>}
+        )
+      }
+      errorTitle="Not saved"
+      notice={saved !== null && !dirty && <Notice>Saved as version {saved}.</Notice>}
+      submitLabel="Save changes"
+      disabled={!dirty}
+      actions={
+        <>
+          {dirty && (
+            <button type="button" className="btn btn-ghost" onClick={discard} disabled={pending}>
+              Discard changes
+            </button>
+          )}
+          <span className="muted small">Editing from version {baseVersion}</span>
+        </>
+      }
+    >
       <div className="grid-2">
-        <Field label="Title" error={errs.title}>
-          {(p) => (
-            <input
-              {...p}
-              className="input"
-              name="title"
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-            />
-          )}
-        </Field>
-        <Field label="Status" error={errs.status}>
-          {(p) => (
-            <select
-              {...p}
-              className="input"
-              name="status"
-              value={status}
-              onChange={(e) => setStatus(e.target.value as ContentStatus)}
-            >
-              {CONTENT_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {humanize(s)}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <TextField label="Title" error={errs.title} name="title" value={title} onChange={setTitle} />
+        <SelectField<ContentStatus>
+          label="Status"
+          error={errs.status}
+          name="status"
+          value={status}
+          onChange={setStatus}
+          options={CONTENT_STATUSES}
+        />
       </div>
-      <Field
+      <TextAreaField
         label="Body"
         hint="Markdown. Saving a changed body creates a new version."
         error={errs.contentData}
-      >
-        {(p) => (
-          <textarea
-            {...p}
-            className="input mono"
-            name="contentData"
-            rows={18}
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-          />
-        )}
-      </Field>
-      <div className="row">
-        <button type="submit" className="btn btn-primary" disabled={pending || !dirty}>
-          {pending ? 'Saving…' : 'Save changes'}
-        </button>
-        {dirty && (
-          <button type="button" className="btn btn-ghost" onClick={discard} disabled={pending}>
-            Discard changes
-          </button>
-        )}
-        <span className="muted small">Editing from version {baseVersion}</span>
-      </div>
-    </form>
+        mono
+        name="contentData"
+        rows={18}
+        value={body}
+        onChange={setBody}
+      />
+    </Form>
   );
 }

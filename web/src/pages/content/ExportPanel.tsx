@@ -3,6 +3,7 @@ import { api } from '../../api/client';
 import { saveBlob } from '../../api/contentDisposition';
 import { type ContentDetail, EXPORT_FORMATS, type ExportFormat } from '../../api/types';
 import { ErrorMessage, Notice } from '../../components/Status';
+import { useAction } from '../../lib/hooks';
 import { type VersionChoice, VersionSelect } from './VersionSelect';
 
 export const FORMAT_LABELS: Record<ExportFormat, { name: string; ext: string }> = {
@@ -16,24 +17,16 @@ export const FORMAT_LABELS: Record<ExportFormat, { name: string; ext: string }> 
 
 export function ExportPanel({ content }: { content: ContentDetail }) {
   const [version, setVersion] = useState<VersionChoice>('');
-  const [pending, setPending] = useState<ExportFormat | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [format, setFormat] = useState<ExportFormat | null>(null);
   const [done, setDone] = useState<string | null>(null);
-
-  const run = async (format: ExportFormat) => {
-    setPending(format);
-    setError(null);
+  const exporting = useAction(async (f: ExportFormat) => {
+    setFormat(f);
     setDone(null);
-    try {
-      const file = await api.exportContent(content.id, format, version === '' ? undefined : version);
-      saveBlob(file.blob, file.filename);
-      setDone(file.filename);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setPending(null);
-    }
-  };
+    const file = await api.exportContent(content.id, f, version === '' ? undefined : version);
+    saveBlob(file.blob, file.filename);
+    setDone(file.filename);
+  });
+  const pending = exporting.pending ? format : null;
 
   return (
     <div className="stack">
@@ -44,7 +37,7 @@ export function ExportPanel({ content }: { content: ContentDetail }) {
             key={f}
             type="button"
             className="btn export-btn"
-            onClick={() => run(f)}
+            onClick={() => exporting.run(f)}
             disabled={pending !== null}
             aria-label={`Export ${FORMAT_LABELS[f].name}`}
           >
@@ -53,7 +46,7 @@ export function ExportPanel({ content }: { content: ContentDetail }) {
           </button>
         ))}
       </div>
-      {error !== null && <ErrorMessage error={error} title="Export failed" />}
+      {exporting.error !== null && <ErrorMessage error={exporting.error} title="Export failed" />}
       {done && <Notice>Downloaded {done}.</Notice>}
     </div>
   );

@@ -2,6 +2,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../../api/client';
 import type { Task } from '../../api/types';
+import { ActionButton } from '../../components/ActionButton';
+import { InlineSelect } from '../../components/Field';
 import { ErrorMessage, StatusBadge } from '../../components/Status';
 import { useAction, useAsync, usePoll } from '../../lib/hooks';
 
@@ -53,28 +55,22 @@ export function RegeneratePanel({ contentId, onDone }: { contentId: string; onDo
       </button>
       {open && (
         <div id={popId} className="popover card stack">
-          <label className="inline-field">
-            <span>Provider</span>
-            <select className="input" value={providerId} onChange={(e) => setProviderId(e.target.value)}>
-              <option value="">Automatic (best match)</option>
-              {(providers.data?.items ?? [])
-                .filter((p) => p.status === 'active')
-                .map((p) => (
-                  <option key={p.id} value={p.id}>
-                    {p.name}
-                  </option>
-                ))}
-            </select>
-          </label>
+          <InlineSelect
+            label="Provider"
+            value={providerId}
+            onChange={setProviderId}
+            emptyOption="Automatic (best match)"
+            options={(providers.data?.items ?? [])
+              .filter((p) => p.status === 'active')
+              .map((p) => ({ value: p.id, label: p.name }))}
+          />
           <div className="row">
-            <button
-              type="button"
+            <ActionButton
+              action={start}
               className="btn btn-primary btn-sm"
-              onClick={() => start.run()}
-              disabled={start.pending}
-            >
-              {start.pending ? 'Starting…' : 'Start regeneration'}
-            </button>
+              label="Start regeneration"
+              pendingLabel="Starting…"
+            />
             <button type="button" className="btn btn-ghost btn-sm" onClick={() => setOpen(false)}>
               Cancel
             </button>

@@ -1,18 +1,21 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../../api/client';
 import type { ContentDetail, Share, ShareCreated } from '../../api/types';
 import { ConfirmButton } from '../../components/ConfirmButton';
 import { CopyButton } from '../../components/CopyButton';
-import { Empty, ErrorMessage, Loading, Notice, StatusBadge } from '../../components/Status';
-import { formatDateTime, formatRelative } from '../../lib/format';
+import { AsyncTable } from '../../components/DataTable';
+import { InlineSelect } from '../../components/Field';
+import { Form } from '../../components/Form';
+import { ErrorMessage, Notice, RelativeTime, StatusBadge } from '../../components/Status';
+import { formatDateTime } from '../../lib/format';
 import { useAction, useAsync } from '../../lib/hooks';
 import { type VersionChoice, VersionSelect } from './VersionSelect';
 
 const EXPIRY_CHOICES = [
-  { hours: 1, label: '1 hour' },
-  { hours: 24, label: '1 day' },
-  { hours: 24 * 7, label: '7 days' },
-  { hours: 24 * 30, label: '30 days' },
+  { value: 1, label: '1 hour' },
+  { value: 24, label: '1 day' },
+  { value: 24 * 7, label: '7 days' },
+  { value: 24 * 30, label: '30 days' },
 ];
 
 /** The API may answer a path; people need a full URL to paste elsewhere. */
@@ -49,31 +52,26 @@ export function SharePanel({ content }: { content: ContentDetail }) {
     shares.reload({ silent: true });
   });
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    create.run();
-  };
-  const items = shares.data?.items ?? [];
   const createdUrl = created ? absoluteUrl(created.url) : '';
 
   return (
     <div className="stack">
-      <form className="toolbar" onSubmit={onSubmit} aria-label="Create a share link">
-        <label className="inline-field">
-          <span>Expires after</span>
-          <select className="input" value={hours} onChange={(e) => setHours(Number(e.target.value))}>
-            {EXPIRY_CHOICES.map((c) => (
-              <option key={c.hours} value={c.hours}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
+      <Form
+        inline
+        className="toolbar"
+        aria-label="Create a share link"
+        state={{ submit: () => create.run(), pending: create.pending, error: null }}
+        submitLabel="Create share link"
+        pendingLabel="Creating…"
+      >
+        <InlineSelect
+          label="Expires after"
+          value={hours}
+          onChange={(v) => setHours(Number(v))}
+          options={EXPIRY_CHOICES}
+        />
         <VersionSelect content={content} label="Version" value={version} onChange={setVersion} />
-        <button type="submit" className="btn btn-primary" disabled={create.pending}>
-          {create.pending ? 'Creating…' : 'Create share link'}
-        </button>
-      </form>
+      </Form>
       {create.error !== null && <ErrorMessage error={create.error} title="No link was created" />}
       {created && (
         <Notice>
@@ -98,68 +96,42 @@ export function SharePanel({ content }: { content: ContentDetail }) {
       )}
       <h3 className="h4">Existing links</h3>
       {revoke.error !== null && <ErrorMessage error={revoke.error} title="Could not revoke" />}
-      {shares.loading && !shares.data ? (
-        <Loading label="Loading share links…" />
-      ) : shares.error ? (
-        <ErrorMessage error={shares.error} onRetry={() => shares.reload()} />
-      ) : items.length === 0 ? (
-        <Empty>No share links yet.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table responsive" data-testid="shares-table">
-            <caption className="visually-hidden">Share links</caption>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Version</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">Link</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((s) => {
-                const state = shareState(s);
-                const url = s.url ? absoluteUrl(s.url) : s.id === created?.id ? createdUrl : null;
-                return (
-                  <tr key={s.id}>
-                    <td data-label="Created">{formatDateTime(s.createdAt)}</td>
-                    <td data-label="Version">{s.version ? `v${s.version}` : 'current'}</td>
-                    <td data-label="Expires">
-                      <time dateTime={s.expiresAt} title={formatDateTime(s.expiresAt)}>
-                        {formatRelative(s.expiresAt)}
-                      </time>
-                    </td>
-                    <td data-label="State">
-                      <StatusBadge status={state} />
-                    </td>
-                    <td data-label="Link">
-                      {url ? (
-                        <CopyButton text={url} label="Copy link" accessibleName="Copy this share link" />
-                      ) : (
-                        <span className="muted">shown only when created</span>
-                      )}
-                    </td>
-                    <td data-label="Actions">
-                      {state === 'active' && (
-                        <ConfirmButton
-                          label="Revoke"
-                          accessibleName="Revoke share link"
-                          question="Revoke this link?"
-                          onConfirm={() => revoke.run(s.id)}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <AsyncTable
+        state={shares}
+        loadingLabel="Loading share links…"
+        empty="No share links yet."
+        caption="Share links"
+        testId="shares-table"
+        rowKey={(s) => s.id}
+        columns={[
+          { header: 'Created', cell: (s) => formatDateTime(s.createdAt) },
+          { header: 'Version', cell: (s) => (s.version ? `v${s.version}` : 'current') },
+          { header: 'Expires', cell: (s) => <RelativeTime iso={s.expiresAt} /> },
+          { header: 'State', cell: (s) => <StatusBadge status={shareState(s)} /> },
+          {
+            header: 'Link',
+            cell: (s) =>
+              s.id === created?.id ? (
+                <CopyButton text={createdUrl} label="Copy link" accessibleName="Copy this share link" />
+              ) : (
+                <span className="muted">shown only when created</span>
+              ),
+          },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            cell: (s) =>
+              shareState(s) === 'active' && (
+                <ConfirmButton
+                  label="Revoke"
+                  accessibleName="Revoke share link"
+                  question="Revoke this link?"
+                  onConfirm={() => revoke.run(s.id)}
+                />
+              ),
+          },
+        ]}
+      />
     </div>
   );
 }

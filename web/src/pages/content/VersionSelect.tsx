@@ -1,4 +1,5 @@
 import type { ContentDetail } from '../../api/types';
+import { InlineSelect } from '../../components/Field';
 
 /** A version choice: '' is the current version, otherwise an older version number. */
 export type VersionChoice = number | '';
@@ -20,20 +21,12 @@ export function VersionSelect({
     .filter((v) => v !== content.version)
     .sort((a, b) => b - a);
   return (
-    <label className="inline-field">
-      <span>{label}</span>
-      <select
-        className="input"
-        value={value}
-        onChange={(e) => onChange(e.target.value === '' ? '' : Number(e.target.value))}
-      >
-        <option value="">Current (v{content.version})</option>
-        {older.map((v) => (
-          <option key={v} value={v}>
-            v{v}
-          </option>
-        ))}
-      </select>
-    </label>
+    <InlineSelect
+      label={label}
+      value={value}
+      onChange={(v) => onChange(v === '' ? '' : Number(v))}
+      emptyOption={`Current (v${content.version})`}
+      options={older.map((v) => ({ value: v, label: `v${v}` }))}
+    />
   );
 }
