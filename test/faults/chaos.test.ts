@@ -115,5 +115,5 @@ describe('chaos', () => {
     expect(f.leftoverReservation).toBe(0);
     expect(f.budgetMismatch).toBe(0);
     expect(f.tokenUsed).toBe(f.settledUsage);
-  }, 280_000);
+  }, 480_000);
 });

@@ -14,7 +14,7 @@ function cli(args: string[], env: Record<string, string> = {}, input?: string) {
   const p = run(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'error', ...env },
-    timeout: 60_000,
+    timeout: 150_000,
   });
   if (input !== undefined) {
     p.child.stdin!.end(input);
@@ -45,7 +45,7 @@ describe('CLI', () => {
     commands.forEach((c, i) => {
       expect(each[i]!.stdout).toMatch(new RegExp(`^Usage: switchyard ${c}`));
     });
-  }, 120_000);
+  }, 240_000);
 
   it('submit --wait shows progress and prints the generated content', async () => {
     const u = await registerUser(app.url);
@@ -80,7 +80,7 @@ describe('CLI', () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed.task.status).toBe('completed');
     expect(parsed.content.version).toBe(1);
-  }, 60_000);
+  }, 180_000);
 
   it('submit reports API errors and a missing token with a non-zero exit', async () => {
     const u = await registerUser(app.url);
@@ -99,7 +99,7 @@ describe('CLI', () => {
       code: 1,
       stderr: expect.stringContaining('401'),
     });
-  }, 60_000);
+  }, 180_000);
 
   it('create-admin makes an admin who can sign in; db:migrate answers on an up-to-date database', async () => {
     const env = { DATABASE_URL: app.databaseUrl, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sy-cli-')) };
@@ -121,5 +121,5 @@ describe('CLI', () => {
 
     const migrated = await cli(['db:migrate'], env);
     expect(migrated.stdout).toContain('Database is up to date');
-  }, 60_000);
+  }, 180_000);
 });

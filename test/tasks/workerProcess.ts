@@ -39,7 +39,7 @@ export async function spawnWorker(
   child.stderr!.on('data', (b) => (out += String(b)));
   const exited = once(child, 'exit');
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 120_000);
     const check = () => {
       if (out.includes('Switchyard is running')) {
         clearTimeout(timer);
