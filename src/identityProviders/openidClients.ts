@@ -52,7 +52,15 @@ function insecureIfHttp(u: URL): { execute?: Array<(c: oidc.Configuration) => vo
 function rejected(e: unknown): SsoRejected {
   if (e instanceof SsoRejected) return e;
   const err = e as { message?: string; code?: string; error?: string; cause?: unknown };
-  const msg = String(err.message ?? e);
+  // openid-client wraps oauth4webapi's errors: read the whole chain of causes.
+  const chain: string[] = [];
+  for (let c: unknown = e, i = 0; c && i < 5; c = (c as { cause?: unknown }).cause, i++) {
+    chain.push(
+      String((c as { message?: string }).message ?? ''),
+      String((c as { claim?: string }).claim ?? ''),
+    );
+  }
+  const msg = chain.join(' ');
   if (/nonce/i.test(msg))
     return new SsoRejected('The ID token did not match this sign-in (nonce); start again', 'nonce_mismatch');
   if (/state/i.test(msg))
@@ -64,7 +72,11 @@ function rejected(e: unknown): SsoRejected {
     return new SsoRejected('The sign-in code was already used or has expired; start again', 'invalid_code');
   if (err.error)
     return new SsoRejected(`The identity provider refused the sign-in (${err.error})`, 'provider_refused');
-  return new SsoRejected('The identity provider could not complete the sign-in; try again', 'provider_error');
+  return new SsoRejected(
+    'The identity provider could not complete the sign-in; try again',
+    'provider_error',
+    e,
+  );
 }
 
 function str(v: unknown): string | null {

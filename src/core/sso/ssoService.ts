@@ -40,7 +40,7 @@ export type CallbackOutcome =
 
 /** Only a local path may be a destination after sign-in (no open redirect). */
 export function safeNextPath(next: string | undefined | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return '/';
   return next.slice(0, 500);
 }
 
@@ -171,7 +171,13 @@ export class SsoService {
       );
     } catch (e) {
       const reason = e instanceof SsoRejected ? e.reason : 'provider_error';
-      this.deps.log.warn('SSO code exchange failed', { provider, reason, err: (e as Error).message });
+      const cause = (e as Error).cause as { message?: string; code?: string } | undefined;
+      this.deps.log.warn('SSO code exchange failed', {
+        provider,
+        reason,
+        err: (e as Error).message,
+        ...(cause ? { cause: `${cause.code ?? ''} ${cause.message ?? ''}`.trim() } : {}),
+      });
       return fail(
         reason,
         e instanceof SsoRejected

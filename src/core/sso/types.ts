@@ -53,8 +53,9 @@ export class SsoRejected extends Error {
   constructor(
     message: string,
     readonly reason: string,
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'SsoRejected';
   }
 }
