@@ -1,4 +1,5 @@
 import { and, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
+import { conflict } from '../core/errors.js';
 import type { IdentityRecord, SsoStore } from '../core/sso/types.js';
 import type { Db } from './db.js';
 import { identities, ssoFlows, users } from './schema.js';
@@ -64,11 +65,19 @@ export function createSsoStore(db: Db): SsoStore {
     },
 
     async createIdentity(i) {
-      const [r] = await db
-        .insert(identities)
-        .values({ ...i, lastUsedAt: new Date() })
-        .returning();
-      return toIdentity(r!);
+      try {
+        const [r] = await db
+          .insert(identities)
+          .values({ ...i, lastUsedAt: new Date() })
+          .returning();
+        return toIdentity(r!);
+      } catch (e) {
+        // Two callbacks for the same new identity at once: the second finds it taken.
+        const err = e as { code?: string; cause?: { code?: string } };
+        if ((err.code ?? err.cause?.code) === '23505')
+          throw conflict('This identity was linked to an account a moment ago; sign in again');
+        throw e;
+      }
     },
 
     async touchIdentity(id, patch) {

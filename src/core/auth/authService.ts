@@ -205,7 +205,9 @@ export class AuthService {
           role: 'user',
         });
       } catch (e) {
-        if (i === 19) throw e;
+        // Taken a moment ago by someone else: try another name. Anything else is not ours to hide.
+        const err = e as { code?: string; cause?: { code?: string } };
+        if ((err.code ?? err.cause?.code) !== '23505' || i === 19) throw e;
       }
     }
     throw conflict('Could not find a free username');
