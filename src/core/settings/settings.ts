@@ -19,8 +19,8 @@ export const settingSchemas = {
         .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain such as example.com'),
     )
     .max(100),
-  /** The team that new SSO users join (used by teams; null = none). */
-  'auth.defaultTeam': z.string().trim().min(1).max(100).nullable(),
+  /** The team that new SSO users join (used by teams; empty = none). */
+  'auth.defaultTeam': z.string().trim().max(100),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;
@@ -34,7 +34,7 @@ export const settingDefaults: Settings = {
   'shares.defaultExpiresInHours': 72,
   'auth.passwordLogin': true,
   'auth.allowedEmailDomains': [],
-  'auth.defaultTeam': null,
+  'auth.defaultTeam': '',
 };
 
 export const settingsUpdateSchema = z
