@@ -1746,7 +1746,7 @@ export interface operations {
           'shares.defaultExpiresInHours'?: number;
           'auth.passwordLogin'?: boolean;
           'auth.allowedEmailDomains'?: string[];
-          'auth.defaultTeam'?: string | null;
+          'auth.defaultTeam'?: string;
         };
       };
     };
