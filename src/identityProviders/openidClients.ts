@@ -278,7 +278,7 @@ export function createIdentityProviderClients(env: SsoEnv): Map<SsoProviderId, I
     out.set(
       'oidc',
       new OidcClient(
-        { id: 'oidc', name: env.OIDC_NAME ?? 'Single sign-on', kind: 'oidc' },
+        { id: 'oidc', name: env.OIDC_NAME ?? 'Single sign-on', kind: 'oidc', protocol: 'oidc' },
         checkProviderUrl('OIDC_ISSUER_URL', env.OIDC_ISSUER_URL),
         env.OIDC_CLIENT_ID,
         env.OIDC_CLIENT_SECRET,
@@ -292,7 +292,7 @@ export function createIdentityProviderClients(env: SsoEnv): Map<SsoProviderId, I
     out.set(
       'github',
       new OAuth2Client(
-        { id: 'github', name: 'GitHub', kind: 'oauth2' },
+        { id: 'github', name: 'GitHub', kind: 'github', protocol: 'oauth2' },
         {
           issuer: base,
           authorize: `${root}/login/oauth/authorize`,
@@ -309,7 +309,7 @@ export function createIdentityProviderClients(env: SsoEnv): Map<SsoProviderId, I
     out.set(
       'google',
       new OidcClient(
-        { id: 'google', name: 'Google', kind: 'oidc' },
+        { id: 'google', name: 'Google', kind: 'google', protocol: 'oidc' },
         checkProviderUrl('OAUTH_GOOGLE_ISSUER_URL', env.OAUTH_GOOGLE_ISSUER_URL),
         env.OAUTH_GOOGLE_CLIENT_ID,
         env.OAUTH_GOOGLE_CLIENT_SECRET,
@@ -320,7 +320,7 @@ export function createIdentityProviderClients(env: SsoEnv): Map<SsoProviderId, I
     out.set(
       'slack',
       new OidcClient(
-        { id: 'slack', name: 'Slack', kind: 'oidc' },
+        { id: 'slack', name: 'Slack', kind: 'slack', protocol: 'oidc' },
         checkProviderUrl('OAUTH_SLACK_ISSUER_URL', env.OAUTH_SLACK_ISSUER_URL),
         env.OAUTH_SLACK_CLIENT_ID,
         env.OAUTH_SLACK_CLIENT_SECRET,
@@ -333,7 +333,7 @@ export function createIdentityProviderClients(env: SsoEnv): Map<SsoProviderId, I
     out.set(
       'discord',
       new OAuth2Client(
-        { id: 'discord', name: 'Discord', kind: 'oauth2' },
+        { id: 'discord', name: 'Discord', kind: 'discord', protocol: 'oauth2' },
         { issuer: base, authorize: `${root}/oauth2/authorize`, token: `${root}/api/oauth2/token` },
         env.OAUTH_DISCORD_CLIENT_ID,
         env.OAUTH_DISCORD_CLIENT_SECRET,

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../src/env.js';
+import { createIdentityProviderClients } from '../../src/identityProviders/openidClients.js';
 import { client, loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 import {
   CookieBrowser,
@@ -97,11 +99,11 @@ describe('providers', () => {
     const r = await client(app.url).get('/api/auth/providers');
     expect(r.status).toBe(200);
     expect(r.body.items).toEqual([
-      { id: 'oidc', name: 'Corp SSO', kind: 'oidc' },
-      { id: 'github', name: 'GitHub', kind: 'oauth2' },
-      { id: 'google', name: 'Google', kind: 'oidc' },
-      { id: 'slack', name: 'Slack', kind: 'oidc' },
-      { id: 'discord', name: 'Discord', kind: 'oauth2' },
+      { id: 'oidc', name: 'Corp SSO', kind: 'oidc', protocol: 'oidc' },
+      { id: 'github', name: 'GitHub', kind: 'github', protocol: 'oauth2' },
+      { id: 'google', name: 'Google', kind: 'google', protocol: 'oidc' },
+      { id: 'slack', name: 'Slack', kind: 'slack', protocol: 'oidc' },
+      { id: 'discord', name: 'Discord', kind: 'discord', protocol: 'oauth2' },
     ]);
   });
 
@@ -395,6 +397,27 @@ describe('linking and unlinking', () => {
     });
     const done = await browser.follow(((await start.json()) as { url: string }).url);
     expect(fragment(done.location).get('error')).toBe('conflict');
+  });
+});
+
+describe('issuer URLs', () => {
+  const clients = (vars: Record<string, string>) =>
+    createIdentityProviderClients(parseEnv({ OIDC_CLIENT_ID: 'id', OIDC_CLIENT_SECRET: 'secret', ...vars }));
+  it('need https://, except on loopback addresses', () => {
+    expect(() => clients({ OIDC_ISSUER_URL: 'http://idp.example.com' })).toThrow(/https:\/\/.*loopback/);
+    expect(() => clients({ OIDC_ISSUER_URL: 'http://10.0.0.5:8080' })).toThrow(/loopback/);
+    expect(clients({ OIDC_ISSUER_URL: 'https://idp.example.com' }).has('oidc')).toBe(true);
+    expect(clients({ OIDC_ISSUER_URL: 'http://127.0.0.1:9000' }).has('oidc')).toBe(true);
+    expect(clients({ OIDC_ISSUER_URL: 'http://localhost:9000' }).has('oidc')).toBe(true);
+    expect(() =>
+      createIdentityProviderClients(
+        parseEnv({
+          OAUTH_DISCORD_CLIENT_ID: 'id',
+          OAUTH_DISCORD_CLIENT_SECRET: 's',
+          OAUTH_DISCORD_BASE_URL: 'http://discord.example',
+        }),
+      ),
+    ).toThrow(/OAUTH_DISCORD_BASE_URL/);
   });
 });
 

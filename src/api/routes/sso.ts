@@ -16,7 +16,8 @@ const providerParams = z.object({ provider: z.enum(SSO_PROVIDER_IDS) });
 const providerItem = z.object({
   id: z.enum(SSO_PROVIDER_IDS),
   name: z.string(),
-  kind: z.enum(['oidc', 'oauth2']),
+  kind: z.enum(SSO_PROVIDER_IDS).describe('github, google, slack, discord, or oidc (a generic issuer)'),
+  protocol: z.enum(['oidc', 'oauth2']).describe('OpenID Connect, or plain OAuth 2.0 (GitHub, Discord)'),
 });
 const identityItem = z.object({
   id: z.string(),

@@ -12,8 +12,10 @@ export const isSsoProviderId = (v: string): v is SsoProviderId =>
 export interface SsoProviderInfo {
   id: SsoProviderId;
   name: string;
+  /** Which provider this is (github, google, slack, discord, or oidc for a generic issuer). */
+  kind: SsoProviderId;
   /** 'oidc' for OpenID Connect (discovery, ID token, nonce); 'oauth2' for plain OAuth 2.0 (GitHub, Discord). */
-  kind: 'oidc' | 'oauth2';
+  protocol: 'oidc' | 'oauth2';
 }
 
 /** The person a provider vouched for, after the code exchange. */

@@ -6248,8 +6248,16 @@ export interface operations {
               /** @enum {string} */
               id: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
               name: string;
-              /** @enum {string} */
-              kind: 'oidc' | 'oauth2';
+              /**
+               * @description github, google, slack, discord, or oidc (a generic issuer)
+               * @enum {string}
+               */
+              kind: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
+              /**
+               * @description OpenID Connect, or plain OAuth 2.0 (GitHub, Discord)
+               * @enum {string}
+               */
+              protocol: 'oidc' | 'oauth2';
             }[];
           };
         };
