@@ -71,7 +71,10 @@ describe('sign-in with an identity provider in the portal', () => {
     page.setDefaultTimeout(15_000);
     try {
       await page.goto('/login');
-      await page.getByRole('link', { name: 'Sign in with Corp SSO' }).click();
+      const button = page.getByRole('link', { name: 'Sign in with Corp SSO' });
+      await button.waitFor({ state: 'visible' });
+      await page.screenshot({ path: path.join(SHOTS, 'sso-login.png'), fullPage: true });
+      await button.click();
       await page.waitForURL((u) => u.origin === app.url && !u.pathname.startsWith('/login'), {
         timeout: 20_000,
       });
