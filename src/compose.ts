@@ -13,6 +13,7 @@ import { createOpenApiRegistry } from './api/openapi.js';
 import { adminStatsRoutes } from './api/routes/adminStats.js';
 import { contentRoutes } from './api/routes/content.js';
 import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
+import { ssoRoutes } from './api/routes/sso.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { composeChat } from './composeChat.js';
 import { composeProviders } from './composeProviders.js';
@@ -22,11 +23,13 @@ import { AccessTokens } from './core/auth/jwt.js';
 import { ContentService } from './core/content/contentService.js';
 import { SecretBox } from './core/crypto/secretBox.js';
 import type { ExecutorInstrumentation } from './core/routing/routedExecutor.js';
+import { SsoService } from './core/sso/ssoService.js';
 import { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import { TaskRunner } from './core/tasks/taskRunner.js';
 import { TaskService } from './core/tasks/taskService.js';
 import { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { type Env, mockProviderEnabled } from './env.js';
+import { createIdentityProviderClients } from './identityProviders/openidClients.js';
 import { createBoss } from './jobs/boss.js';
 import { createQueues } from './jobs/queues.js';
 import { createTaskJobs } from './jobs/taskJobs.js';
@@ -46,6 +49,7 @@ import { type EmbeddedDatabase, type EmbeddedRole, startEmbeddedPostgres } from 
 import { ensureMockProvider } from './models/mockProviderBootstrap.js';
 import { createPinnedProviderLookup, createProviderDirectory } from './models/providerDirectory.js';
 import { createSettingsStore } from './models/settingsStore.js';
+import { createSsoStore } from './models/ssoStore.js';
 import { createStatsReader } from './models/statsStore.js';
 import { createTaskStore } from './models/taskStore.js';
 import { resolveSecrets } from './secrets.js';
@@ -150,6 +154,11 @@ export async function startSwitchyard(opts: {
       env.GITHUB_TOKEN,
       env.GITHUB_WEBHOOK_SECRET,
       env.METRICS_TOKEN,
+      env.OIDC_CLIENT_SECRET,
+      env.OAUTH_GITHUB_CLIENT_SECRET,
+      env.OAUTH_GOOGLE_CLIENT_SECRET,
+      env.OAUTH_SLACK_CLIENT_SECRET,
+      env.OAUTH_DISCORD_CLIENT_SECRET,
     ]) {
       registerSecret(s);
     }
@@ -274,6 +283,23 @@ export async function startSwitchyard(opts: {
       roles: { api: roles.has('api'), bots: roles.has('bots') },
     });
 
+    // Sign-in with GitHub, Google, Slack, Discord and any OIDC issuer (issue 13).
+    const sso = new SsoService({
+      store: createSsoStore(db),
+      clients: createIdentityProviderClients(env),
+      auth,
+      settings,
+      audit,
+      chat: { claim: (userId, identity) => chat.links.claimProven(userId, identity) },
+      seal: (v) => secretBox.encrypt(v, 'sso_flow'),
+      open: (v) => secretBox.decrypt(v, 'sso_flow'),
+      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      onUserCreated: async (_user) => {
+        // TEAMS: join auth.defaultTeam here
+      },
+      log: logger.child({ scope: 'sso' }),
+    });
+
     if (env.ADMIN_EMAIL && env.ADMIN_PASSWORD) {
       const r = await auth.ensureAdmin(
         { username: env.ADMIN_USERNAME, email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD },
@@ -323,6 +349,7 @@ export async function startSwitchyard(opts: {
           ...providers.routes,
           ...webhooks.routes,
           ...chat.routes,
+          { path: '/api/auth', create: (d) => ssoRoutes(d, { sso }) },
         ],
         rawRoutes: [...providers.rawRoutes, ...webhooks.rawRoutes, ...chat.rawRoutes],
       };

@@ -95,6 +95,23 @@ export const envSchema = z.object({
     .url()
     .default('https://api.github.com')
     .transform((v) => v.replace(/\/+$/, '')),
+  // Sign-in with an identity provider (callbacks: PUBLIC_URL/api/auth/oauth/<provider>/callback)
+  OIDC_ISSUER_URL: optionalUrl,
+  OIDC_CLIENT_ID: optionalString,
+  OIDC_CLIENT_SECRET: optionalString,
+  OIDC_NAME: optionalString,
+  OAUTH_GITHUB_CLIENT_ID: optionalString,
+  OAUTH_GITHUB_CLIENT_SECRET: optionalString,
+  OAUTH_GITHUB_BASE_URL: z.url().default('https://github.com'),
+  OAUTH_GOOGLE_CLIENT_ID: optionalString,
+  OAUTH_GOOGLE_CLIENT_SECRET: optionalString,
+  OAUTH_GOOGLE_ISSUER_URL: z.url().default('https://accounts.google.com'),
+  OAUTH_SLACK_CLIENT_ID: optionalString,
+  OAUTH_SLACK_CLIENT_SECRET: optionalString,
+  OAUTH_SLACK_ISSUER_URL: z.url().default('https://slack.com'),
+  OAUTH_DISCORD_CLIENT_ID: optionalString,
+  OAUTH_DISCORD_CLIENT_SECRET: optionalString,
+  OAUTH_DISCORD_BASE_URL: z.url().default('https://discord.com'),
   // Operations
   METRICS_TOKEN: optionalString,
   METRICS_PORT: optionalString

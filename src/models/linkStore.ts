@@ -1,5 +1,6 @@
 import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
-import type { LinkedIdentity, LinkStore } from '../core/linking/linkService.js';
+import type { IdentityKey } from '../core/linking/identity.js';
+import type { LinkedIdentity, LinkStore, RedeemOutcome } from '../core/linking/linkService.js';
 import type { Db } from './db.js';
 import { identityWhere } from './guestUsers.js';
 import { chatIdentities, content, contentShares, linkCodes, tasks, users } from './schema.js';
@@ -51,54 +52,19 @@ export function createLinkStore(db: Db): LinkStore {
         if (user?.status !== 'active' || user.isGuest)
           return { ok: false as const, reason: 'suspended' as const };
 
-        const [existing] = await tx
-          .select({
-            id: chatIdentities.id,
-            userId: chatIdentities.userId,
-            linkedAt: chatIdentities.linkedAt,
-            isGuest: users.isGuest,
-          })
-          .from(chatIdentities)
-          .innerJoin(users, eq(users.id, chatIdentities.userId))
-          .where(identityWhere(key))
-          .for('update', { of: chatIdentities });
-        if (existing) {
-          await tx
-            .update(chatIdentities)
-            .set({
-              userId: user.id,
-              linkedAt: existing.userId === user.id && existing.linkedAt ? existing.linkedAt : now,
-              ...(key.displayName ? { displayName: key.displayName } : {}),
-            })
-            .where(eq(chatIdentities.id, existing.id));
-          return {
-            ok: true as const,
-            identityId: existing.id,
-            user: { id: user.id, username: user.username },
-            previous: { userId: existing.userId, isGuest: existing.isGuest },
-          };
-        }
-        const [created] = await tx
-          .insert(chatIdentities)
-          .values({
-            userId: user.id,
-            platform: key.platform,
-            workspaceId: key.workspaceId,
-            platformUserId: key.platformUserId,
-            displayName: key.displayName ?? null,
-            linkedAt: now,
-          })
-          .onConflictDoUpdate({
-            target: [chatIdentities.platform, chatIdentities.workspaceId, chatIdentities.platformUserId],
-            set: { userId: user.id, linkedAt: now },
-          })
-          .returning({ id: chatIdentities.id });
-        return {
-          ok: true as const,
-          identityId: created!.id,
-          user: { id: user.id, username: user.username },
-          previous: null,
-        };
+        return claimIdentity(tx, user, key, now);
+      });
+    },
+
+    async claim(userId, key, now) {
+      return db.transaction(async (tx) => {
+        const [user] = await tx
+          .select({ id: users.id, username: users.username, status: users.status, isGuest: users.isGuest })
+          .from(users)
+          .where(eq(users.id, userId));
+        if (user?.status !== 'active' || user.isGuest)
+          return { ok: false as const, reason: 'suspended' as const };
+        return claimIdentity(tx, user, key, now);
       });
     },
 
@@ -145,5 +111,64 @@ export function createGuestWorkMover(db: Db) {
         return moved.length;
       });
     },
+  };
+}
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Points a chat identity at an active, non-guest user (creating it if new), marking it linked. */
+async function claimIdentity(
+  tx: Tx,
+  user: { id: string; username: string },
+  key: IdentityKey,
+  now: Date,
+): Promise<RedeemOutcome> {
+  const [existing] = await tx
+    .select({
+      id: chatIdentities.id,
+      userId: chatIdentities.userId,
+      linkedAt: chatIdentities.linkedAt,
+      isGuest: users.isGuest,
+    })
+    .from(chatIdentities)
+    .innerJoin(users, eq(users.id, chatIdentities.userId))
+    .where(identityWhere(key))
+    .for('update', { of: chatIdentities });
+  if (existing) {
+    await tx
+      .update(chatIdentities)
+      .set({
+        userId: user.id,
+        linkedAt: existing.userId === user.id && existing.linkedAt ? existing.linkedAt : now,
+        ...(key.displayName ? { displayName: key.displayName } : {}),
+      })
+      .where(eq(chatIdentities.id, existing.id));
+    return {
+      ok: true as const,
+      identityId: existing.id,
+      user: { id: user.id, username: user.username },
+      previous: { userId: existing.userId, isGuest: existing.isGuest },
+    };
+  }
+  const [created] = await tx
+    .insert(chatIdentities)
+    .values({
+      userId: user.id,
+      platform: key.platform,
+      workspaceId: key.workspaceId,
+      platformUserId: key.platformUserId,
+      displayName: key.displayName ?? null,
+      linkedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [chatIdentities.platform, chatIdentities.workspaceId, chatIdentities.platformUserId],
+      set: { userId: user.id, linkedAt: now },
+    })
+    .returning({ id: chatIdentities.id });
+  return {
+    ok: true as const,
+    identityId: created!.id,
+    user: { id: user.id, username: user.username },
+    previous: null,
   };
 }

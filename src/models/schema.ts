@@ -386,6 +386,58 @@ export const linkCodes = pgTable('link_codes', {
   createdAt: createdAt(),
 });
 
+/** A sign-in identity at an identity provider (GitHub, Google, Slack, Discord, the generic OIDC issuer). */
+export const identities = pgTable(
+  'identities',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    /** The provider's stable id for the account (OIDC `sub`, GitHub/Discord user id). */
+    subject: text('subject').notNull(),
+    email: text('email'),
+    emailVerified: boolean('email_verified').notNull().default(false),
+    displayName: text('display_name'),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('identities_provider_subject_uq').on(t.provider, t.subject),
+    index('identities_user_idx').on(t.userId),
+  ],
+);
+
+/** A sign-in in progress: what the callback must match (state, PKCE verifier, nonce); single use. */
+export const ssoFlows = pgTable(
+  'sso_flows',
+  {
+    id: id(),
+    provider: text('provider').notNull(),
+    /** SHA-256 of the state sent to the provider. */
+    stateHash: text('state_hash').notNull(),
+    /** SHA-256 of the value of the browser's sy_sso cookie. */
+    browserHash: text('browser_hash').notNull(),
+    /** Encrypted PKCE verifier. */
+    codeVerifier: text('code_verifier').notNull(),
+    nonce: text('nonce').notNull(),
+    next: text('next').notNull().default('/'),
+    /** Set when a signed-in user links another identity. */
+    linkUserId: uuid('link_user_id').references(() => users.id, { onDelete: 'cascade' }),
+    /** After the callback: the SHA-256 of the one-time code the portal exchanges for a session. */
+    usedAt: ts('used_at'),
+    exchangeHash: text('exchange_hash'),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('sso_flows_state_uq').on(t.stateHash),
+    uniqueIndex('sso_flows_exchange_uq').on(t.exchangeHash),
+  ],
+);
+
 /** One ledger for every inbound source's delivery id: a delivery makes at most one task. */
 export const inboundDeliveries = pgTable(
   'inbound_deliveries',

@@ -12,6 +12,7 @@ function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 
 const LoginPage = page(() => import('./pages/LoginPage'), 'LoginPage');
 const RegisterPage = page(() => import('./pages/RegisterPage'), 'RegisterPage');
+const SsoCallbackPage = page(() => import('./pages/SsoCallbackPage'), 'SsoCallbackPage');
 const DashboardPage = page(() => import('./pages/DashboardPage'), 'DashboardPage');
 const NewTaskPage = page(() => import('./pages/NewTaskPage'), 'NewTaskPage');
 const TaskDetailPage = page(() => import('./pages/TaskDetailPage'), 'TaskDetailPage');
@@ -61,6 +62,7 @@ export function AppRoutes() {
             </PublicOnly>
           }
         />
+        <Route path="/login/sso" element={<SsoCallbackPage />} />
         <Route
           path="/register"
           element={

@@ -167,10 +167,78 @@ export class AuthService {
     };
   }
 
+  private async requirePasswordLogin(): Promise<void> {
+    if (!(await this.settings.get('auth.passwordLogin')))
+      throw new AppError(
+        'password_login_disabled',
+        'Password sign-in is turned off on this Switchyard; sign in with your identity provider',
+      );
+  }
+
+  findUser(id: string): Promise<UserRecord | null> {
+    return this.store.findUserById(id);
+  }
+
+  findUserByEmail(email: string): Promise<UserRecord | null> {
+    return this.store.findUserByLogin({ email });
+  }
+
+  /** Creates an account for a first sign-in with an identity provider (no password), with a free username. */
+  async createExternalUser(input: { usernameHint: string; email: string | null }): Promise<UserRecord> {
+    const base =
+      input.usernameHint
+        .normalize('NFKC')
+        .replace(/[^\p{L}\p{N}._-]+/gu, '-')
+        .replace(/^[-.]+|[-.]+$/g, '')
+        .slice(0, 32) || 'user';
+    const padded = base.length < 3 ? `${base}-user` : base;
+    for (let i = 0; i < 20; i++) {
+      const candidate = i === 0 ? padded : `${padded}-${randomToken('', 3).slice(0, 4).toLowerCase()}`;
+      const clash = await this.store.findUserConflict(candidate, input.email ?? undefined);
+      if (clash === 'email') throw conflict('That email is already taken', { field: 'email' });
+      if (clash) continue;
+      try {
+        return await this.store.createUser({
+          username: candidate,
+          email: input.email,
+          passwordHash: null,
+          role: 'user',
+        });
+      } catch (e) {
+        // Taken a moment ago by someone else: try another name. Anything else is not ours to hide.
+        const err = e as { code?: string; cause?: { code?: string } };
+        if ((err.code ?? err.cause?.code) !== '23505' || i === 19) throw e;
+      }
+    }
+    throw conflict('Could not find a free username');
+  }
+
+  /** Starts a session for a user who proved who they are elsewhere (an identity provider). */
+  async issueFor(
+    userId: string,
+    meta: { ip?: string | null; userAgent?: string | null },
+  ): Promise<AuthResult> {
+    const user = await this.store.findUserById(userId);
+    if (!user) throw new AppError('unauthorized', 'This sign-in code is unknown, expired or already used');
+    if (user.status === 'suspended')
+      throw new AppError('account_suspended', 'This account is suspended; contact an admin');
+    const updated = (await this.store.updateUser(user.id, { lastLogin: new Date() })) ?? user;
+    await this.audit.record({
+      actorId: user.id,
+      action: 'auth.login',
+      targetType: 'user',
+      targetId: user.id,
+      ip: meta.ip,
+      details: { via: 'sso' },
+    });
+    return this.issue(updated, meta);
+  }
+
   async register(
     input: { username: string; email: string; password: string },
     meta: { ip?: string | null; userAgent?: string | null },
   ): Promise<AuthResult> {
+    await this.requirePasswordLogin();
     if ((await this.settings.get('registration')) === 'closed') {
       throw new AppError(
         'registration_closed',
@@ -200,6 +268,7 @@ export class AuthService {
     input: { username?: string; email?: string; password: string },
     meta: { ip?: string | null; userAgent?: string | null },
   ): Promise<AuthResult> {
+    await this.requirePasswordLogin();
     const user = await this.store.findUserByLogin({ username: input.username, email: input.email });
     const ok = await verifyPassword(user?.passwordHash ?? null, input.password);
     if (!user || !ok) {

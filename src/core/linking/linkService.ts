@@ -37,6 +37,8 @@ export interface LinkStore {
    * is active, and points the identity at that user (creating it if new), marking it linked.
    */
   redeem(codeHash: string, identity: IdentityKey, now: Date): Promise<RedeemOutcome>;
+  /** As redeem, for a user who proved the identity otherwise (signing in with Slack or Discord). */
+  claim(userId: string, identity: IdentityKey, now: Date): Promise<RedeemOutcome>;
   listLinked(userId: string): Promise<LinkedIdentity[]>;
   /** Removes one of the user's linked identities; null when it is not theirs. */
   unlink(userId: string, identityId: string): Promise<LinkedIdentity | null>;
@@ -133,6 +135,39 @@ export class LinkService {
       },
     });
     return { ok: true, username: out.user.username, alreadyLinked, movedTasks };
+  }
+
+  /** Links a chat identity the user proved by signing in with that platform; a guest's tasks follow. */
+  async claimProven(userId: string, identity: IdentityKey): Promise<void> {
+    const out = await this.deps.store.claim(userId, identity, this.now());
+    if (!out.ok) return;
+    const alreadyLinked = out.previous?.userId === out.user.id;
+    let movedTasks = 0;
+    if (out.previous?.isGuest && !alreadyLinked) {
+      try {
+        movedTasks = await this.deps.tasks.reassignUser(out.previous.userId, out.user.id);
+      } catch (e) {
+        this.deps.log.warn('Linked a chat identity but could not move its guest tasks', {
+          guestUserId: out.previous.userId,
+          err: (e as Error).message,
+        });
+      }
+    }
+    if (!alreadyLinked)
+      await this.deps.audit.record({
+        actorId: out.user.id,
+        action: 'link.created',
+        targetType: 'chat_identity',
+        targetId: out.identityId,
+        details: {
+          platform: identity.platform,
+          workspaceId: identity.workspaceId,
+          platformUserId: identity.platformUserId,
+          via: 'sso',
+          previousUserId: out.previous?.userId ?? null,
+          movedTasks,
+        },
+      });
   }
 
   list(userId: string): Promise<LinkedIdentity[]> {

@@ -7,6 +7,20 @@ export const settingSchemas = {
   'chat.rateLimitPerMinute': z.number().int().min(1).max(1000),
   'tasks.defaultPriority': z.enum(['low', 'normal', 'high', 'urgent']),
   'shares.defaultExpiresInHours': z.number().int().min(1).max(720),
+  /** Off: password sign-in and registration are refused; sign-in with an identity provider still works. */
+  'auth.passwordLogin': z.boolean(),
+  /** When non-empty, only verified e-mail addresses at these domains may sign up with an identity provider. */
+  'auth.allowedEmailDomains': z
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain such as example.com'),
+    )
+    .max(100),
+  /** The team that new SSO users join (used by teams; empty = none). */
+  'auth.defaultTeam': z.string().trim().max(100),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;
@@ -18,6 +32,9 @@ export const settingDefaults: Settings = {
   'chat.rateLimitPerMinute': 20,
   'tasks.defaultPriority': 'normal',
   'shares.defaultExpiresInHours': 72,
+  'auth.passwordLogin': true,
+  'auth.allowedEmailDomains': [],
+  'auth.defaultTeam': '',
 };
 
 export const settingsUpdateSchema = z

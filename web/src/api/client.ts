@@ -219,6 +219,44 @@ export class ApiClient {
     return result;
   }
 
+  // ---------- sign-in with an identity provider ----------
+
+  /** The identity providers configured for sign-in (one portal button each). */
+  ssoProviders(signal?: AbortSignal) {
+    return this.get<ResponseOf<'getAuthProviders'>>('/api/auth/providers', undefined, signal).then(
+      (r) => r.items,
+    );
+  }
+
+  /** Where a sign-in button leads: the server redirects on to the provider. */
+  ssoStartUrl(provider: string, next?: string): string {
+    const q = next && next !== '/' ? `?next=${encodeURIComponent(next)}` : '';
+    return `${this.baseUrl}/api/auth/oauth/${seg(provider)}/start${q}`;
+  }
+
+  /** Trades the one-time code from the sign-in callback for a session. */
+  async exchangeSsoCode(code: string): Promise<AuthResult> {
+    const result = await this.post<AuthResult>('/api/auth/oauth/exchange', { code }, { auth: false });
+    this.setTokens(result);
+    for (const l of this.listeners) l(true);
+    return result;
+  }
+
+  identities(signal?: AbortSignal) {
+    return this.get<ResponseOf<'getAuthIdentities'>>('/api/auth/identities', undefined, signal).then(
+      (r) => r.items,
+    );
+  }
+  /** Starts linking another identity; the caller opens the returned URL in this tab. */
+  linkIdentity(provider: string, next = '/profile') {
+    return this.post<ResponseOf<'postAuthOauthByProviderLink'>>(`/api/auth/oauth/${seg(provider)}/link`, {
+      next,
+    });
+  }
+  unlinkIdentity(id: string) {
+    return this.del(`/api/auth/identities/${seg(id)}`);
+  }
+
   /** Revoke this session on the server, then forget it locally whatever the server said. */
   async logout(): Promise<void> {
     try {

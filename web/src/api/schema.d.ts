@@ -392,6 +392,55 @@ export interface paths {
      */
     delete: operations['deleteLinksById'];
   };
+  '/api/auth/providers': {
+    /**
+     * The identity providers configured for sign-in
+     * @description No authentication.
+     */
+    get: operations['getAuthProviders'];
+  };
+  '/api/auth/oauth/{provider}/start': {
+    /**
+     * Start signing in with an identity provider (302 to the provider; state, PKCE and nonce)
+     * @description No authentication.
+     */
+    get: operations['getAuthOauthByProviderStart'];
+  };
+  '/api/auth/oauth/{provider}/callback': {
+    /**
+     * The provider's redirect back: 302 to the portal, signed in (a one-time code in the fragment), or with the reason it failed
+     * @description No authentication.
+     */
+    get: operations['getAuthOauthByProviderCallback'];
+  };
+  '/api/auth/oauth/exchange': {
+    /**
+     * Trade the one-time code from a sign-in callback for tokens (as a password sign-in returns)
+     * @description No authentication.
+     */
+    post: operations['postAuthOauthExchange'];
+  };
+  '/api/auth/oauth/{provider}/link': {
+    /**
+     * Start linking another identity to my account: the provider URL to open in this browser
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postAuthOauthByProviderLink'];
+  };
+  '/api/auth/identities': {
+    /**
+     * My linked sign-in identities
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getAuthIdentities'];
+  };
+  '/api/auth/identities/{id}': {
+    /**
+     * Unlink a sign-in identity (the last way to sign in cannot be removed: 409)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    delete: operations['deleteAuthIdentitiesById'];
+  };
 }
 
 export type webhooks = Record<string, never>;
@@ -1695,6 +1744,9 @@ export interface operations {
           /** @enum {string} */
           'tasks.defaultPriority'?: 'low' | 'normal' | 'high' | 'urgent';
           'shares.defaultExpiresInHours'?: number;
+          'auth.passwordLogin'?: boolean;
+          'auth.allowedEmailDomains'?: string[];
+          'auth.defaultTeam'?: string;
         };
       };
     };
@@ -6158,6 +6210,597 @@ export interface operations {
       };
       /** @description Error */
       404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The identity providers configured for sign-in
+   * @description No authentication.
+   */
+  getAuthProviders: {
+    responses: {
+      /** @description Providers */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              /** @enum {string} */
+              id: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
+              name: string;
+              /**
+               * @description github, google, slack, discord, or oidc (a generic issuer)
+               * @enum {string}
+               */
+              kind: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
+              /**
+               * @description OpenID Connect, or plain OAuth 2.0 (GitHub, Discord)
+               * @enum {string}
+               */
+              protocol: 'oidc' | 'oauth2';
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Start signing in with an identity provider (302 to the provider; state, PKCE and nonce)
+   * @description No authentication.
+   */
+  getAuthOauthByProviderStart: {
+    parameters: {
+      query?: {
+        /** @description a portal path to land on afterwards */
+        next?: string;
+      };
+      path: {
+        provider: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
+      };
+    };
+    responses: {
+      /** @description Redirect to the provider's sign-in page */
+      302: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      503: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The provider's redirect back: 302 to the portal, signed in (a one-time code in the fragment), or with the reason it failed
+   * @description No authentication.
+   */
+  getAuthOauthByProviderCallback: {
+    parameters: {
+      query?: {
+        code?: string;
+        state?: string;
+        error?: string;
+      };
+      path: {
+        provider: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
+      };
+    };
+    responses: {
+      /** @description Redirect to the portal */
+      302: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Trade the one-time code from a sign-in callback for tokens (as a password sign-in returns)
+   * @description No authentication.
+   */
+  postAuthOauthExchange: {
+    requestBody: {
+      content: {
+        'application/json': {
+          code: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Signed in */
+      200: {
+        content: {
+          'application/json': {
+            user: {
+              id: string;
+              username: string;
+              email: string | null;
+              /** @enum {string} */
+              role: 'admin' | 'user';
+              /** @enum {string} */
+              status: 'active' | 'suspended';
+              isGuest: boolean;
+              createdAt: string;
+              updatedAt: string;
+              lastLogin: string | null;
+            };
+            accessToken: string;
+            refreshToken: string;
+            expiresIn: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Start linking another identity to my account: the provider URL to open in this browser
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postAuthOauthByProviderLink: {
+    parameters: {
+      path: {
+        provider: 'github' | 'google' | 'slack' | 'discord' | 'oidc';
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description a portal path to land on afterwards */
+          next?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Open this URL */
+      200: {
+        content: {
+          'application/json': {
+            url: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      503: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * My linked sign-in identities
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getAuthIdentities: {
+    responses: {
+      /** @description Identities */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              provider: string;
+              email: string | null;
+              emailVerified: boolean;
+              displayName: string | null;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+              /** @description ISO-8601 UTC timestamp */
+              lastUsedAt: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Unlink a sign-in identity (the last way to sign in cannot be removed: 409)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  deleteAuthIdentitiesById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Unlinked */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
         content: {
           'application/json': {
             error: {

@@ -12,6 +12,8 @@ export interface AuthValue {
   error: unknown;
   signIn: (identifier: string, password: string) => Promise<User>;
   register: (input: RegisterInput) => Promise<User>;
+  /** Completes a sign-in with an identity provider (the one-time code from the callback). */
+  signInWithCode: (code: string) => Promise<User>;
   signOut: () => Promise<void>;
   setUser: (user: User) => void;
   retry: () => void;
@@ -72,6 +74,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return result.user;
   }, []);
 
+  const signInWithCode = useCallback(async (code: string) => {
+    const result = await api.exchangeSsoCode(code);
+    setUserState(result.user);
+    setStatus('signedIn');
+    return result.user;
+  }, []);
+
   const register = useCallback(async (input: RegisterInput) => {
     const result = await api.register(input);
     setUserState(result.user);
@@ -89,8 +98,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const retry = useCallback(() => setAttempt((a) => a + 1), []);
 
   const value = useMemo(
-    () => ({ status, user, error, signIn, register, signOut, setUser, retry }),
-    [status, user, error, signIn, register, signOut, setUser, retry],
+    () => ({ status, user, error, signIn, signInWithCode, register, signOut, setUser, retry }),
+    [status, user, error, signIn, signInWithCode, register, signOut, setUser, retry],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

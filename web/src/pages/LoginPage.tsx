@@ -1,11 +1,12 @@
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { api } from '../api/client';
 import { isApiError } from '../api/errors';
 import { useAuth } from '../auth/AuthContext';
 import { safeNext } from '../auth/guards';
 import { TextField } from '../components/Field';
 import { Form, useForm } from '../components/Form';
 import { AuthCard } from '../components/Layout';
-import { usePageTitle } from '../lib/hooks';
+import { useAsync, usePageTitle } from '../lib/hooks';
 
 export function LoginPage() {
   usePageTitle('Sign in');
@@ -23,6 +24,7 @@ export function LoginPage() {
 
   return (
     <AuthCard title="Sign in" footer={<NoAccount />}>
+      <SsoButtons next={safeNext(params.get('next'))} />
       <Form
         state={form}
         errorTitle={isApiError(form.error) && form.error.status === 403 ? 'Account unavailable' : undefined}
@@ -41,6 +43,23 @@ export function LoginPage() {
         />
       </Form>
     </AuthCard>
+  );
+}
+
+/** One button per configured identity provider; each leads through the server to the provider. */
+export function SsoButtons({ next }: { next: string }) {
+  const providers = useAsync((s) => api.ssoProviders(s), []);
+  const items = providers.data ?? [];
+  if (items.length === 0) return null;
+  return (
+    <nav className="stack sso-buttons" aria-label="Sign in with">
+      {items.map((p) => (
+        <a key={p.id} className="btn btn-block" href={api.ssoStartUrl(p.id, next)}>
+          Sign in with {p.name}
+        </a>
+      ))}
+      <p className="muted center">or with your password</p>
+    </nav>
   );
 }
 

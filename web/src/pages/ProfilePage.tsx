@@ -1,13 +1,14 @@
 import { api } from '../api/client';
 import type { UpdateMeInput } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { Facts } from '../components/Facts';
 import { TextField } from '../components/Field';
 import { type FieldErrors, Form, useForm } from '../components/Form';
-import { PageHeader } from '../components/Layout';
-import { Notice } from '../components/Status';
+import { Card, PageHeader } from '../components/Layout';
+import { ErrorMessage, Notice } from '../components/Status';
 import { formatDateTime } from '../lib/format';
-import { usePageTitle } from '../lib/hooks';
+import { useAction, useAsync, usePageTitle } from '../lib/hooks';
 
 const NO_PASSWORDS = { password: '', confirm: '', currentPassword: '' };
 type Values = typeof NO_PASSWORDS & { username: string; email: string };
@@ -95,6 +96,60 @@ export function ProfilePage() {
           />
         )}
       </Form>
+      <SignInIdentities />
     </section>
+  );
+}
+
+/** The identities this account signs in with (GitHub, Google, Slack, Discord, the organisation's SSO). */
+function SignInIdentities() {
+  const identities = useAsync((s) => api.identities(s), []);
+  const providers = useAsync((s) => api.ssoProviders(s), []);
+  const linked = window.location.hash.startsWith('#linked=') ? window.location.hash.slice(8) : null;
+  const link = useAction(async (provider: string) => {
+    const { url } = await api.linkIdentity(provider);
+    window.location.assign(url);
+  });
+  const unlink = useAction(async (id: string) => {
+    await api.unlinkIdentity(id);
+    identities.reload({ silent: true });
+  });
+  const names = new Map((providers.data ?? []).map((p) => [p.id as string, p.name]));
+  const items = identities.data ?? [];
+  if (items.length === 0 && (providers.data ?? []).length === 0) return null;
+  return (
+    <Card title="Sign-in identities" titleClassName="h3">
+      {linked && <Notice>Linked {names.get(linked) ?? linked}.</Notice>}
+      {items.length === 0 ? (
+        <p className="muted">No identity provider is linked to this account.</p>
+      ) : (
+        <ul className="stack" aria-label="Sign-in identities">
+          {items.map((i) => (
+            <li key={i.id} className="row">
+              <strong>{names.get(i.provider) ?? i.provider}</strong>
+              <span>{i.email ?? i.displayName ?? ''}</span>
+              <span className="muted">linked {formatDateTime(i.createdAt)}</span>
+              <ConfirmButton
+                label="Unlink"
+                question={`Unlink ${names.get(i.provider) ?? i.provider}?`}
+                onConfirm={() => unlink.run(i.id)}
+                pending={unlink.pending}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+      {unlink.error !== null && <ErrorMessage error={unlink.error} title="Not unlinked" />}
+      {(providers.data ?? []).length > 0 && (
+        <div className="row">
+          {(providers.data ?? []).map((p) => (
+            <button key={p.id} type="button" className="btn btn-sm" onClick={() => link.run(p.id)}>
+              Link {p.name}
+            </button>
+          ))}
+        </div>
+      )}
+      {link.error !== null && <ErrorMessage error={link.error} title="Could not start linking" />}
+    </Card>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { Settings, SettingValue } from '../../api/types';
 import { Facts } from '../../components/Facts';
-import { ChoiceField } from '../../components/Field';
+import { ChoiceField, TextField } from '../../components/Field';
 import { Form } from '../../components/Form';
 import { Card, PageHeader } from '../../components/Layout';
 import { ErrorMessage, Loading, Notice } from '../../components/Status';
@@ -12,6 +12,15 @@ import { useAction, useAsync, usePageTitle } from '../../lib/hooks';
 
 const REGISTRATION = 'registration';
 const REQUIRE_LINK = 'chat.requireLinkedAccount';
+const PASSWORD_LOGIN = 'auth.passwordLogin';
+const ALLOWED_DOMAINS = 'auth.allowedEmailDomains';
+const EDITED = new Set([REGISTRATION, REQUIRE_LINK, PASSWORD_LOGIN, ALLOWED_DOMAINS]);
+
+const parseDomains = (text: string) =>
+  text
+    .split(/[\s,]+/)
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
 
 /**
  * `registration` is assumed to be "open" | "closed"; if the server stores a boolean instead,
@@ -31,11 +40,15 @@ export function SettingsPage() {
   const settings = useAsync((s) => api.settings(s), []);
   const [open, setOpen] = useState(true);
   const [requireLink, setRequireLink] = useState(false);
+  const [passwordLogin, setPasswordLogin] = useState(true);
+  const [domains, setDomains] = useState('');
   const [saved, setSaved] = useState(false);
   const save = useAction(async () => {
     const values: Settings = {
       [REGISTRATION]: registrationValue(open, settings.data?.[REGISTRATION]),
       [REQUIRE_LINK]: requireLink,
+      [PASSWORD_LOGIN]: passwordLogin,
+      [ALLOWED_DOMAINS]: parseDomains(domains),
     };
     const next = await api.updateSettings(values);
     settings.setData(Object.keys(next).length ? next : { ...(settings.data ?? {}), ...values });
@@ -46,14 +59,15 @@ export function SettingsPage() {
     if (!settings.data) return;
     setOpen(registrationOpen(settings.data[REGISTRATION]));
     setRequireLink(settings.data[REQUIRE_LINK] === true || settings.data[REQUIRE_LINK] === 'true');
+    setPasswordLogin(settings.data[PASSWORD_LOGIN] !== false);
+    const list = settings.data[ALLOWED_DOMAINS];
+    setDomains(Array.isArray(list) ? list.join(', ') : '');
   }, [settings.data]);
 
   if (settings.loading && !settings.data) return <Loading label="Loading settings…" />;
   if (settings.error && !settings.data)
     return <ErrorMessage error={settings.error} onRetry={() => settings.reload()} />;
-  const others = Object.entries(settings.data ?? {}).filter(
-    ([k]) => k !== REGISTRATION && k !== REQUIRE_LINK,
-  );
+  const others = Object.entries(settings.data ?? {}).filter(([k]) => !EDITED.has(k));
 
   return (
     <section className="stack narrow">
@@ -106,6 +120,28 @@ export function SettingsPage() {
               When off, people who have not linked an account get a guest identity.
             </span>
           </ChoiceField>
+        </fieldset>
+        <fieldset className="fieldset">
+          <legend>Sign-in</legend>
+          <ChoiceField
+            type="checkbox"
+            name="passwordLogin"
+            checked={passwordLogin}
+            onChange={setPasswordLogin}
+          >
+            Allow password sign-in and registration
+            <span className="hint block">
+              When off, people sign in only with the configured identity providers. Make sure an admin can
+              sign in with one first.
+            </span>
+          </ChoiceField>
+          <TextField
+            label="Domains allowed to sign up with an identity provider"
+            hint="Comma-separated, e.g. example.com. Empty: the registration setting decides."
+            value={domains}
+            onChange={setDomains}
+            name="allowedEmailDomains"
+          />
         </fieldset>
       </Form>
       {others.length > 0 && (
