@@ -10,8 +10,8 @@ import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import type { Db } from './models/db.js';
 import { createGatewayStore } from './models/gatewayStore.js';
-import { createProviderHealthStore } from './models/providerHealthStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
+import { createProviderHealthStore } from './models/providerHealthStore.js';
 import { createRoutingStore } from './models/routingStore.js';
 
 /**

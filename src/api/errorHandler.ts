@@ -88,7 +88,9 @@ export function errorHandler(
     res
       .status(500)
       .json(
-        present(new AppError('internal_error', `Something went wrong on our side (request ${req.requestId})`)),
+        present(
+          new AppError('internal_error', `Something went wrong on our side (request ${req.requestId})`),
+        ),
       );
   };
 }

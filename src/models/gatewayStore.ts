@@ -14,7 +14,11 @@ import { poolOf, queryPrepared } from './preparedStatements.js';
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
  *   the reservations back and charges the usage. A batch written twice changes nothing the second time.
  */
-export function createGatewayStore(db: Db, routing: RoutingStore, opts: { snapshotTtlMs?: number } = {}): GatewayStore {
+export function createGatewayStore(
+  db: Db,
+  routing: RoutingStore,
+  opts: { snapshotTtlMs?: number } = {},
+): GatewayStore {
   const pool = poolOf(db);
   const ttl = opts.snapshotTtlMs ?? 250;
   let cached: { at: number; value: Promise<RoutingTarget[]> } | null = null;

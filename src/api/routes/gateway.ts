@@ -5,7 +5,7 @@ import type { GatewayService, ResponseSink } from '../../core/gateway/gatewaySer
 import type { ChatRequest, EmbeddingsRequest } from '../../core/gateway/types.js';
 import type { ApiDeps } from '../deps.js';
 import { errorHandler } from '../errorHandler.js';
-import { createRateLimit } from '../middleware/rateLimit.js';
+import { createRateLimit, principalKey } from '../middleware/rateLimit.js';
 
 /**
  * The OpenAI-compatible gateway at /v1 (docs/gateway.md): GET /v1/models, POST /v1/chat/completions
@@ -22,7 +22,11 @@ const chatBody = z.looseObject({
   max_tokens: z.number().int().min(1).max(10_000_000).nullish(),
   max_completion_tokens: z.number().int().min(1).max(10_000_000).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
-  tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string().min(1) }).optional() })).optional(),
+  tools: z
+    .array(
+      z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string().min(1) }).optional() }),
+    )
+    .optional(),
 });
 const embeddingsBody = z.looseObject({
   model: z.string().min(1).max(300),
@@ -47,18 +51,29 @@ export function openAIErrorBody(e: AppError) {
     internal_error: ['server_error', 'internal_error'],
   };
   const [type, code] = byCode[e.code] ?? ['invalid_request_error', e.code];
-  return { error: { message: e.message, type: o?.type ?? type, param: o?.param ?? null, code: o?.code ?? code } };
+  return {
+    error: { message: e.message, type: o?.type ?? type, param: o?.param ?? null, code: o?.code ?? code },
+  };
 }
 
 /** A provider's failure, as the gateway answers it. */
 function fromProviderError(e: unknown): unknown {
   if (e instanceof ProviderUnavailable) {
     if (e.info.reason === 'rate_limit')
-      return new AppError('rate_limited', `Every provider that could serve this is rate-limited: ${e.message}`, {
-        retryAfter: Math.max(1, Math.ceil((e.info.retryAfterMs ?? 1000) / 1000)),
-      });
+      return new AppError(
+        'rate_limited',
+        `Every provider that could serve this is rate-limited: ${e.message}`,
+        {
+          retryAfter: Math.max(1, Math.ceil((e.info.retryAfterMs ?? 1000) / 1000)),
+        },
+      );
     return new AppError('provider_error', `The provider failed: ${e.message}`, {
-      details: { openai: { code: e.info.code === 'no_provider_now' ? 'no_provider' : 'upstream_error', type: 'server_error' } },
+      details: {
+        openai: {
+          code: e.info.code === 'no_provider_now' ? 'no_provider' : 'upstream_error',
+          type: 'server_error',
+        },
+      },
     });
   }
   if (e instanceof ProviderRejected) {
@@ -108,9 +123,15 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const param = issue?.path.join('.') || null;
-  throw new AppError('validation_failed', `${param ? `${param}: ` : ''}${issue?.message ?? 'invalid request'}`, {
-    details: { openai: { type: 'invalid_request_error', code: 'invalid_request', ...(param ? { param } : {}) } },
-  });
+  throw new AppError(
+    'validation_failed',
+    `${param ? `${param}: ` : ''}${issue?.message ?? 'invalid request'}`,
+    {
+      details: {
+        openai: { type: 'invalid_request_error', code: 'invalid_request', ...(param ? { param } : {}) },
+      },
+    },
+  );
 }
 
 export function gatewayRoutes(
@@ -120,7 +141,10 @@ export function gatewayRoutes(
   const r = Router();
   const auth: RequestHandler = async (req, _res, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!m) return next(new AppError('unauthorized', 'Missing API key: send Authorization: Bearer <personal API token>'));
+    if (!m)
+      return next(
+        new AppError('unauthorized', 'Missing API key: send Authorization: Bearer <personal API token>'),
+      );
     try {
       req.principal = await deps.auth.authenticateApiKey(m[1]!);
       next();
@@ -133,7 +157,7 @@ export function gatewayRoutes(
     createRateLimit({
       perMinute: g.rateLimitPerMinute,
       name: 'gateway',
-      key: (req) => `token:${req.principal?.apiTokenId ?? req.ip}`,
+      key: principalKey,
     }),
   );
   r.use(
@@ -151,7 +175,10 @@ export function gatewayRoutes(
   const bodyBytes = (req: Request) => Number(req.get('content-length')) || 1000;
   r.get('/models', async (_req, res) => {
     const models = await g.gateway.models();
-    res.json({ object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.owned_by })) });
+    res.json({
+      object: 'list',
+      data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.owned_by })),
+    });
   });
   r.post('/chat/completions', async (req, res) => {
     const body = parse(chatBody, req.body) as ChatRequest;
@@ -190,7 +217,8 @@ function registerOpenApi(deps: ApiDeps) {
     path: '/v1/models',
     operationId: 'getV1Models',
     summary: 'Models the caller may use (OpenAI-compatible)',
-    description: 'Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.',
+    description:
+      'Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.',
     responses: {
       200: {
         description: 'Models',
@@ -198,7 +226,14 @@ function registerOpenApi(deps: ApiDeps) {
           'application/json': {
             schema: z.object({
               object: z.literal('list'),
-              data: z.array(z.object({ id: z.string(), object: z.literal('model'), created: z.number(), owned_by: z.string() })),
+              data: z.array(
+                z.object({
+                  id: z.string(),
+                  object: z.literal('model'),
+                  created: z.number(),
+                  owned_by: z.string(),
+                }),
+              ),
             }),
           },
         },
@@ -212,7 +247,8 @@ function registerOpenApi(deps: ApiDeps) {
     path: '/v1/chat/completions',
     operationId: 'postV1ChatCompletions',
     summary: "Chat completion (OpenAI's request and response; SSE when stream is true)",
-    description: 'Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).',
+    description:
+      'Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).',
     request: { body: { content: { 'application/json': { schema: chatBody } }, required: true } },
     responses: {
       200: {
@@ -231,7 +267,10 @@ function registerOpenApi(deps: ApiDeps) {
     description: 'Needs a personal API token as the API key.',
     request: { body: { content: { 'application/json': { schema: embeddingsBody } }, required: true } },
     responses: {
-      200: { description: "OpenAI's embeddings list", content: { 'application/json': { schema: z.looseObject({ object: z.string() }) } } },
+      200: {
+        description: "OpenAI's embeddings list",
+        content: { 'application/json': { schema: z.looseObject({ object: z.string() }) } },
+      },
       ...errors,
     },
   });

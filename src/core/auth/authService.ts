@@ -288,7 +288,8 @@ export class AuthService {
     if (!tok) throw new AppError('unauthorized', 'Invalid, expired or revoked API token');
     const user = await this.store.findUserById(tok.userId);
     if (!user) throw new AppError('unauthorized', 'Invalid, expired or revoked API token');
-    if (user.status !== 'active') throw new AppError('account_suspended', 'This account is suspended; contact an admin');
+    if (user.status !== 'active')
+      throw new AppError('account_suspended', 'This account is suspended; contact an admin');
     return { user, apiTokenId: tok.id };
   }
 

@@ -11,7 +11,11 @@ export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
 type Block = Record<string, unknown>;
 
-export function toAnthropicRequest(req: ChatRequest, model: string, stream: boolean): Record<string, unknown> {
+export function toAnthropicRequest(
+  req: ChatRequest,
+  model: string,
+  stream: boolean,
+): Record<string, unknown> {
   const system: string[] = [];
   const turns: Array<{ role: 'user' | 'assistant'; content: Block[] }> = [];
   const push = (role: 'user' | 'assistant', blocks: Block[]) => {
@@ -23,7 +27,9 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
   for (const m of req.messages) {
     if (m.role === 'system' || m.role === 'developer') system.push(textOf(m.content));
     else if (m.role === 'tool')
-      push('user', [{ type: 'tool_result', tool_use_id: String(m.tool_call_id ?? ''), content: textOf(m.content) }]);
+      push('user', [
+        { type: 'tool_result', tool_use_id: String(m.tool_call_id ?? ''), content: textOf(m.content) },
+      ]);
     else if (m.role === 'assistant') push('assistant', assistantBlocks(m));
     else push('user', contentBlocks(m.content));
   }
@@ -46,7 +52,10 @@ export function toAnthropicRequest(req: ChatRequest, model: string, stream: bool
   if (typeof req.stop === 'string') out.stop_sequences = [req.stop];
   else if (Array.isArray(req.stop)) out.stop_sequences = req.stop;
   if (typeof req.user === 'string') out.metadata = { user_id: req.user };
-  const tools = req.tools as Array<{ type?: string; function?: { name: string; description?: string; parameters?: unknown } }>;
+  const tools = req.tools as Array<{
+    type?: string;
+    function?: { name: string; description?: string; parameters?: unknown };
+  }>;
   if (Array.isArray(tools) && tools.length) {
     out.tools = tools
       .filter((t) => t.function)
@@ -77,7 +86,9 @@ function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content))
     return content
-      .map((p) => (p && typeof p === 'object' && typeof (p as Block).text === 'string' ? (p as Block).text : ''))
+      .map((p) =>
+        p && typeof p === 'object' && typeof (p as Block).text === 'string' ? (p as Block).text : '',
+      )
       .join('');
   return content == null ? '' : String(content);
 }
@@ -127,7 +138,12 @@ interface AnthropicMessage {
   model: string;
   content: Array<{ type: string; text?: string; id?: string; name?: string; input?: unknown }>;
   stop_reason: string | null;
-  usage?: { input_tokens?: number; output_tokens?: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number };
+  usage?: {
+    input_tokens?: number;
+    output_tokens?: number;
+    cache_read_input_tokens?: number;
+    cache_creation_input_tokens?: number;
+  };
 }
 
 const inputTokens = (u: AnthropicMessage['usage']) =>
@@ -135,10 +151,17 @@ const inputTokens = (u: AnthropicMessage['usage']) =>
 
 /** An Anthropic message as an OpenAI chat.completion. */
 export function fromAnthropicMessage(msg: AnthropicMessage, meter: Meter): Record<string, unknown> {
-  const text = msg.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('');
+  const text = msg.content
+    .filter((b) => b.type === 'text')
+    .map((b) => b.text ?? '')
+    .join('');
   const tools = msg.content
     .filter((b) => b.type === 'tool_use')
-    .map((b) => ({ id: b.id, type: 'function', function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } }));
+    .map((b) => ({
+      id: b.id,
+      type: 'function',
+      function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
+    }));
   meter.input = inputTokens(msg.usage);
   meter.output = msg.usage?.output_tokens ?? 0;
   meter.model = msg.model;
@@ -198,6 +221,7 @@ export class AnthropicStreamTranslator {
   }
 
   /** The OpenAI chunks for one Anthropic event. */
+  // biome-ignore lint/suspicious/noExplicitAny: provider event JSON, read field by field
   translate(type: string, ev: Record<string, any>): string[] {
     switch (type) {
       case 'message_start': {
@@ -216,7 +240,9 @@ export class AnthropicStreamTranslator {
         this.toolIndex.set(ev.index, idx);
         return [
           this.chunk({
-            tool_calls: [{ index: idx, id: b.id, type: 'function', function: { name: b.name, arguments: '' } }],
+            tool_calls: [
+              { index: idx, id: b.id, type: 'function', function: { name: b.name, arguments: '' } },
+            ],
           }),
         ];
       }
@@ -225,7 +251,9 @@ export class AnthropicStreamTranslator {
         if (d.type === 'text_delta') return [this.chunk({ content: d.text ?? '' })];
         if (d.type === 'input_json_delta') {
           const idx = this.toolIndex.get(ev.index) ?? 0;
-          return [this.chunk({ tool_calls: [{ index: idx, function: { arguments: d.partial_json ?? '' } }] })];
+          return [
+            this.chunk({ tool_calls: [{ index: idx, function: { arguments: d.partial_json ?? '' } }] }),
+          ];
         }
         return [];
       }

@@ -3,7 +3,13 @@ import type { Connector, ConnectorSettings, ProviderKind } from '../providers/co
 import { AnthropicStreamTranslator, fromAnthropicMessage, toAnthropicRequest } from './anthropicTranslate.js';
 import { SseParser } from './sse.js';
 import type { BackendTarget, CallContext, ChatBackend, ChatRequest } from './types.js';
-import { postUpstream, readBody, type UpstreamCall, type UpstreamResponse, upstreamError } from './upstream.js';
+import {
+  postUpstream,
+  readBody,
+  type UpstreamCall,
+  type UpstreamResponse,
+  upstreamError,
+} from './upstream.js';
 
 const OPENAI_DEFAULT_URL: Partial<Record<ProviderKind, string>> = {
   openai: 'https://api.openai.com/v1',
@@ -34,7 +40,10 @@ async function* sseEvents(res: UpstreamResponse, kind: string) {
 }
 
 const cut = (kind: string, why: string) =>
-  new ProviderUnavailable(`The provider's stream was cut ${why}`, { reason: 'stream_cut', providerKind: kind });
+  new ProviderUnavailable(`The provider's stream was cut ${why}`, {
+    reason: 'stream_cut',
+    providerKind: kind,
+  });
 
 /**
  * OpenAI, xAI and OpenAI-compatible servers: the request is passed through (model replaced by the
@@ -43,10 +52,17 @@ const cut = (kind: string, why: string) =>
  */
 export const openAIPassthrough: ChatBackend = {
   async complete(t, req, ctx) {
-    const res = await ok(await postUpstream(call(t, '/chat/completions', { ...req, model: t.model, stream: false }, ctx)), t.kind);
+    const res = await ok(
+      await postUpstream(call(t, '/chat/completions', { ...req, model: t.model, stream: false }, ctx)),
+      t.kind,
+    );
     const text = await readBody(res, t.kind);
     try {
-      const j = JSON.parse(text) as { model?: string; usage?: { prompt_tokens?: number; completion_tokens?: number }; choices?: Array<{ finish_reason?: string }> };
+      const j = JSON.parse(text) as {
+        model?: string;
+        usage?: { prompt_tokens?: number; completion_tokens?: number };
+        choices?: Array<{ finish_reason?: string }>;
+      };
       ctx.meter.input = j.usage?.prompt_tokens ?? 0;
       ctx.meter.output = j.usage?.completion_tokens ?? 0;
       ctx.meter.model = j.model ?? t.model;
@@ -61,7 +77,12 @@ export const openAIPassthrough: ChatBackend = {
   },
 
   async *stream(t, req, ctx) {
-    const body = { ...req, model: t.model, stream: true, stream_options: { ...(req.stream_options ?? {}), include_usage: true } };
+    const body = {
+      ...req,
+      model: t.model,
+      stream: true,
+      stream_options: { ...(req.stream_options ?? {}), include_usage: true },
+    };
     const res = await ok(await postUpstream(call(t, '/chat/completions', body, ctx)), t.kind);
     ctx.meter.model = t.model;
     for await (const ev of sseEvents(res, t.kind)) {
@@ -72,7 +93,11 @@ export const openAIPassthrough: ChatBackend = {
         if (j?.error) throw cut(t.kind, `with an error: ${j.error.message ?? 'unknown'}`);
       }
       if (data.includes('"usage":{') || data.includes('"usage": {')) {
-        const j = safeParse(data) as { model?: string; choices?: unknown[]; usage?: { prompt_tokens?: number; completion_tokens?: number } } | null;
+        const j = safeParse(data) as {
+          model?: string;
+          choices?: unknown[];
+          usage?: { prompt_tokens?: number; completion_tokens?: number };
+        } | null;
         if (j?.usage) {
           ctx.meter.input = j.usage.prompt_tokens ?? 0;
           ctx.meter.output = j.usage.completion_tokens ?? 0;
@@ -89,7 +114,11 @@ export const openAIPassthrough: ChatBackend = {
     const res = await ok(await postUpstream(call(t, '/embeddings', { ...req, model: t.model }, ctx)), t.kind);
     const text = await readBody(res, t.kind);
     const j = safeParse(text) as { model?: string; usage?: { prompt_tokens?: number } } | null;
-    if (!j) throw new ProviderUnavailable('The provider answered something that is not JSON', { reason: 'server_error', providerKind: t.kind });
+    if (!j)
+      throw new ProviderUnavailable('The provider answered something that is not JSON', {
+        reason: 'server_error',
+        providerKind: t.kind,
+      });
     ctx.meter.input = j.usage?.prompt_tokens ?? 0;
     ctx.meter.model = j.model ?? t.model;
     return text;
@@ -123,7 +152,10 @@ export const anthropicBackend: ChatBackend = {
     const res = await ok(await postUpstream(anthropicCall(t, req, false, ctx)), t.kind);
     const msg = safeParse(await readBody(res, t.kind));
     if (!msg || typeof msg !== 'object')
-      throw new ProviderUnavailable('The provider answered something that is not JSON', { reason: 'server_error', providerKind: t.kind });
+      throw new ProviderUnavailable('The provider answered something that is not JSON', {
+        reason: 'server_error',
+        providerKind: t.kind,
+      });
     return JSON.stringify(fromAnthropicMessage(msg as never, ctx.meter));
   },
 
@@ -131,10 +163,12 @@ export const anthropicBackend: ChatBackend = {
     const res = await ok(await postUpstream(anthropicCall(t, req, true, ctx)), t.kind);
     const tr = new AnthropicStreamTranslator(ctx.meter, ctx.includeUsage);
     for await (const ev of sseEvents(res, t.kind)) {
+      // biome-ignore lint/suspicious/noExplicitAny: provider event JSON, read field by field
       const j = safeParse(ev.data) as Record<string, any> | null;
       if (!j) continue;
       const type = ev.event ?? j.type;
-      if (type === 'error') throw cut(t.kind, `with an error: ${j.error?.message ?? j.error?.type ?? 'unknown'}`);
+      if (type === 'error')
+        throw cut(t.kind, `with an error: ${j.error?.message ?? j.error?.type ?? 'unknown'}`);
       for (const c of tr.translate(type, j)) yield c;
       if (tr.done) return;
     }
@@ -162,7 +196,10 @@ function anthropicCall(t: BackendTarget, req: ChatRequest, stream: boolean, ctx:
  */
 export function connectorBackend(create: (s: ConnectorSettings) => Connector): ChatBackend {
   const generate = async (t: BackendTarget, req: ChatRequest, ctx: CallContext) => {
-    const system = req.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => flat(m.content)).join('\n\n');
+    const system = req.messages
+      .filter((m) => m.role === 'system' || m.role === 'developer')
+      .map((m) => flat(m.content))
+      .join('\n\n');
     const prompt = req.messages
       .filter((m) => m.role !== 'system' && m.role !== 'developer')
       .map((m) => (req.messages.length > 2 ? `${m.role}: ${flat(m.content)}` : flat(m.content)))
@@ -198,17 +235,49 @@ export function connectorBackend(create: (s: ConnectorSettings) => Connector): C
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: r.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, logprobs: null, finish_reason: ctx.meter.finishReason }],
-        usage: { prompt_tokens: ctx.meter.input, completion_tokens: ctx.meter.output, total_tokens: ctx.meter.input + ctx.meter.output },
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: r.text, refusal: null },
+            logprobs: null,
+            finish_reason: ctx.meter.finishReason,
+          },
+        ],
+        usage: {
+          prompt_tokens: ctx.meter.input,
+          completion_tokens: ctx.meter.output,
+          total_tokens: ctx.meter.input + ctx.meter.output,
+        },
       });
     },
     async *stream(t, req, ctx) {
       const r = await generate(t, req, ctx);
-      const base = { id: r.id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: r.model };
-      yield JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: r.text }, logprobs: null, finish_reason: null }] });
-      yield JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: ctx.meter.finishReason }] });
+      const base = {
+        id: r.id,
+        object: 'chat.completion.chunk',
+        created: Math.floor(Date.now() / 1000),
+        model: r.model,
+      };
+      yield JSON.stringify({
+        ...base,
+        choices: [
+          { index: 0, delta: { role: 'assistant', content: r.text }, logprobs: null, finish_reason: null },
+        ],
+      });
+      yield JSON.stringify({
+        ...base,
+        choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: ctx.meter.finishReason }],
+      });
       if (ctx.includeUsage)
-        yield JSON.stringify({ ...base, choices: [], usage: { prompt_tokens: ctx.meter.input, completion_tokens: ctx.meter.output, total_tokens: ctx.meter.input + ctx.meter.output } });
+        yield JSON.stringify({
+          ...base,
+          choices: [],
+          usage: {
+            prompt_tokens: ctx.meter.input,
+            completion_tokens: ctx.meter.output,
+            total_tokens: ctx.meter.input + ctx.meter.output,
+          },
+        });
     },
   };
 }

@@ -1,17 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavailable } from '../errors.js';
+import {
+  AppError,
+  ProviderAborted,
+  type ProviderError,
+  ProviderRejected,
+  ProviderUnavailable,
+} from '../errors.js';
 import { classifyProviderError } from '../providers/classify.js';
+import { circuitSettingsFor } from '../routing/circuit.js';
 import type { HealthRecorder, RoutingTarget, TargetAccount } from '../routing/ports.js';
 import { errorCode, isProviderSide } from '../routing/routedExecutor.js';
 import { planRoute } from '../routing/router.js';
-import { circuitSettingsFor } from '../routing/circuit.js';
 import type { CandidateEvaluation, RoutePlan, RoutingSettings } from '../routing/types.js';
 import { backendFor } from './backends.js';
 import { listModels, type ModelChoice, resolveModel } from './modelNames.js';
 import type { GatewayAttempt, GatewayCallRecord, GatewayStore } from './ports.js';
 import type { CallRecorder } from './recorder.js';
 import { SSE_DONE, sseData, sseError } from './sse.js';
-import type { BackendTarget, CallContext, ChatBackend, ChatRequest, EmbeddingsRequest, Meter } from './types.js';
+import type {
+  BackendTarget,
+  CallContext,
+  ChatBackend,
+  ChatRequest,
+  EmbeddingsRequest,
+  Meter,
+} from './types.js';
 
 /** What the gateway writes to: the HTTP adapter implements it over Express's response. */
 export interface ResponseSink {
@@ -107,7 +120,12 @@ export class GatewayService {
     });
   }
 
-  async embeddings(caller: Caller, req: EmbeddingsRequest, bodyBytes: number, sink: ResponseSink): Promise<void> {
+  async embeddings(
+    caller: Caller,
+    req: EmbeddingsRequest,
+    bodyBytes: number,
+    sink: ResponseSink,
+  ): Promise<void> {
     return this.run(caller, {
       model: req.model,
       inputTokens: Math.ceil(bodyBytes / 3),
@@ -147,9 +165,13 @@ export class GatewayService {
     const targets = await this.deps.store.snapshot();
     const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
     if (!choice)
-      throw new AppError('not_found', `The model '${o.model}' does not exist or you do not have access to it.`, {
-        details: { openai: { type: 'invalid_request_error', code: 'model_not_found', param: 'model' } },
-      });
+      throw new AppError(
+        'not_found',
+        `The model '${o.model}' does not exist or you do not have access to it.`,
+        {
+          details: { openai: { type: 'invalid_request_error', code: 'model_not_found', param: 'model' } },
+        },
+      );
     const plan = this.plan(choice, targets, o);
     const byId = new Map(targets.map((t) => [t.id, t]));
     const attempts: GatewayAttempt[] = [];
@@ -220,7 +242,9 @@ export class GatewayService {
       steps.push(step);
       if (cand.probe) {
         step.probe = true;
-        if (!(await this.deps.health.claimProbe(target.id, circuit.cooldownSeconds, target.timeoutMs + 60_000))) {
+        if (
+          !(await this.deps.health.claimProbe(target.id, circuit.cooldownSeconds, target.timeoutMs + 60_000))
+        ) {
           step.error = 'circuit half-open: another call took the probe';
           continue;
         }
@@ -262,7 +286,9 @@ export class GatewayService {
         await r.send();
       } catch (e) {
         const err =
-          e instanceof AppError ? e : classifyProviderError(e, { providerKind: target.kind, callerSignal: o.sink.signal });
+          e instanceof AppError
+            ? e
+            : classifyProviderError(e, { providerKind: target.kind, callerSignal: o.sink.signal });
         if (err instanceof AppError) throw err;
         const code = errorCode(err);
         Object.assign(attempt, {
@@ -273,7 +299,12 @@ export class GatewayService {
           errorCode: code,
           errorMessage: err.message.slice(0, 2000),
         });
-        Object.assign(step, { outcome: attempt.status, errorCode: code, error: err.message, latencyMs: attempt.latencyMs });
+        Object.assign(step, {
+          outcome: attempt.status,
+          errorCode: code,
+          error: err.message,
+          latencyMs: attempt.latencyMs,
+        });
         if (err instanceof ProviderAborted) {
           if (cand.probe) void this.deps.health.releaseProbe(target.id).catch(() => {});
         } else if (err instanceof ProviderUnavailable || isProviderSide(err)) {
@@ -287,7 +318,8 @@ export class GatewayService {
           record('failed', err.message, this.cost(target, meter));
           return;
         }
-        if (err instanceof ProviderAborted || (err instanceof ProviderRejected && !isProviderSide(err))) break;
+        if (err instanceof ProviderAborted || (err instanceof ProviderRejected && !isProviderSide(err)))
+          break;
         continue;
       }
       Object.assign(attempt, {
@@ -301,34 +333,61 @@ export class GatewayService {
         outcome: 'succeeded',
         model: attempt.model,
         latencyMs: attempt.latencyMs,
-        tokens: { input: meter.input, output: meter.output, total: meter.input + meter.output, reserved: cand.estimatedTokens },
+        tokens: {
+          input: meter.input,
+          output: meter.output,
+          total: meter.input + meter.output,
+          reserved: cand.estimatedTokens,
+        },
       });
       this.healthy(target);
       record('completed', null, this.cost(target, meter));
       return;
     }
     if (!lastError && steps.length && steps.every((s) => s.errorCode === 'budget_taken')) {
-      const err = new AppError('rate_limited', 'The token budget of every provider that could serve this model is spent', {
-        details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
-      });
+      const err = new AppError(
+        'rate_limited',
+        'The token budget of every provider that could serve this model is spent',
+        {
+          details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
+        },
+      );
       record('failed', err.message, null);
       throw err;
     }
-    const err = lastError ?? new ProviderUnavailable('No provider could take the call right now', { reason: 'other', code: 'no_provider_now' });
+    const err =
+      lastError ??
+      new ProviderUnavailable('No provider could take the call right now', {
+        reason: 'other',
+        code: 'no_provider_now',
+      });
     record('failed', err.message, null);
     throw err;
   }
 
-  private plan(choice: ModelChoice, targets: RoutingTarget[], o: { inputTokens: number; maxOut: number; capable: (t: RoutingTarget) => boolean }): RoutePlan {
+  private plan(
+    choice: ModelChoice,
+    targets: RoutingTarget[],
+    o: { inputTokens: number; maxOut: number; capable: (t: RoutingTarget) => boolean },
+  ): RoutePlan {
     const { settings } = this.deps;
     // Providers the caller named (a model or provider/model) serve whatever their competencies.
     const pool = choice.providerIds
       ? targets
           .filter((t) => choice.providerIds!.has(t.id))
-          .map((t) => ({ ...t, competencies: { ...t.competencies, [choice.taskType]: Math.max(1, settings.minCompetency) } }))
+          .map((t) => ({
+            ...t,
+            competencies: { ...t.competencies, [choice.taskType]: Math.max(1, settings.minCompetency) },
+          }))
       : targets.filter(o.capable);
     return planRoute(
-      { taskType: choice.taskType, priority: 'normal', pinnedProviderId: null, inputTokens: o.inputTokens, maxOutputTokens: o.maxOut },
+      {
+        taskType: choice.taskType,
+        priority: 'normal',
+        pinnedProviderId: null,
+        inputTokens: o.inputTokens,
+        maxOutputTokens: o.maxOut,
+      },
       pool,
       settings,
       { now: new Date(), supports: (k) => this.deps.supports(k) },
@@ -337,7 +396,8 @@ export class GatewayService {
 
   private async reserve(cand: CandidateEvaluation, target: RoutingTarget): Promise<TargetAccount | null> {
     for (const a of cand.accounts) {
-      if (await this.deps.store.reserve(a.id, cand.estimatedTokens)) return target.accounts.find((x) => x.id === a.id) ?? null;
+      if (await this.deps.store.reserve(a.id, cand.estimatedTokens))
+        return target.accounts.find((x) => x.id === a.id) ?? null;
     }
     return null;
   }
@@ -378,22 +438,35 @@ function positive(n: unknown): number | undefined {
 function describeMessages(req: ChatRequest): string {
   const last = [...req.messages].reverse().find((m) => m.role === 'user');
   const c = last?.content;
-  const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('') : '';
-  return text.replace(/\u0000/g, '').slice(0, 500);
+  const text =
+    typeof c === 'string'
+      ? c
+      : Array.isArray(c)
+        ? c.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('')
+        : '';
+  return text.replaceAll(String.fromCharCode(0), '').slice(0, 500);
 }
 
 /** No candidate at all: budgets (429 insufficient_quota), open circuits (503), or nothing configured. */
 function noRoute(plan: RoutePlan): AppError {
   const why = plan.candidates.map((c) => `${c.name}: ${c.note}`).join('; ');
   if (plan.candidates.some((c) => c.reason === 'no_budget'))
-    return new AppError('rate_limited', `The token budget of every provider that could serve this model is spent (${why})`, {
-      details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
-    });
+    return new AppError(
+      'rate_limited',
+      `The token budget of every provider that could serve this model is spent (${why})`,
+      {
+        details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
+      },
+    );
   if (plan.candidates.some((c) => c.reason === 'circuit_open' || c.reason === 'probe_in_flight'))
-    return new AppError('unavailable', `Every provider that could serve this model is failing right now (${why})`, {
-      retryAfter: 30,
-      details: { openai: { type: 'server_error', code: 'provider_unavailable' } },
-    });
+    return new AppError(
+      'unavailable',
+      `Every provider that could serve this model is failing right now (${why})`,
+      {
+        retryAfter: 30,
+        details: { openai: { type: 'server_error', code: 'provider_unavailable' } },
+      },
+    );
   return new AppError('unavailable', `No provider can serve this model${why ? ` (${why})` : ''}`, {
     retryAfter: 30,
     details: { openai: { type: 'server_error', code: 'no_provider' } },

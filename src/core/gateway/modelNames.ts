@@ -26,7 +26,8 @@ export function resolveModel(
   taskTypes: readonly string[],
   capable: (t: RoutingTarget) => boolean = () => true,
 ): ModelChoice | null {
-  if (name === `${SWITCHYARD_PREFIX}auto`) return { taskType: AUTO_TASK_TYPE, providerIds: null, model: null };
+  if (name === `${SWITCHYARD_PREFIX}auto`)
+    return { taskType: AUTO_TASK_TYPE, providerIds: null, model: null };
   if (name.startsWith(SWITCHYARD_PREFIX)) {
     const type = name.slice(SWITCHYARD_PREFIX.length);
     return taskTypes.includes(type) ? { taskType: type, providerIds: null, model: null } : null;
@@ -38,10 +39,14 @@ export function resolveModel(
     .sort((a, b) => b.name.length - a.name.length)[0];
   if (pinned) {
     const model = name.slice(pinned.name.length + 1);
-    return offers(pinned, model) ? { taskType: AUTO_TASK_TYPE, providerIds: new Set([pinned.id]), model } : null;
+    return offers(pinned, model)
+      ? { taskType: AUTO_TASK_TYPE, providerIds: new Set([pinned.id]), model }
+      : null;
   }
   const serving = active.filter((t) => offers(t, name));
-  return serving.length ? { taskType: AUTO_TASK_TYPE, providerIds: new Set(serving.map((t) => t.id)), model: name } : null;
+  return serving.length
+    ? { taskType: AUTO_TASK_TYPE, providerIds: new Set(serving.map((t) => t.id)), model: name }
+    : null;
 }
 
 /** The allow-list (models + default) decides; an OpenAI-compatible server with no list serves any name. */
