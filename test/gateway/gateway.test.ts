@@ -328,12 +328,13 @@ describe('gateway: failover and cut streams', () => {
       stream: true,
     });
     let text = '';
-    const err = await (async () => {
+    const err = await (async (): Promise<unknown> => {
       try {
         for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
       } catch (e) {
         return e;
       }
+      return undefined;
     })();
     expect(text).toBe('Hel');
     expect(err).toBeInstanceOf(OpenAI.APIError);
@@ -389,7 +390,7 @@ describe('gateway: errors in OpenAI shape', () => {
       .catch((x) => x);
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     expect(bad.message).toMatch(/messages is wrong/);
-    const json = await client(app.url, sdk.apiKey).post('/v1/chat/completions', '{"model":');
+    const json = await client(app.url, sdk.apiKey ?? undefined).post('/v1/chat/completions', '{"model":');
     expect(json.status).toBe(400);
     expect(json.body.error).toMatchObject({ code: 'invalid_json', type: 'invalid_request_error' });
   });
