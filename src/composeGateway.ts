@@ -48,10 +48,13 @@ export function composeGateway(c: {
     createRoutingStore(c.db, {
       open,
       statsWindowSeconds: c.settings.statsWindowSeconds,
+      // Aggregates over recent attempts: a few seconds old is fine for scoring, and the query grows with traffic.
+      statsTtlMs: 5_000,
       directory: c.directory,
     }),
+    { snapshotTtlMs: 1_000 },
   );
-  const recorder = new CallRecorder(store, { log });
+  const recorder = new CallRecorder(store, { log, flushMs: 50, maxBatch: 500 });
   const gateway = new GatewayService({
     store,
     health: createProviderHealthStore(c.db),
@@ -72,7 +75,15 @@ export function composeGateway(c: {
           gatewayRoutes(d, { gateway, rateLimitPerMinute: c.env.GATEWAY_RATE_LIMIT_PER_MINUTE }),
       },
     ],
-    /** Writes every call still waiting to be recorded (shutdown). */
-    stop: () => recorder.stop(),
+    /** Records every call handed over so far and gives the budget leases back (tests, benchmarks). */
+    async flush() {
+      await recorder.drain();
+      await store.releaseLeases();
+    },
+    /** Writes every call still waiting to be recorded, then gives the budget leases back (shutdown). */
+    async stop() {
+      await recorder.stop();
+      await store.close();
+    },
   };
 }

@@ -4,12 +4,24 @@ import type { RoutingStore, RoutingTarget } from '../core/routing/ports.js';
 import type { Db } from './db.js';
 import { poolOf, queryPrepared } from './preparedStatements.js';
 
+/** A lease covers this many calls of the size that asked for it, and at most 1/LEASE_SHARE of the room left. */
+const LEASE_CALLS = 32;
+const LEASE_SHARE = 20;
+/** A lease unused this long goes back to the account. */
+const LEASE_IDLE_MS = 1_000;
+
 /**
  * The gateway's storage (core/gateway/ports.ts) on PostgreSQL.
  *
  * - snapshot: the routing store's view, shared for `snapshotTtlMs` by every call of this process
  *   (one read at a time). Budgets in it may be that old: the reservation re-checks them.
- * - reserve: one UPDATE, guarded by `used + reserved + tokens <= limit` (as budgetStore.ts).
+ * - reserve: budget leases. One UPDATE, guarded by `used + reserved + n <= limit` (as
+ *   budgetStore.ts), reserves a lease of n tokens on the account for this process: enough for
+ *   LEASE_CALLS calls of this size, at most 1/LEASE_SHARE of the room left, at least this call. The
+ *   following calls take their reservation out of the lease in memory (JavaScript runs one call at a
+ *   time, so that is atomic too), with no round trip. The database's token_reserved always covers
+ *   every call in flight, so no process can pass the limit; what a lease holds beyond them goes back
+ *   after LEASE_IDLE_MS without use, and on shutdown.
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
  *   the reservations back and charges the usage. A batch written twice changes nothing the second time.
@@ -21,6 +33,27 @@ export function createGatewayStore(
 ): GatewayStore {
   const pool = poolOf(db);
   const ttl = opts.snapshotTtlMs ?? 250;
+  const leases = new Map<string, { available: number; usedAt: number }>();
+  /** Gives back the unused part of the leases (all, or those idle for `idleMs`). */
+  const releaseLeases = async (idleMs = 0) => {
+    const now = performance.now();
+    for (const [id, l] of leases) {
+      if (l.available <= 0 || now - l.usedAt < idleMs) continue;
+      const n = l.available;
+      l.available = 0;
+      await queryPrepared(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v)
+        UPDATE provider_accounts SET token_reserved = greatest(0, token_reserved - ${n}::bigint), updated_at = now()
+        FROM relaxed WHERE id = ${id}`,
+      ).catch(() => {
+        l.available += n;
+      });
+    }
+  };
+  const idle = setInterval(() => void releaseLeases(LEASE_IDLE_MS), LEASE_IDLE_MS);
+  idle.unref();
   let cached: { at: number; value: Promise<RoutingTarget[]> } | null = null;
   return {
     snapshot() {
@@ -37,18 +70,41 @@ export function createGatewayStore(
     },
 
     async reserve(accountId, tokens) {
-      const rows = await queryPrepared<{ id: string }>(
+      const l = leases.get(accountId);
+      if (l && l.available >= tokens) {
+        // The hot path: the tokens come out of this process's lease, no round trip.
+        l.available -= tokens;
+        l.usedAt = performance.now();
+        return true;
+      }
+      const [row] = await queryPrepared<{ n: string }>(
         pool,
         sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v)
-        UPDATE provider_accounts
-        SET token_reserved = token_reserved + ${tokens}::bigint, updated_at = now()
-        FROM relaxed
-        WHERE id = ${accountId} AND status = 'active'
-          AND token_used + token_reserved + ${tokens}::bigint <= token_limit
-        RETURNING id`,
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), grant_ AS (
+          SELECT id, least(${tokens * LEASE_CALLS}::bigint,
+                           greatest(${tokens}::bigint, (token_limit - token_used - token_reserved) / ${LEASE_SHARE}::bigint)) AS n
+          FROM provider_accounts WHERE id = ${accountId} AND status = 'active'
+          FOR UPDATE
+        )
+        UPDATE provider_accounts AS p
+        SET token_reserved = p.token_reserved + grant_.n, updated_at = now()
+        FROM grant_, relaxed
+        WHERE p.id = grant_.id AND p.token_used + p.token_reserved + grant_.n <= p.token_limit
+        RETURNING grant_.n::text AS n`,
       );
-      return rows.length > 0;
+      if (!row) return false;
+      const cur = leases.get(accountId) ?? { available: 0, usedAt: 0 };
+      cur.available += Number(row.n) - tokens;
+      cur.usedAt = performance.now();
+      leases.set(accountId, cur);
+      return true;
+    },
+
+    releaseLeases,
+
+    async close() {
+      clearInterval(idle);
+      await releaseLeases();
     },
 
     async record(calls) {

@@ -39,7 +39,7 @@ const openai = (apiKey: string) =>
   new OpenAI({ apiKey, baseURL: `${app.url}/v1`, maxRetries: 0, timeout: 30_000 });
 
 async function recorded() {
-  await app.sy.gateway.recorder.drain();
+  await app.sy.gateway.flush();
 }
 
 beforeAll(async () => {

@@ -5,7 +5,6 @@ import type { GatewayService, ResponseSink } from '../../core/gateway/gatewaySer
 import type { ChatRequest, EmbeddingsRequest } from '../../core/gateway/types.js';
 import type { ApiDeps } from '../deps.js';
 import { errorHandler } from '../errorHandler.js';
-import { createRateLimit, principalKey } from '../middleware/rateLimit.js';
 
 /**
  * The OpenAI-compatible gateway at /v1 (docs/gateway.md): GET /v1/models, POST /v1/chat/completions
@@ -134,6 +133,39 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   );
 }
 
+/**
+ * Requests a minute per API token, in fixed one-minute windows, in memory (per process): the hot
+ * path's limiter, a Map lookup and a counter. Over the limit → 429 with Retry-After (the window's end).
+ */
+export function tokenRateLimit(perMinute: number): RequestHandler {
+  const windows = new Map<string, { count: number; resetAt: number }>();
+  let sweepAt = 0;
+  return (req, res, next) => {
+    const now = Date.now();
+    if (now > sweepAt) {
+      for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
+      sweepAt = now + 60_000;
+    }
+    const key = req.principal?.apiTokenId ?? req.principal?.user.id ?? 'anonymous';
+    let w = windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + 60_000 };
+      windows.set(key, w);
+    }
+    w.count++;
+    const retryAfter = Math.max(1, Math.ceil((w.resetAt - now) / 1000));
+    if (w.count > perMinute) {
+      res.setHeader('X-RateLimit-Limit', String(perMinute));
+      return next(
+        new AppError('rate_limited', `Rate limit reached: ${perMinute} requests a minute per API token`, {
+          retryAfter,
+        }),
+      );
+    }
+    next();
+  };
+}
+
 export function gatewayRoutes(
   deps: ApiDeps,
   g: { gateway: GatewayService; rateLimitPerMinute: number },
@@ -153,13 +185,7 @@ export function gatewayRoutes(
     }
   };
   r.use(auth);
-  r.use(
-    createRateLimit({
-      perMinute: g.rateLimitPerMinute,
-      name: 'gateway',
-      key: principalKey,
-    }),
-  );
+  r.use(tokenRateLimit(g.rateLimitPerMinute));
   r.use(
     express.json({
       limit: deps.config.bodyLimit,

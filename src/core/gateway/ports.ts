@@ -8,8 +8,15 @@ import type { RoutingTarget } from '../routing/ports.js';
 export interface GatewayStore {
   /** The router's view of providers, budgets and circuits (may be a few hundred ms old). */
   snapshot(): Promise<RoutingTarget[]>;
-  /** In ONE statement: reserves `tokens` on the account if it is active and has room. */
+  /**
+   * Reserves `tokens` on the account if it is active and has room: in ONE statement, or out of a
+   * lease this process already holds on the account (reserved in the database by such a statement).
+   */
   reserve(accountId: string, tokens: number): Promise<boolean>;
+  /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
+  releaseLeases(idleMs?: number): Promise<void>;
+  /** Stops the idle-lease timer and gives every lease back (shutdown, after the recorder's last batch). */
+  close(): Promise<void>;
   /**
    * Stores the calls as completed or failed tasks (source `gateway`) with their attempts, and settles
    * each attempt's reservation (release it, charge the real usage) in the same statement. Idempotent
