@@ -63,7 +63,6 @@ async function waitForHttp(url: string) {
   throw new Error(`${url} did not answer`);
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, read field by field
 async function json(url: string, init: RequestInit & { token?: string } = {}): Promise<any> {
   const res = await fetch(url, {
     ...init,
