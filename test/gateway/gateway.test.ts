@@ -381,6 +381,12 @@ describe('gateway: errors in OpenAI shape', () => {
     }
   });
 
+  it('404 model_not_found for embeddings with a routed name', async () => {
+    const e = await sdk.embeddings.create({ model: 'switchyard/auto', input: 'x' }).catch((x) => x);
+    expect(e).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(e.code).toBe('model_not_found');
+  });
+
   it("400 for a malformed request, and the provider's own 400 passed back without failover", async () => {
     const e = await sdk.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);

@@ -13,7 +13,7 @@ import { errorCode, isProviderSide } from '../routing/routedExecutor.js';
 import { planRoute } from '../routing/router.js';
 import type { CandidateEvaluation, RoutePlan, RoutingSettings } from '../routing/types.js';
 import { backendFor } from './backends.js';
-import { listModels, type ModelChoice, resolveModel } from './modelNames.js';
+import { listModels, type ModelChoice, resolveModel, SWITCHYARD_PREFIX } from './modelNames.js';
 import type { GatewayAttempt, GatewayCallRecord, GatewayStore } from './ports.js';
 import type { CallRecorder } from './recorder.js';
 import { SSE_DONE, sseData, sseError } from './sse.js';
@@ -126,6 +126,8 @@ export class GatewayService {
     bodyBytes: number,
     sink: ResponseSink,
   ): Promise<void> {
+    // Routed names pick chat models: embeddings need a model named by the caller.
+    if (req.model.startsWith(SWITCHYARD_PREFIX)) throw modelNotFound(req.model);
     return this.run(caller, {
       model: req.model,
       inputTokens: Math.ceil(bodyBytes / 3),
@@ -164,14 +166,7 @@ export class GatewayService {
     const createdAt = new Date();
     const targets = await this.deps.store.snapshot();
     const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
-    if (!choice)
-      throw new AppError(
-        'not_found',
-        `The model '${o.model}' does not exist or you do not have access to it.`,
-        {
-          details: { openai: { type: 'invalid_request_error', code: 'model_not_found', param: 'model' } },
-        },
-      );
+    if (!choice) throw modelNotFound(o.model);
     const plan = this.plan(choice, targets, o);
     const byId = new Map(targets.map((t) => [t.id, t]));
     const attempts: GatewayAttempt[] = [];
@@ -428,6 +423,12 @@ export class GatewayService {
     this.lastHealthy.set(t.id, now);
     void this.deps.health.recordSuccess(t.id).catch(() => {});
   }
+}
+
+function modelNotFound(model: string): AppError {
+  return new AppError('not_found', `The model '${model}' does not exist or you do not have access to it.`, {
+    details: { openai: { type: 'invalid_request_error', code: 'model_not_found', param: 'model' } },
+  });
 }
 
 function positive(n: unknown): number | undefined {
