@@ -13,7 +13,7 @@
  * DATABASE_URL points Switchyard at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +119,42 @@ interface Target {
   name: string;
   client: OpenAI;
   headers?: Record<string, string>;
+  /** The gateway's process, whose CPU time the calls cost. */
+  pids?: () => number[];
+  /** Its database's processes (Switchyard's PostgreSQL), counted beside it. */
+  dbPids?: () => number[];
+}
+
+/** CPU time (user + system, ms) the processes have used so far, from /proc (Linux; 0 elsewhere). */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks * 10;
+}
+
+/** The embedded PostgreSQL's postmaster and its children (the backends doing Switchyard's queries). */
+function postgresPids(dataDir: string | undefined): number[] {
+  if (!dataDir) return [];
+  try {
+    const master = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const out = [master];
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === master) out.push(Number(d));
+      } catch {}
+    }
+    return out;
+  } catch {
+    return [];
+  }
 }
 
 async function measure(t: Target) {
@@ -136,12 +172,21 @@ async function measure(t: Target) {
     await once();
     seq.push(performance.now() - t0);
   }
+  const pids = t.pids?.() ?? [];
+  const dbPids = t.dbPids?.() ?? [];
+  const cpu0 = cpuMs(pids);
+  const db0 = cpuMs(dbPids);
   const loop = await closedLoop(C, SECONDS * 1000, once);
+  const calls = loop.latencies.length;
+  const processCpu = cpuMs(pids) - cpu0;
+  const cpu = processCpu + cpuMs(dbPids) - db0;
   return {
     c1: summarize(seq),
     c20: summarize(loop.latencies),
     perSecond: loop.perSecond,
     errors: loop.errors,
+    cpuMsPerCall: pids.length && calls ? cpu / calls : Number.NaN,
+    processCpuMsPerCall: pids.length && calls ? processCpu / calls : Number.NaN,
   };
 }
 
@@ -181,11 +226,17 @@ try {
     new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: 30_000, logLevel: 'off' });
   const targets: Target[] = [
     { name: 'direct', client: sdk(`${stubUrl}/v1`, 'sk-bench') },
-    { name: 'switchyard', client: sdk(`${syUrl}/v1`, token) },
+    {
+      name: 'switchyard',
+      client: sdk(`${syUrl}/v1`, token),
+      pids: () => [children[1]!.pid!],
+      dbPids: () => postgresPids(dataDir),
+    },
     {
       name: 'portkey',
       client: sdk(`${portkeyUrl}/v1`, 'sk-bench'),
       headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${stubUrl}/v1` },
+      pids: () => [portkey.pid!],
     },
   ];
   console.log(
@@ -205,7 +256,8 @@ try {
       t.name === 'direct' ? '        —' : `${fmt(v - base, 2).padStart(7)} ms`;
     console.log(
       `  ${t.name.padEnd(12)} ${fmt(r.c1.p50, 2).padStart(6)} ms ${fmt(r.c1.p99, 2).padStart(6)} ms ${added(r.c1.p50, d.c1.p50)} ${added(r.c1.p99, d.c1.p99)} | ` +
-        `${fmt(r.c20.p50, 2).padStart(6)} ms ${fmt(r.c20.p99, 2).padStart(6)} ms ${fmt(r.perSecond, 0).padStart(7)} ${String(r.errors).padStart(6)}`,
+        `${fmt(r.c20.p50, 2).padStart(6)} ms ${fmt(r.c20.p99, 2).padStart(6)} ms ${fmt(r.perSecond, 0).padStart(7)} ${String(r.errors).padStart(6)} | ` +
+        `${fmt(r.cpuMsPerCall, 3).padStart(11)} ${fmt(1000 / r.cpuMsPerCall, 0).padStart(16)}`,
     );
   }
   const sy = results.switchyard!;
@@ -218,6 +270,11 @@ try {
   console.log(
     `  req/s per process at c=${C}: Switchyard ${fmt(sy.perSecond, 0)}, Portkey ${fmt(pk.perSecond, 0)} ` +
       `(Switchyard/Portkey ${fmt(sy.perSecond / pk.perSecond, 2)}×; aim ≥ 2×); direct ${fmt(d.perSecond, 0)}`,
+  );
+  console.log(
+    `  CPU per call at c=${C}: Switchyard ${fmt(sy.cpuMsPerCall, 3)} ms (its process ${fmt(sy.processCpuMsPerCall, 3)} ms${dataDir ? ' + its PostgreSQL' : '; PostgreSQL elsewhere, not counted'}), ` +
+      `Portkey ${fmt(pk.cpuMsPerCall, 3)} ms → calls per CPU-second ${fmt(1000 / sy.cpuMsPerCall, 0)} vs ${fmt(1000 / pk.cpuMsPerCall, 0)} ` +
+      `(Switchyard/Portkey ${fmt(pk.cpuMsPerCall / sy.cpuMsPerCall, 2)}×): the per-process throughput on a dedicated core, whatever else the machine runs`,
   );
 } finally {
   for (const c of children.reverse()) {
