@@ -10,7 +10,10 @@
  * For each: BENCH_GATEWAY_N (default 2000) sequential calls (c=1) after a warm-up, then a closed loop
  * at c=20 for BENCH_GATEWAY_SECONDS (default 8). Printed: p50/p99 latency, p50/p99 added over direct,
  * req/s (each gateway is one process, so req/s at c=20 is its req/s per process), and the ratios.
+ * Also printed: CPU time per call at c=20 of each gateway's process (and of Switchyard's embedded
+ * PostgreSQL), read from /proc: the per-process cost, whatever else the machine runs meanwhile.
  * DATABASE_URL points Switchyard at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
+ * BENCH_GATEWAY_CPU_PROF=<dir> writes a V8 CPU profile of Switchyard's process there.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -206,7 +209,17 @@ try {
   const tsx = ['--import', 'tsx'];
   const stubPort = await start([...tsx, 'bench/gatewayStub.ts'], 'PORT ');
   const stubUrl = `http://127.0.0.1:${stubPort}`;
-  const syUrl = await start([...tsx, 'bench/gatewayServer.ts'], 'URL ', { DATABASE_URL: database.url });
+  const syUrl = await start(
+    [
+      ...tsx,
+      ...(process.env.BENCH_GATEWAY_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GATEWAY_CPU_PROF}`]
+        : []),
+      'bench/gatewayServer.ts',
+    ],
+    'URL ',
+    { DATABASE_URL: database.url },
+  );
   const portkeyPort = 18787 + Math.floor(Math.random() * 1000);
   const portkey = spawn(
     process.execPath,
