@@ -194,5 +194,11 @@ export function createGatewayStore(
   };
 }
 
-/** jsonb refuses \u0000: a provider's error text must not poison a batch. */
-const noNul = (json: string) => json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1');
+/**
+ * jsonb refuses \u0000 and lone UTF-16 surrogates (JSON.stringify writes those, and only those, as
+ * \udXXX escapes): a client's text or a provider's error message must not poison a batch.
+ */
+const noNul = (json: string) =>
+  json
+    .replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1')
+    .replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi, '$1\\ufffd');

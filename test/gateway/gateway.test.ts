@@ -422,7 +422,17 @@ describe('gateway: errors in OpenAI shape', () => {
 
 describe('gateway: every call is recorded as a task of its caller', () => {
   it('shows completed and failed calls in GET /api/tasks with model, tokens, latency and routing', async () => {
+    // A lone surrogate (which jsonb refuses) in a message must not block the recording of any call.
+    await sdk.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'odd \ud800 text' }],
+    });
     await recorded();
+    const odd = await sql<{ description: string }>(
+      app,
+      `SELECT description FROM tasks WHERE description LIKE 'odd %'`,
+    );
+    expect(odd[0]!.description).toBe('odd \ufffd text');
     const r = await user.api.get('/api/tasks?source=gateway&limit=100');
     expect(r.status, r.text).toBe(200);
     const items = r.body.items as Array<{ id: string; status: string; source: string; title: string }>;

@@ -148,4 +148,21 @@ describe('gateway rate limit and recorder', () => {
     await rec.stop();
     expect(written).toEqual(['t1', 't2']);
   });
+
+  it('isolates and drops a call the database refuses for its data, recording the others', async () => {
+    const written: string[] = [];
+    const rec = new CallRecorder(
+      {
+        async record(calls) {
+          if (calls.some((c) => c.taskId === 'bad'))
+            throw Object.assign(new Error('invalid input'), { code: '22P02' });
+          written.push(...calls.map((c) => c.taskId));
+        },
+      },
+      { flushMs: 1 },
+    );
+    for (const id of ['a', 'b', 'bad', 'c']) rec.add({ taskId: id } as never);
+    await rec.drain();
+    expect(written.sort()).toEqual(['a', 'b', 'c']);
+  });
 });

@@ -1,10 +1,13 @@
+import { isDatabaseUnavailable } from '../databaseErrors.js';
 import type { GatewayCallRecord, GatewayStore } from './ports.js';
 
 /**
  * Writes finished calls in batches, off the hot path: a batch goes when `maxBatch` calls wait or
  * `flushMs` after the first; one batch at a time. A batch that fails is kept and retried with
  * back-off (the store is idempotent by task id), so a database blip loses nothing; `stop()` flushes
- * everything that waits (shutdown).
+ * everything that waits (shutdown). A batch the database refuses for its data (not for being down) is
+ * split in halves until the call at fault is alone; that call is logged and dropped after three tries,
+ * so one bad call never blocks the others.
  */
 export class CallRecorder {
   private queue: GatewayCallRecord[] = [];
@@ -12,6 +15,8 @@ export class CallRecorder {
   private running: Promise<void> | null = null;
   private failures = 0;
   private stopped = false;
+  /** The size of the next batch: smaller after a batch the database refused for its data. */
+  private batchSize: number;
 
   constructor(
     private readonly store: Pick<GatewayStore, 'record'>,
@@ -20,7 +25,9 @@ export class CallRecorder {
       maxBatch?: number;
       log?: { warn(m: string, meta?: Record<string, unknown>): void };
     } = {},
-  ) {}
+  ) {
+    this.batchSize = opts.maxBatch ?? 200;
+  }
 
   get pending(): number {
     return this.queue.length;
@@ -45,14 +52,24 @@ export class CallRecorder {
 
   private async flushOnce(): Promise<void> {
     if (this.running || !this.queue.length) return;
-    const batch = this.queue.splice(0, this.opts.maxBatch ?? 200);
+    const batch = this.queue.splice(0, this.batchSize);
     this.running = (async () => {
       try {
         await this.store.record(batch);
         this.failures = 0;
+        this.batchSize = this.opts.maxBatch ?? 200;
       } catch (e) {
-        this.queue.unshift(...batch);
         this.failures++;
+        if (!isDatabaseUnavailable(e) && batch.length === 1 && this.failures >= 3) {
+          this.failures = 0;
+          this.opts.log?.warn('Dropped a gateway call the database refuses to record', {
+            taskId: batch[0]!.taskId,
+            err: (e as Error).message,
+          });
+          return;
+        }
+        this.queue.unshift(...batch);
+        if (!isDatabaseUnavailable(e)) this.batchSize = Math.max(1, Math.floor(batch.length / 2));
         this.opts.log?.warn('Could not record gateway calls; will retry', {
           calls: batch.length,
           err: (e as Error).message,
