@@ -16,6 +16,7 @@ import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
 import { ssoRoutes } from './api/routes/sso.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { composeChat } from './composeChat.js';
+import { composeGateway } from './composeGateway.js';
 import { composeProviders } from './composeProviders.js';
 import { composeWebhooks } from './composeWebhooks.js';
 import { AuthService } from './core/auth/authService.js';
@@ -89,6 +90,8 @@ export interface Switchyard {
   deliverers: ResultDelivererRegistry;
   /** This process's Prometheus metrics (served at /metrics, or on METRICS_PORT by a worker-only process). */
   metrics: SwitchyardMetrics;
+  /** The OpenAI-compatible gateway (/v1) and its call recorder. */
+  gateway: ReturnType<typeof composeGateway>;
   /** Human-readable lines describing what runs (the start-up banner). */
   banner(): string;
   stop(): Promise<void>;
@@ -236,6 +239,18 @@ export async function startSwitchyard(opts: {
       directory: providerDirectory,
     });
 
+    // The OpenAI-compatible gateway (issue 17): /v1, routed and budgeted like tasks, recorded after each call.
+    const gateway = composeGateway({
+      env,
+      db,
+      logger,
+      directory: providerDirectory,
+      settings: providers.settings,
+      taskTypes,
+      open: (envelope, id) => providers.service.open(envelope, id),
+      connectors: providers.connectors,
+    });
+
     let api: Switchyard['api'];
 
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).
@@ -351,8 +366,11 @@ export async function startSwitchyard(opts: {
           ...chat.routes,
           { path: '/api/auth', create: (d) => ssoRoutes(d, { sso }) },
         ],
+        earlyRoutes: gateway.routes,
         rawRoutes: [...providers.rawRoutes, ...webhooks.rawRoutes, ...chat.rawRoutes],
       };
+      // Runs after the HTTP server has closed (stoppers run in reverse), before the pool ends.
+      stoppers.push(() => gateway.stop());
       const app = createApp(deps);
       const server = app.listen(env.PORT, env.HOST);
       await once(server, 'listening');
@@ -441,12 +459,14 @@ export async function startSwitchyard(opts: {
       cache,
       deliverers,
       metrics,
+      gateway,
       banner() {
         const lines = [
           'Switchyard is running',
           `  roles:     ${[...roles].join(', ')}`,
           api ? `  API:       ${api.url}/api  (docs: ${api.url}/api/docs)` : '  API:       off',
           api ? `  portal:    ${api.url}/` : undefined,
+          api ? `  gateway:   ${api.url}/v1  (OpenAI-compatible; API key = a personal API token)` : undefined,
           `  database:  ${databaseLabel}`,
           `  worker:    ${workers ? `on (${env.WORKER_CONCURRENCY} tasks at a time)` : 'off'}`,
           metricsPort !== undefined ? `  metrics:   http://${env.HOST}:${metricsPort}/metrics` : undefined,

@@ -124,6 +124,7 @@ export async function composeProviders(c: {
 
   return {
     service,
+    connectors,
     routes,
     /** Signature-verified routes (raw bodies): Manus task webhooks. */
     rawRoutes,

@@ -25,6 +25,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(requestId);
   app.use(httpMetrics(deps.metrics));
+  for (const r of deps.earlyRoutes ?? []) app.use(r.path, r.create(deps));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -32,6 +32,11 @@ export interface ApiDeps {
    * Each is a factory so it can register its OpenAPI paths on deps.openapi.
    */
   routes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
+  /**
+   * Routers with their own authentication, parser and error shape (the OpenAI-compatible gateway at
+   * /v1): mounted first, before helmet, sessions and the /api rate limit.
+   */
+  earlyRoutes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
   /** Routers that verify signatures over raw bodies (chat, GitHub, inbound hooks): mounted before any body parser. */
   rawRoutes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
 }

@@ -50,7 +50,17 @@ function fromDatabaseError(err: { code?: unknown; severity?: unknown; cause?: un
 }
 
 /** The one error handler: every error becomes {"error":{code,message,details?}}; no stacks or SQL leak. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(
+  logger: Logger,
+  /** The body for an error (the gateway answers OpenAI's shape); API.md's shape by default. */
+  present: (e: AppError) => unknown = (e) => ({
+    error: {
+      code: e.code,
+      message: e.message,
+      ...(e.details !== undefined ? { details: e.details } : {}),
+    },
+  }),
+): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const appErr = isAppError(err) ? err : (fromParserError(err ?? {}) ?? fromDatabaseError(err ?? {}));
     if (res.headersSent) {
@@ -71,22 +81,17 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       } else if (appErr.status >= 500) {
         logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
       }
-      res.status(appErr.status).json({
-        error: {
-          code: appErr.code,
-          message: appErr.message,
-          ...(appErr.details !== undefined ? { details: appErr.details } : {}),
-        },
-      });
+      res.status(appErr.status).json(present(appErr));
       return;
     }
     logger.error('Unhandled error', { requestId: req.requestId, method: req.method, path: req.path, err });
-    res.status(500).json({
-      error: {
-        code: 'internal_error',
-        message: `Something went wrong on our side (request ${req.requestId})`,
-      },
-    });
+    res
+      .status(500)
+      .json(
+        present(
+          new AppError('internal_error', `Something went wrong on our side (request ${req.requestId})`),
+        ),
+      );
   };
 }
 

@@ -34,6 +34,7 @@ const TAGS: Record<string, string> = {
   Admin: 'Users, settings, audit log and statistics (admins)',
   'Account linking': 'Link chat identities to a Switchyard account',
   Webhooks: 'Signed inbound hooks and their callbacks',
+  Gateway: "OpenAI-compatible gateway at /v1 (API key: a personal API token; errors in OpenAI's shape)",
 };
 
 /**

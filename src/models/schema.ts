@@ -216,7 +216,9 @@ export const tasks = pgTable(
     status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
       .notNull()
       .default('queued'),
-    source: text('source', { enum: ['api', 'portal', 'slack', 'discord', 'telegram', 'github', 'webhook'] })
+    source: text('source', {
+      enum: ['api', 'portal', 'slack', 'discord', 'telegram', 'github', 'webhook', 'gateway'],
+    })
       .notNull()
       .default('api'),
     /** Pinned provider, if the caller asked for one. */

@@ -346,6 +346,22 @@ export class AuthService {
     });
   }
 
+  /**
+   * The OpenAI-compatible gateway's API key: a personal API token only. Unknown, expired or revoked →
+   * 401; the token of a suspended account → 403 account_suspended (the key is right, the account may not use it).
+   */
+  async authenticateApiKey(key: string): Promise<Principal> {
+    if (!key.startsWith(API_TOKEN_PREFIX))
+      throw new AppError('unauthorized', 'Use a personal API token (sy_pat_…) as the API key');
+    const tok = await this.store.useApiToken(hashToken(key));
+    if (!tok) throw new AppError('unauthorized', 'Invalid, expired or revoked API token');
+    const user = await this.store.findUserById(tok.userId);
+    if (!user) throw new AppError('unauthorized', 'Invalid, expired or revoked API token');
+    if (user.status !== 'active')
+      throw new AppError('account_suspended', 'This account is suspended; contact an admin');
+    return { user, apiTokenId: tok.id };
+  }
+
   /** Resolves a bearer token (JWT access token or personal API token) to a principal, or throws 401. */
   async authenticate(bearer: string): Promise<Principal> {
     if (bearer.startsWith(API_TOKEN_PREFIX)) {

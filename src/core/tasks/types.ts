@@ -6,7 +6,16 @@ export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const TASK_SOURCES = ['api', 'portal', 'slack', 'discord', 'telegram', 'github', 'webhook'] as const;
+export const TASK_SOURCES = [
+  'api',
+  'portal',
+  'slack',
+  'discord',
+  'telegram',
+  'github',
+  'webhook',
+  'gateway',
+] as const;
 export type TaskSource = (typeof TASK_SOURCES)[number];
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 

@@ -5,6 +5,27 @@
  */
 
 export interface paths {
+  '/v1/models': {
+    /**
+     * Models the caller may use (OpenAI-compatible)
+     * @description Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.
+     */
+    get: operations['getV1Models'];
+  };
+  '/v1/chat/completions': {
+    /**
+     * Chat completion (OpenAI's request and response; SSE when stream is true)
+     * @description Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).
+     */
+    post: operations['postV1ChatCompletions'];
+  };
+  '/v1/embeddings': {
+    /**
+     * Embeddings (OpenAI-compatible), for providers that offer them
+     * @description Needs a personal API token as the API key.
+     */
+    post: operations['postV1Embeddings'];
+  };
   '/api/webhooks/in/{hookId}': {
     /**
      * A signed delivery from another tool (becomes a task through the hook’s prompt template)
@@ -459,6 +480,414 @@ export type $defs = Record<string, never>;
 export type external = Record<string, never>;
 
 export interface operations {
+  /**
+   * Models the caller may use (OpenAI-compatible)
+   * @description Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.
+   */
+  getV1Models: {
+    responses: {
+      /** @description Models */
+      200: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            object: 'list';
+            data: {
+              id: string;
+              /** @enum {string} */
+              object: 'model';
+              created: number;
+              owned_by: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      502: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      503: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Chat completion (OpenAI's request and response; SSE when stream is true)
+   * @description Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).
+   */
+  postV1ChatCompletions: {
+    requestBody: {
+      content: {
+        'application/json': {
+          model: string;
+          messages: {
+            role: string;
+            [key: string]: unknown;
+          }[];
+          stream?: boolean | null;
+          stream_options?: {
+            include_usage?: boolean;
+            [key: string]: unknown;
+          } | null;
+          max_tokens?: number | null;
+          max_completion_tokens?: number | null;
+          temperature?: number | null;
+          tools?: {
+            type: string;
+            function?: {
+              name: string;
+              [key: string]: unknown;
+            };
+            [key: string]: unknown;
+          }[];
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description OpenAI's chat.completion, or text/event-stream chunks ending with data: [DONE] */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            object: string;
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      502: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      503: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Embeddings (OpenAI-compatible), for providers that offer them
+   * @description Needs a personal API token as the API key.
+   */
+  postV1Embeddings: {
+    requestBody: {
+      content: {
+        'application/json': {
+          model: string;
+          input: string | string[] | number[] | number[][];
+          [key: string]: unknown;
+        };
+      };
+    };
+    responses: {
+      /** @description OpenAI's embeddings list */
+      200: {
+        content: {
+          'application/json': {
+            object: string;
+            [key: string]: unknown;
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      502: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      503: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+    };
+  };
   /**
    * A signed delivery from another tool (becomes a task through the hook’s prompt template)
    * @description Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The signature must be made with the hook’s current secret, or the previous one during its grace period. Send `Idempotency-Key` to make retries safe (24 hours); without one, a replay of the very same signed request is treated as a repeat. At most 256 KB of JSON.
@@ -1889,7 +2318,7 @@ export interface operations {
         limit?: number;
         status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
         taskType?: string;
-        source?: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+        source?: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
         userId?: string;
         all?: '0' | '1' | 'true' | 'false';
       };
@@ -1910,7 +2339,7 @@ export interface operations {
               /** @enum {string} */
               status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
               /** @enum {string} */
-              source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+              source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
               providerId: string | null;
               options: {
                 maxTokens?: number;
@@ -2029,7 +2458,7 @@ export interface operations {
             /** @enum {string} */
             status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
-            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
             options: {
               maxTokens?: number;
@@ -2159,7 +2588,7 @@ export interface operations {
             /** @enum {string} */
             status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
-            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
             options: {
               maxTokens?: number;
@@ -2283,7 +2712,7 @@ export interface operations {
             /** @enum {string} */
             status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
-            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
             options: {
               maxTokens?: number;
@@ -2557,7 +2986,7 @@ export interface operations {
             /** @enum {string} */
             status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
-            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
             options: {
               maxTokens?: number;
@@ -3411,7 +3840,7 @@ export interface operations {
             /** @enum {string} */
             status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
-            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
             options: {
               maxTokens?: number;

@@ -1,0 +1,204 @@
+import { sql } from 'drizzle-orm';
+import type { GatewayStore } from '../core/gateway/ports.js';
+import type { RoutingStore, RoutingTarget } from '../core/routing/ports.js';
+import type { Db } from './db.js';
+import { poolOf, queryPrepared } from './preparedStatements.js';
+
+/** A lease covers this many calls of the size that asked for it, and at most 1/LEASE_SHARE of the room left. */
+const LEASE_CALLS = 32;
+const LEASE_SHARE = 20;
+/** A lease unused this long goes back to the account. */
+const LEASE_IDLE_MS = 1_000;
+
+/**
+ * The gateway's storage (core/gateway/ports.ts) on PostgreSQL.
+ *
+ * - snapshot: the routing store's view, shared for `snapshotTtlMs` by every call of this process
+ *   (one read at a time). Budgets in it may be that old: the reservation re-checks them.
+ * - reserve: budget leases. One UPDATE, guarded by `used + reserved + n <= limit` (as
+ *   budgetStore.ts), reserves a lease of n tokens on the account for this process: enough for
+ *   LEASE_CALLS calls of this size, at most 1/LEASE_SHARE of the room left, at least this call. The
+ *   following calls take their reservation out of the lease in memory (JavaScript runs one call at a
+ *   time, so that is atomic too), with no round trip. The database's token_reserved always covers
+ *   every call in flight, so no process can pass the limit; what a lease holds beyond them goes back
+ *   after LEASE_IDLE_MS without use, and on shutdown.
+ * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
+ *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
+ *   the reservations back and charges the usage. A batch written twice changes nothing the second time.
+ */
+export function createGatewayStore(
+  db: Db,
+  routing: RoutingStore,
+  opts: { snapshotTtlMs?: number } = {},
+): GatewayStore {
+  const pool = poolOf(db);
+  const ttl = opts.snapshotTtlMs ?? 250;
+  const leases = new Map<string, { available: number; usedAt: number }>();
+  /** Gives back the unused part of the leases (all, or those idle for `idleMs`). */
+  const releaseLeases = async (idleMs = 0) => {
+    const now = performance.now();
+    for (const [id, l] of leases) {
+      if (l.available <= 0 || now - l.usedAt < idleMs) continue;
+      const n = l.available;
+      l.available = 0;
+      await queryPrepared(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v)
+        UPDATE provider_accounts SET token_reserved = greatest(0, token_reserved - ${n}::bigint), updated_at = now()
+        FROM relaxed WHERE id = ${id}`,
+      ).catch(() => {
+        l.available += n;
+      });
+    }
+  };
+  const idle = setInterval(() => void releaseLeases(LEASE_IDLE_MS), LEASE_IDLE_MS);
+  idle.unref();
+  let cached: { at: number; value: Promise<RoutingTarget[]> } | null = null;
+  return {
+    snapshot() {
+      const now = performance.now();
+      if (!cached || now - cached.at > ttl) {
+        const value = routing.snapshot();
+        const entry = { at: now, value };
+        cached = entry;
+        value.catch(() => {
+          if (cached === entry) cached = null;
+        });
+      }
+      return cached.value;
+    },
+
+    async reserve(accountId, tokens) {
+      const l = leases.get(accountId);
+      if (l && l.available >= tokens) {
+        // The hot path: the tokens come out of this process's lease, no round trip.
+        l.available -= tokens;
+        l.usedAt = performance.now();
+        return true;
+      }
+      const [row] = await queryPrepared<{ n: string }>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), grant_ AS (
+          SELECT id, least(${tokens * LEASE_CALLS}::bigint,
+                           greatest(${tokens}::bigint, (token_limit - token_used - token_reserved) / ${LEASE_SHARE}::bigint)) AS n
+          FROM provider_accounts WHERE id = ${accountId} AND status = 'active'
+          FOR UPDATE
+        )
+        UPDATE provider_accounts AS p
+        SET token_reserved = p.token_reserved + grant_.n, updated_at = now()
+        FROM grant_, relaxed
+        WHERE p.id = grant_.id AND p.token_used + p.token_reserved + grant_.n <= p.token_limit
+        RETURNING grant_.n::text AS n`,
+      );
+      if (!row) return false;
+      const cur = leases.get(accountId) ?? { available: 0, usedAt: 0 };
+      cur.available += Number(row.n) - tokens;
+      cur.usedAt = performance.now();
+      leases.set(accountId, cur);
+      return true;
+    },
+
+    releaseLeases,
+
+    async close() {
+      clearInterval(idle);
+      await releaseLeases();
+    },
+
+    async record(calls) {
+      if (!calls.length) return;
+      const tasks = calls.map((c) => ({
+        id: c.taskId,
+        user_id: c.userId,
+        title: c.title,
+        description: c.description,
+        task_type: c.taskType,
+        status: c.status,
+        error: c.error,
+        provider_id: c.providerId,
+        options: {
+          maxTokens: c.maxTokens,
+          ...(c.model ? { model: c.model } : {}),
+          ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
+        },
+        routing: c.routing,
+        created_at: c.createdAt.toISOString(),
+        completed_at: c.completedAt.toISOString(),
+      }));
+      const attempts = calls.flatMap((c) =>
+        c.attempts.map((a) => ({
+          id: a.id,
+          task_id: c.taskId,
+          provider_id: a.providerId,
+          provider_name: a.providerName,
+          account_id: a.accountId,
+          status: a.status,
+          model: a.model,
+          tokens_input: a.tokensInput,
+          tokens_output: a.tokensOutput,
+          tokens_reserved: a.tokensReserved,
+          latency_ms: a.latencyMs,
+          error_code: a.errorCode,
+          error_message: a.errorMessage,
+          created_at: c.createdAt.toISOString(),
+        })),
+      );
+      await pool.query(
+        `
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
+        t AS (
+          SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+            id uuid, user_id uuid, title text, description text, task_type text, status text, error text,
+            provider_id uuid, options jsonb, routing jsonb, created_at timestamptz, completed_at timestamptz)
+        ), inserted AS (
+          INSERT INTO tasks (id, user_id, title, description, task_type, priority, status, source, provider_id,
+                             options, error, attempts, routing, created_at, updated_at, started_at, completed_at)
+          SELECT t.id, t.user_id, t.title, t.description, t.task_type, 'normal', t.status, 'gateway',
+                 (SELECT p.id FROM ai_providers p WHERE p.id = t.provider_id), t.options, t.error, 1, t.routing,
+                 t.created_at, t.completed_at, t.created_at, t.completed_at
+          FROM t, relaxed
+          WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)
+          ON CONFLICT (id) DO NOTHING
+          RETURNING id
+        ), a AS (
+          SELECT x.* FROM jsonb_to_recordset($2::jsonb) AS x(
+            id uuid, task_id uuid, provider_id uuid, provider_name text, account_id uuid, status text, model text,
+            tokens_input integer, tokens_output integer, tokens_reserved integer, latency_ms integer,
+            error_code text, error_message text, created_at timestamptz)
+          JOIN inserted i ON i.id = x.task_id
+        ), started AS (
+          INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count,
+                                        model, tokens_reserved, tokens_input, tokens_output, tokens_used, latency_ms,
+                                        error_code, error_message, settled_at, created_at, updated_at)
+          SELECT a.id, a.task_id, (SELECT p.id FROM ai_providers p WHERE p.id = a.provider_id), a.provider_name,
+                 (SELECT pa.id FROM provider_accounts pa WHERE pa.id = a.account_id), a.status, 1, a.model,
+                 a.tokens_reserved, a.tokens_input, a.tokens_output, a.tokens_input + a.tokens_output, a.latency_ms,
+                 a.error_code, a.error_message, now(), a.created_at, now()
+          FROM a
+        ), charged AS (
+          UPDATE provider_accounts AS p
+          SET token_reserved = greatest(0, p.token_reserved - s.reserved),
+              token_used = p.token_used + s.used,
+              updated_at = now()
+          FROM (SELECT account_id, sum(tokens_reserved)::bigint AS reserved,
+                       sum(tokens_input + tokens_output)::bigint AS used
+                FROM a GROUP BY account_id) s
+          WHERE p.id = s.account_id
+        )
+        SELECT count(*)::int AS n FROM inserted`,
+        [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts))],
+      );
+    },
+  };
+}
+
+/**
+ * jsonb refuses \u0000 and lone UTF-16 surrogates (JSON.stringify writes those, and only those, as
+ * \udXXX escapes): a client's text or a provider's error message must not poison a batch.
+ */
+const noNul = (json: string) =>
+  json
+    .replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1')
+    .replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi, '$1\\ufffd');
