@@ -14,6 +14,8 @@ export const errorStatus = {
   account_suspended: 403,
   not_found: 404,
   conflict: 409,
+  invite_used: 410,
+  invite_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   content_too_large: 422,
