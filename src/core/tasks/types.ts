@@ -19,6 +19,8 @@ export interface TaskOptions {
 export interface TaskRecord {
   id: string;
   userId: string;
+  /** The owning team; null = personal. Team members see it. */
+  teamId: string | null;
   title: string;
   description: string;
   taskType: string;
@@ -45,6 +47,8 @@ export interface TaskRecord {
 
 export interface SubmitTaskInput {
   userId: string;
+  /** Makes it the team's task (the caller must be allowed to create tasks in it). */
+  teamId?: string | null;
   description: string;
   taskType: string;
   title?: string;
