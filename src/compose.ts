@@ -14,6 +14,7 @@ import { adminStatsRoutes } from './api/routes/adminStats.js';
 import { contentRoutes } from './api/routes/content.js';
 import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
 import { taskRoutes } from './api/routes/tasks.js';
+import { teamRoutes } from './api/routes/teams.js';
 import { composeChat } from './composeChat.js';
 import { composeProviders } from './composeProviders.js';
 import { composeWebhooks } from './composeWebhooks.js';
@@ -26,12 +27,14 @@ import { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import { TaskRunner } from './core/tasks/taskRunner.js';
 import { TaskService } from './core/tasks/taskService.js';
 import { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
+import { TeamService } from './core/teams/teamService.js';
 import { type Env, mockProviderEnabled } from './env.js';
 import { createBoss } from './jobs/boss.js';
 import { createQueues } from './jobs/queues.js';
 import { createTaskJobs } from './jobs/taskJobs.js';
 import { startTaskWorkers } from './jobs/taskWorkers.js';
 import { type Logger, registerSecret, withLogContext } from './logger.js';
+import { createInviteMailer } from './mail/inviteMailer.js';
 import { registerDatabaseGauges } from './metrics/databaseGauges.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
 import { SwitchyardMetrics } from './metrics/switchyardMetrics.js';
@@ -48,6 +51,7 @@ import { createPinnedProviderLookup, createProviderDirectory } from './models/pr
 import { createSettingsStore } from './models/settingsStore.js';
 import { createStatsReader } from './models/statsStore.js';
 import { createTaskStore } from './models/taskStore.js';
+import { createTeamStore } from './models/teamStore.js';
 import { resolveSecrets } from './secrets.js';
 import { RenderPool } from './workers/renderPool.js';
 
@@ -74,6 +78,8 @@ export interface Switchyard {
   api?: { server: Server; url: string; deps: ApiDeps };
   /** Task use cases (intake, list, cancel…) for adapters and scripts. */
   tasks: TaskService;
+  /** Team use cases; `teams.addMember(teamId, userId, role)` adds a member without an invite. */
+  teams: TeamService;
   /** Content use cases (versions, edits, export, share links) for adapters and scripts. */
   content: ContentService;
   /** Worker threads for diff, export and share-page rendering (started on first use). */
@@ -150,6 +156,8 @@ export async function startSwitchyard(opts: {
       env.GITHUB_TOKEN,
       env.GITHUB_WEBHOOK_SECRET,
       env.METRICS_TOKEN,
+      env.SMTP_URL,
+      env.SMTP_URL ? decodeURIComponent(new URL(env.SMTP_URL).password) || undefined : undefined,
     ]) {
       registerSecret(s);
     }
@@ -197,6 +205,16 @@ export async function startSwitchyard(opts: {
     const taskStore = createTaskStore(db);
     const taskJobs = createTaskJobs(boss);
     const deliverers = new ResultDelivererRegistry();
+    let api: Switchyard['api'];
+    const publicUrl = () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+
+    // Teams (issue 13): members, invites, chat workspaces; tasks, content, provider accounts and hooks may belong to one.
+    const teams = new TeamService({
+      store: createTeamStore(db),
+      audit,
+      mailer: env.SMTP_URL ? createInviteMailer({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM }) : undefined,
+      inviteUrl: (token) => `${publicUrl().replace(/\/+$/, '')}/invites/${token}`,
+    });
     const tasks = new TaskService({
       store: taskStore,
       jobs: taskJobs,
@@ -205,6 +223,7 @@ export async function startSwitchyard(opts: {
       audit,
       defaultPriority: () => settings.get('tasks.defaultPriority'),
       findProvider: createPinnedProviderLookup(providerDirectory),
+      teams,
     });
     const mock = await ensureMockProvider(db, {
       enabled: mockProviderEnabled(env),
@@ -227,8 +246,6 @@ export async function startSwitchyard(opts: {
       directory: providerDirectory,
     });
 
-    let api: Switchyard['api'];
-
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).
     // Rendering runs on worker threads; the pool closes after the HTTP server (stoppers run in reverse).
     const renderPool = new RenderPool({ logger, niceIncrement: 5 });
@@ -237,6 +254,7 @@ export async function startSwitchyard(opts: {
       renderer: renderPool,
       store: createContentRepository(db),
       tasks,
+      teams,
       audit,
       defaultShareHours: () => settings.get('shares.defaultExpiresInHours'),
       shareUrl: (token) =>
@@ -270,6 +288,7 @@ export async function startSwitchyard(opts: {
       tasks,
       deliverers,
       shares: content.shareLinks(),
+      teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
       publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
     });
@@ -316,6 +335,7 @@ export async function startSwitchyard(opts: {
         },
         routes: [
           { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes }) },
+          { path: '/api', create: (d) => teamRoutes(d, { teams }) },
           { path: '/api', create: (d) => contentRoutes(d, { content }) },
           { path: '/api', create: (d) => sharedApiRoutes(d, { content }) },
           { path: '/s', create: (d) => sharePageRoutes(d, { content }) },
@@ -408,6 +428,7 @@ export async function startSwitchyard(opts: {
       embedded,
       api,
       tasks,
+      teams,
       content,
       renderPool,
       auth,

@@ -34,6 +34,7 @@ const TAGS: Record<string, string> = {
   Admin: 'Users, settings, audit log and statistics (admins)',
   'Account linking': 'Link chat identities to a Switchyard account',
   Webhooks: 'Signed inbound hooks and their callbacks',
+  Teams: 'Teams, members, invites and chat workspaces owned by teams',
 };
 
 /**

@@ -124,9 +124,18 @@ export function createTeamStore(db: Db): TeamStore {
       await db
         .delete(teamInvites)
         .where(
-          and(eq(teamInvites.teamId, invite.teamId), sql`${teamInvites.expiresAt} < now() - interval '30 days'`),
+          and(
+            eq(teamInvites.teamId, invite.teamId),
+            sql`${teamInvites.expiresAt} < now() - interval '30 days'`,
+          ),
         );
-      return { id: row!.id, teamId: row!.teamId, role: row!.role, email: row!.email, expiresAt: row!.expiresAt };
+      return {
+        id: row!.id,
+        teamId: row!.teamId,
+        role: row!.role,
+        email: row!.email,
+        expiresAt: row!.expiresAt,
+      };
     },
 
     async acceptInvite(tokenHash, userId, now) {
@@ -136,7 +145,11 @@ export function createTeamStore(db: Db): TeamStore {
           .update(teamInvites)
           .set({ usedAt: now, usedBy: userId })
           .where(
-            and(eq(teamInvites.tokenHash, tokenHash), isNull(teamInvites.usedAt), gt(teamInvites.expiresAt, now)),
+            and(
+              eq(teamInvites.tokenHash, tokenHash),
+              isNull(teamInvites.usedAt),
+              gt(teamInvites.expiresAt, now),
+            ),
           )
           .returning({ teamId: teamInvites.teamId, role: teamInvites.role });
         if (!spent) {

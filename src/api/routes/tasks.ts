@@ -101,7 +101,10 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
             .max(2048)
             .optional(),
           source: z.enum(['api', 'portal']).optional().describe('Where the request comes from (default api)'),
-          teamId: z.uuid('must be a UUID').optional().describe('Make it a task of this team (a member of it)'),
+          teamId: z
+            .uuid('must be a UUID')
+            .optional()
+            .describe('Make it a task of this team (a member of it)'),
         })
         .strict(),
       responses: {

@@ -1,10 +1,10 @@
 import type { AuditSink } from '../audit/audit.js';
 import { hashToken, randomToken } from '../auth/secrets.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
-import type { TeamMembership } from '../tasks/ports.js';
-import { authorizeTeam, canTeam } from '../teams/authorization.js';
 import type { ExportedFile, ExportFormat, ExportOptions } from '../export/index.js';
+import type { TeamMembership } from '../tasks/ports.js';
 import type { SubmitResult, SubmitTaskInput, TaskRecord } from '../tasks/types.js';
+import { authorizeTeam, canTeam } from '../teams/authorization.js';
 import type { UnifiedDiff } from './diff.js';
 import { assertRenderable, assertVersionSize } from './limits.js';
 import type {
@@ -366,15 +366,15 @@ export class ContentService {
     if (!src) throw conflict('This content has no known prompt, so it cannot be regenerated');
     const { task } = await this.deps.tasks.submit(
       {
-      userId: content.userId,
-      teamId: content.teamId,
-      description: src.description,
-      taskType: src.taskType,
-      title: content.title,
-      options: src.options,
-      providerId: req.providerId ?? null,
-      source: req.source ?? 'api',
-      regenerateContentId: content.id,
+        userId: content.userId,
+        teamId: content.teamId,
+        description: src.description,
+        taskType: src.taskType,
+        title: content.title,
+        options: src.options,
+        providerId: req.providerId ?? null,
+        source: req.source ?? 'api',
+        regenerateContentId: content.id,
       },
       { teamChecked: true },
     );

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { allowedModels } from '../providers/providerService.js';
-import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import { authorizeTeam, type TeamAction } from '../teams/authorization.js';
+import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type {
   AssignmentRecord,
   TaskJobs,
@@ -146,7 +146,11 @@ export class TaskService implements TaskCommands {
     if ((q.all || q.userId) && !actor.isAdmin) throw forbidden('Only admins can list other users’ tasks');
     if (q.teamId) {
       await this.requireTeam(q.teamId, actor, 'tasks.read');
-      return this.deps.store.list({ ...this.filters(q), teamId: q.teamId, ...(q.userId ? { userId: q.userId } : {}) });
+      return this.deps.store.list({
+        ...this.filters(q),
+        teamId: q.teamId,
+        ...(q.userId ? { userId: q.userId } : {}),
+      });
     }
     const query: TaskListQuery = {
       status: q.status,
@@ -170,7 +174,13 @@ export class TaskService implements TaskCommands {
     return null;
   }
 
-  private filters(q: { status?: TaskStatus; taskType?: string; source?: TaskSource; page: number; limit: number }) {
+  private filters(q: {
+    status?: TaskStatus;
+    taskType?: string;
+    source?: TaskSource;
+    page: number;
+    limit: number;
+  }) {
     return { status: q.status, taskType: q.taskType, source: q.source, page: q.page, limit: q.limit };
   }
 

@@ -112,7 +112,7 @@ export interface ResultDeliverer {
  */
 export interface TaskCommands {
   /** Inserts the task and enqueues its job in one transaction; dedupes on input.dedupe. */
-  submit(input: SubmitTaskInput): Promise<SubmitResult>;
+  submit(input: SubmitTaskInput, meta?: { teamChecked?: boolean }): Promise<SubmitResult>;
   /** The task if it belongs to userId (or any task when asAdmin), else null. */
   get(id: string, viewer: { userId: string; isAdmin?: boolean }): Promise<TaskRecord | null>;
   /** Cancels a queued or running task; throws AppError conflict if already finished, not_found if not visible. */

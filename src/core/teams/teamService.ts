@@ -180,7 +180,8 @@ export class TeamService {
       throw new AppError('forbidden', 'Only an owner can change who is an owner');
     const out = await this.deps.store.changeMember(teamId, userId, { role });
     if (out === null) throw notFound('Member');
-    if (out === 'last_owner') throw conflict('The last owner cannot be demoted; make someone else owner first');
+    if (out === 'last_owner')
+      throw conflict('The last owner cannot be demoted; make someone else owner first');
     await this.record(actor.userId, 'team.member.role', teamId, actor.ip, { userId, role });
     const m = (await this.deps.store.members(teamId)).find((x) => x.userId === userId);
     if (!m) throw notFound('Member');

@@ -113,7 +113,7 @@ export interface paths {
   };
   '/api/tasks': {
     /**
-     * List tasks (mine; admins: `all=true` or `userId`)
+     * List tasks (mine; a team’s with `teamId`; admins: `all=true` or `userId`)
      * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
      */
     get: operations['getTasks'];
@@ -154,10 +154,74 @@ export interface paths {
      */
     post: operations['postTasksByIdCancel'];
   };
+  '/api/teams': {
+    /**
+     * The caller’s teams (admins: `all=true` for every team)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getTeams'];
+    /**
+     * Create a team (the caller becomes its owner)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTeams'];
+  };
+  '/api/teams/{id}': {
+    /**
+     * A team with its members and chat workspaces (members; others get 404)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getTeamsById'];
+    /**
+     * Rename a team (team admins)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    put: operations['putTeamsById'];
+  };
+  '/api/teams/{id}/invites': {
+    /**
+     * Create a single-use invite link (team admins); e-mailed when SMTP is configured
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTeamsByIdInvites'];
+  };
+  '/api/invites/{token}/accept': {
+    /**
+     * Accept an invite: the signed-in caller joins the team (410 when used or expired)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postInvitesByTokenAccept'];
+  };
+  '/api/teams/{id}/members/{userId}': {
+    /**
+     * Change a member’s role (team admins; owners for the owner role); the last owner stays (409)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    put: operations['putTeamsByIdMembersByUserId'];
+    /**
+     * Remove a member (team admins; anyone may leave); revokes nothing else of theirs
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    delete: operations['deleteTeamsByIdMembersByUserId'];
+  };
+  '/api/teams/{id}/chat-workspaces': {
+    /**
+     * Attach a Slack workspace, Discord guild or Telegram chat to the team (team admins)
+     * @description Commands from it then create the team’s tasks, routed to the team’s provider accounts first. `externalId`: Slack team id (T…), Discord guild id, Telegram chat id. 409 when already attached to a team.
+     */
+    post: operations['postTeamsByIdChatWorkspaces'];
+  };
+  '/api/teams/{id}/chat-workspaces/{workspaceId}': {
+    /**
+     * Detach a chat workspace (team admins)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    delete: operations['deleteTeamsByIdChatWorkspacesByWorkspaceId'];
+  };
   '/api/content': {
     /**
      * List content (current versions), newest change first
-     * @description `q` searches the title and the body (case-insensitive substring). Admins may pass `all=true` or `userId`.
+     * @description `q` searches the title and the body (case-insensitive substring). `teamId` lists a team’s content (its members). Admins may pass `all=true` or `userId`.
      */
     get: operations['getContent'];
   };
@@ -1827,7 +1891,7 @@ export interface operations {
     };
   };
   /**
-   * List tasks (mine; admins: `all=true` or `userId`)
+   * List tasks (mine; a team’s with `teamId`; admins: `all=true` or `userId`)
    * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
    */
   getTasks: {
@@ -1839,6 +1903,7 @@ export interface operations {
         taskType?: string;
         source?: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook';
         userId?: string;
+        teamId?: string;
         all?: '0' | '1' | 'true' | 'false';
       };
     };
@@ -1850,6 +1915,8 @@ export interface operations {
             items: {
               id: string;
               userId: string;
+              /** @description The owning team; null = personal */
+              teamId: string | null;
               title: string;
               description: string;
               taskType: string;
@@ -1918,6 +1985,18 @@ export interface operations {
         };
       };
       /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
       500: {
         content: {
           'application/json': {
@@ -1959,6 +2038,11 @@ export interface operations {
            * @enum {string}
            */
           source?: 'api' | 'portal';
+          /**
+           * Format: uuid
+           * @description Make it a task of this team (a member of it)
+           */
+          teamId?: string;
         };
       };
     };
@@ -1969,6 +2053,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2022,6 +2108,18 @@ export interface operations {
       };
       /** @description Error */
       403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
@@ -2099,6 +2197,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2223,6 +2323,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2497,6 +2599,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2587,8 +2691,1039 @@ export interface operations {
     };
   };
   /**
+   * The caller’s teams (admins: `all=true` for every team)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getTeams: {
+    parameters: {
+      query?: {
+        all?: '0' | '1' | 'true' | 'false';
+      };
+    };
+    responses: {
+      /** @description Teams */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              name: string;
+              slug: string;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+              /**
+               * @description The caller’s role in the team (null: a site admin outside it)
+               * @enum {string|null}
+               */
+              role: 'owner' | 'admin' | 'member' | null;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Create a team (the caller becomes its owner)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTeams: {
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The new team */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * A team with its members and chat workspaces (members; others get 404)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getTeamsById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Team */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+            members: {
+              userId: string;
+              username: string;
+              /** @enum {string} */
+              role: 'owner' | 'admin' | 'member';
+              /** @description ISO-8601 UTC timestamp */
+              joinedAt: string;
+            }[];
+            chatWorkspaces: {
+              id: string;
+              teamId: string;
+              /** @enum {string} */
+              platform: 'slack' | 'discord' | 'telegram';
+              externalId: string;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Rename a team (team admins)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  putTeamsById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Team */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Create a single-use invite link (team admins); e-mailed when SMTP is configured
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTeamsByIdInvites: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email?: string;
+          /** @enum {string} */
+          role: 'owner' | 'admin' | 'member';
+          /** @description 10 minutes to 7 days (default 3 days) */
+          expiresInMinutes?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The invite; `token` and `url` are shown only now */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            url: string;
+            token: string;
+            /** @description ISO-8601 UTC timestamp */
+            expiresAt: string;
+            emailed: boolean;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Accept an invite: the signed-in caller joins the team (410 when used or expired)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postInvitesByTokenAccept: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    responses: {
+      /** @description The team joined */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      410: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Change a member’s role (team admins; owners for the owner role); the last owner stays (409)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  putTeamsByIdMembersByUserId: {
+    parameters: {
+      path: {
+        id: string;
+        userId: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          role: 'owner' | 'admin' | 'member';
+        };
+      };
+    };
+    responses: {
+      /** @description The member */
+      200: {
+        content: {
+          'application/json': {
+            userId: string;
+            username: string;
+            /** @enum {string} */
+            role: 'owner' | 'admin' | 'member';
+            /** @description ISO-8601 UTC timestamp */
+            joinedAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Remove a member (team admins; anyone may leave); revokes nothing else of theirs
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  deleteTeamsByIdMembersByUserId: {
+    parameters: {
+      path: {
+        id: string;
+        userId: string;
+      };
+    };
+    responses: {
+      /** @description Removed */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Attach a Slack workspace, Discord guild or Telegram chat to the team (team admins)
+   * @description Commands from it then create the team’s tasks, routed to the team’s provider accounts first. `externalId`: Slack team id (T…), Discord guild id, Telegram chat id. 409 when already attached to a team.
+   */
+  postTeamsByIdChatWorkspaces: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          platform: 'slack' | 'discord' | 'telegram';
+          externalId: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Attached */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            teamId: string;
+            /** @enum {string} */
+            platform: 'slack' | 'discord' | 'telegram';
+            externalId: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Detach a chat workspace (team admins)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  deleteTeamsByIdChatWorkspacesByWorkspaceId: {
+    parameters: {
+      path: {
+        id: string;
+        workspaceId: string;
+      };
+    };
+    responses: {
+      /** @description Detached */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
    * List content (current versions), newest change first
-   * @description `q` searches the title and the body (case-insensitive substring). Admins may pass `all=true` or `userId`.
+   * @description `q` searches the title and the body (case-insensitive substring). `teamId` lists a team’s content (its members). Admins may pass `all=true` or `userId`.
    */
   getContent: {
     parameters: {
@@ -2599,6 +3734,7 @@ export interface operations {
         taskId?: string;
         status?: 'draft' | 'published' | 'archived';
         userId?: string;
+        teamId?: string;
         all?: '0' | '1' | 'true' | 'false';
       };
     };
@@ -2611,6 +3747,8 @@ export interface operations {
               id: string;
               taskId: string | null;
               userId: string;
+              /** @description The owning team; null = personal */
+              teamId: string | null;
               title: string;
               contentType: string;
               contentData: string;
@@ -2667,6 +3805,18 @@ export interface operations {
         };
       };
       /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
       500: {
         content: {
           'application/json': {
@@ -2698,6 +3848,8 @@ export interface operations {
             id: string;
             taskId: string | null;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             contentType: string;
             contentData: string;
@@ -2800,6 +3952,8 @@ export interface operations {
             id: string;
             taskId: string | null;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             contentType: string;
             contentData: string;
@@ -3208,6 +4362,8 @@ export interface operations {
             id: string;
             taskId: string | null;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             contentType: string;
             contentData: string;
@@ -3351,6 +4507,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
