@@ -274,7 +274,8 @@ export async function startSwitchyard(opts: {
       taskSource: taskStore,
       taskTypes,
       deliverers,
-      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      publicUrl,
+      teams,
     });
 
     // Chat: Slack, Discord and Telegram commands, their result deliverers, account linking (issue 6).

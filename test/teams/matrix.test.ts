@@ -4,6 +4,7 @@ import { TEAM_ACTIONS, TEAM_MATRIX, TEAM_ROLES } from '../../src/core/teams/auth
 import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 import { sql } from '../helpers/sql.js';
 import { waitFor } from '../helpers/wait.js';
+import { deliver } from '../webhooks/helpers.js';
 import { type Api, teamFixture } from './helpers.js';
 
 type Who = 'anonymous' | 'member' | 'teamAdmin' | 'outsider' | 'siteAdmin';
@@ -21,6 +22,7 @@ describe('teams: authorisation matrix', () => {
   let teamTaskId: string;
   let teamContentId: string;
   let otherTeamTaskId: string;
+  let teamHook: { id: string; url: string; secret: string };
 
   beforeAll(async () => {
     app = await startTestApp();
@@ -51,6 +53,15 @@ describe('teams: authorisation matrix', () => {
       teamId: f.otherTeam.id,
     });
     otherTeamTaskId = o.body.id;
+    const h = await f.teamAdmin.api.post('/api/webhooks', {
+      name: 'Team intake',
+      taskType: 'summary',
+      promptTemplate: 'Summarise {{x}}',
+      teamId: f.team.id,
+    });
+    expect(h.status).toBe(201);
+    expect(h.body.teamId).toBe(f.team.id);
+    teamHook = h.body;
   });
   afterAll(async () => {
     await app?.close();
@@ -161,6 +172,50 @@ describe('teams: authorisation matrix', () => {
       call: (a) => a.put(`/api/content/${teamContentId}`, { title: 'Changed' }),
       expect: { anonymous: 401, member: 403, teamAdmin: 403, outsider: 404, siteAdmin: 403 },
     },
+    {
+      route: 'POST /api/webhooks {teamId}',
+      call: (a) =>
+        a.post('/api/webhooks', {
+          name: 'h',
+          taskType: 'summary',
+          promptTemplate: '{{x}}',
+          teamId: f.team.id,
+        }),
+      expect: { anonymous: 401, member: 403, teamAdmin: 201, outsider: 404, siteAdmin: 201 },
+    },
+    {
+      route: 'GET /api/webhooks?teamId=',
+      call: (a) => a.get(`/api/webhooks?teamId=${f.team.id}`),
+      expect: { anonymous: 401, member: 403, teamAdmin: 200, outsider: 404, siteAdmin: 200 },
+    },
+    {
+      route: 'POST /api/webhooks/:id/rotate (team hook)',
+      call: (a) => a.post(`/api/webhooks/${teamHook.id}/rotate`, { graceHours: 1 }),
+      expect: { anonymous: 401, member: 403, teamAdmin: 200, outsider: 404, siteAdmin: 200 },
+    },
+    {
+      route: 'GET /api/webhooks/:id/deliveries (team hook)',
+      call: (a) => a.get(`/api/webhooks/${teamHook.id}/deliveries`),
+      expect: { anonymous: 401, member: 403, teamAdmin: 200, outsider: 404, siteAdmin: 200 },
+    },
+    {
+      route: 'DELETE /api/webhooks/:id (team hook)',
+      call: async (a) => {
+        const h = await f.owner.api.post('/api/webhooks', {
+          name: 'tmp',
+          taskType: 'summary',
+          promptTemplate: '{{x}}',
+          teamId: f.team.id,
+        });
+        return a.delete(`/api/webhooks/${h.body.id}`);
+      },
+      expect: { anonymous: 401, member: 403, teamAdmin: 204, outsider: 404, siteAdmin: 204 },
+    },
+    {
+      route: 'POST /api/webhooks (no teamId: admins only)',
+      call: (a) => a.post('/api/webhooks', { name: 'h', taskType: 'summary', promptTemplate: '{{x}}' }),
+      expect: { anonymous: 401, member: 403, teamAdmin: 403, outsider: 403, siteAdmin: 201 },
+    },
   ];
 
   for (const row of rows) {
@@ -205,6 +260,25 @@ describe('teams: authorisation matrix', () => {
     expect((await f.member.api.get('/api/teams?all=true')).status).toBe(403);
     const all = await f.admin.api.get('/api/teams?all=true');
     expect(all.body.items.map((t: any) => t.id)).toEqual(expect.arrayContaining([f.team.id, f.otherTeam.id]));
+  });
+
+  it('a team hook’s deliveries make the team’s tasks; it stops when its creator stops administering the team', async () => {
+    const h = await f.teamAdmin.api.post('/api/webhooks', {
+      name: 'Deliveries',
+      taskType: 'summary',
+      promptTemplate: 'Summarise {{x}}',
+      teamId: f.team.id,
+    });
+    const r = await deliver(h.body.url, '{"x":"the quarter"}', { secret: h.body.secret });
+    expect(r.status).toBe(202);
+    const taskId = r.body.taskId;
+    expect((await f.member.api.get(`/api/tasks/${taskId}`)).body.teamId).toBe(f.team.id);
+    expect((await f.outsider.api.get(`/api/tasks/${taskId}`)).status).toBe(404);
+    // Demoted to member: the hook acts on their authority, so it refuses deliveries.
+    await f.owner.api.put(`/api/teams/${f.team.id}/members/${f.teamAdmin.user.id}`, { role: 'member' });
+    const refused = await deliver(h.body.url, '{"x":"again"}', { secret: h.body.secret });
+    expect(refused.status).toBe(403);
+    await f.owner.api.put(`/api/teams/${f.team.id}/members/${f.teamAdmin.user.id}`, { role: 'admin' });
   });
 
   it('generated content carries the task’s team', async () => {

@@ -390,13 +390,13 @@ export interface paths {
   };
   '/api/webhooks': {
     /**
-     * Inbound hooks
-     * @description Needs a bearer token of an admin; other users get 403.
+     * Inbound hooks (admins: all, or `teamId`; team admins: their team’s with `teamId`)
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     get: operations['getWebhooks'];
     /**
      * Create an inbound hook (its secret is shown only here)
-     * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`.
+     * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`. Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     post: operations['postWebhooks'];
   };
@@ -410,21 +410,21 @@ export interface paths {
   '/api/webhooks/{id}': {
     /**
      * Delete an inbound hook
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     delete: operations['deleteWebhooksById'];
   };
   '/api/webhooks/{id}/rotate': {
     /**
      * Rotate a hook’s secret (the old one keeps working for graceHours, default 24)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     post: operations['postWebhooksByIdRotate'];
   };
   '/api/webhooks/{id}/deliveries': {
     /**
      * Callback attempts of a hook’s tasks (newest first)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     get: operations['getWebhooksByIdDeliveries'];
   };
@@ -6512,14 +6512,15 @@ export interface operations {
     };
   };
   /**
-   * Inbound hooks
-   * @description Needs a bearer token of an admin; other users get 403.
+   * Inbound hooks (admins: all, or `teamId`; team admins: their team’s with `teamId`)
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   getWebhooks: {
     parameters: {
       query?: {
         page?: number;
         limit?: number;
+        teamId?: string;
       };
     };
     responses: {
@@ -6540,6 +6541,8 @@ export interface operations {
               /** @description Where the other tool POSTs signed deliveries */
               url: string;
               createdBy: string | null;
+              /** @description The owning team; null = an admin’s hook */
+              teamId: string | null;
               /** @description ISO-8601 UTC timestamp */
               createdAt: string;
               /** @description ISO-8601 UTC timestamp */
@@ -6590,6 +6593,18 @@ export interface operations {
         };
       };
       /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
       500: {
         content: {
           'application/json': {
@@ -6605,7 +6620,7 @@ export interface operations {
   };
   /**
    * Create an inbound hook (its secret is shown only here)
-   * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`.
+   * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`. Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   postWebhooks: {
     requestBody: {
@@ -6621,6 +6636,11 @@ export interface operations {
            * @description Where the task’s terminal state is POSTed, signed with this hook’s secret
            */
           callbackUrl?: string | null;
+          /**
+           * Format: uuid
+           * @description Make it the team’s hook (its tasks are the team’s)
+           */
+          teamId?: string;
         };
       };
     };
@@ -6641,6 +6661,8 @@ export interface operations {
             /** @description Where the other tool POSTs signed deliveries */
             url: string;
             createdBy: string | null;
+            /** @description The owning team; null = an admin’s hook */
+            teamId: string | null;
             /** @description ISO-8601 UTC timestamp */
             createdAt: string;
             /** @description ISO-8601 UTC timestamp */
@@ -6678,6 +6700,18 @@ export interface operations {
       };
       /** @description Error */
       403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
@@ -6782,7 +6816,7 @@ export interface operations {
   };
   /**
    * Delete an inbound hook
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   deleteWebhooksById: {
     parameters: {
@@ -6859,7 +6893,7 @@ export interface operations {
   };
   /**
    * Rotate a hook’s secret (the old one keeps working for graceHours, default 24)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   postWebhooksByIdRotate: {
     parameters: {
@@ -6973,7 +7007,7 @@ export interface operations {
   };
   /**
    * Callback attempts of a hook’s tasks (newest first)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   getWebhooksByIdDeliveries: {
     parameters: {
