@@ -244,6 +244,7 @@ export async function startSwitchyard(opts: {
       taskTypes,
       instrument: metrics.executorHooks(opts.instrument),
       directory: providerDirectory,
+      teams,
     });
 
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).

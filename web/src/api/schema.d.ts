@@ -365,19 +365,19 @@ export interface paths {
   '/api/providers/{id}/accounts': {
     /**
      * Add an account (credentials are write-only)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
      */
     post: operations['postProvidersByIdAccounts'];
   };
   '/api/providers/{id}/accounts/{accountId}': {
     /**
      * Change an account (new credentials replace the old; budget, period, status; resetUsage)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
      */
     put: operations['putProvidersByIdAccountsByAccountId'];
     /**
      * Delete an account
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
      */
     delete: operations['deleteProvidersByIdAccountsByAccountId'];
   };
@@ -5541,6 +5541,8 @@ export interface operations {
               id: string;
               providerId: string;
               accountName: string;
+              /** @description The owning team (only its tasks use it, first); null = everyone’s */
+              teamId: string | null;
               /** @enum {string} */
               status: 'active' | 'disabled';
               /** @description whether it has any budget left */
@@ -5892,6 +5894,8 @@ export interface operations {
               id: string;
               providerId: string;
               accountName: string;
+              /** @description The owning team (only its tasks use it, first); null = everyone’s */
+              teamId: string | null;
               /** @enum {string} */
               status: 'active' | 'disabled';
               /** @description whether it has any budget left */
@@ -6054,7 +6058,7 @@ export interface operations {
   };
   /**
    * Add an account (credentials are write-only)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
    */
   postProvidersByIdAccounts: {
     parameters: {
@@ -6077,6 +6081,11 @@ export interface operations {
           resetDate?: string;
           /** @enum {string} */
           status?: 'active' | 'disabled';
+          /**
+           * Format: uuid
+           * @description Make it the team’s account (team admins may)
+           */
+          teamId?: string;
         };
       };
     };
@@ -6088,6 +6097,8 @@ export interface operations {
             id: string;
             providerId: string;
             accountName: string;
+            /** @description The owning team (only its tasks use it, first); null = everyone’s */
+            teamId: string | null;
             /** @enum {string} */
             status: 'active' | 'disabled';
             /** @description whether it has any budget left */
@@ -6197,7 +6208,7 @@ export interface operations {
   };
   /**
    * Change an account (new credentials replace the old; budget, period, status; resetUsage)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
    */
   putProvidersByIdAccountsByAccountId: {
     parameters: {
@@ -6234,6 +6245,8 @@ export interface operations {
             id: string;
             providerId: string;
             accountName: string;
+            /** @description The owning team (only its tasks use it, first); null = everyone’s */
+            teamId: string | null;
             /** @enum {string} */
             status: 'active' | 'disabled';
             /** @description whether it has any budget left */
@@ -6343,7 +6356,7 @@ export interface operations {
   };
   /**
    * Delete an account
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
    */
   deleteProvidersByIdAccountsByAccountId: {
     parameters: {
