@@ -146,6 +146,8 @@ export class ContentService {
     },
   ): Promise<{ items: ContentRecord[]; total: number }> {
     if ((q.all || q.userId) && !viewer.isAdmin) throw forbidden('Only admins can list other users’ content');
+    if (q.teamId && viewer.isAdmin && this.deps.teams && !(await this.deps.teams.exists(q.teamId)))
+      throw notFound('Team');
     if (q.teamId && !viewer.isAdmin) {
       const teamRole = this.deps.teams ? await this.deps.teams.roleOf(q.teamId, viewer.userId) : null;
       authorizeTeam({ teamRole, siteAdmin: false }, 'content.read');

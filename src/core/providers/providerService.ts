@@ -288,7 +288,10 @@ export class ProviderService {
    * team's — its other members get 403, outsiders 404; everyone's accounts only site admins (403).
    */
   private async mayManageAccount(actor: Actor, teamId: string | null, what = 'Team'): Promise<void> {
-    if (actor.isAdmin) return;
+    if (actor.isAdmin) {
+      if (teamId && what === 'Team' && !(await this.deps.teams?.exists(teamId))) throw notFound('Team');
+      return;
+    }
     if (!teamId) throw forbidden('This needs an admin (or a teamId of a team you administer)');
     const teamRole = this.deps.teams ? await this.deps.teams.roleOf(teamId, actor.userId) : null;
     authorizeTeam({ teamRole, siteAdmin: false }, 'providerAccounts.manage', what);

@@ -193,4 +193,6 @@ export interface TeamMembership {
   /** The user's role in the team, or null when not a member (or no such team). */
   roleOf(teamId: string, userId: string): Promise<'owner' | 'admin' | 'member' | null>;
   teamIdsOf(userId: string): Promise<string[]>;
+  /** Whether the team exists (site admins pass the role check, but not for a team that is not there). */
+  exists(teamId: string): Promise<boolean>;
 }

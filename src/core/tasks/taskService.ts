@@ -186,6 +186,7 @@ export class TaskService implements TaskCommands {
 
   /** 404 (team) for outsiders, 403 for members without the right; site admins pass. */
   private async requireTeam(teamId: string, actor: Actor, action: TeamAction): Promise<void> {
+    if (actor.isAdmin && !(await this.deps.teams?.exists(teamId))) throw notFound('Team');
     const teamRole = this.deps.teams ? await this.deps.teams.roleOf(teamId, actor.userId) : null;
     authorizeTeam({ teamRole, siteAdmin: actor.isAdmin === true }, action);
   }

@@ -73,6 +73,10 @@ export class TeamService {
     return this.deps.store.teamIdsOf(userId);
   }
 
+  async exists(teamId: string): Promise<boolean> {
+    return (await this.deps.store.get(teamId)) !== null;
+  }
+
   /**
    * Adds a user to a team without an invite (e.g. the `auth.defaultTeam` setting for new SSO users).
    * An existing membership keeps its role. True when the user was added.

@@ -148,7 +148,10 @@ export class HookService {
    * members get 403, outsiders 404 — and an admin's own (teamless) hooks only admins (403).
    */
   private async mayManage(actor: Actor, teamId: string | null): Promise<void> {
-    if (actor.isAdmin) return;
+    if (actor.isAdmin) {
+      if (teamId && !(await this.opts.teams?.exists(teamId))) throw notFound('Team');
+      return;
+    }
     if (!teamId) throw forbidden('This needs an admin (or a teamId of a team you administer)');
     const teamRole = this.opts.teams ? await this.opts.teams.roleOf(teamId, actor.userId) : null;
     authorizeTeam({ teamRole, siteAdmin: false }, 'hooks.manage', 'Team');
