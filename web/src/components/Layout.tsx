@@ -135,10 +135,16 @@ function TeamSwitcher() {
   const [current, setCurrent] = useCurrentTeam();
   const teams = useAsync((s) => api.listTeams(s), []);
   const items = teams.data?.items ?? [];
-  // A team the user has left (or that is gone) falls back to personal.
+  // A team not in the list: reload once (it may just have been joined); still missing → the user
+  // left it (or it is gone), so fall back to personal.
+  const recheckedFor = useRef<string | null>(null);
   useEffect(() => {
-    if (current && teams.data && !items.some((t) => t.id === current)) setCurrent(null);
-  }, [current, teams.data, items, setCurrent]);
+    if (!current || !teams.data || items.some((t) => t.id === current)) return;
+    if (recheckedFor.current !== current) {
+      recheckedFor.current = current;
+      teams.reload({ silent: true });
+    } else setCurrent(null);
+  }, [current, teams.data, items, setCurrent, teams.reload]);
   if (items.length === 0) return null;
   return (
     <label className="inline-field team-switcher">
