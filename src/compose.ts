@@ -245,6 +245,7 @@ export async function startSwitchyard(opts: {
       instrument: metrics.executorHooks(opts.instrument),
       directory: providerDirectory,
       teams,
+      taskSharedWith: async (taskId, userId) => (await tasks.get(taskId, { userId })) !== null,
     });
 
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).

@@ -61,6 +61,8 @@ export async function composeProviders(c: {
   directory?: ProviderDirectory;
   /** Team membership: team admins manage their team's provider accounts. */
   teams?: TeamMembership;
+  /** Whether a non-owner may see a task (its team's members), for GET /api/tasks/:id/routing. */
+  taskSharedWith?: (taskId: string, userId: string) => Promise<boolean>;
 }) {
   const settings = c.settings ?? ROUTING_SETTINGS;
   const log = c.logger.child({ scope: 'routing' });
@@ -91,7 +93,7 @@ export async function composeProviders(c: {
   const budgets = createBudgetStore(c.db);
   const routes: RouteFactory[] = [
     { path: '/api', create: (d) => providerRoutes(d, service) },
-    { path: '/api', create: (d) => taskRoutingRoutes(d, createTaskRoutingReader(c.db)) },
+    { path: '/api', create: (d) => taskRoutingRoutes(d, createTaskRoutingReader(c.db), c.taskSharedWith) },
   ];
 
   // Manus signs its webhooks; the public key is fetched with the first active Manus account's key.

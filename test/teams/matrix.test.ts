@@ -148,6 +148,11 @@ describe('teams: authorisation matrix', () => {
       expect: { anonymous: 401, member: 200, teamAdmin: 200, outsider: 404, siteAdmin: 200 },
     },
     {
+      route: 'GET /api/tasks/:id/routing (team task)',
+      call: (a) => a.get(`/api/tasks/${teamTaskId}/routing`),
+      expect: { anonymous: 401, member: 200, teamAdmin: 200, outsider: 404, siteAdmin: 200 },
+    },
+    {
       route: 'GET /api/tasks/:id/status (team task)',
       call: (a) => a.get(`/api/tasks/${teamTaskId}/status`),
       expect: { anonymous: 401, member: 200, teamAdmin: 200, outsider: 404, siteAdmin: 200 },
