@@ -15,6 +15,7 @@ import { contentRoutes } from './api/routes/content.js';
 import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
 import { ssoRoutes } from './api/routes/sso.js';
 import { taskRoutes } from './api/routes/tasks.js';
+import { teamRoutes } from './api/routes/teams.js';
 import { composeChat } from './composeChat.js';
 import { composeGateway } from './composeGateway.js';
 import { composeProviders } from './composeProviders.js';
@@ -29,6 +30,7 @@ import { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import { TaskRunner } from './core/tasks/taskRunner.js';
 import { TaskService } from './core/tasks/taskService.js';
 import { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
+import { TeamService } from './core/teams/teamService.js';
 import { type Env, mockProviderEnabled } from './env.js';
 import { createIdentityProviderClients } from './identityProviders/openidClients.js';
 import { createBoss } from './jobs/boss.js';
@@ -36,6 +38,7 @@ import { createQueues } from './jobs/queues.js';
 import { createTaskJobs } from './jobs/taskJobs.js';
 import { startTaskWorkers } from './jobs/taskWorkers.js';
 import { type Logger, registerSecret, withLogContext } from './logger.js';
+import { createInviteMailer } from './mail/inviteMailer.js';
 import { registerDatabaseGauges } from './metrics/databaseGauges.js';
 import { startMetricsServer } from './metrics/metricsServer.js';
 import { SwitchyardMetrics } from './metrics/switchyardMetrics.js';
@@ -53,6 +56,7 @@ import { createSettingsStore } from './models/settingsStore.js';
 import { createSsoStore } from './models/ssoStore.js';
 import { createStatsReader } from './models/statsStore.js';
 import { createTaskStore } from './models/taskStore.js';
+import { createTeamStore } from './models/teamStore.js';
 import { resolveSecrets } from './secrets.js';
 import { RenderPool } from './workers/renderPool.js';
 
@@ -79,6 +83,8 @@ export interface Switchyard {
   api?: { server: Server; url: string; deps: ApiDeps };
   /** Task use cases (intake, list, cancel…) for adapters and scripts. */
   tasks: TaskService;
+  /** Team use cases; `teams.addMember(teamId, userId, role)` adds a member without an invite. */
+  teams: TeamService;
   /** Content use cases (versions, edits, export, share links) for adapters and scripts. */
   content: ContentService;
   /** Worker threads for diff, export and share-page rendering (started on first use). */
@@ -162,6 +168,8 @@ export async function startSwitchyard(opts: {
       env.OAUTH_GOOGLE_CLIENT_SECRET,
       env.OAUTH_SLACK_CLIENT_SECRET,
       env.OAUTH_DISCORD_CLIENT_SECRET,
+      env.SMTP_URL,
+      env.SMTP_URL ? decodeURIComponent(new URL(env.SMTP_URL).password) || undefined : undefined,
     ]) {
       registerSecret(s);
     }
@@ -209,6 +217,16 @@ export async function startSwitchyard(opts: {
     const taskStore = createTaskStore(db);
     const taskJobs = createTaskJobs(boss);
     const deliverers = new ResultDelivererRegistry();
+    let api: Switchyard['api'];
+    const publicUrl = () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+
+    // Teams (issue 13): members, invites, chat workspaces; tasks, content, provider accounts and hooks may belong to one.
+    const teams = new TeamService({
+      store: createTeamStore(db),
+      audit,
+      mailer: env.SMTP_URL ? createInviteMailer({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM }) : undefined,
+      inviteUrl: (token) => `${publicUrl().replace(/\/+$/, '')}/invites/${token}`,
+    });
     const tasks = new TaskService({
       store: taskStore,
       jobs: taskJobs,
@@ -217,6 +235,7 @@ export async function startSwitchyard(opts: {
       audit,
       defaultPriority: () => settings.get('tasks.defaultPriority'),
       findProvider: createPinnedProviderLookup(providerDirectory),
+      teams,
     });
     const mock = await ensureMockProvider(db, {
       enabled: mockProviderEnabled(env),
@@ -237,6 +256,8 @@ export async function startSwitchyard(opts: {
       taskTypes,
       instrument: metrics.executorHooks(opts.instrument),
       directory: providerDirectory,
+      teams,
+      taskSharedWith: async (taskId, userId) => (await tasks.get(taskId, { userId })) !== null,
     });
 
     // The OpenAI-compatible gateway (issue 17): /v1, routed and budgeted like tasks, recorded after each call.
@@ -251,8 +272,6 @@ export async function startSwitchyard(opts: {
       connectors: providers.connectors,
     });
 
-    let api: Switchyard['api'];
-
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).
     // Rendering runs on worker threads; the pool closes after the HTTP server (stoppers run in reverse).
     const renderPool = new RenderPool({ logger, niceIncrement: 5 });
@@ -261,6 +280,7 @@ export async function startSwitchyard(opts: {
       renderer: renderPool,
       store: createContentRepository(db),
       tasks,
+      teams,
       audit,
       defaultShareHours: () => settings.get('shares.defaultExpiresInHours'),
       shareUrl: (token) =>
@@ -280,7 +300,8 @@ export async function startSwitchyard(opts: {
       taskSource: taskStore,
       taskTypes,
       deliverers,
-      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      publicUrl,
+      teams,
     });
 
     // Chat: Slack, Discord and Telegram commands, their result deliverers, account linking (issue 6).
@@ -294,6 +315,7 @@ export async function startSwitchyard(opts: {
       tasks,
       deliverers,
       shares: content.shareLinks(),
+      teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
       publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
     });
@@ -309,8 +331,10 @@ export async function startSwitchyard(opts: {
       seal: (v) => secretBox.encrypt(v, 'sso_flow'),
       open: (v) => secretBox.decrypt(v, 'sso_flow'),
       publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
-      onUserCreated: async (_user) => {
-        // TEAMS: join auth.defaultTeam here
+      // New SSO users join the team named by the auth.defaultTeam setting (a team id; empty = none).
+      onUserCreated: async (user) => {
+        const teamId = await settings.get('auth.defaultTeam');
+        if (teamId) await teams.addMember(teamId, user.id, 'member');
       },
       log: logger.child({ scope: 'sso' }),
     });
@@ -357,6 +381,7 @@ export async function startSwitchyard(opts: {
         },
         routes: [
           { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes }) },
+          { path: '/api', create: (d) => teamRoutes(d, { teams }) },
           { path: '/api', create: (d) => contentRoutes(d, { content }) },
           { path: '/api', create: (d) => sharedApiRoutes(d, { content }) },
           { path: '/s', create: (d) => sharePageRoutes(d, { content }) },
@@ -453,6 +478,7 @@ export async function startSwitchyard(opts: {
       embedded,
       api,
       tasks,
+      teams,
       content,
       renderPool,
       auth,

@@ -80,6 +80,11 @@ export async function composeChat(c: {
   publicUrl: () => string;
   /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
   shares?: ShareLinks;
+  /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
+  teamForWorkspace?: (
+    platform: 'slack' | 'discord' | 'telegram',
+    externalId: string,
+  ) => Promise<string | null>;
   /** Which roles this process runs: endpoints need `api`, polling needs `bots`. */
   roles: { api: boolean; bots: boolean };
 }) {
@@ -99,6 +104,7 @@ export async function composeChat(c: {
     publicUrl: c.publicUrl,
     log,
     defaultTaskType: 'article',
+    ...(c.teamForWorkspace ? { teamForWorkspace: c.teamForWorkspace } : {}),
   });
   const origins = createChatOriginStore(db, c.pool);
 

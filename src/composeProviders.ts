@@ -12,6 +12,7 @@ import { createDefaultProviderRegistry } from './core/providers/defaultRegistry.
 import { ProviderService } from './core/providers/providerService.js';
 import { type ExecutorInstrumentation, RoutedExecutor } from './core/routing/routedExecutor.js';
 import type { RoutingSettings } from './core/routing/types.js';
+import type { TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import type { Env } from './env.js';
 import { startBudgetJobs } from './jobs/budgetJobs.js';
@@ -58,6 +59,10 @@ export async function composeProviders(c: {
   instrument?: ExecutorInstrumentation;
   /** Providers and accounts as configured, cached per process (budgets and health are read fresh). */
   directory?: ProviderDirectory;
+  /** Team membership: team admins manage their team's provider accounts. */
+  teams?: TeamMembership;
+  /** Whether a non-owner may see a task (its team's members), for GET /api/tasks/:id/routing. */
+  taskSharedWith?: (taskId: string, userId: string) => Promise<boolean>;
 }) {
   const settings = c.settings ?? ROUTING_SETTINGS;
   const log = c.logger.child({ scope: 'routing' });
@@ -70,6 +75,7 @@ export async function composeProviders(c: {
     connectors,
     audit: c.audit,
     onSecret: registerSecret,
+    ...(c.teams ? { teams: c.teams } : {}),
   });
 
   for (const r of await ensureEnvProviders(c.db, c.secretBox, envProviders(c.env), {
@@ -87,7 +93,7 @@ export async function composeProviders(c: {
   const budgets = createBudgetStore(c.db);
   const routes: RouteFactory[] = [
     { path: '/api', create: (d) => providerRoutes(d, service) },
-    { path: '/api', create: (d) => taskRoutingRoutes(d, createTaskRoutingReader(c.db)) },
+    { path: '/api', create: (d) => taskRoutingRoutes(d, createTaskRoutingReader(c.db), c.taskSharedWith) },
   ];
 
   // Manus signs its webhooks; the public key is fetched with the first active Manus account's key.

@@ -9,6 +9,7 @@ import {
 import type { AuditSink } from './core/audit/audit.js';
 import type { SecretBox } from './core/crypto/secretBox.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
+import type { TeamMembership } from './core/tasks/ports.js';
 import type { TaskCommands } from './core/tasks/types.js';
 import { CallbackService } from './core/webhooks/callbackService.js';
 import { GithubIntake } from './core/webhooks/githubIntake.js';
@@ -51,6 +52,8 @@ export function composeWebhooks(c: {
   taskTypes: { has(id: string): boolean; ids(): string[] };
   deliverers: ResultDelivererRegistry;
   publicUrl: () => string;
+  /** Team membership: team admins manage their team's hooks. */
+  teams?: TeamMembership;
 }) {
   const { env, logger } = c;
   const log = logger.child({ scope: 'webhooks' });
@@ -61,6 +64,7 @@ export function composeWebhooks(c: {
     taskTypes: c.taskTypes,
     users: createIntakeUsers(c.db),
     ledger,
+    ...(c.teams ? { teams: c.teams } : {}),
   });
   // Read straight from the database on each GitHub trigger (no cache): a change made through the
   // admin API applies to the very next event.

@@ -90,6 +90,9 @@ export const envSchema = z.object({
   TELEGRAM_MODE: z.enum(['webhook', 'polling']).default('webhook'),
   // GitHub
   GITHUB_WEBHOOK_SECRET: optionalString,
+  // Team invites by e-mail (nodemailer); without SMTP_URL the invite link is shown to copy.
+  SMTP_URL: optionalUrl,
+  SMTP_FROM: z.string().default('Switchyard <switchyard@localhost>'),
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: z
     .url()

@@ -35,6 +35,7 @@ const TAGS: Record<string, string> = {
   'Account linking': 'Link chat identities to a Switchyard account',
   Webhooks: 'Signed inbound hooks and their callbacks',
   Gateway: "OpenAI-compatible gateway at /v1 (API key: a personal API token; errors in OpenAI's shape)",
+  Teams: 'Teams, members, invites and chat workspaces owned by teams',
 };
 
 /**

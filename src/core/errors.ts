@@ -17,6 +17,8 @@ export const errorStatus = {
   not_found: 404,
   conflict: 409,
   email_unverified: 409,
+  invite_used: 410,
+  invite_expired: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   content_too_large: 422,

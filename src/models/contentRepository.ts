@@ -37,6 +37,7 @@ const toContent = (r: ContentRow): ContentRecord => ({
   id: r.id,
   taskId: r.taskId,
   userId: r.userId,
+  teamId: r.teamId,
   title: r.title,
   contentType: r.contentType,
   contentData: r.contentData,
@@ -78,6 +79,7 @@ function listWhere(q: Omit<ContentListQuery, 'page' | 'limit'>): SQL | undefined
   const pattern = q.q ? containsPattern(q.q) : undefined;
   return and(
     q.userId ? eq(content.userId, q.userId) : undefined,
+    q.teamId ? eq(content.teamId, q.teamId) : undefined,
     q.taskId ? eq(content.taskId, q.taskId) : undefined,
     q.status ? eq(content.status, q.status) : undefined,
     q.updatedSince ? gte(content.updatedAt, q.updatedSince) : undefined,

@@ -36,6 +36,8 @@ export interface DirectoryAccount {
   id: string;
   account_name: string;
   status: 'active' | 'disabled';
+  /** The owning team: only that team's tasks may use it. Null = everyone's. */
+  team_id?: string | null;
   credentials: string | null;
 }
 
@@ -65,7 +67,7 @@ export function createProviderDirectory(db: Db, bus?: CacheBus): ProviderDirecto
       SELECT ${PROVIDER_COLUMNS},
              coalesce((
                SELECT json_agg(json_build_object(
-                        'id', a.id, 'account_name', a.account_name, 'status', a.status, 'credentials', a.credentials)
+                        'id', a.id, 'account_name', a.account_name, 'status', a.status, 'team_id', a.team_id, 'credentials', a.credentials)
                       ORDER BY a.created_at, a.id)
                FROM provider_accounts a WHERE a.provider_id = p.id), '[]'::json) AS accounts
       FROM ai_providers p

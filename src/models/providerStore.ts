@@ -45,6 +45,7 @@ function toAccount(r: AccountRow): AccountRecord {
     resetDate: r.resetDate,
     lastResetAt: r.lastResetAt,
     status: r.status,
+    teamId: r.teamId ?? null,
     hasCredentials: Boolean(r.credentials),
     credentialsKeyId: r.credentials ? (r.credentials.split('.')[1] ?? null) : null,
     createdAt: r.createdAt,

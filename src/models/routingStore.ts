@@ -97,7 +97,7 @@ const FULL_SNAPSHOT = sql`
          h.circuit, h.consecutive_failures, h.opened_at, h.updated_at AS changed_at,
          coalesce((
            SELECT json_agg(json_build_object(
-                    'id', a.id, 'account_name', a.account_name, 'status', a.status, 'token_limit', a.token_limit,
+                    'id', a.id, 'account_name', a.account_name, 'status', a.status, 'team_id', a.team_id, 'token_limit', a.token_limit,
                     'token_used', a.token_used, 'token_reserved', a.token_reserved, 'credentials', a.credentials)
                   ORDER BY a.created_at, a.id)
            FROM provider_accounts a WHERE a.provider_id = p.id), '[]'::json) AS accounts
@@ -180,6 +180,7 @@ export function createRoutingStore(
               id: a.id,
               name: a.account_name,
               status: a.status,
+              teamId: a.team_id ?? null,
               tokenLimit: Number(b.token_limit),
               tokenUsed: Number(b.token_used),
               tokenReserved: Number(b.token_reserved),

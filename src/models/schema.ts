@@ -50,6 +50,74 @@ export const users = pgTable(
   ],
 );
 
+/** Teams: a user may be in several; tasks, content, provider accounts and inbound hooks may belong to one. */
+export const teams = pgTable(
+  'teams',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    slug: text('slug').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('teams_slug_uq').on(t.slug)],
+);
+
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    joinedAt: ts('joined_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index('team_members_user_idx').on(t.userId)],
+);
+
+/** Single-use invite links; only the SHA-256 of the token is stored. */
+export const teamInvites = pgTable(
+  'team_invites',
+  {
+    id: id(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    email: text('email'),
+    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    usedBy: uuid('used_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('team_invites_token_uq').on(t.tokenHash), index('team_invites_team_idx').on(t.teamId)],
+);
+
+/** A Slack workspace, Discord guild or Telegram chat whose commands create the team's tasks. */
+export const chatWorkspaces = pgTable(
+  'chat_workspaces',
+  {
+    id: id(),
+    teamId: uuid('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    platform: text('platform', { enum: ['slack', 'discord', 'telegram'] }).notNull(),
+    externalId: text('external_id').notNull(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('chat_workspaces_platform_external_uq').on(t.platform, t.externalId),
+    index('chat_workspaces_team_idx').on(t.teamId),
+  ],
+);
+
 export const sessions = pgTable(
   'sessions',
   {
@@ -143,6 +211,8 @@ export const providerAccounts = pgTable(
       .notNull()
       .references(() => aiProviders.id, { onDelete: 'cascade' }),
     accountName: text('account_name').notNull(),
+    /** The owning team; null = personal. */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
     /** AES-256-GCM envelope (see core/crypto/secretBox.ts); never returned by the API. */
     credentials: text('credentials'),
     tokenLimit: bigint('token_limit', { mode: 'number' }).notNull(),
@@ -196,6 +266,8 @@ export const webhooks = pgTable('webhooks', {
     .notNull()
     .default('active'),
   createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  /** The owning team; null = personal. */
+  teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -207,6 +279,8 @@ export const tasks = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The owning team; null = personal. */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
     title: text('title').notNull(),
     description: text('description').notNull(),
     taskType: text('task_type').notNull(),
@@ -248,6 +322,7 @@ export const tasks = pgTable(
     index('tasks_user_created_idx').on(t.userId, t.createdAt),
     index('tasks_status_idx').on(t.status),
     index('tasks_created_idx').on(t.createdAt),
+    index('tasks_team_created_idx').on(t.teamId, t.createdAt),
   ],
 );
 
@@ -298,6 +373,8 @@ export const content = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    /** The owning team; null = personal. */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'set null' }),
     title: text('title').notNull(),
     contentType: text('content_type').notNull().default('markdown'),
     contentData: text('content_data').notNull(),
@@ -309,7 +386,11 @@ export const content = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('content_user_idx').on(t.userId, t.updatedAt), index('content_task_idx').on(t.taskId)],
+  (t) => [
+    index('content_user_idx').on(t.userId, t.updatedAt),
+    index('content_task_idx').on(t.taskId),
+    index('content_team_idx').on(t.teamId, t.updatedAt),
+  ],
 );
 
 export const contentVersions = pgTable(

@@ -9,6 +9,7 @@ import {
   inArray,
   isNotNull,
   max,
+  or,
   type SQL,
   sql,
 } from 'drizzle-orm';
@@ -48,6 +49,7 @@ export function toTask(r: TaskRow): TaskRecord {
   return {
     id: r.id,
     userId: r.userId,
+    teamId: r.teamId,
     title: r.title,
     description: r.description,
     taskType: r.taskType,
@@ -75,6 +77,7 @@ export function toTask(r: TaskRow): TaskRecord {
 interface RawTaskRow extends Record<string, unknown> {
   id: string;
   user_id: string;
+  team_id: string | null;
   title: string;
   description: string;
   task_type: string;
@@ -104,6 +107,7 @@ function fromRaw(r: RawTaskRow): TaskRecord {
   return {
     id: r.id,
     userId: r.user_id,
+    teamId: r.team_id,
     title: r.title,
     description: r.description,
     taskType: r.task_type,
@@ -169,6 +173,7 @@ export function createTaskStore(db: Db): TaskStore {
         [
           sql`${id}::uuid`,
           sql`${t.userId}::uuid`,
+          sql`${t.teamId}::uuid`,
           sql`${t.title}::text`,
           sql`${t.description}::text`,
           sql`${t.taskType}::text`,
@@ -185,7 +190,7 @@ export function createTaskStore(db: Db): TaskStore {
         ],
         sql`, `,
       );
-      const columns = sql`(id, user_id, title, description, task_type, priority, status, source, provider_id, options, callback_url, webhook_id, origin, regenerate_content_id, job_id)`;
+      const columns = sql`(id, user_id, team_id, title, description, task_type, priority, status, source, provider_id, options, callback_url, webhook_id, origin, regenerate_content_id, job_id)`;
       let claim: SQL | undefined;
       if (dedupe) {
         // The response a repeat of this delivery replays: the task exactly as this insert returns it
@@ -193,6 +198,7 @@ export function createTaskStore(db: Db): TaskStore {
         const queued: Omit<TaskRecord, 'createdAt' | 'updatedAt'> = {
           id,
           userId: t.userId,
+          teamId: t.teamId,
           title: t.title,
           description: t.description,
           taskType: t.taskType,
@@ -271,6 +277,13 @@ export function createTaskStore(db: Db): TaskStore {
     async list(q) {
       const where = and(
         q.userId ? eq(tasks.userId, q.userId) : undefined,
+        q.teamId ? eq(tasks.teamId, q.teamId) : undefined,
+        q.visibleTo
+          ? or(
+              eq(tasks.userId, q.visibleTo.userId),
+              q.visibleTo.teamIds.length ? inArray(tasks.teamId, q.visibleTo.teamIds) : undefined,
+            )
+          : undefined,
         q.status ? eq(tasks.status, q.status) : undefined,
         q.taskType ? eq(tasks.taskType, q.taskType) : undefined,
         q.source ? eq(tasks.source, q.source) : undefined,
@@ -412,12 +425,12 @@ export function createTaskStore(db: Db): TaskStore {
           q,
           sql`
           WITH t AS (
-            SELECT id, user_id FROM tasks
+            SELECT id, user_id, team_id FROM tasks
             WHERE id = ${id} AND status = 'running' AND regenerate_content_id IS NULL
             FOR UPDATE
           ), c AS (
-            INSERT INTO content (task_id, user_id, title, content_type, content_data, version, metadata)
-            SELECT id, user_id, ${result.title}, 'markdown', ${result.text}, 1, ${meta}::jsonb FROM t
+            INSERT INTO content (task_id, user_id, team_id, title, content_type, content_data, version, metadata)
+            SELECT id, user_id, team_id, ${result.title}, 'markdown', ${result.text}, 1, ${meta}::jsonb FROM t
             RETURNING id, user_id, task_id
           ), v AS (
             INSERT INTO content_versions (content_id, version, title, content_data, source, created_by, task_id, metadata)
@@ -484,6 +497,7 @@ export function createTaskStore(db: Db): TaskStore {
             .values({
               taskId: locked.id,
               userId: locked.userId,
+              teamId: locked.teamId,
               title: result.title,
               contentType: 'markdown',
               contentData: result.text,

@@ -17,15 +17,17 @@ export function createWebhookStore(db: Db): WebhookStore {
       const [r] = await db.select().from(webhooks).where(eq(webhooks.id, id));
       return r ? toHook(r) : null;
     },
-    async listHooks({ page, limit }) {
+    async listHooks({ page, limit, teamId }) {
+      const where = teamId ? eq(webhooks.teamId, teamId) : undefined;
       const [items, [t]] = await Promise.all([
         db
           .select()
           .from(webhooks)
+          .where(where)
           .orderBy(desc(webhooks.createdAt), desc(webhooks.id))
           .limit(limit)
           .offset((page - 1) * limit),
-        db.select({ n: count() }).from(webhooks),
+        db.select({ n: count() }).from(webhooks).where(where),
       ]);
       return { items: items.map(toHook), total: t?.n ?? 0 };
     },

@@ -232,6 +232,32 @@ describe('sign-in with the generic OIDC issuer', () => {
     }
   });
 
+  it('a new SSO user joins the team named by auth.defaultTeam; an existing user is not moved', async () => {
+    const owner = await registerUser(app.url);
+    const team = await owner.api.post('/api/teams', { name: 'Default crew' });
+    expect(team.status).toBe(201);
+    expect(
+      (await admin.api.post('/api/admin/settings', { 'auth.defaultTeam': 'not-a-team-id' })).status,
+    ).toBe(400);
+    expect((await admin.api.post('/api/admin/settings', { 'auth.defaultTeam': team.body.id })).status).toBe(
+      200,
+    );
+    try {
+      issuer.as(account('jules'));
+      const first = await signIn('oidc');
+      const jules = await exchange(first.f.get('code'));
+      expect(jules.status).toBe(200);
+      const members = (await owner.api.get(`/api/teams/${team.body.id}`)).body.members;
+      expect(members).toEqual(
+        expect.arrayContaining([expect.objectContaining({ userId: jules.body.user.id, role: 'member' })]),
+      );
+      const teams = await client(app.url, jules.body.accessToken).get('/api/teams');
+      expect(teams.body.items.map((t: { id: string }) => t.id)).toEqual([team.body.id]);
+    } finally {
+      await admin.api.post('/api/admin/settings', { 'auth.defaultTeam': '' });
+    }
+  });
+
   it('with auth.passwordLogin off refuses password sign-in and registration; SSO still works', async () => {
     const pw = await registerUser(app.url);
     expect((await admin.api.post('/api/admin/settings', { 'auth.passwordLogin': false })).status).toBe(200);

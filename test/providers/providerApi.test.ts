@@ -289,7 +289,14 @@ describe('accounts and credentials', () => {
 
     const asUser = await recorded(user.api).get(`/api/providers/${p.id}`);
     expect(asUser.body.accounts).toEqual([
-      { id: r.body.id, providerId: p.id, accountName: 'team', status: 'active', available: true },
+      {
+        id: r.body.id,
+        providerId: p.id,
+        accountName: 'team',
+        teamId: null,
+        status: 'active',
+        available: true,
+      },
     ]);
     const asAdmin = await recorded(admin.api).get(`/api/providers/${p.id}`);
     expect(asAdmin.body.accounts[0]).toMatchObject({ tokenLimit: 50_000, hasCredentials: true });

@@ -178,6 +178,7 @@ function world(
 const task = (over: Partial<TaskRecord> = {}): TaskRecord => ({
   id: 'task-1',
   userId: 'u',
+  teamId: null,
   title: 't',
   description: 'Write about the harbour',
   taskType: 'article',

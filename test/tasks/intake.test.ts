@@ -31,6 +31,7 @@ describe('atomic intake', () => {
       store.insertQueued(
         {
           userId: u.user.id,
+          teamId: null,
           title: 't',
           description: 'd',
           taskType: 'summary',
@@ -76,6 +77,7 @@ describe('atomic intake', () => {
       store.insertQueued(
         {
           userId: u.user.id,
+          teamId: null,
           title: 't',
           description: 'd',
           taskType: 'summary',

@@ -21,6 +21,8 @@ const ContentDetailPage = page(() => import('./pages/content/ContentDetailPage')
 const LinksPage = page(() => import('./pages/LinksPage'), 'LinksPage');
 const TokensPage = page(() => import('./pages/TokensPage'), 'TokensPage');
 const ProfilePage = page(() => import('./pages/ProfilePage'), 'ProfilePage');
+const TeamsPage = page(() => import('./pages/TeamsPage'), 'TeamsPage');
+const InviteAcceptPage = page(() => import('./pages/InviteAcceptPage'), 'InviteAcceptPage');
 const NotFoundPage = page(() => import('./pages/NotFoundPage'), 'NotFoundPage');
 // The admin section (and recharts with it) loads only when an admin opens it.
 const UsersPage = page(() => import('./pages/admin/UsersPage'), 'UsersPage');
@@ -86,6 +88,8 @@ export function AppRoutes() {
           <Route path="content" element={<ContentListPage />} />
           <Route path="content/:id" element={<ContentDetailPage />} />
           <Route path="links" element={<LinksPage />} />
+          <Route path="teams" element={<TeamsPage />} />
+          <Route path="invites/:token" element={<InviteAcceptPage />} />
           <Route path="tokens" element={<TokensPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="admin" element={<AdminSection />}>

@@ -30,6 +30,7 @@ export const accountSchema = z.object({
   id: z.string(),
   providerId: z.string(),
   accountName: z.string(),
+  teamId: z.string().nullable().describe('The owning team (only its tasks use it, first); null = everyone’s'),
   status: z.enum(['active', 'disabled']),
   available: z.boolean().describe('whether it has any budget left'),
   tokenLimit: z.number().optional().describe('admins only (as every budget field)'),
@@ -91,6 +92,7 @@ export function presentAccount(a: AccountRecord, isAdmin: boolean): z.infer<type
     id: a.id,
     providerId: a.providerId,
     accountName: a.accountName,
+    teamId: a.teamId ?? null,
     status: a.status,
     available: a.status === 'active' && remaining > 0,
   };

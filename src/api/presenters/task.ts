@@ -7,6 +7,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export const taskSchema = z.object({
   id: z.string(),
   userId: z.string(),
+  teamId: z.string().nullable().describe('The owning team; null = personal'),
   title: z.string(),
   description: z.string(),
   taskType: z.string(),
@@ -37,6 +38,7 @@ export function presentTask(t: TaskRecord): TaskBody {
   return {
     id: t.id,
     userId: t.userId,
+    teamId: t.teamId ?? null,
     title: t.title,
     description: t.description,
     taskType: t.taskType,

@@ -67,7 +67,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
     {
       summary: 'List content (current versions), newest change first',
       description:
-        '`q` searches the title and the body (case-insensitive substring). Admins may pass `all=true` or `userId`.',
+        '`q` searches the title and the body (case-insensitive substring). `teamId` lists a team’s content (its members). Admins may pass `all=true` or `userId`.',
       tags: ['Content'],
       auth: 'user',
       query: pageQuery.extend({
@@ -75,10 +75,11 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
         taskId: uuid.optional(),
         status: z.enum(CONTENT_STATUSES).optional(),
         userId: uuid.optional(),
+        teamId: uuid.optional(),
         all: z.enum(['true', 'false', '1', '0']).optional(),
       }),
       responses: { 200: { description: 'Content', schema: listSchema(contentSchema) } },
-      errors: [403],
+      errors: [403, 404],
     },
     async (ctx) => {
       const q = ctx.query;
@@ -87,6 +88,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
         taskId: q.taskId,
         status: q.status,
         userId: q.userId,
+        teamId: q.teamId,
         all: q.all === 'true' || q.all === '1',
         page: q.page,
         limit: q.limit,

@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { PROVIDER_KINDS, type ProviderService } from '../../core/providers/providerService.js';
+import {
+  type AccountRecord,
+  PROVIDER_KINDS,
+  type ProviderService,
+} from '../../core/providers/providerService.js';
 import type { ApiDeps } from '../deps.js';
 import {
   accountSchema,
@@ -67,6 +71,7 @@ const createAccountBody = z
     resetPeriod: resetPeriod.optional(),
     resetDate: resetDate.optional(),
     status: z.enum(['active', 'disabled']).optional(),
+    teamId: z.uuid('must be a UUID').optional().describe('Make it the team’s account (team admins may)'),
   })
   .strict();
 const updateAccountBody = z
@@ -102,10 +107,19 @@ const testResult = z.object({
 export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
   const r = createRouteBuilder(deps.openapi, '/api');
   const isAdmin = (ctx: { principal: { user: { role: string } } }) => ctx.principal.user.role === 'admin';
-  const actor = (ctx: { principal: { user: { id: string } }; ip: string | null }) => ({
+  const actor = (ctx: { principal: { user: { id: string; role: string } }; ip: string | null }) => ({
     userId: ctx.principal.user.id,
+    isAdmin: ctx.principal.user.role === 'admin',
     ip: ctx.ip,
   });
+  const present = async (ctx: Parameters<typeof actor>[0], accounts: AccountRecord[]) =>
+    Promise.all(
+      (await providers.visibleAccounts(actor(ctx), accounts)).map(async (a) =>
+        presentAccount(a, await providers.managesAccount(actor(ctx), a)),
+      ),
+    );
+  const TEAM_ACCOUNTS =
+    'Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.';
   const tags = ['Providers'];
 
   r.get(
@@ -132,7 +146,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       const { provider, accounts } = await providers.getWithAccounts(ctx.params.id);
       return {
         ...presentProvider(provider, isAdmin(ctx)),
-        accounts: accounts.map((a) => presentAccount(a, isAdmin(ctx))),
+        accounts: await present(ctx, accounts),
       };
     },
   );
@@ -153,7 +167,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
         name: s.provider.name,
         status: s.provider.status,
         health: presentHealth(s.health, s.stats),
-        accounts: s.accounts.map((a) => presentAccount(a, isAdmin(ctx))),
+        accounts: await present(ctx, s.accounts),
       };
     },
   );
@@ -226,7 +240,9 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
     {
       summary: 'Add an account (credentials are write-only)',
       tags,
-      auth: 'admin',
+      description: TEAM_ACCOUNTS,
+      auth: 'user',
+      errors: [403],
       params: idParams,
       body: createAccountBody,
       responses: { 201: { description: 'Created', schema: accountSchema } },
@@ -248,7 +264,9 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
     {
       summary: 'Change an account (new credentials replace the old; budget, period, status; resetUsage)',
       tags,
-      auth: 'admin',
+      description: TEAM_ACCOUNTS,
+      auth: 'user',
+      errors: [403],
       params: accountParams,
       body: updateAccountBody,
       responses: { 200: { description: 'Updated', schema: accountSchema } },
@@ -271,7 +289,9 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
     {
       summary: 'Delete an account',
       tags,
-      auth: 'admin',
+      description: TEAM_ACCOUNTS,
+      auth: 'user',
+      errors: [403],
       params: accountParams,
       responses: { 204: { description: 'Deleted' } },
     },

@@ -35,10 +35,15 @@ const decisionSchema = z
 
 /**
  * GET /api/tasks/:id/routing: the router's recorded decision. Site admins see all of it; the task's
- * owner sees the chain tried and the reasons, without other accounts, budgets, scores or costs;
- * anyone else gets 404.
+ * owner (and the members of the task's team) see the chain tried and the reasons, without other
+ * accounts, budgets, scores or costs; anyone else gets 404.
  */
-export function taskRoutingRoutes(deps: ApiDeps, read: TaskRoutingReader) {
+export function taskRoutingRoutes(
+  deps: ApiDeps,
+  read: TaskRoutingReader,
+  /** Whether someone other than the owner may see the task (its team's members); owner view. */
+  sharedWith?: (taskId: string, userId: string) => Promise<boolean>,
+) {
   const r = createRouteBuilder(deps.openapi, '/api');
   r.get(
     '/tasks/:id/routing',
@@ -53,7 +58,10 @@ export function taskRoutingRoutes(deps: ApiDeps, read: TaskRoutingReader) {
     async (ctx) => {
       const t = await read(ctx.params.id);
       const view = ctx.principal.user.role === 'admin' ? 'admin' : 'owner';
-      if (!t || (t.userId !== ctx.principal.user.id && view !== 'admin')) throw notFound('Task');
+      if (!t) throw notFound('Task');
+      if (t.userId !== ctx.principal.user.id && view !== 'admin') {
+        if (!(await sharedWith?.(ctx.params.id, ctx.principal.user.id))) throw notFound('Task');
+      }
       if (!t.routing)
         return { taskId: ctx.params.id, status: t.status, decided: false, candidates: [], chain: [], view };
       return {

@@ -101,6 +101,10 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
             .max(2048)
             .optional(),
           source: z.enum(['api', 'portal']).optional().describe('Where the request comes from (default api)'),
+          teamId: z
+            .uuid('must be a UUID')
+            .optional()
+            .describe('Make it a task of this team (a member of it)'),
         })
         .strict(),
       responses: {
@@ -109,7 +113,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
           schema: taskSchema,
         },
       },
-      errors: [403, 409],
+      errors: [403, 404, 409],
     },
     async (ctx) => {
       const key = ctx.req.get('idempotency-key');
@@ -128,6 +132,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       const out = await t.tasks.submit(
         {
           userId,
+          teamId: ctx.body.teamId ?? null,
           description: ctx.body.description,
           taskType: ctx.body.taskType,
           title: ctx.body.title,
@@ -146,7 +151,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
               }
             : {}),
         },
-        { ip: ctx.ip },
+        { ip: ctx.ip, isAdmin: ctx.principal.user.role === 'admin' },
       );
       if (out.duplicate) ctx.res.setHeader('Idempotent-Replayed', 'true');
       return presentTask(out.original ?? out.task);
@@ -156,7 +161,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
   r.get(
     '/tasks',
     {
-      summary: 'List tasks (mine; admins: `all=true` or `userId`)',
+      summary: 'List tasks (mine; a team’s with `teamId`; admins: `all=true` or `userId`)',
       tags: ['Tasks'],
       auth: 'user',
       query: pageQuery.extend({
@@ -164,10 +169,11 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
         taskType: z.string().max(64).optional(),
         source: z.enum(TASK_SOURCES).optional(),
         userId: z.uuid('must be a UUID').optional(),
+        teamId: z.uuid('must be a UUID').optional(),
         all: z.enum(['true', 'false', '1', '0']).optional(),
       }),
       responses: { 200: { description: 'Tasks, newest first', schema: listSchema(taskSchema) } },
-      errors: [403],
+      errors: [403, 404],
     },
     async (ctx) => {
       const q = ctx.query;

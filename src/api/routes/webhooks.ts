@@ -35,6 +35,7 @@ const hookSchema = z.object({
   status: z.enum(['active', 'disabled']),
   url: z.string().describe('Where the other tool POSTs signed deliveries'),
   createdBy: z.string().nullable(),
+  teamId: z.string().nullable().describe('The owning team; null = an admin’s hook'),
   createdAt: isoDate,
   updatedAt: isoDate,
   previousSecretExpiresAt: isoDate
@@ -76,6 +77,7 @@ export function presentHook(h: HookRecord, url: string) {
     status: h.status,
     url,
     createdBy: h.createdBy,
+    teamId: h.teamId,
     createdAt: h.createdAt.toISOString(),
     updatedAt: h.updatedAt.toISOString(),
     previousSecretExpiresAt:
@@ -92,10 +94,13 @@ export function presentDelivery(d: DeliveryRecord) {
 /** Admin management of inbound hooks (the signed deliveries themselves go to src/webhooks/inboundRoutes.ts). */
 export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
   const r = createRouteBuilder(deps.openapi, '/api');
-  const actor = (ctx: { principal: { user: { id: string } }; ip: string | null }) => ({
+  const actor = (ctx: { principal: { user: { id: string; role: string } }; ip: string | null }) => ({
     userId: ctx.principal.user.id,
+    isAdmin: ctx.principal.user.role === 'admin',
     ip: ctx.ip,
   });
+  const MANAGE =
+    'Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.';
 
   r.post(
     '/webhooks',
@@ -105,9 +110,9 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
         `Other tools POST JSON to the returned \`url\`. ${SIGNATURE_DOC} The body fills \`promptTemplate\` ` +
         '(Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, ' +
         'only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 ' +
-        '`validation_failed` listing every missing field in `details`.',
+        `\`validation_failed\` listing every missing field in \`details\`. ${MANAGE}`,
       tags: ['Webhooks'],
-      auth: 'admin',
+      auth: 'user',
       body: z
         .object({
           name: z.string().trim().min(1).max(100),
@@ -115,6 +120,10 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
           promptTemplate: z.string().min(1).max(MAX_TEMPLATE_LENGTH),
           priority: z.enum(PRIORITIES).optional(),
           callbackUrl: callbackUrl.nullable().optional(),
+          teamId: z
+            .uuid('must be a UUID')
+            .optional()
+            .describe('Make it the team’s hook (its tasks are the team’s)'),
         })
         .strict(),
       responses: {
@@ -123,6 +132,7 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
           schema: hookSchema.extend({ secret: z.string().describe('Shown once') }),
         },
       },
+      errors: [403, 404],
     },
     async (ctx) => {
       const out = await w.hooks.create(actor(ctx), ctx.body);
@@ -133,14 +143,16 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
   r.get(
     '/webhooks',
     {
-      summary: 'Inbound hooks',
+      summary: 'Inbound hooks (admins: all, or `teamId`; team admins: their team’s with `teamId`)',
+      description: MANAGE,
       tags: ['Webhooks'],
-      auth: 'admin',
-      query: pageQuery,
+      auth: 'user',
+      query: pageQuery.extend({ teamId: z.uuid('must be a UUID').optional() }),
       responses: { 200: { description: 'Hooks', schema: listSchema(hookSchema) } },
+      errors: [403, 404],
     },
     async (ctx) => {
-      const { items, total } = await w.hooks.list(ctx.query);
+      const { items, total } = await w.hooks.list(actor(ctx), ctx.query);
       return {
         items: items.map((h) => presentHook(h, w.hooks.urlOf(h.id))),
         page: ctx.query.page,
@@ -178,7 +190,9 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
     {
       summary: 'Delete an inbound hook',
       tags: ['Webhooks'],
-      auth: 'admin',
+      description: MANAGE,
+      auth: 'user',
+      errors: [403],
       params: idParams,
       responses: { 204: { description: 'Deleted' } },
     },
@@ -192,7 +206,9 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
     {
       summary: 'Rotate a hook’s secret (the old one keeps working for graceHours, default 24)',
       tags: ['Webhooks'],
-      auth: 'admin',
+      description: MANAGE,
+      auth: 'user',
+      errors: [403],
       params: idParams,
       body: z.object({ graceHours: z.number().min(0).max(720).optional() }).strict(),
       responses: {
@@ -213,13 +229,15 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
     {
       summary: 'Callback attempts of a hook’s tasks (newest first)',
       tags: ['Webhooks'],
-      auth: 'admin',
+      description: MANAGE,
+      auth: 'user',
+      errors: [403],
       params: idParams,
       query: pageQuery,
       responses: { 200: { description: 'Attempts', schema: listSchema(deliverySchema) } },
     },
     async (ctx) => {
-      const { items, total } = await w.hooks.deliveries(ctx.params.id, ctx.query);
+      const { items, total } = await w.hooks.deliveries(actor(ctx), ctx.params.id, ctx.query);
       return { items: items.map(presentDelivery), page: ctx.query.page, limit: ctx.query.limit, total };
     },
   );

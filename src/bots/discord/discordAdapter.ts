@@ -173,6 +173,7 @@ export function createDiscordRouter(opts: DiscordAdapterOptions): Router {
           parsed: interactionCommand(i.data),
           delivery,
           origin: { ...origin },
+          ...(i.guild_id ? { workspace: i.guild_id } : {}),
         });
       } else if (i.type === InteractionType.MessageComponent) {
         const b = decodeButton(i.data.custom_id ?? '');

@@ -221,6 +221,7 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
       parsed,
       delivery: { source: 'telegram', id: `${ctx.me.id}:${ctx.update.update_id}` },
       origin,
+      workspace: String(msg.chat.id),
     });
     await finish(ctx, msg.chat, msg.from, msg.message_id, reply, state.ackId, threadId);
   });

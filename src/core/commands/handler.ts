@@ -30,6 +30,12 @@ export interface ChatRequest {
    * created (Telegram uses it to send its first reply and keep that message's id).
    */
   origin: OriginSource;
+  /**
+   * The workspace the command came from when it is not the identity's (Discord guild id, Telegram
+   * chat id); Slack's is the identity's workspace (team id). A workspace attached to a team makes
+   * the task the team's.
+   */
+  workspace?: string;
 }
 
 export interface ChatActionRequest {
@@ -61,6 +67,8 @@ export interface ChatHandlerDeps {
   log: ChatLog;
   /** Task type for `generate` without --type. */
   defaultTaskType?: string;
+  /** The team a chat workspace is attached to (core/teams), if any. */
+  teamForWorkspace?: (platform: ChatPlatform, externalId: string) => Promise<string | null>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -282,17 +290,27 @@ export class ChatCommandHandler {
       }
       providerId = p.id;
     }
+    const workspace = req.workspace ?? req.identity.workspaceId;
+    const teamId =
+      workspace && this.deps.teamForWorkspace
+        ? await this.deps.teamForWorkspace(req.identity.platform, workspace)
+        : null;
     const origin = typeof req.origin === 'function' ? await req.origin() : req.origin;
-    const { task, duplicate } = await this.deps.tasks.submit({
-      userId: who.userId,
-      description: cmd.prompt,
-      taskType: cmd.taskType ?? this.deps.defaultTaskType ?? 'article',
-      ...(cmd.priority ? { priority: cmd.priority } : {}),
-      source: req.identity.platform,
-      providerId,
-      origin,
-      dedupe: { source: req.delivery.source, deliveryId: req.delivery.id },
-    });
+    const { task, duplicate } = await this.deps.tasks.submit(
+      {
+        userId: who.userId,
+        teamId,
+        description: cmd.prompt,
+        taskType: cmd.taskType ?? this.deps.defaultTaskType ?? 'article',
+        ...(cmd.priority ? { priority: cmd.priority } : {}),
+        source: req.identity.platform,
+        providerId,
+        origin,
+        dedupe: { source: req.delivery.source, deliveryId: req.delivery.id },
+      },
+      // The workspace is attached to the team: its commands are the team's, whoever types them.
+      { teamChecked: true },
+    );
     return {
       text: `⏳ Queued task ${shortId(task.id)} (${task.taskType}, ${task.priority} priority). I’ll post the result here.`,
       buttons: [button('cancel', task.id)],
@@ -306,19 +324,23 @@ export class ChatCommandHandler {
     const original = await this.deps.tasks.get(req.taskId, { userId: who.userId });
     if (!original) return this.notYours();
     const origin = typeof req.origin === 'function' ? await req.origin() : req.origin;
-    const { task, duplicate } = await this.deps.tasks.submit({
-      userId: who.userId,
-      title: original.title,
-      description: original.description,
-      taskType: original.taskType,
-      priority: original.priority,
-      source: req.identity.platform,
-      providerId: original.providerId,
-      options: original.options,
-      origin,
-      regenerateContentId: original.contentId,
-      dedupe: { source: req.delivery.source, deliveryId: req.delivery.id },
-    });
+    const { task, duplicate } = await this.deps.tasks.submit(
+      {
+        userId: who.userId,
+        teamId: original.teamId,
+        title: original.title,
+        description: original.description,
+        taskType: original.taskType,
+        priority: original.priority,
+        source: req.identity.platform,
+        providerId: original.providerId,
+        options: original.options,
+        origin,
+        regenerateContentId: original.contentId,
+        dedupe: { source: req.delivery.source, deliveryId: req.delivery.id },
+      },
+      { teamChecked: true },
+    );
     return {
       text: `🔁 Regenerating task ${shortId(original.id)} as task ${shortId(task.id)}. I’ll post the result here.`,
       buttons: [button('cancel', task.id)],

@@ -2,7 +2,9 @@ import type { AuditSink } from '../audit/audit.js';
 import { hashToken, randomToken } from '../auth/secrets.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { ExportedFile, ExportFormat, ExportOptions } from '../export/index.js';
+import type { TeamMembership } from '../tasks/ports.js';
 import type { SubmitResult, SubmitTaskInput, TaskRecord } from '../tasks/types.js';
+import { authorizeTeam, canTeam } from '../teams/authorization.js';
 import type { UnifiedDiff } from './diff.js';
 import { assertRenderable, assertVersionSize } from './limits.js';
 import type {
@@ -108,7 +110,11 @@ export class ContentService {
     private readonly deps: {
       store: ContentRepository;
       /** Submits the regeneration task (TaskCommands.submit). */
-      tasks?: { submit(input: SubmitTaskInput): Promise<SubmitResult> };
+      tasks?: {
+        submit(input: SubmitTaskInput, meta?: { teamChecked?: boolean }): Promise<SubmitResult>;
+      };
+      /** Team membership: a team's members read its content (without it content is personal). */
+      teams?: TeamMembership;
       audit?: AuditSink;
       /** The admin setting `shares.defaultExpiresInHours`. */
       defaultShareHours: () => Promise<number>;
@@ -135,13 +141,21 @@ export class ContentService {
       page: number;
       limit: number;
       userId?: string;
+      teamId?: string;
       all?: boolean;
     },
   ): Promise<{ items: ContentRecord[]; total: number }> {
     if ((q.all || q.userId) && !viewer.isAdmin) throw forbidden('Only admins can list other users’ content');
+    if (q.teamId && viewer.isAdmin && this.deps.teams && !(await this.deps.teams.exists(q.teamId)))
+      throw notFound('Team');
+    if (q.teamId && !viewer.isAdmin) {
+      const teamRole = this.deps.teams ? await this.deps.teams.roleOf(q.teamId, viewer.userId) : null;
+      authorizeTeam({ teamRole, siteAdmin: false }, 'content.read');
+    }
     const q2 = q.q?.trim();
     return this.deps.store.list({
-      userId: q.userId ?? (q.all ? undefined : viewer.userId),
+      ...(q.teamId ? { teamId: q.teamId } : {}),
+      userId: q.userId ?? (q.all || q.teamId ? undefined : viewer.userId),
       q: q2 ? q2 : undefined,
       taskId: q.taskId,
       status: q.status,
@@ -150,11 +164,18 @@ export class ContentService {
     });
   }
 
-  /** The content if the viewer may read it (owner or admin); 404 otherwise. */
+  /** The content if the viewer may read it (owner, its team's members, or admin); 404 otherwise. */
   async get(viewer: Viewer, id: string): Promise<ContentRecord> {
     const c = await this.deps.store.get(id);
-    if (!c || (c.userId !== viewer.userId && !viewer.isAdmin)) throw notFound('Content');
+    if (!c || !(await this.mayRead(viewer, c))) throw notFound('Content');
     return c;
+  }
+
+  private async mayRead(viewer: Viewer, c: { userId: string; teamId: string | null }): Promise<boolean> {
+    if (c.userId === viewer.userId || viewer.isAdmin) return true;
+    if (!c.teamId || !this.deps.teams) return false;
+    const teamRole = await this.deps.teams.roleOf(c.teamId, viewer.userId);
+    return canTeam({ teamRole, siteAdmin: false }, 'content.read');
   }
 
   async getWithVersions(
@@ -345,16 +366,20 @@ export class ContentService {
     const content = await this.owned(viewer, id);
     const src = await this.deps.store.regenerationSource(content.id);
     if (!src) throw conflict('This content has no known prompt, so it cannot be regenerated');
-    const { task } = await this.deps.tasks.submit({
-      userId: content.userId,
-      description: src.description,
-      taskType: src.taskType,
-      title: content.title,
-      options: src.options,
-      providerId: req.providerId ?? null,
-      source: req.source ?? 'api',
-      regenerateContentId: content.id,
-    });
+    const { task } = await this.deps.tasks.submit(
+      {
+        userId: content.userId,
+        teamId: content.teamId,
+        description: src.description,
+        taskType: src.taskType,
+        title: content.title,
+        options: src.options,
+        providerId: req.providerId ?? null,
+        source: req.source ?? 'api',
+        regenerateContentId: content.id,
+      },
+      { teamChecked: true },
+    );
     await this.record(viewer, 'content.regenerate', id, { taskId: task.id });
     return task;
   }
@@ -522,7 +547,7 @@ export class ContentService {
   /** Like get, without the body. */
   private async head(viewer: Viewer, id: string): Promise<ContentHead> {
     const c = await this.deps.store.head(id);
-    if (!c || (c.userId !== viewer.userId && !viewer.isAdmin)) throw notFound('Content');
+    if (!c || !(await this.mayRead(viewer, c))) throw notFound('Content');
     return c;
   }
 
@@ -533,10 +558,10 @@ export class ContentService {
     return c;
   }
 
+  /** Called after a read check passed: whoever may read but is not the owner (admin, team member) gets 403. */
   private assertOwner(viewer: Viewer, c: ContentRecord): void {
     if (c.userId === viewer.userId) return;
-    if (viewer.isAdmin) throw forbidden('Only the owner can change this content');
-    throw notFound('Content');
+    throw forbidden('Only the owner can change this content');
   }
 
   private assertBase(current: ContentRecord, baseVersion: number | undefined): void {

@@ -13,6 +13,8 @@ export interface ContentRecord {
   id: string;
   taskId: string | null;
   userId: string;
+  /** The owning team (from the task that generated it); null = personal. */
+  teamId: string | null;
   title: string;
   contentType: string;
   contentData: string;
@@ -59,6 +61,8 @@ export interface ShareRecord {
 export interface ContentListQuery {
   /** Only this user's content; unset = everyone's (admins, the export CLI). */
   userId?: string;
+  /** Only this team's content. */
+  teamId?: string;
   /** Case-insensitive substring of the title or the body. */
   q?: string;
   taskId?: string;

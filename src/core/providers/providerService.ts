@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import { nextReset, type ResetPeriod } from '../budgets/resetSchedule.js';
 import type { SecretBox } from '../crypto/secretBox.js';
-import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { CircuitState, RoutingStats } from '../routing/types.js';
+import type { TeamMembership } from '../tasks/ports.js';
+import { authorizeTeam, canTeam } from '../teams/authorization.js';
 import type { Connector, ConnectorSettings, ProviderKind } from './connector.js';
 
 /**
@@ -44,6 +46,8 @@ export interface AccountRecord {
   resetDate: Date | null;
   lastResetAt: Date | null;
   status: 'active' | 'disabled';
+  /** The owning team; null = everyone's (admins manage it). */
+  teamId: string | null;
   /** Whether credentials are stored, and the id of the key that sealed them (never the credentials). */
   hasCredentials: boolean;
   credentialsKeyId: string | null;
@@ -72,6 +76,8 @@ export interface AccountInput {
   resetPeriod: ResetPeriod;
   resetDate: Date | null;
   status: 'active' | 'disabled';
+  /** The owning team (only its tasks use the account, first); null = everyone's. */
+  teamId?: string | null;
 }
 
 export type AccountPatch = Partial<Omit<AccountInput, 'id' | 'providerId'>> & { resetUsage?: boolean };
@@ -113,6 +119,8 @@ export interface CatalogueEntry {
 
 export interface Actor {
   userId: string;
+  /** A site admin (routes that team admins may use too pass it). */
+  isAdmin?: boolean;
   ip?: string | null;
 }
 
@@ -139,6 +147,8 @@ export interface CreateAccount {
   resetPeriod?: ResetPeriod;
   resetDate?: Date;
   status?: 'active' | 'disabled';
+  /** Makes it the team's account (site admins, or the team's admins). */
+  teamId?: string | null;
 }
 
 export interface UpdateAccount {
@@ -182,6 +192,8 @@ export class ProviderService {
       /** Called with every plaintext credential value (log redaction). */
       onSecret?: (value: string) => void;
       clock?: () => Date;
+      /** Team membership: team admins manage their team's accounts. Without it accounts are admins' only. */
+      teams?: TeamMembership;
     },
   ) {
     this.now = deps.clock ?? (() => new Date());
@@ -271,7 +283,37 @@ export class ProviderService {
     await this.record(actor, 'provider.delete', 'provider', id, { name: p.name, kind: p.kind });
   }
 
+  /**
+   * Who may manage an account: site admins any; a team's admins (providerAccounts.manage) that
+   * team's — its other members get 403, outsiders 404; everyone's accounts only site admins (403).
+   */
+  private async mayManageAccount(actor: Actor, teamId: string | null, what = 'Team'): Promise<void> {
+    if (actor.isAdmin) {
+      if (teamId && what === 'Team' && !(await this.deps.teams?.exists(teamId))) throw notFound('Team');
+      return;
+    }
+    if (!teamId) throw forbidden('This needs an admin (or a teamId of a team you administer)');
+    const teamRole = this.deps.teams ? await this.deps.teams.roleOf(teamId, actor.userId) : null;
+    authorizeTeam({ teamRole, siteAdmin: false }, 'providerAccounts.manage', what);
+  }
+
+  /** The accounts a viewer may see listed: everyone's, and their own teams' (site admins: all). */
+  async visibleAccounts(viewer: Actor, accounts: AccountRecord[]): Promise<AccountRecord[]> {
+    if (viewer.isAdmin || accounts.every((a) => !a.teamId)) return accounts;
+    const mine = new Set(this.deps.teams ? await this.deps.teams.teamIdsOf(viewer.userId) : []);
+    return accounts.filter((a) => !a.teamId || mine.has(a.teamId));
+  }
+
+  /** Whether the viewer sees an account's budget (site admins; a team's admins for its accounts). */
+  async managesAccount(viewer: Actor, account: AccountRecord): Promise<boolean> {
+    if (viewer.isAdmin) return true;
+    if (!account.teamId || !this.deps.teams) return false;
+    const teamRole = await this.deps.teams.roleOf(account.teamId, viewer.userId);
+    return canTeam({ teamRole, siteAdmin: false }, 'providerAccounts.manage');
+  }
+
   async createAccount(actor: Actor, providerId: string, input: CreateAccount): Promise<AccountRecord> {
+    await this.mayManageAccount(actor, input.teamId ?? null);
     const provider = await this.get(providerId);
     const credentials = this.checkCredentials(provider, input.credentials, true);
     const id = randomUUID();
@@ -285,6 +327,7 @@ export class ProviderService {
       resetPeriod,
       resetDate: resetPeriod === 'none' ? null : (input.resetDate ?? nextReset(resetPeriod, this.now())),
       status: input.status ?? 'active',
+      teamId: input.teamId ?? null,
     });
     await this.record(actor, 'provider.account.create', 'provider_account', id, {
       providerId,
@@ -304,6 +347,7 @@ export class ProviderService {
     const provider = await this.get(providerId);
     const before = await this.deps.store.account(providerId, accountId);
     if (!before) throw notFound('Account');
+    await this.mayManageAccount(actor, before.teamId, 'Account');
     const patch: AccountPatch = {};
     if (input.accountName !== undefined) patch.accountName = input.accountName.trim();
     if (input.tokenLimit !== undefined) patch.tokenLimit = input.tokenLimit;
@@ -335,6 +379,9 @@ export class ProviderService {
 
   async removeAccount(actor: Actor, providerId: string, accountId: string): Promise<void> {
     await this.get(providerId);
+    const before = await this.deps.store.account(providerId, accountId);
+    if (!before) throw notFound('Account');
+    await this.mayManageAccount(actor, before.teamId, 'Account');
     if (!(await this.deps.store.deleteAccount(providerId, accountId))) throw notFound('Account');
     await this.record(actor, 'provider.account.delete', 'provider_account', accountId, { providerId });
   }

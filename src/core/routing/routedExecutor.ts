@@ -149,6 +149,7 @@ export class RoutedExecutor implements TaskExecutor {
         taskType: task.taskType,
         priority: task.priority,
         pinnedProviderId: task.providerId,
+        teamId: task.teamId ?? null,
         inputTokens: estimateInputTokens({ system, prompt: task.description }),
         maxOutputTokens: maxTokens,
       },

@@ -60,6 +60,9 @@ export function planRoute(
   const evaluations = providers.map((p) => evaluate(p, req, settings, opts, weights, strict));
   const kept = evaluations.filter((e) => e.kept);
   kept.sort(byScore);
+  // A team's task tries providers where the team has an account first (stable: by score within).
+  if (req.teamId)
+    kept.sort((a, b) => Number(b.accounts[0]?.team ?? false) - Number(a.accounts[0]?.team ?? false));
 
   const pinnedEval = req.pinnedProviderId
     ? kept.find((e) => e.providerId === req.pinnedProviderId)
@@ -168,7 +171,9 @@ function evaluate(
   if (gate === 'probe_in_flight')
     return drop('probe_in_flight', 'circuit half-open: another worker is probing it');
 
-  const active = p.accounts.filter((a) => a.status === 'active');
+  // Another team's accounts are never used; the task's own team's come first.
+  const team = req.teamId ?? null;
+  const active = p.accounts.filter((a) => a.status === 'active' && (!a.teamId || a.teamId === team));
   if (active.length === 0) return drop('no_account', 'no active account');
   const fits: AccountChoice[] = active
     .filter((a) => a.tokenUsed + a.tokenReserved + estimatedTokens <= a.tokenLimit)
@@ -177,8 +182,14 @@ function evaluate(
       name: a.name,
       remainingAfter: a.tokenLimit - a.tokenUsed - a.tokenReserved - estimatedTokens,
       limit: a.tokenLimit,
+      ...(team && a.teamId === team ? { team: true } : {}),
     }))
-    .sort((x, y) => y.remainingAfter - x.remainingAfter || x.name.localeCompare(y.name))
+    .sort(
+      (x, y) =>
+        Number(y.team ?? false) - Number(x.team ?? false) ||
+        y.remainingAfter - x.remainingAfter ||
+        x.name.localeCompare(y.name),
+    )
     .map(({ limit: _limit, ...a }) => a);
   if (fits.length === 0) {
     const best = Math.max(...active.map((a) => a.tokenLimit - a.tokenUsed - a.tokenReserved));

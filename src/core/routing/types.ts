@@ -41,6 +41,8 @@ export interface RoutingAccount {
   id: string;
   name: string;
   status: 'active' | 'disabled';
+  /** A team's account serves only that team's tasks (and first); null = every task. */
+  teamId?: string | null;
   tokenLimit: number;
   tokenUsed: number;
   tokenReserved: number;
@@ -87,6 +89,8 @@ export interface RouteRequest {
   taskType: string;
   priority: Priority;
   pinnedProviderId: string | null;
+  /** The task's team: its accounts are preferred, other teams' accounts are never used. */
+  teamId?: string | null;
   /** Input tokens of the system prompt + prompt (OpenAI tokenizer), before the per-kind safety factor. */
   inputTokens: number;
   /** The output cap the provider is asked for. */
@@ -108,6 +112,8 @@ export interface AccountChoice {
   name: string;
   /** Tokens left after this task's reservation. */
   remainingAfter: number;
+  /** The account belongs to the task's team. */
+  team?: boolean;
 }
 
 export interface CandidateEvaluation {

@@ -19,8 +19,8 @@ export const settingSchemas = {
         .regex(/^[a-z0-9.-]+\.[a-z]{2,}$/, 'a domain such as example.com'),
     )
     .max(100),
-  /** The team that new SSO users join (used by teams; empty = none). */
-  'auth.defaultTeam': z.string().trim().max(100),
+  /** The id of the team that new SSO users join (empty = none). */
+  'auth.defaultTeam': z.union([z.literal(''), z.string().trim().uuid('a team id')]),
 } as const;
 
 export type SettingKey = keyof typeof settingSchemas;

@@ -27,6 +27,7 @@ export interface IntakeAudit {
 
 export interface NewTask {
   userId: string;
+  teamId: string | null;
   title: string;
   description: string;
   taskType: string;
@@ -44,6 +45,10 @@ export interface NewTask {
 export interface TaskListQuery {
   /** Only this user's tasks; unset = everyone's (admins). */
   userId?: string;
+  /** Only this team's tasks. */
+  teamId?: string;
+  /** Only tasks this user owns or that belong to one of these teams. */
+  visibleTo?: { userId: string; teamIds: string[] };
   status?: TaskStatus;
   taskType?: string;
   source?: TaskSource;
@@ -181,4 +186,13 @@ export interface TaskJobs {
 /** Cancellation that reaches a worker in any process (NOTIFY plus a poll of the task's state). */
 export interface CancelSignals {
   watch(taskId: string): { signal: AbortSignal; release(): void };
+}
+
+/** Team membership as the task use cases need it (core/teams implements it). */
+export interface TeamMembership {
+  /** The user's role in the team, or null when not a member (or no such team). */
+  roleOf(teamId: string, userId: string): Promise<'owner' | 'admin' | 'member' | null>;
+  teamIdsOf(userId: string): Promise<string[]>;
+  /** Whether the team exists (site admins pass the role check, but not for a team that is not there). */
+  exists(teamId: string): Promise<boolean>;
 }

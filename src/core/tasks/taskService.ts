@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { allowedModels } from '../providers/providerService.js';
+import { authorizeTeam, type TeamAction } from '../teams/authorization.js';
 import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
-import type { AssignmentRecord, TaskJobs, TaskListQuery, TaskPatch, TaskStore } from './ports.js';
+import type {
+  AssignmentRecord,
+  TaskJobs,
+  TaskListQuery,
+  TaskPatch,
+  TaskStore,
+  TeamMembership,
+} from './ports.js';
 import type { TaskTypeCatalogue } from './taskTypes.js';
 import type {
   Priority,
@@ -60,11 +68,22 @@ export class TaskService implements TaskCommands {
        * offers (its model list or default), so a pin cannot send any model string on the admin's key.
        */
       findProvider?: (id: string) => Promise<PinnedProvider | null>;
+      /** Team membership, for team tasks (without it every task is personal to its owner). */
+      teams?: TeamMembership;
     },
   ) {}
 
-  async submit(input: SubmitTaskInput, meta: { ip?: string | null } = {}): Promise<SubmitResult> {
+  /**
+   * `meta.teamChecked`: the adapter has established the team itself (a chat workspace attached to
+   * the team); otherwise a `teamId` needs the caller's `tasks.create` right in that team.
+   */
+  async submit(
+    input: SubmitTaskInput,
+    meta: { ip?: string | null; isAdmin?: boolean; teamChecked?: boolean } = {},
+  ): Promise<SubmitResult> {
     this.deps.taskTypes.require(input.taskType);
+    if (input.teamId && !meta.teamChecked)
+      await this.requireTeam(input.teamId, { userId: input.userId, isAdmin: meta.isAdmin }, 'tasks.create');
     if (input.providerId && this.deps.findProvider) await this.checkPinned(input.providerId, input.options);
     const priority =
       input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
@@ -73,6 +92,7 @@ export class TaskService implements TaskCommands {
     const out = await this.deps.store.insertQueued(
       {
         userId: input.userId,
+        teamId: input.teamId ?? null,
         title,
         description: input.description,
         taskType: input.taskType,
@@ -119,10 +139,19 @@ export class TaskService implements TaskCommands {
       page: number;
       limit: number;
       userId?: string;
+      teamId?: string;
       all?: boolean;
     },
   ): Promise<{ items: TaskRecord[]; total: number }> {
     if ((q.all || q.userId) && !actor.isAdmin) throw forbidden('Only admins can list other users’ tasks');
+    if (q.teamId) {
+      await this.requireTeam(q.teamId, actor, 'tasks.read');
+      return this.deps.store.list({
+        ...this.filters(q),
+        teamId: q.teamId,
+        ...(q.userId ? { userId: q.userId } : {}),
+      });
+    }
     const query: TaskListQuery = {
       status: q.status,
       taskType: q.taskType,
@@ -135,10 +164,31 @@ export class TaskService implements TaskCommands {
     return this.deps.store.list(query);
   }
 
-  /** The task if the viewer may see it (its owner, or an admin), else null. */
+  /** The task if the viewer may see it (its owner, its team's members, or an admin), else null. */
   async get(id: string, viewer: Actor): Promise<TaskRecord | null> {
     const task = await this.deps.store.get(id);
-    return task && (task.userId === viewer.userId || viewer.isAdmin) ? task : null;
+    if (!task) return null;
+    if (task.userId === viewer.userId || viewer.isAdmin) return task;
+    if (task.teamId && this.deps.teams && (await this.deps.teams.roleOf(task.teamId, viewer.userId)))
+      return task;
+    return null;
+  }
+
+  private filters(q: {
+    status?: TaskStatus;
+    taskType?: string;
+    source?: TaskSource;
+    page: number;
+    limit: number;
+  }) {
+    return { status: q.status, taskType: q.taskType, source: q.source, page: q.page, limit: q.limit };
+  }
+
+  /** 404 (team) for outsiders, 403 for members without the right; site admins pass. */
+  private async requireTeam(teamId: string, actor: Actor, action: TeamAction): Promise<void> {
+    if (actor.isAdmin && !(await this.deps.teams?.exists(teamId))) throw notFound('Team');
+    const teamRole = this.deps.teams ? await this.deps.teams.roleOf(teamId, actor.userId) : null;
+    authorizeTeam({ teamRole, siteAdmin: actor.isAdmin === true }, action);
   }
 
   /** The viewer's most recent tasks, newest first. */
@@ -155,7 +205,7 @@ export class TaskService implements TaskCommands {
     id: string,
     actor: Actor,
   ): Promise<{ task: TaskRecord; assignments: AssignmentRecord[] }> {
-    const task = await this.visible(id, actor);
+    const task = await this.visible(id, actor, 'read');
     return { task, assignments: await this.deps.store.assignments(task.id) };
   }
 
@@ -236,10 +286,15 @@ export class TaskService implements TaskCommands {
     ]);
   }
 
-  /** The task if the actor may see it; 404 otherwise. */
-  private async visible(id: string, actor: Actor): Promise<TaskRecord> {
+  /**
+   * The task if the actor may see it; 404 otherwise. To change a team task someone else created,
+   * the actor needs `tasks.manage` in its team (403 for other members).
+   */
+  private async visible(id: string, actor: Actor, intent: 'read' | 'change' = 'change'): Promise<TaskRecord> {
     const task = await this.get(id, actor);
     if (!task) throw notFound('Task');
+    if (intent === 'change' && task.userId !== actor.userId && !actor.isAdmin && task.teamId)
+      await this.requireTeam(task.teamId, actor, 'tasks.manage');
     return task;
   }
 

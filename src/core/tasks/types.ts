@@ -28,6 +28,8 @@ export interface TaskOptions {
 export interface TaskRecord {
   id: string;
   userId: string;
+  /** The owning team; null = personal. Team members see it. */
+  teamId: string | null;
   title: string;
   description: string;
   taskType: string;
@@ -54,6 +56,8 @@ export interface TaskRecord {
 
 export interface SubmitTaskInput {
   userId: string;
+  /** Makes it the team's task (the caller must be allowed to create tasks in it). */
+  teamId?: string | null;
   description: string;
   taskType: string;
   title?: string;
@@ -117,7 +121,7 @@ export interface ResultDeliverer {
  */
 export interface TaskCommands {
   /** Inserts the task and enqueues its job in one transaction; dedupes on input.dedupe. */
-  submit(input: SubmitTaskInput): Promise<SubmitResult>;
+  submit(input: SubmitTaskInput, meta?: { teamChecked?: boolean }): Promise<SubmitResult>;
   /** The task if it belongs to userId (or any task when asAdmin), else null. */
   get(id: string, viewer: { userId: string; isAdmin?: boolean }): Promise<TaskRecord | null>;
   /** Cancels a queued or running task; throws AppError conflict if already finished, not_found if not visible. */

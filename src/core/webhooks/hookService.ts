@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
+import type { TeamMembership } from '../tasks/ports.js';
 import type { Priority, TaskCommands } from '../tasks/types.js';
+import { authorizeTeam, canTeam } from '../teams/authorization.js';
 import { type IntakeLedger, type IntakeUsers, underExtraKey } from './intakePorts.js';
 import type { DeliveryRecord, HookRecord, WebhookStore } from './ports.js';
 import { type SignatureFailure, verifySignature } from './signature.js';
@@ -27,6 +29,8 @@ export interface HookServiceOptions {
   users: IntakeUsers;
   /** inbound_deliveries, for the Idempotency-Key besides the signature. */
   ledger: IntakeLedger;
+  /** Team membership: team admins manage their team's hooks. Without it hooks are admins' only. */
+  teams?: TeamMembership;
 }
 
 export interface CreateHookInput {
@@ -35,6 +39,8 @@ export interface CreateHookInput {
   promptTemplate: string;
   priority?: Priority;
   callbackUrl?: string | null;
+  /** Makes it the team's hook (site admins, or the team's admins). */
+  teamId?: string | null;
 }
 
 export interface InboundDelivery {
@@ -44,7 +50,7 @@ export interface InboundDelivery {
   idempotencyKey?: string;
 }
 
-type Actor = { userId: string; ip?: string | null };
+type Actor = { userId: string; isAdmin?: boolean; ip?: string | null };
 
 const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   missing: 'Missing X-Switchyard-Signature header',
@@ -82,6 +88,7 @@ export class HookService {
     actor: Actor,
     input: CreateHookInput,
   ): Promise<{ hook: HookRecord; secret: string; url: string }> {
+    await this.mayManage(actor, input.teamId ?? null);
     validateTemplate(input.promptTemplate);
     if (this.opts.taskTypes && !this.opts.taskTypes.has(input.taskType)) {
       throw new AppError('validation_failed', `Unknown task type "${input.taskType}"`, {
@@ -117,6 +124,7 @@ export class HookService {
       callbackUrl: input.callbackUrl ?? null,
       secret: this.sealer.encrypt(secret, aadFor(id)),
       createdBy: actor.userId,
+      teamId: input.teamId ?? null,
     });
     await this.audit.record({
       actorId: actor.userId,
@@ -129,17 +137,40 @@ export class HookService {
     return { hook, secret, url: this.urlOf(id) };
   }
 
-  list(q: { page: number; limit: number }) {
+  /** Site admins: every hook (or one team's); anyone else: a team's hooks, as its admin. */
+  async list(actor: Actor, q: { page: number; limit: number; teamId?: string }) {
+    await this.mayManage(actor, q.teamId ?? null);
     return this.store.listHooks(q);
   }
 
-  async get(id: string): Promise<HookRecord> {
+  /**
+   * Who may manage hooks: site admins any; a team's admins (hooks.manage) that team's — its other
+   * members get 403, outsiders 404 — and an admin's own (teamless) hooks only admins (403).
+   */
+  private async mayManage(actor: Actor, teamId: string | null): Promise<void> {
+    if (actor.isAdmin) {
+      if (teamId && !(await this.opts.teams?.exists(teamId))) throw notFound('Team');
+      return;
+    }
+    if (!teamId) throw forbidden('This needs an admin (or a teamId of a team you administer)');
+    const teamRole = this.opts.teams ? await this.opts.teams.roleOf(teamId, actor.userId) : null;
+    authorizeTeam({ teamRole, siteAdmin: false }, 'hooks.manage', 'Team');
+  }
+
+  /** The hook if the actor may manage it. */
+  async get(id: string, actor?: Actor): Promise<HookRecord> {
     const hook = await this.store.getHook(id);
     if (!hook) throw notFound('Webhook');
+    if (actor && !actor.isAdmin) {
+      if (!hook.teamId) throw forbidden('This needs an admin');
+      const teamRole = this.opts.teams ? await this.opts.teams.roleOf(hook.teamId, actor.userId) : null;
+      authorizeTeam({ teamRole, siteAdmin: false }, 'hooks.manage', 'Webhook');
+    }
     return hook;
   }
 
   async delete(actor: Actor, id: string): Promise<void> {
+    await this.get(id, actor);
     if (!(await this.store.deleteHook(id))) throw notFound('Webhook');
     await this.audit.record({
       actorId: actor.userId,
@@ -156,7 +187,7 @@ export class HookService {
     id: string,
     graceHours?: number,
   ): Promise<{ secret: string; previousSecretExpiresAt: Date }> {
-    const hook = await this.get(id);
+    const hook = await this.get(id, actor);
     const secret = newHookSecret();
     const previousSecretExpiresAt = new Date(
       this.now() + (graceHours ?? this.opts.defaultGraceHours ?? 24) * 3_600_000,
@@ -179,10 +210,11 @@ export class HookService {
   }
 
   async deliveries(
+    actor: Actor,
     id: string,
     q: { page: number; limit: number },
   ): Promise<{ items: DeliveryRecord[]; total: number }> {
-    await this.get(id);
+    await this.get(id, actor);
     return this.store.listDeliveries({ webhookId: id, ...q });
   }
 
@@ -225,7 +257,7 @@ export class HookService {
     if (!v.ok) throw new AppError('invalid_signature', SIGNATURE_MESSAGES[v.reason]);
     if (!hook.createdBy)
       throw conflict('This hook has no owner any more (its creator was deleted); create a new hook');
-    await this.assertOwnerMayAct(hook.createdBy);
+    await this.assertOwnerMayAct(hook.createdBy, hook.teamId);
     let body: unknown;
     try {
       body = JSON.parse(d.rawBody.toString('utf8'));
@@ -236,19 +268,24 @@ export class HookService {
     const createdBy = hook.createdBy;
     const window = 24 * 3600;
     const submit = async () => {
-      const r = await this.tasks.submit({
-        userId: createdBy,
-        title: hook.name,
-        description,
-        taskType: hook.taskType,
-        priority: hook.priority,
-        source: 'webhook',
-        webhookId: hook.id,
-        callbackUrl: hook.callbackUrl,
-        origin: { webhookId: hook.id, idempotencyKey: d.idempotencyKey ?? null },
-        // A signature is only accepted inside its 5-minute window, so 24 h outlives every replay of it.
-        dedupe: { source: 'webhook', deliveryId: `${hook.id}:sig:${v.signature}`, windowSeconds: window },
-      });
+      const r = await this.tasks.submit(
+        {
+          userId: createdBy,
+          teamId: hook.teamId,
+          title: hook.name,
+          description,
+          taskType: hook.taskType,
+          priority: hook.priority,
+          source: 'webhook',
+          webhookId: hook.id,
+          callbackUrl: hook.callbackUrl,
+          origin: { webhookId: hook.id, idempotencyKey: d.idempotencyKey ?? null },
+          // A signature is only accepted inside its 5-minute window, so 24 h outlives every replay of it.
+          dedupe: { source: 'webhook', deliveryId: `${hook.id}:sig:${v.signature}`, windowSeconds: window },
+        },
+        // assertOwnerMayAct checked the creator's standing in the team.
+        { teamChecked: true },
+      );
       return { taskId: r.task.id, duplicate: r.duplicate };
     };
     if (!d.idempotencyKey) return submit();
@@ -265,15 +302,20 @@ export class HookService {
    * one who is no longer an admin, takes the hook down with them (403 to a sender who proved it
    * holds the secret; nothing is created), as Slack stops a deactivated member's incoming webhooks.
    */
-  private async assertOwnerMayAct(userId: string): Promise<void> {
+  private async assertOwnerMayAct(userId: string, teamId: string | null): Promise<void> {
     const owner = await this.opts.users.get(userId);
     if (!owner)
       throw conflict('This hook has no owner any more (its creator was deleted); create a new hook');
     if (owner.status !== 'active')
       throw forbidden('The account this hook acts for is suspended, so it accepts no deliveries');
-    if (owner.role !== 'admin')
-      throw forbidden(
-        'The account this hook acts for is no longer an administrator, so it accepts no deliveries; an administrator must create a new hook',
-      );
+    if (owner.role === 'admin') return;
+    // A team hook's creator may also act while they administer its team.
+    if (teamId && this.opts.teams) {
+      const teamRole = await this.opts.teams.roleOf(teamId, userId);
+      if (canTeam({ teamRole, siteAdmin: false }, 'hooks.manage')) return;
+    }
+    throw forbidden(
+      'The account this hook acts for is no longer an administrator, so it accepts no deliveries; an administrator must create a new hook',
+    );
   }
 }

@@ -13,6 +13,8 @@ export interface HookRecord {
   previousSecretExpiresAt: Date | null;
   status: 'active' | 'disabled';
   createdBy: string | null;
+  /** The owning team (its admins manage the hook, its tasks are the team's); null = an admin's. */
+  teamId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -38,12 +40,16 @@ export interface DeliveryRecord {
 export type NewHook = Pick<
   HookRecord,
   'id' | 'name' | 'taskType' | 'promptTemplate' | 'priority' | 'callbackUrl' | 'secret'
-> & { createdBy: string };
+> & { createdBy: string; teamId: string | null };
 
 export interface WebhookStore {
   createHook(hook: NewHook): Promise<HookRecord>;
   getHook(id: string): Promise<HookRecord | null>;
-  listHooks(q: { page: number; limit: number }): Promise<{ items: HookRecord[]; total: number }>;
+  listHooks(q: {
+    page: number;
+    limit: number;
+    teamId?: string;
+  }): Promise<{ items: HookRecord[]; total: number }>;
   deleteHook(id: string): Promise<boolean>;
   /** Replaces the secret, keeping the old one as `previousSecret` until `previousSecretExpiresAt`. */
   rotateSecret(

@@ -451,6 +451,40 @@ export class ApiClient {
 
   // ---------- account linking ----------
 
+  listTeams(signal?: AbortSignal) {
+    return this.get<ResponseOf<'getTeams'>>('/api/teams', undefined, signal);
+  }
+  createTeam(input: BodyOf<'postTeams'>) {
+    return this.post<ResponseOf<'postTeams'>>('/api/teams', input);
+  }
+  getTeam(id: string, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getTeamsById'>>(`/api/teams/${seg(id)}`, undefined, signal);
+  }
+  createInvite(teamId: string, input: BodyOf<'postTeamsByIdInvites'>) {
+    return this.post<ResponseOf<'postTeamsByIdInvites'>>(`/api/teams/${seg(teamId)}/invites`, input);
+  }
+  acceptInvite(token: string) {
+    return this.post<ResponseOf<'postInvitesByTokenAccept'>>(`/api/invites/${seg(token)}/accept`);
+  }
+  setMemberRole(teamId: string, userId: string, input: BodyOf<'putTeamsByIdMembersByUserId'>) {
+    return this.put<ResponseOf<'putTeamsByIdMembersByUserId'>>(
+      `/api/teams/${seg(teamId)}/members/${seg(userId)}`,
+      input,
+    );
+  }
+  removeMember(teamId: string, userId: string) {
+    return this.del(`/api/teams/${seg(teamId)}/members/${seg(userId)}`);
+  }
+  addChatWorkspace(teamId: string, input: BodyOf<'postTeamsByIdChatWorkspaces'>) {
+    return this.post<ResponseOf<'postTeamsByIdChatWorkspaces'>>(
+      `/api/teams/${seg(teamId)}/chat-workspaces`,
+      input,
+    );
+  }
+  removeChatWorkspace(teamId: string, workspaceId: string) {
+    return this.del(`/api/teams/${seg(teamId)}/chat-workspaces/${seg(workspaceId)}`);
+  }
+
   createLinkCode() {
     return this.post<ResponseOf<'postLinksCodes'>>('/api/links/codes');
   }

@@ -134,7 +134,7 @@ export interface paths {
   };
   '/api/tasks': {
     /**
-     * List tasks (mine; admins: `all=true` or `userId`)
+     * List tasks (mine; a team’s with `teamId`; admins: `all=true` or `userId`)
      * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
      */
     get: operations['getTasks'];
@@ -175,10 +175,74 @@ export interface paths {
      */
     post: operations['postTasksByIdCancel'];
   };
+  '/api/teams': {
+    /**
+     * The caller’s teams (admins: `all=true` for every team)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getTeams'];
+    /**
+     * Create a team (the caller becomes its owner)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTeams'];
+  };
+  '/api/teams/{id}': {
+    /**
+     * A team with its members and chat workspaces (members; others get 404)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getTeamsById'];
+    /**
+     * Rename a team (team admins)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    put: operations['putTeamsById'];
+  };
+  '/api/teams/{id}/invites': {
+    /**
+     * Create a single-use invite link (team admins); e-mailed when SMTP is configured
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTeamsByIdInvites'];
+  };
+  '/api/invites/{token}/accept': {
+    /**
+     * Accept an invite: the signed-in caller joins the team (410 when used or expired)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postInvitesByTokenAccept'];
+  };
+  '/api/teams/{id}/members/{userId}': {
+    /**
+     * Change a member’s role (team admins; owners for the owner role); the last owner stays (409)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    put: operations['putTeamsByIdMembersByUserId'];
+    /**
+     * Remove a member (team admins; anyone may leave); revokes nothing else of theirs
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    delete: operations['deleteTeamsByIdMembersByUserId'];
+  };
+  '/api/teams/{id}/chat-workspaces': {
+    /**
+     * Attach a Slack workspace, Discord guild or Telegram chat to the team (team admins)
+     * @description Commands from it then create the team’s tasks, routed to the team’s provider accounts first. `externalId`: Slack team id (T…), Discord guild id, Telegram chat id. 409 when already attached to a team.
+     */
+    post: operations['postTeamsByIdChatWorkspaces'];
+  };
+  '/api/teams/{id}/chat-workspaces/{workspaceId}': {
+    /**
+     * Detach a chat workspace (team admins)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    delete: operations['deleteTeamsByIdChatWorkspacesByWorkspaceId'];
+  };
   '/api/content': {
     /**
      * List content (current versions), newest change first
-     * @description `q` searches the title and the body (case-insensitive substring). Admins may pass `all=true` or `userId`.
+     * @description `q` searches the title and the body (case-insensitive substring). `teamId` lists a team’s content (its members). Admins may pass `all=true` or `userId`.
      */
     get: operations['getContent'];
   };
@@ -322,19 +386,19 @@ export interface paths {
   '/api/providers/{id}/accounts': {
     /**
      * Add an account (credentials are write-only)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
      */
     post: operations['postProvidersByIdAccounts'];
   };
   '/api/providers/{id}/accounts/{accountId}': {
     /**
      * Change an account (new credentials replace the old; budget, period, status; resetUsage)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
      */
     put: operations['putProvidersByIdAccountsByAccountId'];
     /**
      * Delete an account
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
      */
     delete: operations['deleteProvidersByIdAccountsByAccountId'];
   };
@@ -347,13 +411,13 @@ export interface paths {
   };
   '/api/webhooks': {
     /**
-     * Inbound hooks
-     * @description Needs a bearer token of an admin; other users get 403.
+     * Inbound hooks (admins: all, or `teamId`; team admins: their team’s with `teamId`)
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     get: operations['getWebhooks'];
     /**
      * Create an inbound hook (its secret is shown only here)
-     * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`.
+     * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`. Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     post: operations['postWebhooks'];
   };
@@ -367,21 +431,21 @@ export interface paths {
   '/api/webhooks/{id}': {
     /**
      * Delete an inbound hook
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     delete: operations['deleteWebhooksById'];
   };
   '/api/webhooks/{id}/rotate': {
     /**
      * Rotate a hook’s secret (the old one keeps working for graceHours, default 24)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     post: operations['postWebhooksByIdRotate'];
   };
   '/api/webhooks/{id}/deliveries': {
     /**
      * Callback attempts of a hook’s tasks (newest first)
-     * @description Needs a bearer token of an admin; other users get 403.
+     * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
      */
     get: operations['getWebhooksByIdDeliveries'];
   };
@@ -2175,7 +2239,7 @@ export interface operations {
           'shares.defaultExpiresInHours'?: number;
           'auth.passwordLogin'?: boolean;
           'auth.allowedEmailDomains'?: string[];
-          'auth.defaultTeam'?: string;
+          'auth.defaultTeam'?: '' | string;
         };
       };
     };
@@ -2308,7 +2372,7 @@ export interface operations {
     };
   };
   /**
-   * List tasks (mine; admins: `all=true` or `userId`)
+   * List tasks (mine; a team’s with `teamId`; admins: `all=true` or `userId`)
    * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
    */
   getTasks: {
@@ -2320,6 +2384,7 @@ export interface operations {
         taskType?: string;
         source?: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
         userId?: string;
+        teamId?: string;
         all?: '0' | '1' | 'true' | 'false';
       };
     };
@@ -2331,6 +2396,8 @@ export interface operations {
             items: {
               id: string;
               userId: string;
+              /** @description The owning team; null = personal */
+              teamId: string | null;
               title: string;
               description: string;
               taskType: string;
@@ -2399,6 +2466,18 @@ export interface operations {
         };
       };
       /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
       500: {
         content: {
           'application/json': {
@@ -2440,6 +2519,11 @@ export interface operations {
            * @enum {string}
            */
           source?: 'api' | 'portal';
+          /**
+           * Format: uuid
+           * @description Make it a task of this team (a member of it)
+           */
+          teamId?: string;
         };
       };
     };
@@ -2450,6 +2534,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2503,6 +2589,18 @@ export interface operations {
       };
       /** @description Error */
       403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
@@ -2580,6 +2678,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2704,6 +2804,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -2978,6 +3080,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -3068,8 +3172,1039 @@ export interface operations {
     };
   };
   /**
+   * The caller’s teams (admins: `all=true` for every team)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getTeams: {
+    parameters: {
+      query?: {
+        all?: '0' | '1' | 'true' | 'false';
+      };
+    };
+    responses: {
+      /** @description Teams */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              name: string;
+              slug: string;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+              /**
+               * @description The caller’s role in the team (null: a site admin outside it)
+               * @enum {string|null}
+               */
+              role: 'owner' | 'admin' | 'member' | null;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Create a team (the caller becomes its owner)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTeams: {
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The new team */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * A team with its members and chat workspaces (members; others get 404)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getTeamsById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Team */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+            members: {
+              userId: string;
+              username: string;
+              /** @enum {string} */
+              role: 'owner' | 'admin' | 'member';
+              /** @description ISO-8601 UTC timestamp */
+              joinedAt: string;
+            }[];
+            chatWorkspaces: {
+              id: string;
+              teamId: string;
+              /** @enum {string} */
+              platform: 'slack' | 'discord' | 'telegram';
+              externalId: string;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Rename a team (team admins)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  putTeamsById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Team */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Create a single-use invite link (team admins); e-mailed when SMTP is configured
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTeamsByIdInvites: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: email */
+          email?: string;
+          /** @enum {string} */
+          role: 'owner' | 'admin' | 'member';
+          /** @description 10 minutes to 7 days (default 3 days) */
+          expiresInMinutes?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The invite; `token` and `url` are shown only now */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            url: string;
+            token: string;
+            /** @description ISO-8601 UTC timestamp */
+            expiresAt: string;
+            emailed: boolean;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Accept an invite: the signed-in caller joins the team (410 when used or expired)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postInvitesByTokenAccept: {
+    parameters: {
+      path: {
+        token: string;
+      };
+    };
+    responses: {
+      /** @description The team joined */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            name: string;
+            slug: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /**
+             * @description The caller’s role in the team (null: a site admin outside it)
+             * @enum {string|null}
+             */
+            role: 'owner' | 'admin' | 'member' | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      410: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Change a member’s role (team admins; owners for the owner role); the last owner stays (409)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  putTeamsByIdMembersByUserId: {
+    parameters: {
+      path: {
+        id: string;
+        userId: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          role: 'owner' | 'admin' | 'member';
+        };
+      };
+    };
+    responses: {
+      /** @description The member */
+      200: {
+        content: {
+          'application/json': {
+            userId: string;
+            username: string;
+            /** @enum {string} */
+            role: 'owner' | 'admin' | 'member';
+            /** @description ISO-8601 UTC timestamp */
+            joinedAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Remove a member (team admins; anyone may leave); revokes nothing else of theirs
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  deleteTeamsByIdMembersByUserId: {
+    parameters: {
+      path: {
+        id: string;
+        userId: string;
+      };
+    };
+    responses: {
+      /** @description Removed */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Attach a Slack workspace, Discord guild or Telegram chat to the team (team admins)
+   * @description Commands from it then create the team’s tasks, routed to the team’s provider accounts first. `externalId`: Slack team id (T…), Discord guild id, Telegram chat id. 409 when already attached to a team.
+   */
+  postTeamsByIdChatWorkspaces: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          platform: 'slack' | 'discord' | 'telegram';
+          externalId: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Attached */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            teamId: string;
+            /** @enum {string} */
+            platform: 'slack' | 'discord' | 'telegram';
+            externalId: string;
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Detach a chat workspace (team admins)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  deleteTeamsByIdChatWorkspacesByWorkspaceId: {
+    parameters: {
+      path: {
+        id: string;
+        workspaceId: string;
+      };
+    };
+    responses: {
+      /** @description Detached */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
    * List content (current versions), newest change first
-   * @description `q` searches the title and the body (case-insensitive substring). Admins may pass `all=true` or `userId`.
+   * @description `q` searches the title and the body (case-insensitive substring). `teamId` lists a team’s content (its members). Admins may pass `all=true` or `userId`.
    */
   getContent: {
     parameters: {
@@ -3080,6 +4215,7 @@ export interface operations {
         taskId?: string;
         status?: 'draft' | 'published' | 'archived';
         userId?: string;
+        teamId?: string;
         all?: '0' | '1' | 'true' | 'false';
       };
     };
@@ -3092,6 +4228,8 @@ export interface operations {
               id: string;
               taskId: string | null;
               userId: string;
+              /** @description The owning team; null = personal */
+              teamId: string | null;
               title: string;
               contentType: string;
               contentData: string;
@@ -3148,6 +4286,18 @@ export interface operations {
         };
       };
       /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
       500: {
         content: {
           'application/json': {
@@ -3179,6 +4329,8 @@ export interface operations {
             id: string;
             taskId: string | null;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             contentType: string;
             contentData: string;
@@ -3281,6 +4433,8 @@ export interface operations {
             id: string;
             taskId: string | null;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             contentType: string;
             contentData: string;
@@ -3689,6 +4843,8 @@ export interface operations {
             id: string;
             taskId: string | null;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             contentType: string;
             contentData: string;
@@ -3832,6 +4988,8 @@ export interface operations {
           'application/json': {
             id: string;
             userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
             title: string;
             description: string;
             taskType: string;
@@ -4864,6 +6022,8 @@ export interface operations {
               id: string;
               providerId: string;
               accountName: string;
+              /** @description The owning team (only its tasks use it, first); null = everyone’s */
+              teamId: string | null;
               /** @enum {string} */
               status: 'active' | 'disabled';
               /** @description whether it has any budget left */
@@ -5215,6 +6375,8 @@ export interface operations {
               id: string;
               providerId: string;
               accountName: string;
+              /** @description The owning team (only its tasks use it, first); null = everyone’s */
+              teamId: string | null;
               /** @enum {string} */
               status: 'active' | 'disabled';
               /** @description whether it has any budget left */
@@ -5377,7 +6539,7 @@ export interface operations {
   };
   /**
    * Add an account (credentials are write-only)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
    */
   postProvidersByIdAccounts: {
     parameters: {
@@ -5400,6 +6562,11 @@ export interface operations {
           resetDate?: string;
           /** @enum {string} */
           status?: 'active' | 'disabled';
+          /**
+           * Format: uuid
+           * @description Make it the team’s account (team admins may)
+           */
+          teamId?: string;
         };
       };
     };
@@ -5411,6 +6578,8 @@ export interface operations {
             id: string;
             providerId: string;
             accountName: string;
+            /** @description The owning team (only its tasks use it, first); null = everyone’s */
+            teamId: string | null;
             /** @enum {string} */
             status: 'active' | 'disabled';
             /** @description whether it has any budget left */
@@ -5520,7 +6689,7 @@ export interface operations {
   };
   /**
    * Change an account (new credentials replace the old; budget, period, status; resetUsage)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
    */
   putProvidersByIdAccountsByAccountId: {
     parameters: {
@@ -5557,6 +6726,8 @@ export interface operations {
             id: string;
             providerId: string;
             accountName: string;
+            /** @description The owning team (only its tasks use it, first); null = everyone’s */
+            teamId: string | null;
             /** @enum {string} */
             status: 'active' | 'disabled';
             /** @description whether it has any budget left */
@@ -5666,7 +6837,7 @@ export interface operations {
   };
   /**
    * Delete an account
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every account; a team’s admins (owner/admin) manage the team’s accounts (`teamId`), its other members get 403 and everyone else 404.
    */
   deleteProvidersByIdAccountsByAccountId: {
     parameters: {
@@ -5835,14 +7006,15 @@ export interface operations {
     };
   };
   /**
-   * Inbound hooks
-   * @description Needs a bearer token of an admin; other users get 403.
+   * Inbound hooks (admins: all, or `teamId`; team admins: their team’s with `teamId`)
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   getWebhooks: {
     parameters: {
       query?: {
         page?: number;
         limit?: number;
+        teamId?: string;
       };
     };
     responses: {
@@ -5863,6 +7035,8 @@ export interface operations {
               /** @description Where the other tool POSTs signed deliveries */
               url: string;
               createdBy: string | null;
+              /** @description The owning team; null = an admin’s hook */
+              teamId: string | null;
               /** @description ISO-8601 UTC timestamp */
               createdAt: string;
               /** @description ISO-8601 UTC timestamp */
@@ -5913,6 +7087,18 @@ export interface operations {
         };
       };
       /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
       500: {
         content: {
           'application/json': {
@@ -5928,7 +7114,7 @@ export interface operations {
   };
   /**
    * Create an inbound hook (its secret is shown only here)
-   * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`.
+   * @description Other tools POST JSON to the returned `url`. Deliveries carry `X-Switchyard-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; timestamps more than 5 minutes away are refused. The body fills `promptTemplate` (Handlebars, e.g. `Summarize this ticket: {{ticket.title}} — {{ticket.body}}`; no HTML escaping, no partials, only the built-in block helpers). A delivery whose body lacks a field the template prints answers 400 `validation_failed` listing every missing field in `details`. Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   postWebhooks: {
     requestBody: {
@@ -5944,6 +7130,11 @@ export interface operations {
            * @description Where the task’s terminal state is POSTed, signed with this hook’s secret
            */
           callbackUrl?: string | null;
+          /**
+           * Format: uuid
+           * @description Make it the team’s hook (its tasks are the team’s)
+           */
+          teamId?: string;
         };
       };
     };
@@ -5964,6 +7155,8 @@ export interface operations {
             /** @description Where the other tool POSTs signed deliveries */
             url: string;
             createdBy: string | null;
+            /** @description The owning team; null = an admin’s hook */
+            teamId: string | null;
             /** @description ISO-8601 UTC timestamp */
             createdAt: string;
             /** @description ISO-8601 UTC timestamp */
@@ -6001,6 +7194,18 @@ export interface operations {
       };
       /** @description Error */
       403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
@@ -6105,7 +7310,7 @@ export interface operations {
   };
   /**
    * Delete an inbound hook
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   deleteWebhooksById: {
     parameters: {
@@ -6182,7 +7387,7 @@ export interface operations {
   };
   /**
    * Rotate a hook’s secret (the old one keeps working for graceHours, default 24)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   postWebhooksByIdRotate: {
     parameters: {
@@ -6296,7 +7501,7 @@ export interface operations {
   };
   /**
    * Callback attempts of a hook’s tasks (newest first)
-   * @description Needs a bearer token of an admin; other users get 403.
+   * @description Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.
    */
   getWebhooksByIdDeliveries: {
     parameters: {

@@ -48,6 +48,10 @@ export type CreatedApiToken = ResponseOf<'postAuthTokens'>;
 // ---------- tasks ----------
 
 export type TaskType = Item<ResponseOf<'getTaskTypes'>>;
+export type Team = Item<ResponseOf<'getTeams'>>;
+export type TeamDetail = ResponseOf<'getTeamsById'>;
+export type TeamRole = TeamDetail['members'][number]['role'];
+export type CreatedInvite = ResponseOf<'postTeamsByIdInvites'>;
 export type Task = ResponseOf<'postTasks'>;
 export type TaskDetail = ResponseOf<'getTasksById'>;
 export type Priority = Task['priority'];

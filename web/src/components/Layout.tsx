@@ -1,11 +1,15 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
+import { useCurrentTeam } from '../lib/currentTeam';
+import { useAsync } from '../lib/hooks';
 
 const MAIN_LINKS = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/tasks/new', label: 'New task' },
   { to: '/content', label: 'Content' },
+  { to: '/teams', label: 'Teams' },
   { to: '/links', label: 'Linked accounts' },
   { to: '/tokens', label: 'API tokens' },
 ];
@@ -59,6 +63,7 @@ export function Layout() {
           <span className="brand-text">Switchyard</span>
         </NavLink>
         <div className="user-menu">
+          <TeamSwitcher />
           <NavLink to="/profile" className={linkClass}>
             <span className="visually-hidden">Profile: </span>
             <span className="user-name">{user?.username}</span>
@@ -122,6 +127,42 @@ export function Layout() {
         </main>
       </div>
     </div>
+  );
+}
+
+/** Which team the portal shows (personal = no team); task and content lists filter by it. */
+function TeamSwitcher() {
+  const [current, setCurrent] = useCurrentTeam();
+  const teams = useAsync((s) => api.listTeams(s), []);
+  const items = teams.data?.items ?? [];
+  // A team not in the list: reload once (it may just have been joined); still missing → the user
+  // left it (or it is gone), so fall back to personal.
+  const recheckedFor = useRef<string | null>(null);
+  useEffect(() => {
+    if (!current || !teams.data || items.some((t) => t.id === current)) return;
+    if (recheckedFor.current !== current) {
+      recheckedFor.current = current;
+      teams.reload({ silent: true });
+    } else setCurrent(null);
+  }, [current, teams.data, items, setCurrent, teams.reload]);
+  if (items.length === 0) return null;
+  return (
+    <label className="inline-field team-switcher">
+      <span className="visually-hidden">Current team</span>
+      <select
+        className="input"
+        value={current ?? ''}
+        onChange={(e) => setCurrent(e.target.value || null)}
+        data-testid="team-switcher"
+      >
+        <option value="">Personal</option>
+        {items.map((t) => (
+          <option key={t.id} value={t.id}>
+            {t.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

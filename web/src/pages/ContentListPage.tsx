@@ -4,6 +4,7 @@ import { AsyncTable } from '../components/DataTable';
 import { SearchForm } from '../components/Form';
 import { PageHeader } from '../components/Layout';
 import { RelativeTime, StatusBadge } from '../components/Status';
+import { useCurrentTeam } from '../lib/currentTeam';
 import { useAsync, usePageTitle } from '../lib/hooks';
 
 const LIMIT = 20;
@@ -13,7 +14,11 @@ export function ContentListPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
-  const list = useAsync((s) => api.listContent({ q: q || undefined, page, limit: LIMIT }, s), [q, page]);
+  const [teamId] = useCurrentTeam();
+  const list = useAsync(
+    (s) => api.listContent({ q: q || undefined, page, limit: LIMIT, teamId: teamId ?? undefined }, s),
+    [q, page, teamId],
+  );
 
   const search = (text: string) => setParams(text ? new URLSearchParams({ q: text }) : new URLSearchParams());
   const goto = (p: number) => {

@@ -7,6 +7,7 @@ import { AsyncTable } from '../components/DataTable';
 import { InlineSelect } from '../components/Field';
 import { PageHeader } from '../components/Layout';
 import { RelativeTime, StatusBadge } from '../components/Status';
+import { useCurrentTeam } from '../lib/currentTeam';
 import { humanize } from '../lib/format';
 import { useAsync, usePageTitle, usePoll } from '../lib/hooks';
 
@@ -18,9 +19,11 @@ export function DashboardPage() {
   const { user } = useAuth();
   const [status, setStatus] = useState<TaskStatus | ''>('');
   const [page, setPage] = useState(1);
+  const [teamId] = useCurrentTeam();
   const tasks = useAsync(
-    (signal) => api.listTasks({ page, limit: LIMIT, status: status || undefined }, signal),
-    [page, status],
+    (signal) =>
+      api.listTasks({ page, limit: LIMIT, status: status || undefined, teamId: teamId ?? undefined }, signal),
+    [page, status, teamId],
   );
   const active = (tasks.data?.items ?? []).filter(isActive).length;
   // Poll every 2 s while anything on screen is still queued or running.

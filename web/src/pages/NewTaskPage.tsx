@@ -6,6 +6,7 @@ import { SelectField, TextAreaField, TextField } from '../components/Field';
 import { type FieldErrors, Form, useForm } from '../components/Form';
 import { PageHeader } from '../components/Layout';
 import { ErrorMessage, Loading } from '../components/Status';
+import { readCurrentTeam } from '../lib/currentTeam';
 import { humanize } from '../lib/format';
 import { useAsync, usePageTitle } from '../lib/hooks';
 
@@ -48,6 +49,8 @@ export function NewTaskPage() {
         ...(v.title.trim() ? { title: v.title.trim() } : {}),
         ...(v.providerId ? { providerId: v.providerId } : {}),
         ...(Object.keys(options).length ? { options } : {}),
+        // New tasks belong to the team chosen in the switcher.
+        ...(readCurrentTeam() ? { teamId: readCurrentTeam()! } : {}),
       };
       const task = await api.createTask(input, idempotencyKey.current);
       navigate(`/tasks/${task.id}`);

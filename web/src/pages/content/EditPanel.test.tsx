@@ -14,6 +14,7 @@ const content: ContentDetail = {
   id: 'c1',
   taskId: 't1',
   userId: 'u1',
+  teamId: null,
   title: 'Doc',
   contentType: 'markdown',
   contentData: 'old body',
