@@ -5,7 +5,10 @@
  * updates (secret header; the same work plus the first reply sent to a Bot API stub), each from
  * BENCH_CLIENTS (default 50) concurrent clients for BENCH_SECONDS (default 10) — beside a baseline
  * Express route on the same database that only verifies a Slack signature and inserts one row, in
- * the same run. The API role runs alone (no worker), so only intake is measured. Every identity
+ * the same run, and beside the peer a team might hand-roll instead: a Vercel Chat SDK Slack bot
+ * (bench/chatSdkPeer.ts) that dedupes the command in Redis (REDIS_URL, default
+ * redis://127.0.0.1:6379) and inserts one row before acking, started here. Ratios are printed
+ * against both. The API role runs alone (no worker), so only intake is measured. Every identity
  * sends one command before the measurement (its guest user is made on first contact; that rate is
  * shown separately). Figures only.
  *
@@ -23,6 +26,7 @@ import { type Switchyard, startSwitchyard } from '../src/compose.js';
 import { parseEnv } from '../src/env.js';
 import { createLogger } from '../src/logger.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
+import { chatSdkPeer } from './chatSdkPeer.js';
 import { closedLoop, fmt, summarize } from './lib.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -33,6 +37,7 @@ const USERS = 500;
 const SECRET = 'bench-slack-signing-secret';
 const TG_TOKEN = '424242:bench-telegram-token-abcdefghijklmnopqrstuvwxyz';
 const TG_SECRET = 'bench-telegram-secret';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'error' });
 
 const slackSign = (body: string) => {
@@ -224,6 +229,7 @@ const databaseUrl = u.toString();
 const stub = await telegramStub();
 let sy: Switchyard | undefined;
 let base: Awaited<ReturnType<typeof baselineServer>> | undefined;
+let peer: Awaited<ReturnType<typeof chatSdkPeer>> | undefined;
 try {
   sy = await start(databaseUrl, stub.url);
   // Every bench identity may send up to 1000 commands a minute (the setting's maximum).
@@ -231,8 +237,15 @@ try {
     `INSERT INTO settings (key, value) VALUES ('chat.rateLimitPerMinute', '1000'::jsonb) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
   );
   base = await baselineServer(databaseUrl);
+  peer = await chatSdkPeer({
+    databaseUrl,
+    redisUrl: REDIS_URL,
+    signingSecret: SECRET,
+    slackApiUrl: `${stub.url}/slack/`,
+  });
   const apiUrl = sy.api!.url;
   const baseUrl = base.url;
+  const peerUrl = peer.url;
 
   console.log(
     `bench:intake — ${CLIENTS} concurrent clients × ${SECONDS} s per row (after ${WARMUP_SECONDS} s warm-up), ${USERS} chat identities, ${availableParallelism()} CPUs, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}; API role only (no worker)`,
@@ -242,6 +255,14 @@ try {
     await measure('baseline (verify + 1 row)', async (i) => {
       const body = slashBody(i, 'base');
       const r = await fetch(baseUrl, { method: 'POST', body, headers: slackSign(body) });
+      await r.arrayBuffer();
+      return r.status;
+    }),
+  );
+  rows.push(
+    await measure('Chat SDK peer (Redis+1 row)', async (i) => {
+      const body = slashBody(i, 'peer');
+      const r = await fetch(peerUrl, { method: 'POST', body, headers: slackSign(body) });
       await r.arrayBuffer();
       return r.status;
     }),
@@ -270,24 +291,31 @@ try {
     }),
   );
 
+  const [baseRow, peerRow] = [rows[0]!, rows[1]!];
+  const x = (a: number, b: number) => `${fmt(a / b, 2)}×`;
   console.log(
-    `${''.padEnd(28)} ${'acks/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)} ${'ratio'.padStart(7)}   first contact (guest created)`,
+    `${''.padEnd(28)} ${'acks/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(7)} ${'acks/s vs base'.padStart(15)} ${'p99 vs base'.padStart(12)} ${'acks/s vs peer'.padStart(15)} ${'p99 vs peer'.padStart(12)}   first contact`,
   );
   for (const r of rows) {
     console.log(
-      `${r.label.padEnd(28)} ${fmt(r.perSecond, 0).padStart(9)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.max).padStart(8)} ${String(r.errors).padStart(7)} ${fmt(r.perSecond / rows[0]!.perSecond, 2).padStart(7)}   ${r === rows[0] ? '—' : `${fmt(r.firstContact, 0)} acks/s`}`,
+      `${r.label.padEnd(28)} ${fmt(r.perSecond, 0).padStart(9)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.max).padStart(8)} ${String(r.errors).padStart(7)} ${x(r.perSecond, baseRow.perSecond).padStart(15)} ${x(r.p99, baseRow.p99).padStart(12)} ${x(r.perSecond, peerRow.perSecond).padStart(15)} ${x(r.p99, peerRow.p99).padStart(12)}   ${r === baseRow ? '—' : `${fmt(r.firstContact, 0)} acks/s`}`,
     );
   }
+  console.log(
+    'aims (issue 18): Slack/Telegram acks/s ≥ 0.50× base, p99 ≤ 2.00× base; acks/s ≥ 1.00× peer. First contact: Switchyard creates the guest user, the peer fetches users.info (cached in Redis).',
+  );
   const [tasks] = (
     await sy.pool.query(
-      `SELECT count(*) FILTER (WHERE source = 'slack') AS slack, count(*) FILTER (WHERE source = 'telegram') AS telegram FROM tasks`,
+      `SELECT count(*) FILTER (WHERE source = 'slack') AS slack, count(*) FILTER (WHERE source = 'telegram') AS telegram,
+              (SELECT count(*) FROM inbound_deliveries WHERE source = 'bench-chat-sdk') AS peer FROM tasks`,
     )
-  ).rows as Array<{ slack: string; telegram: string }>;
+  ).rows as Array<{ slack: string; telegram: string; peer: string }>;
   console.log(
-    `checks: Slack ${tasks!.slack} tasks for ${rows[1]!.acked} acknowledged commands, Telegram ${tasks!.telegram} for ${rows[2]!.acked} (warm-up included; one each expected)`,
+    `checks: Chat SDK peer ${tasks!.peer} rows for ${peerRow.acked} acknowledged commands (${peer.duplicates()} duplicates), Slack ${tasks!.slack} tasks for ${rows[2]!.acked}, Telegram ${tasks!.telegram} for ${rows[3]!.acked} (warm-up included; one each expected)`,
   );
 } finally {
   await base?.close();
+  await peer?.close();
   await sy?.stop();
   await stub.close();
   await new Promise((r) => setTimeout(r, 500)); // let the pools' sockets close before the database goes
