@@ -18,6 +18,7 @@ export class SwitchyardMetrics {
   private readonly providerErrors: Counter<'provider' | 'code'>;
   private readonly tokens: Counter<'provider' | 'direction'>;
   private readonly cost: Counter<'provider'>;
+  private readonly ttft: Histogram<'provider'>;
   private readonly deliveryRetries: Counter<'channel'>;
 
   constructor() {
@@ -42,6 +43,13 @@ export class SwitchyardMetrics {
       name: 'switchyard_provider_request_duration_seconds',
       help: 'Provider call duration (request sent → answer complete) by provider and outcome',
       labelNames: ['provider', 'outcome'] as const,
+      buckets: SECONDS,
+      registers,
+    });
+    this.ttft = new Histogram({
+      name: 'switchyard_provider_ttft_seconds',
+      help: 'Provider time to first token (request sent → first streamed token; the whole answer when it came in one piece), succeeded calls',
+      labelNames: ['provider'] as const,
       buckets: SECONDS,
       registers,
     });
@@ -109,6 +117,7 @@ export class SwitchyardMetrics {
 
   private observeAttempt(a: ProviderAttempt): void {
     this.providerSeconds.observe({ provider: a.provider, outcome: a.outcome }, a.latencyMs / 1000);
+    if (a.ttftMs !== undefined) this.ttft.observe({ provider: a.provider }, a.ttftMs / 1000);
     if (a.outcome === 'failed')
       this.providerErrors.inc({ provider: a.provider, code: a.errorCode ?? 'unknown' });
     if (a.tokens) {

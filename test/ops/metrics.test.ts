@@ -54,6 +54,11 @@ describe('/metrics', () => {
         outcome: 'succeeded',
       }),
     ).toBe(1);
+    // Time to first token: the mock answers in one piece, so its first token is its whole answer.
+    expect(sampleValue(m, 'switchyard_provider_ttft_seconds_count', { provider })).toBe(1);
+    expect(sampleValue(m, 'switchyard_provider_ttft_seconds_sum', { provider })).toBeLessThanOrEqual(
+      sampleValue(m, 'switchyard_provider_request_duration_seconds_sum', { provider, outcome: 'succeeded' }),
+    );
     const used = done.assignments[0].tokensUsed as number;
     const input = sampleValue(m, 'switchyard_provider_tokens_total', { provider, direction: 'input' });
     const output = sampleValue(m, 'switchyard_provider_tokens_total', { provider, direction: 'output' });

@@ -79,7 +79,11 @@ describe('anthropic connector: success', () => {
 
   it('streams raw events: input from message_start (with cache reads), cumulative output from message_delta', async () => {
     stub.handle((_req, res) => anthropicStream(res));
-    const r = await createAnthropicConnector(settings()).generate(request());
+    let firstTokens = 0;
+    const r = await createAnthropicConnector(settings()).generate(
+      request({ onFirstToken: () => firstTokens++ }),
+    );
+    expect(firstTokens).toBe(1); // at the first text delta only (time to first token)
     expect(r).toMatchObject({
       text: 'Hello',
       usage: { inputTokens: 12, outputTokens: 5, totalTokens: 17 },

@@ -84,7 +84,12 @@ describe('openai connector: success', () => {
 
   it('streams by default with include_usage; usage comes from the last chunk (choices: [])', async () => {
     stub.handle((_req, res) => openaiStream(res));
-    const r = await createOpenAIConnector(settings()).generate(request({ temperature: 0.2 }));
+    let firstTokens = 0;
+    const r = await createOpenAIConnector(settings()).generate(
+      request({ temperature: 0.2, onFirstToken: () => firstTokens++ }),
+    );
+    // Once, at the first text delta (time to first token), however many chunks follow.
+    expect(firstTokens).toBe(1);
     expect(r).toMatchObject({
       text: 'Hello',
       usage: { inputTokens: 9, outputTokens: 2, totalTokens: 11 },

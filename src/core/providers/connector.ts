@@ -39,6 +39,11 @@ export interface GenerateRequest {
   /** Called when the request's first byte is about to be sent (for the router benchmark). */
   onRequestStart?: () => void;
   /**
+   * Called when the first piece of a streamed answer arrives (time to first token, for metrics). A
+   * connector that gets its answer in one piece need not call it: the whole answer is the first token.
+   */
+  onFirstToken?: () => void;
+  /**
    * 1-based attempt number of this task on this provider, when the caller knows it (task_assignments).
    * Only the mock provider uses it (deterministic failure injection); real connectors ignore it.
    */

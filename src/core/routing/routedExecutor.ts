@@ -44,6 +44,8 @@ export interface ProviderAttempt {
   outcome: 'succeeded' | 'failed' | 'aborted';
   errorCode?: string;
   latencyMs: number;
+  /** Request sent → first token (a succeeded call; the whole answer's latency when it came in one piece). */
+  ttftMs?: number;
   tokens?: { input: number; output: number };
   /** USD, from the provider's cost per 1k input/output tokens. */
   costUsd?: number;
@@ -340,6 +342,8 @@ export class RoutedExecutor implements TaskExecutor {
     ctx.onRunning(target.name);
 
     const started = performance.now();
+    let requestAt: number | undefined;
+    let firstTokenAt: number | undefined;
     let result: GenerateResult;
     try {
       const connector = this.deps.connectors.createConnector({
@@ -361,7 +365,13 @@ export class RoutedExecutor implements TaskExecutor {
         temperature: task.options.temperature,
         signal: ctx.signal,
         attempt: ctx.attempt,
-        ...(instrument?.onRequestStart ? { onRequestStart: () => instrument.onRequestStart!(task.id) } : {}),
+        onRequestStart: () => {
+          requestAt = performance.now();
+          instrument?.onRequestStart?.(task.id);
+        },
+        onFirstToken: () => {
+          firstTokenAt ??= performance.now();
+        },
       });
     } catch (e) {
       const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
@@ -464,6 +474,10 @@ export class RoutedExecutor implements TaskExecutor {
       provider: target.name,
       outcome: 'succeeded',
       latencyMs: result.latencyMs,
+      ttftMs:
+        requestAt !== undefined && firstTokenAt !== undefined
+          ? Math.max(0, firstTokenAt - requestAt)
+          : result.latencyMs,
       tokens: { input: usage.input, output: usage.output },
       costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,
     });

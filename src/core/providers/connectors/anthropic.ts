@@ -106,7 +106,10 @@ export function createAnthropicConnector(settings: ConnectorSettings): Connector
             id = ev.message.id;
             break;
           case 'content_block_delta':
-            if (ev.delta.type === 'text_delta') text += ev.delta.text;
+            if (ev.delta.type === 'text_delta') {
+              if (!text && ev.delta.text) req.onFirstToken?.();
+              text += ev.delta.text;
+            }
             break;
           case 'message_delta':
             // Cumulative counts: the last one wins.

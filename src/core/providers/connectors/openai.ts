@@ -155,6 +155,7 @@ export function createOpenAIConnector(settings: ConnectorSettings): Connector {
       for await (const chunk of stream) {
         // Usage arrives in the last chunk, whose `choices` is [] (include_usage).
         const choice = chunk.choices[0];
+        if (!text && !refusal && (choice?.delta?.content || choice?.delta?.refusal)) req.onFirstToken?.();
         text += choice?.delta?.content ?? '';
         refusal += choice?.delta?.refusal ?? '';
         if (choice?.finish_reason) finishReason = choice.finish_reason;
