@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn. Figures only: nothing here decides pass or fail.
- * Single benchmarks: npm run bench:queue | bench:router | bench:intake | bench:content | bench:cache.
+ * Single benchmarks: npm run bench:queue | bench:router | bench:intake | bench:rest | bench:content | bench:cache.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -13,6 +13,7 @@ for (const [name, script] of [
   ['queue', 'queue'],
   ['router', 'router'],
   ['intake', 'intake'],
+  ['rest', 'restIntake'],
   ['content', 'contentLoad'],
   ['cache', 'cache'],
 ]) {
