@@ -134,7 +134,7 @@ describe('Discord (HTTP interactions, Ed25519, REST follow-ups on a stub)', () =
       post(body, other.headers(body)),
       post(body.replace('never', 'nevar'), good),
       post(body, keys.headers(body, String(nowSeconds() - 301))),
-      post(body, keys.headers(body, String(nowSeconds() + 301))),
+      post(body, keys.headers(body, String(nowSeconds() + 360))),
       post(body, { 'content-type': 'application/json' }),
     ]);
     expect(results.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 401]);
