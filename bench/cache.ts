@@ -30,21 +30,11 @@ import { createProviderDirectory } from '../src/models/providerDirectory.js';
 import { createRoutingStore } from '../src/models/routingStore.js';
 import { aiProviders, providerAccounts } from '../src/models/schema.js';
 import { createSettingsStore } from '../src/models/settingsStore.js';
-import { fmt, createDatabase as scratchDatabase, summarize } from './lib.js';
+import { fmt, createDatabase as scratchDatabase, summarize, time } from './lib.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const ROUNDS = 3;
 const logger = createLogger({ level: 'error' });
-
-async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 
 /** Runs each variant N times per round, alternating, after a warm-up; returns the samples per variant. */
 async function compare(variants: Record<string, () => Promise<unknown>>): Promise<Record<string, number[]>> {

@@ -77,3 +77,14 @@ export async function createDatabase(
     },
   };
 }
+
+/** Runs `fn` `n` times, one after another; returns each call's duration (ms). */
+export async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}

@@ -21,21 +21,11 @@ import { createDb, createPool, runMigrations } from '../src/models/db.js';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { createTaskStore } from '../src/models/taskStore.js';
 import { createTeamStore } from '../src/models/teamStore.js';
-import { fmt, createDatabase as scratchDatabase, summarize } from './lib.js';
+import { fmt, createDatabase as scratchDatabase, summarize, time } from './lib.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const ROUNDS = 3;
 const logger = createLogger({ level: 'error' });
-
-async function time(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
 
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
