@@ -189,12 +189,12 @@ export async function startSwitchyard(opts: {
       ? `embedded PostgreSQL (${embedded.dataDir}, port ${embedded.port}${embedded.attached ? `, run by process ${embedded.ownerPid}` : ''})`
       : `PostgreSQL at ${describeDatabaseUrl(databaseUrl)}`;
 
-    const pool = createPool(databaseUrl, logger);
+    const pool = createPool(databaseUrl, logger, env.DATABASE_POOL_MAX);
     stoppers.push(() => pool.end());
     await runMigrations(pool);
     const db = createDb(pool);
 
-    const boss = createBoss(databaseUrl, logger);
+    const boss = createBoss(databaseUrl, logger, { max: Math.max(2, Math.ceil(env.DATABASE_POOL_MAX / 2)) });
     await boss.start();
     stoppers.push(() => boss.stop({ graceful: true, timeout: 10_000 }));
     await createQueues(boss);

@@ -43,6 +43,9 @@ export async function spawnRole(
       METRICS_TOKEN,
       RATE_LIMIT_PER_MINUTE: '1000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+      // Four processes and the rest of the suite share one server (PostgreSQL 15's max_connections
+      // is 100 in CI): 8 + 4 queue connections each, as the deployment docs advise for a cluster.
+      DATABASE_POOL_MAX: '8',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
