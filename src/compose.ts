@@ -208,8 +208,13 @@ export async function startSwitchyard(opts: {
     const audit = createAuditStore(db, logger);
     const settings = createSettingsStore(db, { cache });
     const tokens = new AccessTokens(secrets.jwtSecret, env.ACCESS_TOKEN_TTL_SECONDS);
+    const teamStore = createTeamStore(db);
     const auth = new AuthService(cachedAuthStore(createAuthStore(db), cache), tokens, audit, settings, {
       refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      teams: {
+        roleOf: (teamId, userId) => teamStore.roleOf(teamId, userId),
+        exists: async (teamId) => (await teamStore.get(teamId)) !== null,
+      },
     });
 
     // Tasks: intake (API and adapters), the worker's runner, and the simple executor (the router replaces it).
@@ -222,7 +227,7 @@ export async function startSwitchyard(opts: {
 
     // Teams (issue 13): members, invites, chat workspaces; tasks, content, provider accounts and hooks may belong to one.
     const teams = new TeamService({
-      store: createTeamStore(db),
+      store: teamStore,
       audit,
       mailer: env.SMTP_URL ? createInviteMailer({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM }) : undefined,
       inviteUrl: (token) => `${publicUrl().replace(/\/+$/, '')}/invites/${token}`,

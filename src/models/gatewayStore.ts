@@ -112,6 +112,7 @@ export function createGatewayStore(
       const tasks = calls.map((c) => ({
         id: c.taskId,
         user_id: c.userId,
+        team_id: c.teamId,
         title: c.title,
         description: c.description,
         task_type: c.taskType,
@@ -150,12 +151,12 @@ export function createGatewayStore(
         WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
         t AS (
           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-            id uuid, user_id uuid, title text, description text, task_type text, status text, error text,
+            id uuid, user_id uuid, team_id uuid, title text, description text, task_type text, status text, error text,
             provider_id uuid, options jsonb, routing jsonb, created_at timestamptz, completed_at timestamptz)
         ), inserted AS (
-          INSERT INTO tasks (id, user_id, title, description, task_type, priority, status, source, provider_id,
+          INSERT INTO tasks (id, user_id, team_id, title, description, task_type, priority, status, source, provider_id,
                              options, error, attempts, routing, created_at, updated_at, started_at, completed_at)
-          SELECT t.id, t.user_id, t.title, t.description, t.task_type, 'normal', t.status, 'gateway',
+          SELECT t.id, t.user_id, (SELECT tm.id FROM teams tm WHERE tm.id = t.team_id), t.title, t.description, t.task_type, 'normal', t.status, 'gateway',
                  (SELECT p.id FROM ai_providers p WHERE p.id = t.provider_id), t.options, t.error, 1, t.routing,
                  t.created_at, t.completed_at, t.created_at, t.completed_at
           FROM t, relaxed

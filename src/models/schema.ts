@@ -163,6 +163,8 @@ export const apiTokens = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** A team-scoped token: what it creates belongs to this team (null: a personal token). */
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
     lastUsedAt: ts('last_used_at'),
     expiresAt: ts('expires_at'),

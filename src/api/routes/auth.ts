@@ -23,6 +23,10 @@ const authResult = z.object({
 const tokenItem = z.object({
   id: z.string(),
   name: z.string(),
+  teamId: z
+    .string()
+    .nullable()
+    .describe('the team a team-scoped token belongs to; null for a personal token'),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
   expiresAt: z.string().nullable(),
@@ -170,6 +174,10 @@ export function authRoutes(deps: ApiDeps) {
         .object({
           name: z.string().trim().min(1).max(100),
           expiresInDays: z.number().int().min(1).max(3650).optional(),
+          teamId: z
+            .uuid('must be a UUID')
+            .optional()
+            .describe('Scope the token to a team (team admins): what it creates belongs to the team'),
         })
         .strict(),
       responses: {
@@ -184,6 +192,7 @@ export function authRoutes(deps: ApiDeps) {
       return {
         id: t.id,
         name: t.name,
+        teamId: t.teamId,
         token: t.token,
         createdAt: t.createdAt.toISOString(),
         expiresAt: iso(t.expiresAt),
@@ -203,6 +212,7 @@ export function authRoutes(deps: ApiDeps) {
       items: (await deps.auth.listApiTokens(ctx.principal)).map((t) => ({
         id: t.id,
         name: t.name,
+        teamId: t.teamId,
         createdAt: t.createdAt.toISOString(),
         lastUsedAt: iso(t.lastUsedAt),
         expiresAt: iso(t.expiresAt),

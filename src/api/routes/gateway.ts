@@ -199,17 +199,31 @@ export function gatewayRoutes(
   );
 
   const bodyBytes = (req: Request) => Number(req.get('content-length')) || 1000;
-  r.get('/models', async (_req, res) => {
-    const models = await g.gateway.models();
-    res.json({
-      object: 'list',
-      data: models.map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.owned_by })),
-    });
+  const caller = (req: Request) => ({ userId: req.principal!.user.id, teamId: req.principal!.teamId });
+  const modelObject = (m: { id: string; owned_by: string }) => ({
+    id: m.id,
+    object: 'model',
+    created: 0,
+    owned_by: m.owned_by,
+  });
+  r.get('/models', async (req, res) => {
+    const models = await g.gateway.models(caller(req));
+    res.json({ object: 'list', data: models.map(modelObject) });
+  });
+  // Model ids hold slashes (`switchyard/auto`, `<provider>/<model>`): everything after /models/.
+  r.get(/^\/models\/(.+)$/, async (req, res) => {
+    const id = decodeURIComponent((req.params as Record<string, string>)[0] ?? '');
+    const m = (await g.gateway.models(caller(req))).find((x) => x.id === id);
+    if (!m)
+      throw new AppError('not_found', `The model '${id}' does not exist or you do not have access to it.`, {
+        details: { openai: { type: 'invalid_request_error', code: 'model_not_found', param: 'model' } },
+      });
+    res.json(modelObject(m));
   });
   r.post('/chat/completions', async (req, res) => {
     const body = parse(chatBody, req.body) as ChatRequest;
     try {
-      await g.gateway.chat({ userId: req.principal!.user.id }, body, bodyBytes(req), sinkFor(req, res));
+      await g.gateway.chat(caller(req), body, bodyBytes(req), sinkFor(req, res));
     } catch (e) {
       throw fromProviderError(e);
     }
@@ -217,7 +231,7 @@ export function gatewayRoutes(
   r.post('/embeddings', async (req, res) => {
     const body = parse(embeddingsBody, req.body) as EmbeddingsRequest;
     try {
-      await g.gateway.embeddings({ userId: req.principal!.user.id }, body, bodyBytes(req), sinkFor(req, res));
+      await g.gateway.embeddings(caller(req), body, bodyBytes(req), sinkFor(req, res));
     } catch (e) {
       throw fromProviderError(e);
     }
@@ -244,7 +258,7 @@ function registerOpenApi(deps: ApiDeps) {
     operationId: 'getV1Models',
     summary: 'Models the caller may use (OpenAI-compatible)',
     description:
-      'Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.',
+      'Needs a personal or team-scoped API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.',
     responses: {
       200: {
         description: 'Models',
@@ -269,12 +283,38 @@ function registerOpenApi(deps: ApiDeps) {
   });
   deps.openapi.registerPath({
     ...common,
+    method: 'get',
+    path: '/v1/models/{model}',
+    operationId: 'getV1Model',
+    summary: 'One model the caller may use (OpenAI-compatible)',
+    description:
+      'The model id may hold slashes (switchyard/auto, <provider>/<model>); 404 model_not_found otherwise.',
+    request: { params: z.object({ model: z.string() }) },
+    responses: {
+      200: {
+        description: 'Model',
+        content: {
+          'application/json': {
+            schema: z.object({
+              id: z.string(),
+              object: z.literal('model'),
+              created: z.number(),
+              owned_by: z.string(),
+            }),
+          },
+        },
+      },
+      ...errors,
+    },
+  });
+  deps.openapi.registerPath({
+    ...common,
     method: 'post',
     path: '/v1/chat/completions',
     operationId: 'postV1ChatCompletions',
     summary: "Chat completion (OpenAI's request and response; SSE when stream is true)",
     description:
-      'Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).',
+      'Needs a personal or team-scoped API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).',
     request: { body: { content: { 'application/json': { schema: chatBody } }, required: true } },
     responses: {
       200: {
@@ -290,7 +330,7 @@ function registerOpenApi(deps: ApiDeps) {
     path: '/v1/embeddings',
     operationId: 'postV1Embeddings',
     summary: 'Embeddings (OpenAI-compatible), for providers that offer them',
-    description: 'Needs a personal API token as the API key.',
+    description: 'Needs a personal or team-scoped API token as the API key.',
     request: { body: { content: { 'application/json': { schema: embeddingsBody } }, required: true } },
     responses: {
       200: {

@@ -132,7 +132,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       const out = await t.tasks.submit(
         {
           userId,
-          teamId: ctx.body.teamId ?? null,
+          teamId: tokenTeam(ctx.principal.teamId, ctx.body.teamId),
           description: ctx.body.description,
           taskType: ctx.body.taskType,
           title: ctx.body.title,
@@ -274,4 +274,11 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
   );
 
   return r.router;
+}
+
+/** A team-scoped token's tasks are its team's; it may not name another team (403). */
+function tokenTeam(scoped: string | undefined, asked: string | undefined): string | null {
+  if (scoped && asked && asked !== scoped)
+    throw new AppError('forbidden', 'This API token is scoped to another team; omit teamId or use that team');
+  return asked ?? scoped ?? null;
 }

@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import type { SettingsStore } from '../settings/settings.js';
+import { authorizeTeam, type TeamRole } from '../teams/authorization.js';
 import type { AccessTokens } from './jwt.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { hashToken, randomToken } from './secrets.js';
@@ -32,6 +33,8 @@ export interface ApiTokenRecord {
   id: string;
   userId: string;
   name: string;
+  /** A team-scoped token's team (null: personal). */
+  teamId: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   expiresAt: Date | null;
@@ -109,6 +112,7 @@ export interface AuthStore {
     name: string;
     tokenHash: string;
     expiresAt: Date | null;
+    teamId: string | null;
   }): Promise<ApiTokenRecord>;
   listApiTokens(userId: string): Promise<ApiTokenRecord[]>;
   revokeApiToken(userId: string, id: string): Promise<boolean>;
@@ -120,6 +124,14 @@ export interface Principal {
   user: UserRecord;
   sessionId?: string;
   apiTokenId?: string;
+  /** Set when the request came with a team-scoped API token: what it creates belongs to this team. */
+  teamId?: string;
+}
+
+/** Team lookups for team-scoped tokens (src/core/teams): the caller's role, and whether a team exists. */
+export interface TeamDirectory {
+  roleOf(teamId: string, userId: string): Promise<TeamRole | null>;
+  exists(teamId: string): Promise<boolean>;
 }
 
 export interface AuthResult {
@@ -144,7 +156,7 @@ export class AuthService {
     private readonly tokens: AccessTokens,
     private readonly audit: AuditSink,
     private readonly settings: SettingsStore,
-    private readonly opts: { refreshTtlDays: number },
+    private readonly opts: { refreshTtlDays: number; teams?: TeamDirectory },
   ) {}
 
   private async issue(
@@ -359,7 +371,19 @@ export class AuthService {
     if (!user) throw new AppError('unauthorized', 'Invalid, expired or revoked API token');
     if (user.status !== 'active')
       throw new AppError('account_suspended', 'This account is suspended; contact an admin');
-    return { user, apiTokenId: tok.id };
+    return this.tokenPrincipal(user, tok);
+  }
+
+  /**
+   * A team-scoped token works while its creator is still a member of its team (GitHub's rule for a
+   * fine-grained token on an organisation): removed from the team, the token stops working (401).
+   */
+  private async tokenPrincipal(user: UserRecord, tok: ApiTokenRecord): Promise<Principal> {
+    if (!tok.teamId) return { user, apiTokenId: tok.id };
+    const role = await this.opts.teams?.roleOf(tok.teamId, user.id);
+    if (!role)
+      throw new AppError('unauthorized', 'This team token no longer works: its creator has left the team');
+    return { user, apiTokenId: tok.id, teamId: tok.teamId };
   }
 
   /** Resolves a bearer token (JWT access token or personal API token) to a principal, or throws 401. */
@@ -369,7 +393,7 @@ export class AuthService {
       if (!tok) throw new AppError('unauthorized', 'Invalid, expired or revoked API token');
       const user = await this.store.findUserById(tok.userId);
       if (user?.status !== 'active') throw new AppError('unauthorized', 'This account cannot use the API');
-      return { user, apiTokenId: tok.id };
+      return this.tokenPrincipal(user, tok);
     }
     const claims = this.tokens.verify(bearer);
     // The user before the session: a role change commits the new role and the revocation together,
@@ -445,15 +469,17 @@ export class AuthService {
 
   async createApiToken(
     p: Principal,
-    input: { name: string; expiresInDays?: number },
+    input: { name: string; expiresInDays?: number; teamId?: string },
     meta: { ip?: string | null },
   ) {
+    if (input.teamId) await this.requireTokenRight(p, input.teamId);
     const token = randomToken(API_TOKEN_PREFIX);
     const rec = await this.store.createApiToken({
       userId: p.user.id,
       name: input.name,
       tokenHash: hashToken(token),
       expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+      teamId: input.teamId ?? null,
     });
     await this.audit.record({
       actorId: p.user.id,
@@ -461,9 +487,17 @@ export class AuthService {
       targetType: 'api_token',
       targetId: rec.id,
       ip: meta.ip,
-      details: { name: input.name },
+      details: { name: input.name, ...(input.teamId ? { teamId: input.teamId } : {}) },
     });
     return { ...rec, token };
+  }
+
+  /** Team tokens are made by the team's admins (404 to outsiders, 403 to plain members). */
+  private async requireTokenRight(p: Principal, teamId: string): Promise<void> {
+    const teams = this.opts.teams;
+    if (!teams || !(await teams.exists(teamId))) throw notFound('Team');
+    const teamRole = await teams.roleOf(teamId, p.user.id);
+    authorizeTeam({ teamRole, siteAdmin: p.user.role === 'admin' }, 'tokens.manage');
   }
 
   listApiTokens(p: Principal) {

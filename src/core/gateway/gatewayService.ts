@@ -39,6 +39,17 @@ export interface ResponseSink {
 
 export interface Caller {
   userId: string;
+  /** A team-scoped API token's team: the team's provider accounts serve it and the call is the team's. */
+  teamId?: string;
+}
+
+/**
+ * The providers a caller may use: those with an account that is not a team's, or is the caller's
+ * team's (the router applies the same rule per account; this keeps other teams' models out of
+ * GET /v1/models and answers their names with 404 model_not_found).
+ */
+export function visibleTargets(targets: RoutingTarget[], teamId: string | undefined): RoutingTarget[] {
+  return targets.filter((t) => t.accounts.some((a) => !a.teamId || a.teamId === teamId));
 }
 
 const DEFAULT_MAX_OUTPUT = 4096;
@@ -77,8 +88,8 @@ export class GatewayService {
     this.connectorBackend = deps.connectorBackend;
   }
 
-  async models(): Promise<Array<{ id: string; owned_by: string }>> {
-    const targets = await this.deps.store.snapshot();
+  async models(caller: Caller): Promise<Array<{ id: string; owned_by: string }>> {
+    const targets = visibleTargets(await this.deps.store.snapshot(), caller.teamId);
     return listModels(targets, this.deps.taskTypes(), (t) => this.deps.supports(t.kind));
   }
 
@@ -164,10 +175,10 @@ export class GatewayService {
     },
   ): Promise<void> {
     const createdAt = new Date();
-    const targets = await this.deps.store.snapshot();
+    const targets = visibleTargets(await this.deps.store.snapshot(), caller.teamId);
     const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
     if (!choice) throw modelNotFound(o.model);
-    const plan = this.plan(choice, targets, o);
+    const plan = this.plan(choice, targets, { ...o, teamId: caller.teamId });
     const byId = new Map(targets.map((t) => [t.id, t]));
     const attempts: GatewayAttempt[] = [];
     const steps: Array<Record<string, unknown>> = [];
@@ -200,6 +211,7 @@ export class GatewayService {
       const rec: GatewayCallRecord = {
         taskId: randomUUID(),
         userId: caller.userId,
+        teamId: caller.teamId ?? null,
         taskType: plan.taskType,
         title: `Gateway: ${o.model}`.slice(0, 200),
         description: o.describe || '(empty)',
@@ -363,7 +375,7 @@ export class GatewayService {
   private plan(
     choice: ModelChoice,
     targets: RoutingTarget[],
-    o: { inputTokens: number; maxOut: number; capable: (t: RoutingTarget) => boolean },
+    o: { inputTokens: number; maxOut: number; capable: (t: RoutingTarget) => boolean; teamId?: string },
   ): RoutePlan {
     const { settings } = this.deps;
     // Providers the caller named (a model or provider/model) serve whatever their competencies.
@@ -382,6 +394,7 @@ export class GatewayService {
         pinnedProviderId: null,
         inputTokens: o.inputTokens,
         maxOutputTokens: o.maxOut,
+        ...(o.teamId ? { teamId: o.teamId } : {}),
       },
       pool,
       settings,

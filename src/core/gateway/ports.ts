@@ -43,6 +43,8 @@ export interface GatewayAttempt {
 export interface GatewayCallRecord {
   taskId: string;
   userId: string;
+  /** A team-scoped token's team: the recorded task is the team's. */
+  teamId: string | null;
   taskType: string;
   title: string;
   description: string;

@@ -20,6 +20,7 @@ export const TEAM_ACTIONS = [
   'content.read',
   'providerAccounts.manage',
   'hooks.manage',
+  'tokens.manage',
 ] as const;
 export type TeamAction = (typeof TEAM_ACTIONS)[number];
 
@@ -39,6 +40,8 @@ export const TEAM_MATRIX: Readonly<Record<TeamAction, readonly TeamRole[]>> = {
   'content.read': ALL,
   'providerAccounts.manage': ADMINS,
   'hooks.manage': ADMINS,
+  /** Create API tokens scoped to the team (the gateway's and integrations' keys). */
+  'tokens.manage': ADMINS,
 };
 
 /** Who asks: the caller's role in the team (null = not a member), and whether they are a site admin. */

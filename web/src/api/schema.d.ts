@@ -8,21 +8,28 @@ export interface paths {
   '/v1/models': {
     /**
      * Models the caller may use (OpenAI-compatible)
-     * @description Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.
+     * @description Needs a personal or team-scoped API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.
      */
     get: operations['getV1Models'];
+  };
+  '/v1/models/{model}': {
+    /**
+     * One model the caller may use (OpenAI-compatible)
+     * @description The model id may hold slashes (switchyard/auto, <provider>/<model>); 404 model_not_found otherwise.
+     */
+    get: operations['getV1Model'];
   };
   '/v1/chat/completions': {
     /**
      * Chat completion (OpenAI's request and response; SSE when stream is true)
-     * @description Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).
+     * @description Needs a personal or team-scoped API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).
      */
     post: operations['postV1ChatCompletions'];
   };
   '/v1/embeddings': {
     /**
      * Embeddings (OpenAI-compatible), for providers that offer them
-     * @description Needs a personal API token as the API key.
+     * @description Needs a personal or team-scoped API token as the API key.
      */
     post: operations['postV1Embeddings'];
   };
@@ -546,7 +553,7 @@ export type external = Record<string, never>;
 export interface operations {
   /**
    * Models the caller may use (OpenAI-compatible)
-   * @description Needs a personal API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.
+   * @description Needs a personal or team-scoped API token as the API key. Lists switchyard/auto, switchyard/<taskType>, <provider>/<model> and bare model names.
    */
   getV1Models: {
     responses: {
@@ -673,8 +680,137 @@ export interface operations {
     };
   };
   /**
+   * One model the caller may use (OpenAI-compatible)
+   * @description The model id may hold slashes (switchyard/auto, <provider>/<model>); 404 model_not_found otherwise.
+   */
+  getV1Model: {
+    parameters: {
+      path: {
+        model: string;
+      };
+    };
+    responses: {
+      /** @description Model */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            object: 'model';
+            created: number;
+            owned_by: string;
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      429: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      502: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+      /** @description Error (OpenAI shape) */
+      503: {
+        content: {
+          'application/json': {
+            error: {
+              message: string;
+              type: string;
+              param: string | null;
+              code: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
    * Chat completion (OpenAI's request and response; SSE when stream is true)
-   * @description Needs a personal API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).
+   * @description Needs a personal or team-scoped API token as the API key. Routed, budgeted and recorded as a task of the caller (source gateway).
    */
   postV1ChatCompletions: {
     requestBody: {
@@ -824,7 +960,7 @@ export interface operations {
   };
   /**
    * Embeddings (OpenAI-compatible), for providers that offer them
-   * @description Needs a personal API token as the API key.
+   * @description Needs a personal or team-scoped API token as the API key.
    */
   postV1Embeddings: {
     requestBody: {
@@ -1652,6 +1788,8 @@ export interface operations {
             items: {
               id: string;
               name: string;
+              /** @description the team a team-scoped token belongs to; null for a personal token */
+              teamId: string | null;
               createdAt: string;
               lastUsedAt: string | null;
               expiresAt: string | null;
@@ -1707,6 +1845,11 @@ export interface operations {
         'application/json': {
           name: string;
           expiresInDays?: number;
+          /**
+           * Format: uuid
+           * @description Scope the token to a team (team admins): what it creates belongs to the team
+           */
+          teamId?: string;
         };
       };
     };
@@ -1717,6 +1860,8 @@ export interface operations {
           'application/json': {
             id: string;
             name: string;
+            /** @description the team a team-scoped token belongs to; null for a personal token */
+            teamId: string | null;
             createdAt: string;
             expiresAt: string | null;
             token: string;
