@@ -497,7 +497,9 @@ export async function startSwitchyard(opts: {
           `  roles:     ${[...roles].join(', ')}`,
           api ? `  API:       ${api.url}/api  (docs: ${api.url}/api/docs)` : '  API:       off',
           api ? `  portal:    ${api.url}/` : undefined,
-          api ? `  gateway:   ${api.url}/v1  (OpenAI-compatible; API key = a personal API token)` : undefined,
+          api
+            ? `  gateway:   ${api.url}/v1  (OpenAI-compatible; API key = a personal or team API token)`
+            : undefined,
           `  database:  ${databaseLabel}`,
           `  worker:    ${workers ? `on (${env.WORKER_CONCURRENCY} tasks at a time)` : 'off'}`,
           metricsPort !== undefined ? `  metrics:   http://${env.HOST}:${metricsPort}/metrics` : undefined,

@@ -19,6 +19,8 @@ import { startBudgetJobs } from './jobs/budgetJobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { createBudgetStore } from './models/budgetStore.js';
 import type { Db } from './models/db.js';
+import { releaseDeadGatewayLeases } from './models/gatewayStore.js';
+import { poolOf } from './models/preparedStatements.js';
 import { type EnvProvider, ensureEnvProviders } from './models/providerBootstrap.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
 import { createProviderHealthStore } from './models/providerHealthStore.js';
@@ -153,6 +155,12 @@ export async function composeProviders(c: {
       });
     },
     /** The reset-budgets job (scheduled, plus a check now). Worker role only. */
-    startWorker: () => startBudgetJobs({ boss: c.boss, budgets, logger: c.logger }),
+    startWorker: () =>
+      startBudgetJobs({
+        boss: c.boss,
+        budgets,
+        logger: c.logger,
+        releaseDeadLeases: () => releaseDeadGatewayLeases(poolOf(c.db)),
+      }),
   };
 }

@@ -12,7 +12,9 @@ export const RESET_BUDGETS_CRON = '*/5 * * * *';
  * - accounts past their reset date get token_used = 0 and their next calendar boundary;
  * - reservations nobody will settle (attempts marked lost, attempts of tasks that ended, attempts
  *   older than their provider's timeout + `staleGraceSeconds`) are released, so a killed worker's
- *   reservation does not hold budget for ever.
+ *   reservation does not hold budget for ever;
+ * - what gateway processes that died without shutting down still held (their heartbeat is stale)
+ *   goes back to the accounts (`releaseDeadGatewayLeases`, models/gatewayStore.ts).
  */
 export async function startBudgetJobs(deps: {
   boss: PgBoss;
@@ -21,8 +23,10 @@ export async function startBudgetJobs(deps: {
   clock?: () => Date;
   /** Grace after a provider's timeout before an unsettled attempt counts as orphaned (default: 15 min, the generate lease). */
   staleGraceSeconds?: number;
+  /** Gives back dead gateway processes' holdings; returns the tokens released. */
+  releaseDeadLeases?: () => Promise<number>;
 }): Promise<{
-  runNow(): Promise<{ reset: number; scheduled: number; released: number }>;
+  runNow(): Promise<{ reset: number; scheduled: number; released: number; leaseTokens: number }>;
   stop(): Promise<void>;
 }> {
   const { boss, budgets } = deps;
@@ -33,9 +37,15 @@ export async function startBudgetJobs(deps: {
   const runNow = async () => {
     const { reset, scheduled } = await budgets.resetDue(clock());
     const released = await budgets.releaseStale(grace);
-    if (reset || scheduled || released)
-      log.info('Budgets maintained', { reset, scheduled, releasedReservations: released });
-    return { reset, scheduled, released };
+    const leaseTokens = (await deps.releaseDeadLeases?.()) ?? 0;
+    if (reset || scheduled || released || leaseTokens)
+      log.info('Budgets maintained', {
+        reset,
+        scheduled,
+        releasedReservations: released,
+        releasedGatewayLeaseTokens: leaseTokens,
+      });
+    return { reset, scheduled, released, leaseTokens };
   };
 
   await boss.work(QUEUES.resetBudgets, { batchSize: 1, pollingIntervalSeconds: 5 }, async () => {

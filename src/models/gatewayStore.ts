@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type pg from 'pg';
 import type { GatewayStore } from '../core/gateway/ports.js';
 import type { RoutingStore, RoutingTarget } from '../core/routing/ports.js';
 import type { Db } from './db.js';
@@ -9,6 +11,10 @@ const LEASE_CALLS = 32;
 const LEASE_SHARE = 20;
 /** A lease unused this long goes back to the account. */
 const LEASE_IDLE_MS = 1_000;
+/** How often a process says it is alive for what it holds (gateway_leases.heartbeat_at). */
+const HEARTBEAT_MS = 10_000;
+/** A process silent this long is dead: the budget job gives its holdings back (releaseDeadGatewayLeases). */
+export const DEAD_LEASE_SECONDS = 60;
 
 /**
  * The gateway's storage (core/gateway/ports.ts) on PostgreSQL.
@@ -21,7 +27,10 @@ const LEASE_IDLE_MS = 1_000;
  *   following calls take their reservation out of the lease in memory (JavaScript runs one call at a
  *   time, so that is atomic too), with no round trip. The database's token_reserved always covers
  *   every call in flight, so no process can pass the limit; what a lease holds beyond them goes back
- *   after LEASE_IDLE_MS without use, and on shutdown.
+ *   after LEASE_IDLE_MS without use, and on shutdown. What the process holds (lease and calls in
+ *   flight) is also counted in gateway_leases under its process id, with a heartbeat every
+ *   HEARTBEAT_MS, so that a process killed without shutting down does not hold budget for ever: the
+ *   worker's budget job gives a dead process's holdings back (releaseDeadGatewayLeases).
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
  *   the reservations back and charges the usage. A batch written twice changes nothing the second time.
@@ -34,6 +43,7 @@ export function createGatewayStore(
   const pool = poolOf(db);
   const ttl = opts.snapshotTtlMs ?? 250;
   const leases = new Map<string, { available: number; usedAt: number }>();
+  const processId = randomUUID();
   /** Gives back the unused part of the leases (all, or those idle for `idleMs`). */
   const releaseLeases = async (idleMs = 0) => {
     const now = performance.now();
@@ -44,7 +54,10 @@ export function createGatewayStore(
       await queryPrepared(
         pool,
         sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v)
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), held AS (
+          UPDATE gateway_leases SET tokens = greatest(0, tokens - ${n}::bigint), heartbeat_at = now()
+          WHERE process_id = ${processId}::uuid AND account_id = ${id}
+        )
         UPDATE provider_accounts SET token_reserved = greatest(0, token_reserved - ${n}::bigint), updated_at = now()
         FROM relaxed WHERE id = ${id}`,
       ).catch(() => {
@@ -54,6 +67,14 @@ export function createGatewayStore(
   };
   const idle = setInterval(() => void releaseLeases(LEASE_IDLE_MS), LEASE_IDLE_MS);
   idle.unref();
+  const heartbeat = setInterval(() => {
+    if (leases.size === 0) return;
+    void queryPrepared(
+      pool,
+      sql`UPDATE gateway_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid`,
+    ).catch(() => {});
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   let cached: { at: number; value: Promise<RoutingTarget[]> } | null = null;
   return {
     snapshot() {
@@ -85,12 +106,19 @@ export function createGatewayStore(
                            greatest(${tokens}::bigint, (token_limit - token_used - token_reserved) / ${LEASE_SHARE}::bigint)) AS n
           FROM provider_accounts WHERE id = ${accountId} AND status = 'active'
           FOR UPDATE
+        ), granted AS (
+          UPDATE provider_accounts AS p
+          SET token_reserved = p.token_reserved + grant_.n, updated_at = now()
+          FROM grant_, relaxed
+          WHERE p.id = grant_.id AND p.token_used + p.token_reserved + grant_.n <= p.token_limit
+          RETURNING p.id, grant_.n
+        ), held AS (
+          INSERT INTO gateway_leases (process_id, account_id, tokens)
+          SELECT ${processId}::uuid, id, n FROM granted
+          ON CONFLICT (process_id, account_id)
+          DO UPDATE SET tokens = gateway_leases.tokens + excluded.tokens, heartbeat_at = now()
         )
-        UPDATE provider_accounts AS p
-        SET token_reserved = p.token_reserved + grant_.n, updated_at = now()
-        FROM grant_, relaxed
-        WHERE p.id = grant_.id AND p.token_used + p.token_reserved + grant_.n <= p.token_limit
-        RETURNING grant_.n::text AS n`,
+        SELECT n::text AS n FROM granted`,
       );
       if (!row) return false;
       const cur = leases.get(accountId) ?? { available: 0, usedAt: 0 };
@@ -104,7 +132,13 @@ export function createGatewayStore(
 
     async close() {
       clearInterval(idle);
+      clearInterval(heartbeat);
       await releaseLeases();
+      // Everything recorded and given back: what is left counted here is nobody's.
+      await queryPrepared(
+        pool,
+        sql`DELETE FROM gateway_leases WHERE process_id = ${processId}::uuid AND tokens = 0`,
+      ).catch(() => {});
     },
 
     async record(calls) {
@@ -187,9 +221,14 @@ export function createGatewayStore(
                        sum(tokens_input + tokens_output)::bigint AS used
                 FROM a GROUP BY account_id) s
           WHERE p.id = s.account_id
+        ), held AS (
+          UPDATE gateway_leases AS g
+          SET tokens = greatest(0, g.tokens - s.reserved), heartbeat_at = now()
+          FROM (SELECT account_id, sum(tokens_reserved)::bigint AS reserved FROM a GROUP BY account_id) s
+          WHERE g.process_id = $3::uuid AND g.account_id = s.account_id
         )
         SELECT count(*)::int AS n FROM inserted`,
-        [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts))],
+        [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts)), processId],
       );
     },
   };
@@ -203,3 +242,28 @@ const noNul = (json: string) =>
   json
     .replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1')
     .replace(/(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi, '$1\\ufffd');
+
+/**
+ * Gives back what gateway processes that stopped beating for `staleSeconds` still hold (their lease
+ * and the reservations of calls they never recorded): one statement, run by the worker's budget job.
+ * Returns the tokens released.
+ */
+export async function releaseDeadGatewayLeases(
+  q: Pick<pg.Pool, 'query'>,
+  staleSeconds = DEAD_LEASE_SECONDS,
+): Promise<number> {
+  const r = await q.query<{ n: string | null }>(
+    `
+    WITH gone AS (
+      DELETE FROM gateway_leases WHERE heartbeat_at < now() - make_interval(secs => $1)
+      RETURNING account_id, tokens
+    ), s AS (SELECT account_id, sum(tokens)::bigint AS t FROM gone GROUP BY account_id),
+    freed AS (
+      UPDATE provider_accounts AS p SET token_reserved = greatest(0, p.token_reserved - s.t), updated_at = now()
+      FROM s WHERE p.id = s.account_id
+    )
+    SELECT sum(t)::text AS n FROM s`,
+    [staleSeconds],
+  );
+  return Number(r.rows[0]?.n ?? 0);
+}

@@ -235,6 +235,27 @@ export const providerAccounts = pgTable(
   (t) => [index('provider_accounts_provider_idx').on(t.providerId)],
 );
 
+/**
+ * What each gateway process holds reserved on an account (its lease plus its calls in flight), with a
+ * heartbeat: the worker's budget job gives back the holdings of a process that died without
+ * shutting down (SIGKILL, OOM) once its heartbeat is stale.
+ */
+export const gatewayLeases = pgTable(
+  'gateway_leases',
+  {
+    processId: uuid('process_id').notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => providerAccounts.id, { onDelete: 'cascade' }),
+    tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
+    heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.processId, t.accountId] }),
+    index('gateway_leases_heartbeat_idx').on(t.heartbeatAt),
+  ],
+);
+
 /** Circuit breaker state per provider. Error rate and latency are computed from task_assignments. */
 export const providerHealth = pgTable('provider_health', {
   providerId: uuid('provider_id')

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayStore.js';
+import { client } from '../helpers/app.js';
+import { createTestDatabase } from '../helpers/db.js';
+import { withDb } from '../helpers/sql.js';
+import { type StubServer, startStubServer } from '../helpers/stubServer.js';
+import { waitFor } from '../helpers/wait.js';
+import { type RoleProcess, spawnRole } from '../ops/cluster.js';
+
+/**
+ * A gateway process killed with SIGKILL (no shutdown) while a call is in flight: its lease and the
+ * call's reservation are counted under its process id in gateway_leases, and the worker's budget job
+ * gives them back once its heartbeat is stale, so the account's budget is not held for ever.
+ */
+const ADMIN = { email: 'lease-admin@example.com', password: 'lease-admin-password' };
+let databaseUrl: string;
+let stub: StubServer;
+let api: RoleProcess | undefined;
+
+beforeAll(async () => {
+  databaseUrl = await createTestDatabase();
+  // A provider that accepts the call and never answers.
+  stub = await startStubServer(() => new Promise<void>(() => {}));
+  api = await spawnRole('api', databaseUrl, {
+    MOCK_PROVIDER: 'off',
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await api?.stop('SIGKILL');
+  await stub?.close();
+}, 60_000);
+
+async function held(): Promise<{ reserved: number; leased: number; rows: number }> {
+  return withDb(databaseUrl, async (db) => {
+    const a = await db.query(`SELECT coalesce(sum(token_reserved), 0)::int AS n FROM provider_accounts`);
+    const l = await db.query(
+      `SELECT coalesce(sum(tokens), 0)::int AS n, count(*)::int AS c FROM gateway_leases`,
+    );
+    return { reserved: a.rows[0].n, leased: l.rows[0].n, rows: l.rows[0].c };
+  });
+}
+
+describe('gateway leases after a SIGKILL', () => {
+  it("a killed process's reservations go back once its heartbeat is stale, not before", async () => {
+    const login = await client(api!.url!).post('/api/auth/login', ADMIN);
+    expect(login.status, login.text).toBe(200);
+    const admin = client(api!.url!, login.body.accessToken);
+    const p = await admin.post('/api/providers', {
+      name: 'slow',
+      kind: 'openai_compatible',
+      apiEndpoint: `${stub.url}/v1`,
+      models: ['slow-model'],
+      competencies: { article: 0.9 },
+    });
+    expect(p.status, p.text).toBe(201);
+    const acc = await admin.post(`/api/providers/${p.body.id}/accounts`, {
+      accountName: 'main',
+      tokenLimit: 1_000_000,
+      credentials: { apiKey: 'k' },
+    });
+    expect(acc.status, acc.text).toBe(201);
+    const tok = await admin.post('/api/auth/tokens', { name: 'gw' });
+    expect(tok.status).toBe(201);
+
+    const inFlight = fetch(`${api!.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tok.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'slow-model', messages: [{ role: 'user', content: 'hi' }] }),
+    }).catch((e: unknown) => e);
+    await waitFor(async () => stub.requests.length >= 1, 'the call reaches the provider', 30_000);
+
+    const before = await held();
+    expect(before.reserved).toBeGreaterThan(0);
+    expect(before.leased).toBe(before.reserved);
+
+    await api!.stop('SIGKILL');
+    await inFlight;
+    // The process is gone, but what it held is still counted.
+    expect((await held()).reserved).toBe(before.reserved);
+
+    await withDb(databaseUrl, async (db) => {
+      // Its heartbeat is fresh: the budget job's sweep leaves it alone...
+      expect(await releaseDeadGatewayLeases(db, DEAD_LEASE_SECONDS)).toBe(0);
+      expect((await held()).reserved).toBe(before.reserved);
+      // ...and once the heartbeat is stale, everything comes back, once.
+      await db.query(`UPDATE gateway_leases SET heartbeat_at = now() - interval '2 minutes'`);
+      expect(await releaseDeadGatewayLeases(db, DEAD_LEASE_SECONDS)).toBe(before.reserved);
+      expect(await releaseDeadGatewayLeases(db, DEAD_LEASE_SECONDS)).toBe(0);
+    });
+    expect(await held()).toEqual({ reserved: 0, leased: 0, rows: 0 });
+  }, 120_000);
+});
