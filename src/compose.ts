@@ -223,6 +223,7 @@ export async function startSwitchyard(opts: {
     const taskJobs = createTaskJobs(boss);
     const deliverers = new ResultDelivererRegistry();
     let api: Switchyard['api'];
+    // The one base URL for links (no trailing slash): PUBLIC_URL, else the address the API listens on.
     const publicUrl = () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
 
     // Teams (issue 13): members, invites, chat workspaces; tasks, content, provider accounts and hooks may belong to one.
@@ -230,7 +231,7 @@ export async function startSwitchyard(opts: {
       store: teamStore,
       audit,
       mailer: env.SMTP_URL ? createInviteMailer({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM }) : undefined,
-      inviteUrl: (token) => `${publicUrl().replace(/\/+$/, '')}/invites/${token}`,
+      inviteUrl: (token) => `${publicUrl()}/invites/${token}`,
     });
     const tasks = new TaskService({
       store: taskStore,
@@ -288,8 +289,7 @@ export async function startSwitchyard(opts: {
       teams,
       audit,
       defaultShareHours: () => settings.get('shares.defaultExpiresInHours'),
-      shareUrl: (token) =>
-        `${(api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')}/s/${token}`,
+      shareUrl: (token) => `${publicUrl()}/s/${token}`,
     });
 
     // Webhooks: GitHub intake + result comments, generic inbound hooks, signed callbacks (issue 7).
@@ -321,7 +321,7 @@ export async function startSwitchyard(opts: {
       deliverers,
       shares: content.shareLinks(),
       teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
-      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      publicUrl,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
     });
 
@@ -335,7 +335,7 @@ export async function startSwitchyard(opts: {
       chat: { claim: (userId, identity) => chat.links.claimProven(userId, identity) },
       seal: (v) => secretBox.encrypt(v, 'sso_flow'),
       open: (v) => secretBox.decrypt(v, 'sso_flow'),
-      publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      publicUrl,
       // New SSO users join the team named by the auth.defaultTeam setting (a team id; empty = none).
       onUserCreated: async (user) => {
         const teamId = await settings.get('auth.defaultTeam');

@@ -1,10 +1,9 @@
 import { REST } from '@discordjs/rest';
 import { webApi } from '@slack/bolt';
-import type { Router } from 'express';
 import { Api } from 'grammy';
 import type pg from 'pg';
 import { z } from 'zod';
-import type { ApiDeps } from './api/deps.js';
+import type { ApiDeps, RouteFactory } from './api/deps.js';
 import { linkRoutes } from './api/routes/links.js';
 import { createDiscordRouter } from './bots/discord/discordAdapter.js';
 import { DiscordDeliverer } from './bots/discord/discordDeliverer.js';
@@ -36,8 +35,6 @@ import {
 } from './models/chatSupportStores.js';
 import type { Db } from './models/db.js';
 import { createLinkStore } from './models/linkStore.js';
-
-type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };
 
 /** The signature-verified endpoints in the OpenAPI document (they bypass the zod route builder). */
 function describeIntegration(

@@ -1,9 +1,8 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
-import type { Router } from 'express';
 import type { PgBoss } from 'pg-boss';
 import { PROVIDER_CATALOGUE } from '../config/providers.js';
 import { ROUTING_SETTINGS } from '../config/routingWeights.js';
-import type { ApiDeps } from './api/deps.js';
+import type { RouteFactory } from './api/deps.js';
 import { providerRoutes } from './api/routes/providers.js';
 import { taskRoutingRoutes } from './api/routes/taskRouting.js';
 import type { AuditSink } from './core/audit/audit.js';
@@ -28,8 +27,6 @@ import { createProviderStore } from './models/providerStore.js';
 import { createRoutingStore, createTaskRoutingReader } from './models/routingStore.js';
 import { aiProviders, providerAccounts } from './models/schema.js';
 import { manusPublicKeySource, manusWebhookRoutes } from './webhooks/manusRoutes.js';
-
-type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };
 
 /** The provider keys the environment may carry, and the catalogue kind each creates. */
 function envProviders(env: Env): EnvProvider[] {

@@ -1,5 +1,5 @@
 import type { PgBoss } from 'pg-boss';
-import type { ApiDeps } from './api/deps.js';
+import type { RouteFactory } from './api/deps.js';
 import {
   registerWebhookIntakeDocs,
   taskCallbackRoutes,
@@ -29,8 +29,6 @@ import {
 import { GithubResultDeliverer } from './webhooks/githubDeliverer.js';
 import { githubWebhookRoutes } from './webhooks/githubRoutes.js';
 import { inboundHookRoutes } from './webhooks/inboundRoutes.js';
-
-type RouteFactory = { path: string; create: (deps: ApiDeps) => import('express').Router };
 
 /**
  * Builds the webhooks area for the composition root (src/compose.ts): GitHub intake (on when

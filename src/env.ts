@@ -16,6 +16,9 @@ const optionalUrl = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
   .pipe(z.url().optional());
 
+/** A base URL without trailing slashes, so that `${base}/path` is always right (PUBLIC_URL and friends). */
+const optionalBaseUrl = optionalUrl.transform((v) => v?.replace(/\/+$/, ''));
+
 const flag = (def: boolean) =>
   z
     .string()
@@ -33,7 +36,7 @@ export const envSchema = z.object({
   // Server
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  PUBLIC_URL: optionalUrl,
+  PUBLIC_URL: optionalBaseUrl,
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   DATA_DIR: z.string().default('./data'),

@@ -37,9 +37,7 @@ export function register(program: Command): void {
         throw new Error(
           'TELEGRAM_WEBHOOK_SECRET is not set: choose a random string (A-Z, a-z, 0-9, _ and -, up to 256 characters)',
         );
-      const url =
-        o.url ??
-        (env.PUBLIC_URL ? `${env.PUBLIC_URL.replace(/\/+$/, '')}${TELEGRAM_WEBHOOK_PATH}` : undefined);
+      const url = o.url ?? (env.PUBLIC_URL ? `${env.PUBLIC_URL}${TELEGRAM_WEBHOOK_PATH}` : undefined);
       if (!url) throw new Error('Set PUBLIC_URL or pass --url');
       const info = await setTelegramWebhook({
         token: env.TELEGRAM_BOT_TOKEN,

@@ -12,6 +12,7 @@ export interface ApiConfig {
   rateLimitPerMinute: number;
   authRateLimitPerMinute: number;
   metricsToken?: string;
+  /** Base URL for links, without a trailing slash (PUBLIC_URL is normalised in src/env.ts). */
   publicUrl: string;
   /** Built portal (web/dist) to serve at /, when present. */
   webDist?: string;
@@ -31,12 +32,15 @@ export interface ApiDeps {
    * Resource routers from other areas, mounted after the JSON parser and authentication.
    * Each is a factory so it can register its OpenAPI paths on deps.openapi.
    */
-  routes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
+  routes?: RouteFactory[];
   /**
    * Routers with their own authentication, parser and error shape (the OpenAI-compatible gateway at
    * /v1): mounted first, before helmet, sessions and the /api rate limit.
    */
-  earlyRoutes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
+  earlyRoutes?: RouteFactory[];
   /** Routers that verify signatures over raw bodies (chat, GitHub, inbound hooks): mounted before any body parser. */
-  rawRoutes?: Array<{ path: string; create: (deps: ApiDeps) => Router }>;
+  rawRoutes?: RouteFactory[];
 }
+
+/** A router an area contributes, mounted at `path`; a factory so it can register its OpenAPI paths on deps.openapi. */
+export type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };

@@ -92,7 +92,7 @@ export class GithubResultDeliverer implements ResultDeliverer {
   }
 
   private render(event: TaskEvent, tag: string): string {
-    const link = `${this.opts.publicUrl().replace(/\/+$/, '')}/tasks/${event.task.id}`;
+    const link = `${this.opts.publicUrl()}/tasks/${event.task.id}`;
     const footer = `\n\n---\n<sub>Switchyard task \`${event.task.id}\` · [open in Switchyard](${link})</sub>\n${tag}`;
     if (event.kind === 'failed')
       return `**Generation failed.** ${event.task.error ?? 'The task could not be completed.'}${footer}`;

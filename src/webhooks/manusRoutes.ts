@@ -45,7 +45,7 @@ export function manusWebhookRoutes(opts: ManusWebhookOptions): Router {
     async (req: Request, res: Response, next: NextFunction) => {
       try {
         const body = bodyBytes(req);
-        const url = `${opts.publicUrl.replace(/\/+$/, '')}${req.originalUrl}`;
+        const url = `${opts.publicUrl}${req.originalUrl}`;
         let key = await opts.publicKey();
         if (!key)
           throw new AppError(

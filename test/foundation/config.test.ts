@@ -55,6 +55,14 @@ describe('configuration', () => {
     expect(mockProviderEnabled(parseEnv({ OPENAI_API_KEY: 'sk-test', MOCK_PROVIDER: 'on' }))).toBe(true);
   });
 
+  it('keeps PUBLIC_URL without trailing slashes, so every link built from it has one slash', () => {
+    expect(parseEnv({ PUBLIC_URL: 'https://hub.example.org/' }).PUBLIC_URL).toBe('https://hub.example.org');
+    expect(parseEnv({ PUBLIC_URL: ' https://hub.example.org/switchyard// ' }).PUBLIC_URL).toBe(
+      'https://hub.example.org/switchyard',
+    );
+    expect(parseEnv({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();
+  });
+
   it('generates missing secrets once outside production and keeps them under DATA_DIR', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sy-secrets-'));
     const lines: string[] = [];

@@ -97,7 +97,7 @@ export class ChatCommandHandler {
   constructor(private readonly deps: ChatHandlerDeps) {}
 
   private portal(): string {
-    return this.deps.publicUrl().replace(/\/+$/, '');
+    return this.deps.publicUrl();
   }
 
   /** Handles one typed (or structured) command. Never throws: failures become a friendly reply. */

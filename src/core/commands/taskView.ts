@@ -47,9 +47,8 @@ export function portalUrlFor(
   task: Pick<TaskRecord, 'id' | 'contentId'>,
   contentId?: string,
 ): string {
-  const base = publicUrl.replace(/\/+$/, '');
   const cid = contentId ?? task.contentId;
-  return cid ? `${base}/content/${cid}` : `${base}/tasks/${task.id}`;
+  return cid ? `${publicUrl}/content/${cid}` : `${publicUrl}/tasks/${task.id}`;
 }
 
 export function viewTaskEvent(event: TaskEvent, publicUrl: string): TaskView {

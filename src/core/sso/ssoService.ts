@@ -85,7 +85,7 @@ export class SsoService {
   }
 
   redirectUri(provider: string): string {
-    return `${this.deps.publicUrl().replace(/\/+$/, '')}/api/auth/oauth/${provider}/callback`;
+    return `${this.deps.publicUrl()}/api/auth/oauth/${provider}/callback`;
   }
 
   /**

@@ -138,7 +138,7 @@ export class GithubIntake {
     const claim = await this.opts.ledger.claim('github', key);
     if (!claim.claimed) return { accepted: false, reason };
     await this.opts.ledger.settle('github', key, { response: { notice: 'link_required' } });
-    const portal = this.opts.portalUrl().replace(/\/+$/, '');
+    const portal = this.opts.portalUrl();
     return {
       accepted: false,
       reason,

@@ -81,7 +81,7 @@ export class HookService {
   }
 
   urlOf(hookId: string): string {
-    return `${this.opts.publicUrl().replace(/\/+$/, '')}/api/webhooks/in/${hookId}`;
+    return `${this.opts.publicUrl()}/api/webhooks/in/${hookId}`;
   }
 
   async create(
