@@ -17,6 +17,7 @@ import { ssoRoutes } from './api/routes/sso.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { teamRoutes } from './api/routes/teams.js';
 import { composeChat } from './composeChat.js';
+import { composeCollab } from './composeCollab.js';
 import { composeGateway } from './composeGateway.js';
 import { composeProviders } from './composeProviders.js';
 import { composeWebhooks } from './composeWebhooks.js';
@@ -87,6 +88,8 @@ export interface Switchyard {
   teams: TeamService;
   /** Content use cases (versions, edits, export, share links) for adapters and scripts. */
   content: ContentService;
+  /** Comments, notifications, review and activity (issue 16). */
+  collab: ReturnType<typeof composeCollab>;
   /** Worker threads for diff, export and share-page rendering (started on first use). */
   renderPool: RenderPool;
   auth: AuthService;
@@ -325,6 +328,17 @@ export async function startSwitchyard(opts: {
       roles: { api: roles.has('api'), bots: roles.has('bots') },
     });
 
+    // Collaboration (issue 16): comments, mentions, notifications (portal + chat DMs), review, activity.
+    const collab = composeCollab({
+      db,
+      logger,
+      audit,
+      content,
+      teams,
+      directMessages: chat.directMessages,
+      publicUrl,
+    });
+
     // Sign-in with GitHub, Google, Slack, Discord and any OIDC issuer (issue 13).
     const sso = new SsoService({
       store: createSsoStore(db),
@@ -394,6 +408,7 @@ export async function startSwitchyard(opts: {
           ...providers.routes,
           ...webhooks.routes,
           ...chat.routes,
+          ...collab.routes,
           { path: '/api/auth', create: (d) => ssoRoutes(d, { sso }) },
         ],
         earlyRoutes: gateway.routes,
@@ -485,6 +500,7 @@ export async function startSwitchyard(opts: {
       tasks,
       teams,
       content,
+      collab,
       renderPool,
       auth,
       cache,
