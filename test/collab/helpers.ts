@@ -27,3 +27,11 @@ export async function linkIdentity(app: TestApp, userId: string, platform: strin
     [userId, platform, platformUserId],
   );
 }
+
+/** Adds a user to a team through an invite from one of its admins. */
+export async function joinTeam(adminApi: Api, userApi: Api, teamId: string, role = 'member') {
+  const inv = await adminApi.post(`/api/teams/${teamId}/invites`, { role });
+  expect(inv.status, inv.text).toBe(201);
+  const acc = await userApi.post(`/api/invites/${inv.body.token}/accept`);
+  expect(acc.status, acc.text).toBe(200);
+}
