@@ -92,7 +92,7 @@ CREATE TRIGGER content_versions_reset_review AFTER INSERT ON content_versions
 --> statement-breakpoint
 -- Hand-written: usage reports scan a date range of tasks; this index answers them without the heap.
 CREATE INDEX "tasks_report_idx" ON "tasks" USING btree ("created_at")
-  INCLUDE ("user_id", "team_id", "status", "source", "task_type", "started_at", "completed_at");
+  INCLUDE ("id", "user_id", "team_id", "status", "source", "task_type", "started_at", "completed_at");
 --> statement-breakpoint
 -- Hand-written: a content item's audited exports and shares for its activity timeline.
 CREATE INDEX "audit_log_content_target_idx" ON "audit_log" USING btree ("target_id", "at")

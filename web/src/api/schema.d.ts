@@ -543,6 +543,13 @@ export interface paths {
      */
     post: operations['postNotificationsRead'];
   };
+  '/api/reports/usage': {
+    /**
+     * Usage and cost of tasks over a date range, grouped
+     * @description `from` (inclusive) and `to` (exclusive) are ISO dates or times; default: the 30 days up to now; at most 366 days. Site admins see every task (or one team with `teamId`); a team's owners and admins pass their `teamId`; members get 403, other teams 404. `format=csv` streams the same columns with a header row.
+     */
+    get: operations['getReportsUsage'];
+  };
   '/api/auth/providers': {
     /**
      * The identity providers configured for sign-in
@@ -9016,6 +9023,103 @@ export interface operations {
       };
       /** @description Error */
       415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Usage and cost of tasks over a date range, grouped
+   * @description `from` (inclusive) and `to` (exclusive) are ISO dates or times; default: the 30 days up to now; at most 366 days. Site admins see every task (or one team with `teamId`); a team's owners and admins pass their `teamId`; members get 403, other teams 404. `format=csv` streams the same columns with a header row.
+   */
+  getReportsUsage: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+        groupBy?: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+        teamId?: string;
+        format?: 'json' | 'csv';
+      };
+    };
+    responses: {
+      /** @description The report */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              key: string;
+              /** @description The readable name: username, team, provider, date */
+              label: string;
+              tasks: number;
+              completed: number;
+              failed: number;
+              tokens: number;
+              /** @description Integer micro-dollars */
+              costMicros: number;
+              p50LatencyMs: number | null;
+              p95LatencyMs: number | null;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
