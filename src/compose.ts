@@ -295,6 +295,9 @@ export async function startSwitchyard(opts: {
         `${(api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')}/s/${token}`,
     });
 
+    // A chat user acts as their linked account, without site-admin powers.
+    const chatViewer = (userId: string) => ({ userId, isAdmin: false });
+
     // Webhooks: GitHub intake + result comments, generic inbound hooks, signed callbacks (issue 7).
     const webhooks = composeWebhooks({
       env,
@@ -323,6 +326,15 @@ export async function startSwitchyard(opts: {
       tasks,
       deliverers,
       shares: content.shareLinks(),
+      // The collaboration area is built after chat (it sends DMs through it); these run later.
+      collab: {
+        comment: (userId, contentId, text) =>
+          collab.comments.create(chatViewer(userId), contentId, { body: text }),
+        approve: async (userId, contentId) => {
+          const c = await collab.review.act(chatViewer(userId), contentId, { action: 'approve' });
+          return { reviewState: c.reviewState, title: c.title };
+        },
+      },
       teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
       publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       roles: { api: roles.has('api'), bots: roles.has('bots') },

@@ -21,7 +21,7 @@ import { TelegramDeliverer } from './bots/telegram/telegramDeliverer.js';
 import type { AuditSink } from './core/audit/audit.js';
 import type { DirectMessenger } from './core/collab/ports.js';
 import { ChatCommandHandler } from './core/commands/handler.js';
-import type { ShareLinks } from './core/commands/ports.js';
+import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
@@ -83,6 +83,8 @@ export async function composeChat(c: {
   publicUrl: () => string;
   /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
   shares?: ShareLinks;
+  /** `comment` and `approve` (the collaboration area); without them they point to the portal. */
+  collab?: ChatCollab;
   /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
   teamForWorkspace?: (
     platform: 'slack' | 'discord' | 'telegram',
@@ -104,6 +106,7 @@ export async function composeChat(c: {
     providers: createChatProviderDirectory(db),
     content: createContentLookup(db),
     ...(c.shares ? { shares: c.shares } : {}),
+    ...(c.collab ? { collab: c.collab } : {}),
     publicUrl: c.publicUrl,
     log,
     defaultTaskType: 'article',

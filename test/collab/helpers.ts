@@ -19,12 +19,18 @@ export async function teamContent(api: Api, teamId: string, description = 'Team 
 }
 
 /** Links a chat identity to a user, as `/sy link <code>` would have. */
-export async function linkIdentity(app: TestApp, userId: string, platform: string, platformUserId: string) {
+export async function linkIdentity(
+  app: TestApp,
+  userId: string,
+  platform: string,
+  platformUserId: string,
+  workspaceId = '',
+) {
   await sql(
     app,
     `INSERT INTO chat_identities (user_id, platform, workspace_id, platform_user_id, linked_at)
-     VALUES ($1, $2, '', $3, now())`,
-    [userId, platform, platformUserId],
+     VALUES ($1, $2, $3, $4, now())`,
+    [userId, platform, workspaceId, platformUserId],
   );
 }
 

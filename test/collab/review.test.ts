@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SLACK_SECRET, slackStubHandler } from '../chat/helpers.js';
+import { SLACK_SECRET, slackHeaders, slackStubHandler, slashCommand } from '../chat/helpers.js';
 import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 import { type StubServer, startStubServer } from '../helpers/stubServer.js';
 import { waitFor } from '../helpers/wait.js';
@@ -37,7 +37,7 @@ describe('collaboration: mentions, notifications and the review workflow', () =>
     f = await teamFixture(app);
     reviewer = await registerUser(app.url);
     await joinTeam(f.owner.api, reviewer.api, f.team.id);
-    await linkIdentity(app, reviewer.user.id, 'slack', 'UREVIEWER');
+    await linkIdentity(app, reviewer.user.id, 'slack', 'UREVIEWER', 'T1');
     contentId = await teamContent(f.member.api, f.team.id);
   });
   afterAll(async () => {
@@ -180,5 +180,37 @@ describe('collaboration: mentions, notifications and the review workflow', () =>
     expect(a.body.items.at(-1)).toMatchObject({ kind: 'share', actorUsername: f.member.user.username });
     expect((await f.outsider.api.get(`/api/content/${contentId}/activity`)).status).toBe(404);
     expect((await f.anonymous.api.get(`/api/content/${contentId}/activity`)).status).toBe(401);
+  });
+
+  it('`comment` and `approve` work from Slack for a linked reviewer', async () => {
+    const id = await teamContent(f.member.api, f.team.id, 'Chat-reviewed brief');
+    const submitted = await f.member.api.post(`/api/content/${id}/review`, {
+      action: 'submit',
+      reviewers: [reviewer.user.username],
+    });
+    expect(submitted.body.reviewState).toBe('in_review');
+    const slash = async (text: string) => {
+      const body = slashCommand(stub.url, text, { user: 'UREVIEWER', team: 'T1' });
+      const res = await fetch(`${app.url}/api/integrations/slack/events`, {
+        method: 'POST',
+        body,
+        headers: slackHeaders(body),
+      });
+      expect(res.status).toBe(200);
+      return JSON.stringify(await res.json());
+    };
+    expect(await slash(`comment ${id} Nearly there, @${f.member.user.username}`)).toContain('Comment added');
+    const comments = await f.member.api.get(`/api/content/${id}/comments`);
+    expect(comments.body.items[0]).toMatchObject({
+      authorId: reviewer.user.id,
+      body: `Nearly there, @${f.member.user.username}`,
+    });
+    const notes = await f.member.api.get('/api/notifications');
+    expect(notes.body.items[0]).toMatchObject({ kind: 'mention', payload: { contentId: id } });
+
+    expect(await slash(`approve ${id}`)).toContain('Approved');
+    expect((await f.member.api.get(`/api/content/${id}`)).body.reviewState).toBe('approved');
+    expect(await slash(`approve ${id}`)).toContain('Cannot approve content that is approved');
+    expect(await slash('approve 00000000-0000-4000-8000-000000000000')).toContain('can’t find that content');
   });
 });
