@@ -97,3 +97,7 @@ CREATE INDEX "tasks_report_idx" ON "tasks" USING btree ("created_at")
 -- Hand-written: a content item's audited exports and shares for its activity timeline.
 CREATE INDEX "audit_log_content_target_idx" ON "audit_log" USING btree ("target_id", "at")
   WHERE "target_type" = 'content';
+--> statement-breakpoint
+-- Hand-written: each task's attempts (tokens, provider) for reports, read from the index alone.
+CREATE INDEX "task_assignments_report_idx" ON "task_assignments" USING btree ("task_id")
+  INCLUDE ("tokens_used", "provider_name", "created_at");
