@@ -20,6 +20,7 @@ import { composeChat } from './composeChat.js';
 import { composeCollab } from './composeCollab.js';
 import { composeGateway } from './composeGateway.js';
 import { composeProviders } from './composeProviders.js';
+import { composeReports } from './composeReports.js';
 import { composeWebhooks } from './composeWebhooks.js';
 import { AuthService } from './core/auth/authService.js';
 import { AccessTokens } from './core/auth/jwt.js';
@@ -350,6 +351,15 @@ export async function startSwitchyard(opts: {
       directMessages: chat.directMessages,
       publicUrl,
     });
+    const reportSchedules = composeReports({
+      db,
+      boss,
+      logger,
+      reports: collab.reports,
+      hooks: webhooks.hooks,
+      channelSenders: chat.channelSenders,
+      outbound: { allowPrivate: env.OUTBOUND_ALLOW_PRIVATE, timeoutMs: env.WEBHOOK_TIMEOUT_MS },
+    });
 
     // Sign-in with GitHub, Google, Slack, Discord and any OIDC issuer (issue 13).
     const sso = new SsoService({
@@ -421,6 +431,7 @@ export async function startSwitchyard(opts: {
           ...webhooks.routes,
           ...chat.routes,
           ...collab.routes,
+          ...reportSchedules.routes,
           { path: '/api/auth', create: (d) => ssoRoutes(d, { sso }) },
         ],
         earlyRoutes: gateway.routes,
@@ -479,6 +490,8 @@ export async function startSwitchyard(opts: {
       stoppers.push(() => callbackWorker.stop());
       const budgetJobs = await providers.startWorker();
       stoppers.push(() => budgetJobs.stop());
+      const reportJobs = await reportSchedules.startWorker();
+      stoppers.push(() => reportJobs.stop());
       workers = true;
     }
 

@@ -120,6 +120,8 @@ export async function composeChat(c: {
   const stoppers: Array<() => Promise<void>> = [];
   /** Direct messages per platform, for notifications (mentions, review requests). */
   const dmSenders: Partial<Record<DmPlatform, (platformUserId: string, text: string) => Promise<void>>> = {};
+  /** Posts to a channel per platform, for scheduled reports. */
+  const channelSenders: Partial<Record<DmPlatform, (channel: string, text: string) => Promise<void>>> = {};
 
   // Slack: on with a signing secret. The bot token adds chat.postMessage (results after response_url runs out, mentions).
   if (env.SLACK_SIGNING_SECRET) {
@@ -161,6 +163,7 @@ export async function composeChat(c: {
       dmSenders.slack = async (userId, text) => {
         await web.chat.postMessage({ channel: userId, text, unfurl_links: false });
       };
+      channelSenders.slack = dmSenders.slack;
     }
     status.push(
       `slack on${env.SLACK_BOT_TOKEN ? '' : ' (no SLACK_BOT_TOKEN: results only through response_url)'}`,
@@ -203,6 +206,11 @@ export async function composeChat(c: {
           body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
         });
       };
+      channelSenders.discord = async (channelId, text) => {
+        await botRest.post(Routes.channelMessages(channelId), {
+          body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
+        });
+      };
     }
     status.push(
       `discord on${env.DISCORD_BOT_TOKEN ? '' : ' (no DISCORD_BOT_TOKEN: no results after 15 minutes)'}`,
@@ -220,6 +228,7 @@ export async function composeChat(c: {
         link_preview_options: { is_disabled: true },
       });
     };
+    channelSenders.telegram = dmSenders.telegram;
     c.deliverers.register(
       new TelegramDeliverer({
         origins,
@@ -289,6 +298,8 @@ export async function composeChat(c: {
     links,
     /** Direct messages to a user's linked chat identities (notifications). */
     directMessages,
+    /** Channel posts per configured platform (scheduled reports). */
+    channelSenders,
     routes,
     rawRoutes,
     /** The bots role: background parts (Telegram long polling). */

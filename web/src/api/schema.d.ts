@@ -550,6 +550,13 @@ export interface paths {
      */
     get: operations['getReportsUsage'];
   };
+  '/api/reports/schedules': {
+    /**
+     * Schedule a usage report every week or month
+     * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
+     */
+    post: operations['postReportsSchedules'];
+  };
   '/api/auth/providers': {
     /**
      * The identity providers configured for sign-in
@@ -9120,6 +9127,143 @@ export interface operations {
       };
       /** @description Error */
       404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Schedule a usage report every week or month
+   * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
+   */
+  postReportsSchedules: {
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          report: 'usage';
+          /** @enum {string} */
+          groupBy: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+          /** @enum {string} */
+          every: 'week' | 'month';
+          /** Format: uuid */
+          teamId?: string;
+          deliverTo:
+            | {
+                /** @enum {string} */
+                platform: 'slack' | 'discord' | 'telegram';
+                channel: string;
+              }
+            | {
+                /** Format: uuid */
+                webhookId: string;
+              };
+        };
+      };
+    };
+    responses: {
+      /** @description The schedule */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            report: 'usage';
+            /** @enum {string} */
+            groupBy: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+            /** @enum {string} */
+            every: 'week' | 'month';
+            teamId: string | null;
+            deliverTo: {
+              [key: string]: unknown;
+            };
+            nextRunAt: string;
+            lastSentAt: string | null;
+            createdAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
         content: {
           'application/json': {
             error: {
