@@ -4,6 +4,7 @@ import { api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { useCurrentTeam } from '../lib/currentTeam';
 import { useAsync } from '../lib/hooks';
+import { NotificationBell } from './NotificationBell';
 
 const MAIN_LINKS = [
   { to: '/', label: 'Dashboard', end: true },
@@ -64,6 +65,7 @@ export function Layout() {
         </NavLink>
         <div className="user-menu">
           <TeamSwitcher />
+          <NotificationBell />
           <NavLink to="/profile" className={linkClass}>
             <span className="visually-hidden">Profile: </span>
             <span className="user-name">{user?.username}</span>
