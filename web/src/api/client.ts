@@ -398,6 +398,13 @@ export class ApiClient {
       signal,
     );
   }
+  usageReport(query: Record<string, string>, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getReportsUsage'>>('/api/reports/usage', query, signal);
+  }
+  async usageReportCsv(query: Record<string, string>) {
+    const res = await this.raw('GET', '/api/reports/usage', { query: { ...query, format: 'csv' } });
+    return res.blob();
+  }
   notifications(query: { unread?: 'true'; limit?: number } = {}, signal?: AbortSignal) {
     return this.get<ResponseOf<'getNotifications'>>('/api/notifications', query, signal);
   }

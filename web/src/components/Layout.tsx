@@ -11,6 +11,7 @@ const MAIN_LINKS = [
   { to: '/tasks/new', label: 'New task' },
   { to: '/content', label: 'Content' },
   { to: '/teams', label: 'Teams' },
+  { to: '/reports', label: 'Reports' },
   { to: '/links', label: 'Linked accounts' },
   { to: '/tokens', label: 'API tokens' },
 ];
