@@ -17,8 +17,10 @@ import { ssoRoutes } from './api/routes/sso.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { teamRoutes } from './api/routes/teams.js';
 import { composeChat } from './composeChat.js';
+import { composeCollab } from './composeCollab.js';
 import { composeGateway } from './composeGateway.js';
 import { composeProviders } from './composeProviders.js';
+import { composeReports } from './composeReports.js';
 import { composeWebhooks } from './composeWebhooks.js';
 import { AuthService } from './core/auth/authService.js';
 import { AccessTokens } from './core/auth/jwt.js';
@@ -87,6 +89,8 @@ export interface Switchyard {
   teams: TeamService;
   /** Content use cases (versions, edits, export, share links) for adapters and scripts. */
   content: ContentService;
+  /** Comments, notifications, review and activity (issue 16). */
+  collab: ReturnType<typeof composeCollab>;
   /** Worker threads for diff, export and share-page rendering (started on first use). */
   renderPool: RenderPool;
   auth: AuthService;
@@ -292,6 +296,9 @@ export async function startSwitchyard(opts: {
       shareUrl: (token) => `${publicUrl()}/s/${token}`,
     });
 
+    // A chat user acts as their linked account, without site-admin powers.
+    const chatViewer = (userId: string) => ({ userId, isAdmin: false });
+
     // Webhooks: GitHub intake + result comments, generic inbound hooks, signed callbacks (issue 7).
     const webhooks = composeWebhooks({
       env,
@@ -320,9 +327,38 @@ export async function startSwitchyard(opts: {
       tasks,
       deliverers,
       shares: content.shareLinks(),
+      // The collaboration area is built after chat (it sends DMs through it); these run later.
+      collab: {
+        comment: (userId, contentId, text) =>
+          collab.comments.create(chatViewer(userId), contentId, { body: text }),
+        approve: async (userId, contentId) => {
+          const c = await collab.review.act(chatViewer(userId), contentId, { action: 'approve' });
+          return { reviewState: c.reviewState, title: c.title };
+        },
+      },
       teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
       publicUrl,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
+    });
+
+    // Collaboration (issue 16): comments, mentions, notifications (portal + chat DMs), review, activity.
+    const collab = composeCollab({
+      db,
+      logger,
+      audit,
+      content,
+      teams,
+      directMessages: chat.directMessages,
+      publicUrl,
+    });
+    const reportSchedules = composeReports({
+      db,
+      boss,
+      logger,
+      reports: collab.reports,
+      hooks: webhooks.hooks,
+      channelSenders: chat.channelSenders,
+      outbound: { allowPrivate: env.OUTBOUND_ALLOW_PRIVATE, timeoutMs: env.WEBHOOK_TIMEOUT_MS },
     });
 
     // Sign-in with GitHub, Google, Slack, Discord and any OIDC issuer (issue 13).
@@ -394,6 +430,8 @@ export async function startSwitchyard(opts: {
           ...providers.routes,
           ...webhooks.routes,
           ...chat.routes,
+          ...collab.routes,
+          ...reportSchedules.routes,
           { path: '/api/auth', create: (d) => ssoRoutes(d, { sso }) },
         ],
         earlyRoutes: gateway.routes,
@@ -452,6 +490,8 @@ export async function startSwitchyard(opts: {
       stoppers.push(() => callbackWorker.stop());
       const budgetJobs = await providers.startWorker();
       stoppers.push(() => budgetJobs.stop());
+      const reportJobs = await reportSchedules.startWorker();
+      stoppers.push(() => reportJobs.stop());
       workers = true;
     }
 
@@ -485,6 +525,7 @@ export async function startSwitchyard(opts: {
       tasks,
       teams,
       content,
+      collab,
       renderPool,
       auth,
       cache,

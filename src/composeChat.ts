@@ -1,5 +1,6 @@
 import { REST } from '@discordjs/rest';
 import { webApi } from '@slack/bolt';
+import { Routes } from 'discord-api-types/v10';
 import { Api } from 'grammy';
 import type pg from 'pg';
 import { z } from 'zod';
@@ -17,8 +18,9 @@ import {
 } from './bots/telegram/telegramAdapter.js';
 import { TelegramDeliverer } from './bots/telegram/telegramDeliverer.js';
 import type { AuditSink } from './core/audit/audit.js';
+import type { DirectMessenger } from './core/collab/ports.js';
 import { ChatCommandHandler } from './core/commands/handler.js';
-import type { ShareLinks } from './core/commands/ports.js';
+import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
@@ -34,6 +36,7 @@ import {
   createRateLimiter,
 } from './models/chatSupportStores.js';
 import type { Db } from './models/db.js';
+import { createLinkedIdentityLookup, type DmPlatform } from './models/linkedIdentities.js';
 import { createLinkStore } from './models/linkStore.js';
 
 /** The signature-verified endpoints in the OpenAPI document (they bypass the zod route builder). */
@@ -77,6 +80,8 @@ export async function composeChat(c: {
   publicUrl: () => string;
   /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
   shares?: ShareLinks;
+  /** `comment` and `approve` (the collaboration area); without them they point to the portal. */
+  collab?: ChatCollab;
   /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
   teamForWorkspace?: (
     platform: 'slack' | 'discord' | 'telegram',
@@ -98,6 +103,7 @@ export async function composeChat(c: {
     providers: createChatProviderDirectory(db),
     content: createContentLookup(db),
     ...(c.shares ? { shares: c.shares } : {}),
+    ...(c.collab ? { collab: c.collab } : {}),
     publicUrl: c.publicUrl,
     log,
     defaultTaskType: 'article',
@@ -109,6 +115,10 @@ export async function composeChat(c: {
   const rawRoutes: RouteFactory[] = [];
   const status: string[] = [];
   const stoppers: Array<() => Promise<void>> = [];
+  /** Direct messages per platform, for notifications (mentions, review requests). */
+  const dmSenders: Partial<Record<DmPlatform, (platformUserId: string, text: string) => Promise<void>>> = {};
+  /** Posts to a channel per platform, for scheduled reports. */
+  const channelSenders: Partial<Record<DmPlatform, (channel: string, text: string) => Promise<void>>> = {};
 
   // Slack: on with a signing secret. The bot token adds chat.postMessage (results after response_url runs out, mentions).
   if (env.SLACK_SIGNING_SECRET) {
@@ -145,6 +155,13 @@ export async function composeChat(c: {
         })
       : undefined;
     c.deliverers.register(new SlackDeliverer({ origins, web, publicUrl: c.publicUrl, logger: log }));
+    if (web) {
+      // A user id as the channel opens (or reuses) the app's DM with that user.
+      dmSenders.slack = async (userId, text) => {
+        await web.chat.postMessage({ channel: userId, text, unfurl_links: false });
+      };
+      channelSenders.slack = dmSenders.slack;
+    }
     status.push(
       `slack on${env.SLACK_BOT_TOKEN ? '' : ' (no SLACK_BOT_TOKEN: results only through response_url)'}`,
     );
@@ -177,6 +194,21 @@ export async function composeChat(c: {
     c.deliverers.register(
       new DiscordDeliverer({ origins, rest, botRest, publicUrl: c.publicUrl, logger: log }),
     );
+    if (botRest) {
+      dmSenders.discord = async (userId, text) => {
+        const channel = (await botRest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as {
+          id: string;
+        };
+        await botRest.post(Routes.channelMessages(channel.id), {
+          body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
+        });
+      };
+      channelSenders.discord = async (channelId, text) => {
+        await botRest.post(Routes.channelMessages(channelId), {
+          body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
+        });
+      };
+    }
     status.push(
       `discord on${env.DISCORD_BOT_TOKEN ? '' : ' (no DISCORD_BOT_TOKEN: no results after 15 minutes)'}`,
     );
@@ -186,10 +218,18 @@ export async function composeChat(c: {
   let startBots = async () => {};
   if (env.TELEGRAM_BOT_TOKEN) {
     const token = env.TELEGRAM_BOT_TOKEN;
+    const telegramApi = new Api(token, { apiRoot: env.TELEGRAM_API_ROOT, timeoutSeconds: 15 });
+    // A private chat's id is the user's id: a DM reaches whoever has started the bot.
+    dmSenders.telegram = async (userId, text) => {
+      await telegramApi.sendMessage(userId, text.slice(0, 4096), {
+        link_preview_options: { is_disabled: true },
+      });
+    };
+    channelSenders.telegram = dmSenders.telegram;
     c.deliverers.register(
       new TelegramDeliverer({
         origins,
-        api: new Api(token, { apiRoot: env.TELEGRAM_API_ROOT, timeoutSeconds: 15 }),
+        api: telegramApi,
         publicUrl: c.publicUrl,
         logger: log,
       }),
@@ -233,9 +273,30 @@ export async function composeChat(c: {
     }
   } else status.push('telegram off');
 
+  const linkedIdentities = createLinkedIdentityLookup(db);
+  const directMessages: DirectMessenger = {
+    async send(userId, text) {
+      const failures: string[] = [];
+      for (const id of await linkedIdentities(userId)) {
+        const send = dmSenders[id.platform];
+        if (!send) continue;
+        try {
+          await send(id.platformUserId, text);
+        } catch (e) {
+          failures.push(`${id.platform}: ${(e as Error).message}`);
+        }
+      }
+      if (failures.length) throw new Error(failures.join('; '));
+    },
+  };
+
   return {
     handler,
     links,
+    /** Direct messages to a user's linked chat identities (notifications). */
+    directMessages,
+    /** Channel posts per configured platform (scheduled reports). */
+    channelSenders,
     routes,
     rawRoutes,
     /** The bots role: background parts (Telegram long polling). */

@@ -44,6 +44,8 @@ const toContent = (r: ContentRow): ContentRecord => ({
   version: r.version,
   status: r.status,
   metadata: r.metadata ?? {},
+  reviewState: r.reviewState,
+  publishedVersion: r.publishedVersion,
   createdAt: r.createdAt,
   updatedAt: r.updatedAt,
 });

@@ -406,6 +406,14 @@ export const content = pgTable(
       .notNull()
       .default('draft'),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default({}),
+    /** The review workflow (core/collab/review.ts); a new version after approval returns it to draft (trigger). */
+    reviewState: text('review_state', {
+      enum: ['draft', 'in_review', 'changes_requested', 'approved', 'published'],
+    })
+      .notNull()
+      .default('draft'),
+    /** The version pinned by the last publish. */
+    publishedVersion: integer('published_version'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -459,6 +467,106 @@ export const contentShares = pgTable(
     uniqueIndex('content_shares_token_uq').on(t.tokenHash),
     index('content_shares_content_idx').on(t.contentId),
   ],
+);
+
+/** Threaded comments on a content version, optionally anchored to a quoted passage. */
+export const contentComments = pgTable(
+  'content_comments',
+  {
+    id: id(),
+    contentId: uuid('content_id')
+      .notNull()
+      .references(() => content.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    quote: text('quote'),
+    parentId: uuid('parent_id'),
+    resolvedAt: ts('resolved_at'),
+    resolvedBy: uuid('resolved_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('content_comments_content_idx').on(t.contentId, t.createdAt),
+    index('content_comments_parent_idx').on(t.parentId),
+  ],
+);
+
+/** Who was asked to review a content item, and their last decision. */
+export const contentReviewers = pgTable(
+  'content_reviewers',
+  {
+    contentId: uuid('content_id')
+      .notNull()
+      .references(() => content.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    decision: text('decision', { enum: ['pending', 'approved', 'changes_requested'] })
+      .notNull()
+      .default('pending'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.contentId, t.userId] }), index('content_reviewers_user_idx').on(t.userId)],
+);
+
+/** The review workflow's history (submit, approve, request_changes, publish, reset by an edit). */
+export const contentReviewEvents = pgTable(
+  'content_review_events',
+  {
+    id: id(),
+    contentId: uuid('content_id')
+      .notNull()
+      .references(() => content.id, { onDelete: 'cascade' }),
+    actorId: uuid('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    action: text('action').notNull(),
+    fromState: text('from_state').notNull(),
+    toState: text('to_state').notNull(),
+    version: integer('version').notNull(),
+    note: text('note'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('content_review_events_content_idx').on(t.contentId, t.createdAt)],
+);
+
+/** A user's notifications (mentions, review requests, budget alerts): kind + payload, read once. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    readAt: ts('read_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('notifications_user_idx').on(t.userId, t.createdAt),
+    index('notifications_unread_idx').on(t.userId).where(sql`${t.readAt} IS NULL`),
+  ],
+);
+
+/** Usage reports delivered on a schedule (pg-boss cron) to a chat channel or a signed webhook. */
+export const reportSchedules = pgTable(
+  'report_schedules',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'cascade' }),
+    report: text('report').notNull(),
+    groupBy: text('group_by').notNull(),
+    every: text('every', { enum: ['week', 'month'] }).notNull(),
+    deliverTo: jsonb('deliver_to').$type<Record<string, unknown>>().notNull(),
+    lastSentAt: ts('last_sent_at'),
+    nextRunAt: ts('next_run_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('report_schedules_due_idx').on(t.nextRunAt)],
 );
 
 export const chatIdentities = pgTable(

@@ -118,6 +118,16 @@ describe('exportContent', () => {
       expect(text).toBe('# Quarterly Report\n\nHello\n');
     });
 
+    it('does not add the title above a body that starts with its own H1', async () => {
+      const own = '# Tide pools, explained\n\nHello';
+      expect(asText((await exportAs('markdown', { contentData: own })).body)).toBe(`${own}\n`);
+      // A level-2 heading is not the document's title: the title still goes first.
+      const h2 = '## Background\n\nHello';
+      expect(asText((await exportAs('markdown', { contentData: h2 })).body)).toBe(
+        `# Quarterly Report\n\n${h2}\n`,
+      );
+    });
+
     it('escapes markdown syntax in the title', async () => {
       const text = asText(
         (await exportAs('markdown', { title: '<b>*Big*</b> [x](y)', contentData: 'Body' })).body,

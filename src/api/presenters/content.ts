@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ShareState } from '../../core/content/contentService.js';
 import type { ContentRecord, ShareRecord, VersionRecord, VersionSummary } from '../../core/content/ports.js';
-import { CONTENT_STATUSES, VERSION_SOURCES } from '../../core/content/ports.js';
+import { CONTENT_STATUSES, REVIEW_STATES, VERSION_SOURCES } from '../../core/content/ports.js';
 
 export const contentSchema = z.object({
   id: z.string(),
@@ -18,6 +18,12 @@ export const contentSchema = z.object({
     .describe(
       'Provenance of the current version: for a generation the provider, model, account, tokens, latency, fallback chain and prompt; for an edit or restore who made it (and the generation it derives from)',
     ),
+  reviewState: z
+    .enum(REVIEW_STATES)
+    .describe(
+      'draft → in_review → changes_requested | approved → published; a new version after approval returns to draft',
+    ),
+  publishedVersion: z.number().nullable().describe('The version pinned by the last publish'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -84,6 +90,8 @@ export function presentContent(c: ContentRecord): z.infer<typeof contentSchema> 
     version: c.version,
     status: c.status,
     metadata: c.metadata,
+    reviewState: c.reviewState,
+    publishedVersion: c.publishedVersion,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

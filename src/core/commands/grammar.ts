@@ -5,6 +5,7 @@ import { PRIORITIES, type Priority } from '../tasks/types.js';
  *
  *   generate [--type T] [--priority P] [--provider NAME] <prompt>
  *   status <taskId> | tasks | cancel <taskId> | share <taskId|contentId> | link <code> | providers | help
+ *   comment <contentId> <text> | approve <contentId>
  *
  * Options come before the prompt, in any order, as `--type code` or `--type=code`; a value may be
  * quoted (`--provider "My Claude"`). `--` ends the options. Everything after the options is the
@@ -19,6 +20,8 @@ export type ChatCommand =
   | { name: 'share'; ref: string }
   | { name: 'link'; code: string }
   | { name: 'providers' }
+  | { name: 'comment'; ref: string; text: string }
+  | { name: 'approve'; ref: string }
   | { name: 'help' };
 
 export type CommandName = ChatCommand['name'];
@@ -31,6 +34,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'share',
   'link',
   'providers',
+  'comment',
+  'approve',
   'help',
 ];
 
@@ -68,6 +73,8 @@ export const USAGE: Record<CommandName, string> = {
   share: 'share <taskId|contentId>',
   link: 'link <code>',
   providers: 'providers',
+  comment: 'comment <contentId> <text>',
+  approve: 'approve <contentId>',
   help: 'help',
 };
 
@@ -230,6 +237,20 @@ export function buildCommand(name: CommandName, arg?: string): ParseResult {
       const first = tokens(value)[0]?.value;
       if (!first) return { ok: false, name, error: `Which task? Usage: ${USAGE[name]}` };
       return { ok: true, command: { name, ref: first } };
+    }
+    case 'approve': {
+      const first = tokens(value)[0]?.value;
+      if (!first) return { ok: false, name, error: `Which content? Usage: ${USAGE[name]}` };
+      return { ok: true, command: { name, ref: first } };
+    }
+    case 'comment': {
+      const first = readToken(value, 0);
+      if (!first) return { ok: false, name, error: `Which content? Usage: ${USAGE[name]}` };
+      const text = value.slice(first.end).trim();
+      if (!text) return { ok: false, name, error: `What is your comment? Usage: ${USAGE[name]}` };
+      if (text.length > MAX_PROMPT_LENGTH)
+        return { ok: false, name, error: `That comment is too long (the limit is ${MAX_PROMPT_LENGTH}).` };
+      return { ok: true, command: { name, ref: first.value, text } };
     }
     case 'link': {
       const code = tokens(value)

@@ -5,6 +5,7 @@ import type { TaskCommands, TaskRecord } from '../tasks/types.js';
 import type { ChatCommand, ParseResult } from './grammar.js';
 import { type ChatPlatform, helpText, usageLine } from './help.js';
 import type {
+  ChatCollab,
   ChatIdentityKey,
   ChatIdentityRecord,
   ChatIdentityStore,
@@ -63,6 +64,8 @@ export interface ChatHandlerDeps {
   /** Share links from the content area; without them `share` points to the portal. */
   shares?: ShareLinks;
   content?: ContentLookup;
+  /** Comments and approvals (`comment`, `approve`); without it they point to the portal. */
+  collab?: ChatCollab;
   publicUrl: () => string;
   log: ChatLog;
   /** Task type for `generate` without --type. */
@@ -126,6 +129,10 @@ export class ChatCommandHandler {
           return await this.once(req.delivery, () => this.cancel(cmd.ref, who!.userId));
         case 'share':
           return await this.once(req.delivery, () => this.share(cmd.ref, who!.userId));
+        case 'comment':
+          return await this.once(req.delivery, () => this.comment(cmd.ref, cmd.text, who!.userId));
+        case 'approve':
+          return await this.once(req.delivery, () => this.approve(cmd.ref, who!.userId));
         case 'link':
           return await this.once(req.delivery, () =>
             this.link(cmd.code, req.identity, who?.identity ?? null),
@@ -457,6 +464,44 @@ export class ChatCommandHandler {
       private: true,
       text: `🔗 Read-only link (valid until ${s.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC): ${s.url}`,
     };
+  }
+
+  private async comment(ref: string, text: string, userId: string): Promise<ChatReply> {
+    const id = ref.trim().toLowerCase();
+    if (!UUID.test(id)) return { private: true, text: `"${ref.slice(0, 40)}" is not a content id.` };
+    if (!this.deps.collab)
+      return { private: true, text: `Comment in the portal: ${this.portal()}/content/${id}` };
+    try {
+      await this.deps.collab.comment(userId, id, text);
+      return { private: true, text: `💬 Comment added: ${this.portal()}/content/${id}` };
+    } catch (e) {
+      if (isAppError(e) && e.code === 'not_found')
+        return {
+          private: true,
+          text: 'I can’t find that content among what you can read (is your account linked?).',
+        };
+      throw e;
+    }
+  }
+
+  private async approve(ref: string, userId: string): Promise<ChatReply> {
+    const id = ref.trim().toLowerCase();
+    if (!UUID.test(id)) return { private: true, text: `"${ref.slice(0, 40)}" is not a content id.` };
+    if (!this.deps.collab)
+      return { private: true, text: `Approve it in the portal: ${this.portal()}/content/${id}` };
+    try {
+      const c = await this.deps.collab.approve(userId, id);
+      return { private: true, text: `✅ Approved "${c.title}" (now ${c.reviewState.replace('_', ' ')}).` };
+    } catch (e) {
+      if (isAppError(e) && e.code === 'not_found')
+        return {
+          private: true,
+          text: 'I can’t find that content among what you can read (is your account linked?).',
+        };
+      if (isAppError(e) && (e.code === 'forbidden' || e.code === 'conflict'))
+        return { private: true, text: e.message };
+      throw e;
+    }
   }
 
   private async link(

@@ -13,6 +13,8 @@ const DESCRIPTIONS: Record<CommandName, string> = {
   share: 'a read-only link to a result',
   link: 'connect this chat account to your Switchyard account',
   providers: 'the AI providers you can pick with --provider',
+  comment: 'comment on a content item (@username mentions notify)',
+  approve: 'approve a content item you were asked to review',
   help: 'this message',
 };
 

@@ -59,6 +59,12 @@ export interface ShareLinks {
 }
 
 /** Resolves a content id the user owns (for `share <contentId>`). */
+/** Comments and review approval from chat (core/collab); errors are AppErrors (404, 403, 409). */
+export interface ChatCollab {
+  comment(userId: string, contentId: string, text: string): Promise<{ id: string }>;
+  approve(userId: string, contentId: string): Promise<{ reviewState: string; title: string }>;
+}
+
 export interface ContentLookup {
   ownedContent(userId: string, contentId: string): Promise<{ id: string; taskId: string | null } | null>;
 }

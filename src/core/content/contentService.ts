@@ -241,7 +241,7 @@ export class ContentService {
     }
     const v = await this.requireVersion(content.id, version);
     assertRenderable('export', v.version, v.contentData);
-    return this.renderer.render(
+    const file = await this.renderer.render(
       {
         kind: 'export',
         source: {
@@ -261,6 +261,9 @@ export class ContentService {
       },
       viewer.userId,
     );
+    // The content's activity timeline lists exports.
+    await this.record(viewer, 'content.export', id, { format: req.format, version: v.version });
+    return file;
   }
 
   // --- changing ----------------------------------------------------------------------------------

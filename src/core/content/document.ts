@@ -251,6 +251,12 @@ export function startsWithTitle(blocks: Block[], title: string): boolean {
   );
 }
 
+/** True when the document opens with a top-level heading: its own title, whatever the stored title says. */
+export function startsWithHeading1(blocks: Block[]): boolean {
+  const first = blocks[0];
+  return first !== undefined && first.type === 'heading' && first.level === 1;
+}
+
 /** A title reduced to one line of printable text. */
 export function displayTitle(title: string, fallback = 'Untitled'): string {
   const line = cleanText(title).replace(/\s+/g, ' ').trim();

@@ -5,6 +5,9 @@
 export const CONTENT_STATUSES = ['draft', 'published', 'archived'] as const;
 export type ContentStatus = (typeof CONTENT_STATUSES)[number];
 
+export const REVIEW_STATES = ['draft', 'in_review', 'changes_requested', 'approved', 'published'] as const;
+export type ReviewState = (typeof REVIEW_STATES)[number];
+
 export const VERSION_SOURCES = ['generation', 'edit', 'restore', 'regeneration'] as const;
 export type VersionSource = (typeof VERSION_SOURCES)[number];
 
@@ -22,6 +25,10 @@ export interface ContentRecord {
   status: ContentStatus;
   /** Provenance of the current version (a copy of that version's metadata). */
   metadata: Record<string, unknown>;
+  /** The review workflow's state (core/collab/reviewService.ts). */
+  reviewState: ReviewState;
+  /** The version pinned by the last publish; null until published. */
+  publishedVersion: number | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,4 +1,4 @@
-import { displayTitle, markdownToDocument, startsWithTitle } from '../content/document.js';
+import { displayTitle, markdownToDocument, startsWithHeading1 } from '../content/document.js';
 import { normalizeNewlines } from '../content/markdown.js';
 import type { Exporter } from './types.js';
 
@@ -7,7 +7,10 @@ function escapeInline(text: string): string {
   return text.replace(/[\\`*_[\]<>&|~#!]/g, '\\$&');
 }
 
-/** The body as written, headed by the title unless the body already opens with it. */
+/**
+ * The body as written, headed by the title unless the body already opens with a top-level heading
+ * (the title itself, or its own H1: a second H1 above it would repeat the title).
+ */
 export const markdownExporter: Exporter = {
   format: 'markdown',
   mimeType: 'text/markdown; charset=utf-8',
@@ -15,7 +18,7 @@ export const markdownExporter: Exporter = {
   render(source) {
     const title = displayTitle(source.title);
     const body = normalizeNewlines(source.contentData).replace(/\s+$/, '');
-    const heading = startsWithTitle(markdownToDocument(body), title) ? '' : `# ${escapeInline(title)}\n\n`;
+    const heading = startsWithHeading1(markdownToDocument(body)) ? '' : `# ${escapeInline(title)}\n\n`;
     return `${heading}${body}\n`;
   },
 };

@@ -18,6 +18,10 @@ export const TEAM_ACTIONS = [
   'tasks.create',
   'tasks.manage',
   'content.read',
+  'content.comment',
+  'content.publish',
+  'comments.moderate',
+  'reports.read',
   'providerAccounts.manage',
   'hooks.manage',
   'tokens.manage',
@@ -38,6 +42,14 @@ export const TEAM_MATRIX: Readonly<Record<TeamAction, readonly TeamRole[]>> = {
   /** Change, cancel or delete a team task someone else created. */
   'tasks.manage': ADMINS,
   'content.read': ALL,
+  /** Comment on the team's content and review it when asked. */
+  'content.comment': ALL,
+  /** Publish approved content (pins a version). */
+  'content.publish': ADMINS,
+  /** Edit, resolve or delete someone else's comment. */
+  'comments.moderate': ADMINS,
+  /** Usage and cost reports of the team. */
+  'reports.read': ADMINS,
   'providerAccounts.manage': ADMINS,
   'hooks.manage': ADMINS,
   /** Create API tokens scoped to the team (the gateway's and integrations' keys). */

@@ -372,6 +372,45 @@ export class ApiClient {
   shareContent(id: string, input: BodyOf<'postContentByIdShare'> = {}) {
     return this.post<ResponseOf<'postContentByIdShare'>>(`/api/content/${seg(id)}/share`, input);
   }
+  listComments(id: string, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getContentByIdComments'>>(
+      `/api/content/${seg(id)}/comments`,
+      undefined,
+      signal,
+    );
+  }
+  addComment(id: string, input: BodyOf<'postContentByIdComments'>) {
+    return this.post<ResponseOf<'postContentByIdComments'>>(`/api/content/${seg(id)}/comments`, input);
+  }
+  updateComment(id: string, commentId: string, input: BodyOf<'putContentByIdCommentsByCommentId'>) {
+    return this.put<ResponseOf<'putContentByIdCommentsByCommentId'>>(
+      `/api/content/${seg(id)}/comments/${seg(commentId)}`,
+      input,
+    );
+  }
+  reviewContent(id: string, input: BodyOf<'postContentByIdReview'>) {
+    return this.post<ResponseOf<'postContentByIdReview'>>(`/api/content/${seg(id)}/review`, input);
+  }
+  contentActivity(id: string, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getContentByIdActivity'>>(
+      `/api/content/${seg(id)}/activity`,
+      undefined,
+      signal,
+    );
+  }
+  usageReport(query: Record<string, string>, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getReportsUsage'>>('/api/reports/usage', query, signal);
+  }
+  async usageReportCsv(query: Record<string, string>) {
+    const res = await this.raw('GET', '/api/reports/usage', { query: { ...query, format: 'csv' } });
+    return res.blob();
+  }
+  notifications(query: { unread?: 'true'; limit?: number } = {}, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getNotifications'>>('/api/notifications', query, signal);
+  }
+  markNotificationsRead(ids?: string[]) {
+    return this.post<ResponseOf<'postNotificationsRead'>>('/api/notifications/read', ids ? { ids } : {});
+  }
   listShares(id: string, signal?: AbortSignal) {
     return this.get<ResponseOf<'getContentByIdShares'>>(`/api/content/${seg(id)}/shares`, undefined, signal);
   }

@@ -484,6 +484,79 @@ export interface paths {
      */
     delete: operations['deleteLinksById'];
   };
+  '/api/content/{id}/comments': {
+    /**
+     * The comment threads of a content item
+     * @description Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404. Threads in time order, each with its replies.
+     */
+    get: operations['getContentByIdComments'];
+    /**
+     * Comment on a content version
+     * @description Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404. `version` defaults to the current one; `quote` anchors the comment to a passage; `parentId` replies in a thread. `@username` mentions notify people who can read the content (portal list and chat DM).
+     */
+    post: operations['postContentByIdComments'];
+  };
+  '/api/content/{id}/comments/{commentId}': {
+    /**
+     * Edit, resolve or reopen a comment
+     * @description The author, a team admin (the owner for personal content) or a site admin. `resolved: true` closes the thread, `false` reopens it. Others who can read the content get 403; anyone else 404.
+     */
+    put: operations['putContentByIdCommentsByCommentId'];
+    /**
+     * Delete a comment (and its replies)
+     * @description The author, a team admin (the owner for personal content) or a site admin.
+     */
+    delete: operations['deleteContentByIdCommentsByCommentId'];
+  };
+  '/api/content/{id}/review': {
+    /**
+     * Move a content item through review
+     * @description draft → in_review (`submit`, by the author, with `reviewers`: usernames of team members) → `approve` or `request_changes` (an assigned reviewer or a team admin) → `publish` (a team admin; the owner for personal content), which pins the current version. A new version after approval returns the content to draft. A state that does not allow the action answers 409.
+     */
+    post: operations['postContentByIdReview'];
+  };
+  '/api/content/{id}/reviewers': {
+    /**
+     * The reviewers of a content item and their decisions
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getContentByIdReviewers'];
+  };
+  '/api/content/{id}/activity': {
+    /**
+     * The history of a content item in time order
+     * @description Versions, comments, review actions, exports and shares, oldest first (at most 500). Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404.
+     */
+    get: operations['getContentByIdActivity'];
+  };
+  '/api/notifications': {
+    /**
+     * The caller’s notifications, newest first, with the unread count
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getNotifications'];
+  };
+  '/api/notifications/read': {
+    /**
+     * Mark notifications read
+     * @description The listed `ids` (the caller’s only; others are ignored), or all of them without `ids`.
+     */
+    post: operations['postNotificationsRead'];
+  };
+  '/api/reports/usage': {
+    /**
+     * Usage and cost of tasks over a date range, grouped
+     * @description `from` (inclusive) and `to` (exclusive) are ISO dates or times; default: the 30 days up to now; at most 366 days. Site admins see every task (or one team with `teamId`); a team's owners and admins pass their `teamId`; members get 403, other teams 404. `format=csv` streams the same columns with a header row.
+     */
+    get: operations['getReportsUsage'];
+  };
+  '/api/reports/schedules': {
+    /**
+     * Schedule a usage report every week or month
+     * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
+     */
+    post: operations['postReportsSchedules'];
+  };
   '/api/auth/providers': {
     /**
      * The identity providers configured for sign-in
@@ -4385,6 +4458,13 @@ export interface operations {
               metadata: {
                 [key: string]: unknown;
               };
+              /**
+               * @description draft → in_review → changes_requested | approved → published; a new version after approval returns to draft
+               * @enum {string}
+               */
+              reviewState: 'draft' | 'in_review' | 'changes_requested' | 'approved' | 'published';
+              /** @description The version pinned by the last publish */
+              publishedVersion: number | null;
               createdAt: string;
               updatedAt: string;
             }[];
@@ -4486,6 +4566,13 @@ export interface operations {
             metadata: {
               [key: string]: unknown;
             };
+            /**
+             * @description draft → in_review → changes_requested | approved → published; a new version after approval returns to draft
+             * @enum {string}
+             */
+            reviewState: 'draft' | 'in_review' | 'changes_requested' | 'approved' | 'published';
+            /** @description The version pinned by the last publish */
+            publishedVersion: number | null;
             createdAt: string;
             updatedAt: string;
             versions: {
@@ -4590,6 +4677,13 @@ export interface operations {
             metadata: {
               [key: string]: unknown;
             };
+            /**
+             * @description draft → in_review → changes_requested | approved → published; a new version after approval returns to draft
+             * @enum {string}
+             */
+            reviewState: 'draft' | 'in_review' | 'changes_requested' | 'approved' | 'published';
+            /** @description The version pinned by the last publish */
+            publishedVersion: number | null;
             createdAt: string;
             updatedAt: string;
           };
@@ -5000,6 +5094,13 @@ export interface operations {
             metadata: {
               [key: string]: unknown;
             };
+            /**
+             * @description draft → in_review → changes_requested | approved → published; a new version after approval returns to draft
+             * @enum {string}
+             */
+            reviewState: 'draft' | 'in_review' | 'changes_requested' | 'approved' | 'published';
+            /** @description The version pinned by the last publish */
+            publishedVersion: number | null;
             createdAt: string;
             updatedAt: string;
           };
@@ -7989,6 +8090,1180 @@ export interface operations {
       };
       /** @description Error */
       404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The comment threads of a content item
+   * @description Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404. Threads in time order, each with its replies.
+   */
+  getContentByIdComments: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Threads */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              contentId: string;
+              /** @description The version the comment is about */
+              version: number;
+              authorId: string | null;
+              authorUsername: string | null;
+              /** @description Markdown as written */
+              body: string;
+              /** @description The body rendered with the content sanitiser */
+              bodyHtml: string;
+              /** @description The quoted passage the comment is anchored to */
+              quote: string | null;
+              parentId: string | null;
+              resolved: boolean;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              createdAt: string;
+              updatedAt: string;
+              /** @description Replies in time order (threads are one level deep) */
+              replies: {
+                id: string;
+                contentId: string;
+                /** @description The version the comment is about */
+                version: number;
+                authorId: string | null;
+                authorUsername: string | null;
+                /** @description Markdown as written */
+                body: string;
+                /** @description The body rendered with the content sanitiser */
+                bodyHtml: string;
+                /** @description The quoted passage the comment is anchored to */
+                quote: string | null;
+                parentId: string | null;
+                resolved: boolean;
+                resolvedAt: string | null;
+                resolvedBy: string | null;
+                createdAt: string;
+                updatedAt: string;
+              }[];
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Comment on a content version
+   * @description Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404. `version` defaults to the current one; `quote` anchors the comment to a passage; `parentId` replies in a thread. `@username` mentions notify people who can read the content (portal list and chat DM).
+   */
+  postContentByIdComments: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          body: string;
+          version?: number;
+          quote?: string;
+          /** Format: uuid */
+          parentId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The comment */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            contentId: string;
+            /** @description The version the comment is about */
+            version: number;
+            authorId: string | null;
+            authorUsername: string | null;
+            /** @description Markdown as written */
+            body: string;
+            /** @description The body rendered with the content sanitiser */
+            bodyHtml: string;
+            /** @description The quoted passage the comment is anchored to */
+            quote: string | null;
+            parentId: string | null;
+            resolved: boolean;
+            resolvedAt: string | null;
+            resolvedBy: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Replies in time order (threads are one level deep) */
+            replies: {
+              id: string;
+              contentId: string;
+              /** @description The version the comment is about */
+              version: number;
+              authorId: string | null;
+              authorUsername: string | null;
+              /** @description Markdown as written */
+              body: string;
+              /** @description The body rendered with the content sanitiser */
+              bodyHtml: string;
+              /** @description The quoted passage the comment is anchored to */
+              quote: string | null;
+              parentId: string | null;
+              resolved: boolean;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              createdAt: string;
+              updatedAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Edit, resolve or reopen a comment
+   * @description The author, a team admin (the owner for personal content) or a site admin. `resolved: true` closes the thread, `false` reopens it. Others who can read the content get 403; anyone else 404.
+   */
+  putContentByIdCommentsByCommentId: {
+    parameters: {
+      path: {
+        id: string;
+        commentId: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          body?: string;
+          resolved?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The comment */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            contentId: string;
+            /** @description The version the comment is about */
+            version: number;
+            authorId: string | null;
+            authorUsername: string | null;
+            /** @description Markdown as written */
+            body: string;
+            /** @description The body rendered with the content sanitiser */
+            bodyHtml: string;
+            /** @description The quoted passage the comment is anchored to */
+            quote: string | null;
+            parentId: string | null;
+            resolved: boolean;
+            resolvedAt: string | null;
+            resolvedBy: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description Replies in time order (threads are one level deep) */
+            replies: {
+              id: string;
+              contentId: string;
+              /** @description The version the comment is about */
+              version: number;
+              authorId: string | null;
+              authorUsername: string | null;
+              /** @description Markdown as written */
+              body: string;
+              /** @description The body rendered with the content sanitiser */
+              bodyHtml: string;
+              /** @description The quoted passage the comment is anchored to */
+              quote: string | null;
+              parentId: string | null;
+              resolved: boolean;
+              resolvedAt: string | null;
+              resolvedBy: string | null;
+              createdAt: string;
+              updatedAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Delete a comment (and its replies)
+   * @description The author, a team admin (the owner for personal content) or a site admin.
+   */
+  deleteContentByIdCommentsByCommentId: {
+    parameters: {
+      path: {
+        id: string;
+        commentId: string;
+      };
+    };
+    responses: {
+      /** @description Deleted */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Move a content item through review
+   * @description draft → in_review (`submit`, by the author, with `reviewers`: usernames of team members) → `approve` or `request_changes` (an assigned reviewer or a team admin) → `publish` (a team admin; the owner for personal content), which pins the current version. A new version after approval returns the content to draft. A state that does not allow the action answers 409.
+   */
+  postContentByIdReview: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          action: 'submit' | 'approve' | 'request_changes' | 'publish';
+          reviewers?: string[];
+          note?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The content after the action */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            taskId: string | null;
+            userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
+            title: string;
+            contentType: string;
+            contentData: string;
+            version: number;
+            /** @enum {string} */
+            status: 'draft' | 'published' | 'archived';
+            /** @description Provenance of the current version: for a generation the provider, model, account, tokens, latency, fallback chain and prompt; for an edit or restore who made it (and the generation it derives from) */
+            metadata: {
+              [key: string]: unknown;
+            };
+            /**
+             * @description draft → in_review → changes_requested | approved → published; a new version after approval returns to draft
+             * @enum {string}
+             */
+            reviewState: 'draft' | 'in_review' | 'changes_requested' | 'approved' | 'published';
+            /** @description The version pinned by the last publish */
+            publishedVersion: number | null;
+            createdAt: string;
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The reviewers of a content item and their decisions
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getContentByIdReviewers: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Reviewers */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              userId: string;
+              username: string | null;
+              /** @enum {string} */
+              decision: 'pending' | 'approved' | 'changes_requested';
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The history of a content item in time order
+   * @description Versions, comments, review actions, exports and shares, oldest first (at most 500). Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404.
+   */
+  getContentByIdActivity: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Activity */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              at: string;
+              /** @enum {string} */
+              kind: 'version' | 'comment' | 'review' | 'export' | 'share';
+              actorId: string | null;
+              actorUsername: string | null;
+              details: {
+                [key: string]: unknown;
+              };
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The caller’s notifications, newest first, with the unread count
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getNotifications: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        unread?: '0' | '1' | 'true' | 'false';
+      };
+    };
+    responses: {
+      /** @description Notifications */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @description mention, review_request, review_decision, budget_alert */
+              kind: string;
+              payload: {
+                [key: string]: unknown;
+              };
+              read: boolean;
+              readAt: string | null;
+              createdAt: string;
+            }[];
+            unread: number;
+            page: number;
+            limit: number;
+            total: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Mark notifications read
+   * @description The listed `ids` (the caller’s only; others are ignored), or all of them without `ids`.
+   */
+  postNotificationsRead: {
+    requestBody: {
+      content: {
+        'application/json': {
+          ids?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description How many changed and what is left unread */
+      200: {
+        content: {
+          'application/json': {
+            marked: number;
+            unread: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Usage and cost of tasks over a date range, grouped
+   * @description `from` (inclusive) and `to` (exclusive) are ISO dates or times; default: the 30 days up to now; at most 366 days. Site admins see every task (or one team with `teamId`); a team's owners and admins pass their `teamId`; members get 403, other teams 404. `format=csv` streams the same columns with a header row.
+   */
+  getReportsUsage: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+        groupBy?: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+        teamId?: string;
+        format?: 'json' | 'csv';
+      };
+    };
+    responses: {
+      /** @description The report */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              key: string;
+              /** @description The readable name: username, team, provider, date */
+              label: string;
+              tasks: number;
+              completed: number;
+              failed: number;
+              tokens: number;
+              /** @description Integer micro-dollars */
+              costMicros: number;
+              p50LatencyMs: number | null;
+              p95LatencyMs: number | null;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Schedule a usage report every week or month
+   * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
+   */
+  postReportsSchedules: {
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          report: 'usage';
+          /** @enum {string} */
+          groupBy: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+          /** @enum {string} */
+          every: 'week' | 'month';
+          /** Format: uuid */
+          teamId?: string;
+          deliverTo:
+            | {
+                /** @enum {string} */
+                platform: 'slack' | 'discord' | 'telegram';
+                channel: string;
+              }
+            | {
+                /** Format: uuid */
+                webhookId: string;
+              };
+        };
+      };
+    };
+    responses: {
+      /** @description The schedule */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            report: 'usage';
+            /** @enum {string} */
+            groupBy: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+            /** @enum {string} */
+            every: 'week' | 'month';
+            teamId: string | null;
+            deliverTo: {
+              [key: string]: unknown;
+            };
+            nextRunAt: string;
+            lastSentAt: string | null;
+            createdAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
         content: {
           'application/json': {
             error: {

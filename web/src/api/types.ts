@@ -143,3 +143,6 @@ export type LinkCode = ResponseOf<'postLinksCodes'>;
 export type Webhook = Item<ResponseOf<'getWebhooks'>>;
 export type WebhookInput = BodyOf<'postWebhooks'>;
 export type WebhookCreated = ResponseOf<'postWebhooks'>;
+export type Comment = Item<ResponseOf<'getContentByIdComments'>>;
+export type ActivityItem = Item<ResponseOf<'getContentByIdActivity'>>;
+export type Notification = Item<ResponseOf<'getNotifications'>>;

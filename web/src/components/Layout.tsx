@@ -4,12 +4,14 @@ import { api } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { useCurrentTeam } from '../lib/currentTeam';
 import { useAsync } from '../lib/hooks';
+import { NotificationBell } from './NotificationBell';
 
 const MAIN_LINKS = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/tasks/new', label: 'New task' },
   { to: '/content', label: 'Content' },
   { to: '/teams', label: 'Teams' },
+  { to: '/reports', label: 'Reports' },
   { to: '/links', label: 'Linked accounts' },
   { to: '/tokens', label: 'API tokens' },
 ];
@@ -64,6 +66,7 @@ export function Layout() {
         </NavLink>
         <div className="user-menu">
           <TeamSwitcher />
+          <NotificationBell />
           <NavLink to="/profile" className={linkClass}>
             <span className="visually-hidden">Profile: </span>
             <span className="user-name">{user?.username}</span>

@@ -10,7 +10,9 @@ import { Tabs } from '../../components/Tabs';
 import { ValueView } from '../../components/ValueView';
 import { formatDateTime } from '../../lib/format';
 import { useAction, useAsync, usePageTitle } from '../../lib/hooks';
+import { ActivityPanel } from './ActivityPanel';
 import { ComparePanel } from './ComparePanel';
+import { DiscussionPanel } from './DiscussionPanel';
 import { EditPanel } from './EditPanel';
 import { ExportPanel } from './ExportPanel';
 import { RegeneratePanel } from './RegeneratePanel';
@@ -24,6 +26,8 @@ const TABS = [
   { id: 'compare', label: 'Compare' },
   { id: 'export', label: 'Export' },
   { id: 'share', label: 'Share' },
+  { id: 'discussion', label: 'Discussion' },
+  { id: 'activity', label: 'Activity' },
 ];
 
 export function ContentDetailPage() {
@@ -108,6 +112,8 @@ export function ContentDetailPage() {
         )}
         {tab === 'export' && <ExportPanel content={c} />}
         {tab === 'share' && <SharePanel content={c} />}
+        {tab === 'discussion' && <DiscussionPanel content={c} onChanged={onChanged} />}
+        {tab === 'activity' && <ActivityPanel content={c} />}
       </Tabs>
     </section>
   );

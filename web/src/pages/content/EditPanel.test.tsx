@@ -21,6 +21,8 @@ const content: ContentDetail = {
   version: 2,
   status: 'draft',
   metadata: {},
+  reviewState: 'draft',
+  publishedVersion: null,
   createdAt: '2026-01-01T00:00:00Z',
   updatedAt: '2026-01-01T00:00:00Z',
   versions: [],

@@ -1,0 +1,54 @@
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { MemoryRouter } from 'react-router-dom';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { api } from '../api/client';
+import { monthRange, ReportsPage } from './ReportsPage';
+
+beforeAll(() => {
+  // recharts' ResponsiveContainer watches its size; jsdom has no ResizeObserver.
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+});
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
+
+describe('<ReportsPage>', () => {
+  it('a month is [1st, 1st of the next month), across a year end too', () => {
+    expect(monthRange('2026-11')).toEqual({ from: '2026-11-01', to: '2026-12-01' });
+    expect(monthRange('2026-12')).toEqual({ from: '2026-12-01', to: '2027-01-01' });
+  });
+
+  it('asks for the month grouped as chosen and lists the rows', async () => {
+    const row = {
+      key: 'u1',
+      label: 'alice',
+      tasks: 3,
+      completed: 2,
+      failed: 1,
+      tokens: 400,
+      costMicros: 0,
+      p50LatencyMs: 2000,
+      p95LatencyMs: 2900,
+    };
+    const report = vi.spyOn(api, 'usageReport').mockResolvedValue({ items: [row] });
+    render(
+      <MemoryRouter>
+        <ReportsPage />
+      </MemoryRouter>,
+    );
+    fireEvent.change(screen.getByLabelText('Group by'), { target: { value: 'user' } });
+    expect(await screen.findByRole('rowheader', { name: 'alice' })).toBeTruthy();
+    await waitFor(() =>
+      expect(report).toHaveBeenLastCalledWith(
+        expect.objectContaining({ groupBy: 'user' }),
+        expect.anything(),
+      ),
+    );
+    expect(report.mock.lastCall?.[0].from).toMatch(/^\d{4}-\d{2}-01$/);
+  });
+});
