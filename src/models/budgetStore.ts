@@ -15,6 +15,8 @@ import { decisionUpdate } from './routingStore.js';
  *   (`token_reserved -= reserved`, `token_used += actual`), guarded by `settled_at IS NULL` so a
  *   re-run or a second call never counts twice;
  * - release: the same settle with no usage;
+ * - money: the attempt's costMicros (priced from its real usage by the executor) is stored on the
+ *   attempt and added to the account's spent_micros and the task's cost_micros in the same statement;
  * - a succeeded settle also stores the call's answer on the attempt (`output`), in the same statement:
  *   a re-run of a task whose worker died before completing it reads it back (settledOutput) and
  *   completes with it instead of calling a provider again. A worker's death cannot lose it; a
@@ -83,19 +85,30 @@ export function createBudgetStore(db: Db): BudgetStore {
             error_code = ${r.errorCode ?? null}::text,
             error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
             output = ${r.output ? JSON.stringify(r.output) : null}::jsonb,
+            cost_micros = ${r.costMicros ?? 0}::bigint,
             settled_at = now(),
             updated_at = now()
           FROM relaxed
           WHERE id = ${id} AND settled_at IS NULL
-          RETURNING id, account_id, tokens_reserved, tokens_used
+          RETURNING id, task_id, account_id, tokens_reserved, tokens_used, cost_micros
         ), charged AS (
           UPDATE provider_accounts AS p
           SET token_reserved = greatest(0, p.token_reserved - settled.tokens_reserved),
               token_used = p.token_used + settled.tokens_used,
+              spent_micros = p.spent_micros + settled.cost_micros,
               updated_at = now()
           FROM settled
           WHERE p.id = settled.account_id
-        )${record ? sql`, recorded AS (${decisionUpdate(record, sql`relaxed`)})` : sql``}
+        )${
+          // One statement may update the task row once: the cost goes with the decision when there is one.
+          record
+            ? sql`, recorded AS (${decisionUpdate(record, sql`relaxed`, sql`cost_micros = tasks.cost_micros + coalesce((SELECT cost_micros FROM settled), 0)`)})`
+            : sql`, costed AS (
+          UPDATE tasks AS t SET cost_micros = t.cost_micros + settled.cost_micros
+          FROM settled
+          WHERE t.id = settled.task_id AND settled.cost_micros > 0
+        )`
+        }
         SELECT id FROM settled`,
       );
       return out.length > 0;

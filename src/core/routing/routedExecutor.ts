@@ -109,6 +109,14 @@ export class RoutedExecutor implements TaskExecutor {
       log?: RoutingLog;
       clock?: () => Date;
       instrument?: ExecutorInstrumentation;
+      /** Prices a call from its real usage, in integer micro-dollars (core/spend/priceBook.ts). */
+      pricing?: {
+        cost(
+          kind: string,
+          model: string | null,
+          usage: { inputTokens: number; outputTokens: number },
+        ): Promise<number>;
+      };
     },
   ) {
     this.now = deps.clock ?? (() => new Date());
@@ -452,6 +460,12 @@ export class RoutedExecutor implements TaskExecutor {
       },
     };
     const { assignmentId: _id, ...output } = outcome;
+    const costMicros = this.deps.pricing
+      ? await this.deps.pricing.cost(target.kind, result.model, {
+          inputTokens: usage.input,
+          outputTokens: usage.output,
+        })
+      : 0;
     // Settling (with the final decision and the answer, the re-run's checkpoint) and the circuit are
     // independent writes: in parallel.
     await Promise.all([
@@ -464,6 +478,7 @@ export class RoutedExecutor implements TaskExecutor {
           tokensOutput: usage.output,
           tokensUsed: usage.total,
           latencyMs: result.latencyMs,
+          costMicros,
           output,
         },
         o.record('succeeded'),
