@@ -234,7 +234,15 @@ export async function startSwitchyard(opts: {
       inviteUrl: (token) => `${publicUrl().replace(/\/+$/, '')}/invites/${token}`,
     });
     // Spend control (issue 14): prices, budgets, the intake reservation and the settle hook.
-    const spend = composeSpend({ db, directory: providerDirectory, taskTypes, teams });
+    const spend = composeSpend({
+      env,
+      db,
+      logger,
+      masterKey: secrets.encryptionKey,
+      directory: providerDirectory,
+      taskTypes,
+      teams,
+    });
     const tasks = new TaskService({
       spend: spend.intake,
       settleSpend: (taskId) => spend.budgets.settleTask(taskId),

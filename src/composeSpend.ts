@@ -1,15 +1,22 @@
+import { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import type { Router } from 'express';
 import type { ApiDeps } from './api/deps.js';
+import { notificationRoutes } from './api/routes/notifications.js';
 import { spendRoutes } from './api/routes/spend.js';
+import { boltLogger } from './bots/slack/slackAdapter.js';
+import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
 import { IntakeReservation } from './core/spend/intakeReservation.js';
-import type { CrossedBudget } from './core/spend/ports.js';
 import { PriceBook } from './core/spend/priceBook.js';
 import type { TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import type { TaskRecord } from './core/tasks/types.js';
+import { postJson } from './core/webhooks/httpPost.js';
+import type { Env } from './env.js';
+import type { Logger } from './logger.js';
 import type { Db } from './models/db.js';
+import { createNotificationStore } from './models/notificationStore.js';
 import { createPriceStore } from './models/priceStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
 import { createSpendBudgetStore } from './models/spendBudgetStore.js';
@@ -19,15 +26,41 @@ import { createSpendBudgetStore } from './models/spendBudgetStore.js';
  * API, the intake reservation TaskService calls, and the settle hook the task runner calls.
  */
 export function composeSpend(c: {
+  env: Env;
   db: Db;
+  logger: Logger;
+  masterKey: Buffer;
   directory: ProviderDirectory;
   taskTypes: TaskTypeCatalogue;
   teams: TeamMembership;
-  alert?: (crossed: CrossedBudget[]) => Promise<void>;
 }) {
   const prices = new PriceBook(createPriceStore(c.db));
   const store = createSpendBudgetStore(c.db);
-  const budgets = new BudgetService({ store, teams: c.teams, ...(c.alert ? { alert: c.alert } : {}) });
+  const notifications = createNotificationStore(c.db);
+  const slackWeb = c.env.SLACK_BOT_TOKEN
+    ? new webApi.WebClient(c.env.SLACK_BOT_TOKEN, {
+        slackApiUrl: c.env.SLACK_API_URL,
+        retryConfig: { retries: 0 },
+        timeout: 10_000,
+        logger: boltLogger(c.logger),
+      })
+    : undefined;
+  const alert = createBudgetAlerter({
+    recipients: (b) => store.alertRecipients(b),
+    notify: (ids, kind, payload) => notifications.add(ids, kind, payload),
+    ...(slackWeb
+      ? {
+          slack: async (channel: string, text: string) => {
+            await slackWeb.chat.postMessage({ channel, text });
+          },
+        }
+      : {}),
+    post: postJson,
+    masterKey: c.masterKey,
+    allowPrivate: c.env.OUTBOUND_ALLOW_PRIVATE,
+    log: c.logger.child({ scope: 'budget-alerts' }),
+  });
+  const budgets = new BudgetService({ store, teams: c.teams, alert });
   const candidates = async (task: TaskRecord) => {
     const providers = await c.directory.list();
     return providers
@@ -47,6 +80,7 @@ export function composeSpend(c: {
   const intake = new IntakeReservation({ budgets: store, prices, taskTypes: c.taskTypes, candidates });
   const routes: Array<{ path: string; create: (deps: ApiDeps) => Router }> = [
     { path: '/api', create: (d) => spendRoutes(d, { prices, budgets }) },
+    { path: '/api', create: (d) => notificationRoutes(d, { store: notifications }) },
   ];
   /** GET /api/tasks/:id's costMicros and estimatedCostMicros. */
   const costOf = async (taskId: string) => {

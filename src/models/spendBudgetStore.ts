@@ -29,7 +29,7 @@ const nextReset = sql.raw(
 const COLUMNS = sql`id, scope, scope_id, team_id, owner_user_id, name, limit_micros, limit_tokens, period,
   time_zone, action, alert_thresholds, alert_targets, ${live('spent_micros')} AS spent_micros,
   ${live('spent_tokens')} AS spent_tokens, reserved_micros, reserved_tokens, ${nextReset} AS resets_at,
-  created_at, updated_at`;
+  created_by, created_at, updated_at`;
 
 type Row = Record<string, unknown>;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -54,6 +54,7 @@ function fromRow(r: Row): BudgetRecord {
     reservedMicros: Number(r.reserved_micros),
     reservedTokens: Number(r.reserved_tokens),
     resetsAt: r.resets_at ? new Date(r.resets_at as string) : null,
+    createdBy: (r.created_by as string | null) ?? null,
     createdAt: new Date(r.created_at as string),
     updatedAt: new Date(r.updated_at as string),
   };
@@ -246,6 +247,20 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       const out: CrossedBudget[] = [];
       for (const r of ended) out.push(...(await this.settle(String(r.task_id))));
       return out;
+    },
+
+    async alertRecipients(b) {
+      const ids = new Set<string>();
+      if (b.teamId) {
+        const admins = await rows(
+          sql`SELECT user_id FROM team_members WHERE team_id = ${b.teamId}::uuid AND role IN ('owner', 'admin')`,
+        );
+        for (const r of admins) ids.add(String(r.user_id));
+      }
+      if (b.ownerUserId) ids.add(b.ownerUserId);
+      if (b.scope === 'user') ids.add(b.scopeId);
+      if (b.createdBy) ids.add(b.createdBy);
+      return [...ids];
     },
 
     async spentSince(budgetId, since) {

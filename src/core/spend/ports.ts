@@ -51,6 +51,8 @@ export interface BudgetRecord {
   reservedMicros: number;
   reservedTokens: number;
   resetsAt: Date | null;
+  /** Who created it (its webhook alerts are signed with this user's callback secret). */
+  createdBy: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -124,6 +126,8 @@ export interface BudgetStore {
   settle(taskId: string): Promise<CrossedBudget[]>;
   /** Settles every reservation of tasks that have ended (a missed settle); returns the crossings. */
   settleEnded(): Promise<CrossedBudget[]>;
+  /** Who gets a budget's portal alerts: its team's owners and admins, or the user it belongs to, and its creator. */
+  alertRecipients(b: BudgetRecord): Promise<string[]>;
   /** Micro-dollars settled on the budget since `since`. */
   spentSince(budgetId: string, since: Date): Promise<number>;
 }

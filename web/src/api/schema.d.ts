@@ -232,6 +232,20 @@ export interface paths {
      */
     get: operations['getBudgetForecast'];
   };
+  '/api/notifications': {
+    /**
+     * The caller’s notifications, newest first
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['listNotifications'];
+  };
+  '/api/notifications/read': {
+    /**
+     * Mark the caller’s notifications read (the given ids, or all)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['markNotificationsRead'];
+  };
   '/api/teams': {
     /**
      * The caller’s teams (admins: `all=true` for every team)
@@ -4149,6 +4163,162 @@ export interface operations {
       };
       /** @description Error */
       404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The caller’s notifications, newest first
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  listNotifications: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        unread?: 'true' | 'false';
+      };
+    };
+    responses: {
+      /** @description Notifications */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @description budget_alert (mentions and review requests use the same list) */
+              kind: string;
+              payload: {
+                [key: string]: unknown;
+              };
+              /** @description ISO-8601 UTC timestamp */
+              readAt: string | null;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+            }[];
+            page: number;
+            limit: number;
+            total: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Mark the caller’s notifications read (the given ids, or all)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  markNotificationsRead: {
+    requestBody: {
+      content: {
+        'application/json': {
+          ids?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description How many were marked */
+      200: {
+        content: {
+          'application/json': {
+            updated: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
         content: {
           'application/json': {
             error: {
