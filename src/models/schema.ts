@@ -380,6 +380,8 @@ export const taskAssignments = pgTable(
     latencyMs: integer('latency_ms'),
     /** The attempt's cost from its real usage and the price table, integer micro-dollars. */
     costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    /** The estimate reserved on the account's money budgets (provider_account scope) until settled. */
+    microsReserved: bigint('micros_reserved', { mode: 'number' }).notNull().default(0),
     /** Set once the account's budget has been settled for this attempt (exactly-once charging). */
     settledAt: ts('settled_at'),
     /**

@@ -42,6 +42,11 @@ export interface StartAttempt {
   model: string | null;
   /** Tokens to reserve: the estimate (input × safety factor + output cap). */
   tokens: number;
+  /**
+   * Micro-dollars to reserve on the account's money budgets (provider_account scope): the same
+   * estimate priced for this provider and model. No room on a `block` budget → no reservation.
+   */
+  micros?: number;
 }
 
 export interface SettleAttempt {

@@ -312,6 +312,13 @@ export class RoutedExecutor implements TaskExecutor {
 
     let account: TargetAccount | undefined;
     let assignmentId: string | null = null;
+    // The most this call can cost here, reserved on the account's money budgets with the tokens.
+    const micros = this.deps.pricing
+      ? await this.deps.pricing.cost(target.kind, model, {
+          inputTokens: Math.max(0, cand.estimatedTokens - o.maxTokens),
+          outputTokens: o.maxTokens,
+        })
+      : 0;
     for (const choice of cand.accounts) {
       // The decision as it stands once this reservation holds is stored with it.
       const id = randomUUID();
@@ -331,6 +338,7 @@ export class RoutedExecutor implements TaskExecutor {
           attempt: ctx.attempt,
           model,
           tokens: cand.estimatedTokens,
+          micros,
         },
         o.record('running'),
       );
@@ -342,7 +350,7 @@ export class RoutedExecutor implements TaskExecutor {
     if (!assignmentId || !account) {
       Object.assign(step, { accountId: null, accountName: null, assignmentId: null, outcome: 'skipped' });
       if (cand.probe) await health.releaseProbe(target.id);
-      step.error = `no account has ${cand.estimatedTokens} tokens free any more (taken by concurrent tasks)`;
+      step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
       step.errorCode = 'budget_taken';
       return { kind: 'skipped' };
     }

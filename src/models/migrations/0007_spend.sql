@@ -64,6 +64,7 @@ CREATE TABLE "price_overrides" (
 --> statement-breakpoint
 ALTER TABLE "provider_accounts" ADD COLUMN "spent_micros" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "task_assignments" ADD COLUMN "cost_micros" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "task_assignments" ADD COLUMN "micros_reserved" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "tasks" ADD COLUMN "cost_micros" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "tasks" ADD COLUMN "estimated_cost_micros" bigint;--> statement-breakpoint
 ALTER TABLE "budget_alerts" ADD CONSTRAINT "budget_alerts_budget_id_budgets_id_fk" FOREIGN KEY ("budget_id") REFERENCES "public"."budgets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -79,7 +80,8 @@ CREATE INDEX "budget_reservations_settled_idx" ON "budget_reservations" USING bt
 CREATE INDEX "budgets_scope_idx" ON "budgets" USING btree ("scope","scope_id");--> statement-breakpoint
 CREATE INDEX "budgets_team_idx" ON "budgets" USING btree ("team_id");--> statement-breakpoint
 CREATE INDEX "budgets_owner_idx" ON "budgets" USING btree ("owner_user_id");--> statement-breakpoint
-CREATE INDEX "notifications_user_created_idx" ON "notifications" USING btree ("user_id","created_at");--> statement-breakpoint
+CREATE INDEX "notifications_user_created_idx" ON "notifications" USING btree ("user_id","created_at");-- The end of the calendar period containing `at`, in time zone `tz` (null for 'total').
+--> statement-breakpoint
 -- The end of the calendar period containing `at`, in time zone `tz` (null for 'total').
 CREATE OR REPLACE FUNCTION budget_period_end(period text, tz text, at timestamptz) RETURNS timestamptz
 LANGUAGE sql STABLE AS $$
