@@ -21,6 +21,7 @@ import { composeCollab } from './composeCollab.js';
 import { composeGateway } from './composeGateway.js';
 import { composeProviders } from './composeProviders.js';
 import { composeReports } from './composeReports.js';
+import { composeSpend } from './composeSpend.js';
 import { composeWebhooks } from './composeWebhooks.js';
 import { AuthService } from './core/auth/authService.js';
 import { AccessTokens } from './core/auth/jwt.js';
@@ -237,7 +238,19 @@ export async function startSwitchyard(opts: {
       mailer: env.SMTP_URL ? createInviteMailer({ smtpUrl: env.SMTP_URL, from: env.SMTP_FROM }) : undefined,
       inviteUrl: (token) => `${publicUrl()}/invites/${token}`,
     });
+    // Spend control (issue 14): prices, budgets, the intake reservation and the settle hook.
+    const spend = composeSpend({
+      env,
+      db,
+      logger,
+      masterKey: secrets.encryptionKey,
+      directory: providerDirectory,
+      taskTypes,
+      teams,
+    });
     const tasks = new TaskService({
+      spend: spend.intake,
+      settleSpend: (taskId) => spend.budgets.settleTask(taskId),
       store: taskStore,
       jobs: taskJobs,
       taskTypes,
@@ -268,6 +281,8 @@ export async function startSwitchyard(opts: {
       directory: providerDirectory,
       teams,
       taskSharedWith: async (taskId, userId) => (await tasks.get(taskId, { userId })) !== null,
+      pricing: spend.prices,
+      settleEndedBudgets: () => spend.budgets.settleEnded(),
     });
 
     // The OpenAI-compatible gateway (issue 17): /v1, routed and budgeted like tasks, recorded after each call.
@@ -421,7 +436,8 @@ export async function startSwitchyard(opts: {
           return out;
         },
         routes: [
-          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes }) },
+          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf }) },
+          ...spend.routes,
           { path: '/api', create: (d) => teamRoutes(d, { teams }) },
           { path: '/api', create: (d) => contentRoutes(d, { content }) },
           { path: '/api', create: (d) => sharedApiRoutes(d, { content }) },
@@ -474,6 +490,7 @@ export async function startSwitchyard(opts: {
         log: logger.child({ scope: 'tasks' }),
         shutdown: shutdown.signal,
         hooks: metrics.taskHooks((ids, fn) => withLogContext(ids, fn)),
+        settleSpend: (taskId) => spend.budgets.settleTask(taskId),
       });
       const taskWorkers = await startTaskWorkers({
         boss,

@@ -11,6 +11,7 @@ import { createDefaultProviderRegistry } from './core/providers/defaultRegistry.
 import { ProviderService } from './core/providers/providerService.js';
 import { type ExecutorInstrumentation, RoutedExecutor } from './core/routing/routedExecutor.js';
 import type { RoutingSettings } from './core/routing/types.js';
+import type { PriceBook } from './core/spend/priceBook.js';
 import type { TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import type { Env } from './env.js';
@@ -62,6 +63,10 @@ export async function composeProviders(c: {
   teams?: TeamMembership;
   /** Whether a non-owner may see a task (its team's members), for GET /api/tasks/:id/routing. */
   taskSharedWith?: (taskId: string, userId: string) => Promise<boolean>;
+  /** Prices each call (integer micro-dollars) from its real usage. */
+  pricing?: PriceBook;
+  /** Settles spend budgets of tasks that ended without settling (run with the budget job). */
+  settleEndedBudgets?: () => Promise<number>;
 }) {
   const settings = c.settings ?? ROUTING_SETTINGS;
   const log = c.logger.child({ scope: 'routing' });
@@ -149,6 +154,7 @@ export async function composeProviders(c: {
         settings,
         log,
         instrument: c.instrument,
+        ...(c.pricing ? { pricing: c.pricing } : {}),
       });
     },
     /** The reset-budgets job (scheduled, plus a check now). Worker role only. */
@@ -158,6 +164,7 @@ export async function composeProviders(c: {
         budgets,
         logger: c.logger,
         releaseDeadLeases: () => releaseDeadGatewayLeases(poolOf(c.db)),
+        ...(c.settleEndedBudgets ? { settleEndedBudgets: c.settleEndedBudgets } : {}),
       }),
   };
 }

@@ -22,6 +22,7 @@ export const errorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   content_too_large: 422,
+  budget_exceeded: 422,
   rate_limited: 429,
   internal_error: 500,
   provider_error: 502,

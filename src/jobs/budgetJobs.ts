@@ -25,6 +25,8 @@ export async function startBudgetJobs(deps: {
   staleGraceSeconds?: number;
   /** Gives back dead gateway processes' holdings; returns the tokens released. */
   releaseDeadLeases?: () => Promise<number>;
+  /** Settles the spend budgets of ended tasks whose settle was missed (a worker died after completing). */
+  settleEndedBudgets?: () => Promise<number>;
 }): Promise<{
   runNow(): Promise<{ reset: number; scheduled: number; released: number; leaseTokens: number }>;
   stop(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startBudgetJobs(deps: {
     const { reset, scheduled } = await budgets.resetDue(clock());
     const released = await budgets.releaseStale(grace);
     const leaseTokens = (await deps.releaseDeadLeases?.()) ?? 0;
+    await deps.settleEndedBudgets?.();
     if (reset || scheduled || released || leaseTokens)
       log.info('Budgets maintained', {
         reset,

@@ -5,6 +5,13 @@ import type { Db } from './db.js';
 import { poolOf, queryPrepared } from './preparedStatements.js';
 import { decisionUpdate } from './routingStore.js';
 
+/** A budget's spent amounts and reset as of now (a passed resets_at starts the next period). */
+const LIVE_SPENT = sql.raw('CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END');
+const LIVE_TOKENS = sql.raw('CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END');
+const NEXT_RESET = sql.raw(
+  'CASE WHEN resets_at <= now() THEN budget_period_end(period, time_zone, now()) ELSE resets_at END',
+);
+
 /**
  * Token budgets on provider_accounts, kept consistent by single statements:
  *
@@ -15,6 +22,8 @@ import { decisionUpdate } from './routingStore.js';
  *   (`token_reserved -= reserved`, `token_used += actual`), guarded by `settled_at IS NULL` so a
  *   re-run or a second call never counts twice;
  * - release: the same settle with no usage;
+ * - money: the attempt's costMicros (priced from its real usage by the executor) is stored on the
+ *   attempt and added to the account's spent_micros and the task's cost_micros in the same statement;
  * - a succeeded settle also stores the call's answer on the attempt (`output`), in the same statement:
  *   a re-run of a task whose worker died before completing it reads it back (settledOutput) and
  *   completes with it instead of calling a provider again. A worker's death cannot lose it; a
@@ -46,20 +55,41 @@ export function createBudgetStore(db: Db): BudgetStore {
   const pool = poolOf(db);
   return {
     async reserveAndStart(a, record) {
+      const micros = a.micros ?? 0;
       const [row] = await queryPrepared<{ id: string }>(
         pool,
         sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), reserved AS (
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), acct AS (
+          SELECT id FROM provider_accounts WHERE id = ${a.accountId} FOR UPDATE
+        ), pb AS (
+          -- The account's money budgets, locked after the account (settle takes them in the same order).
+          SELECT id, action, limit_micros, reserved_micros,
+                 ${LIVE_SPENT} AS spent_m, ${NEXT_RESET} AS next_reset
+          FROM budgets
+          WHERE scope = 'provider_account' AND scope_id = ${a.accountId}::uuid AND EXISTS (SELECT 1 FROM acct)
+          ORDER BY id
+          FOR UPDATE
+        ), pb_over AS (
+          SELECT 1 FROM pb
+          WHERE action <> 'notify' AND limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros
+        ), reserved AS (
           UPDATE provider_accounts
           SET token_reserved = token_reserved + ${a.tokens}::bigint, updated_at = now()
           FROM relaxed
           WHERE id = ${a.accountId} AND status = 'active'
             AND token_used + token_reserved + ${a.tokens}::bigint <= token_limit
+            AND NOT EXISTS (SELECT 1 FROM pb_over)
           RETURNING id
+        ), pb_reserved AS (
+          UPDATE budgets u
+          SET reserved_micros = u.reserved_micros + ${micros}::bigint, spent_micros = pb.spent_m,
+              resets_at = pb.next_reset, updated_at = now()
+          FROM pb, reserved
+          WHERE u.id = pb.id
         ), started AS (
-          INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved)
+          INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved, micros_reserved)
           SELECT coalesce(${a.id ?? null}::uuid, gen_random_uuid()), ${a.taskId}, ${a.providerId}, ${a.providerName}, reserved.id,
-                 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}
+                 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}, ${micros}::bigint
           FROM reserved
           RETURNING id
         )${record ? sql`, recorded AS (${decisionUpdate(record, sql`started`)})` : sql``}
@@ -83,19 +113,41 @@ export function createBudgetStore(db: Db): BudgetStore {
             error_code = ${r.errorCode ?? null}::text,
             error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
             output = ${r.output ? JSON.stringify(r.output) : null}::jsonb,
+            cost_micros = ${r.costMicros ?? 0}::bigint,
             settled_at = now(),
             updated_at = now()
           FROM relaxed
           WHERE id = ${id} AND settled_at IS NULL
-          RETURNING id, account_id, tokens_reserved, tokens_used
+          RETURNING id, task_id, account_id, tokens_reserved, tokens_used, cost_micros, micros_reserved
         ), charged AS (
           UPDATE provider_accounts AS p
           SET token_reserved = greatest(0, p.token_reserved - settled.tokens_reserved),
               token_used = p.token_used + settled.tokens_used,
+              spent_micros = p.spent_micros + settled.cost_micros,
               updated_at = now()
           FROM settled
           WHERE p.id = settled.account_id
-        )${record ? sql`, recorded AS (${decisionUpdate(record, sql`relaxed`)})` : sql``}
+          RETURNING p.id
+        ), account_budgets AS (
+          -- Reads charged, so the account row is locked before its budgets (as in reserveAndStart).
+          UPDATE budgets SET
+            reserved_micros = greatest(0, budgets.reserved_micros - settled.micros_reserved),
+            spent_micros = ${LIVE_SPENT} + settled.cost_micros,
+            spent_tokens = ${LIVE_TOKENS} + settled.tokens_used,
+            resets_at = ${NEXT_RESET},
+            updated_at = now()
+          FROM settled JOIN charged ON charged.id = settled.account_id
+          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = settled.account_id
+        )${
+          // One statement may update the task row once: the cost goes with the decision when there is one.
+          record
+            ? sql`, recorded AS (${decisionUpdate(record, sql`relaxed`, sql`cost_micros = tasks.cost_micros + coalesce((SELECT cost_micros FROM settled), 0)`)})`
+            : sql`, costed AS (
+          UPDATE tasks AS t SET cost_micros = t.cost_micros + settled.cost_micros
+          FROM settled
+          WHERE t.id = settled.task_id AND settled.cost_micros > 0
+        )`
+        }
         SELECT id FROM settled`,
       );
       return out.length > 0;
@@ -178,14 +230,20 @@ async function release(db: Db, where: ReturnType<typeof sql>): Promise<number> {
         settled_at = now(),
         updated_at = now()
       WHERE a.settled_at IS NULL AND ${where}
-      RETURNING a.account_id, a.tokens_reserved
+      RETURNING a.account_id, a.tokens_reserved, a.micros_reserved
     ), per_account AS (
-      SELECT account_id, sum(tokens_reserved) AS tokens, count(*) AS n FROM released WHERE account_id IS NOT NULL GROUP BY account_id
+      SELECT account_id, sum(tokens_reserved) AS tokens, sum(micros_reserved) AS micros, count(*) AS n
+      FROM released WHERE account_id IS NOT NULL GROUP BY account_id
     ), freed AS (
       UPDATE provider_accounts AS p
       SET token_reserved = greatest(0, p.token_reserved - per_account.tokens), updated_at = now()
       FROM per_account
       WHERE p.id = per_account.account_id
+      RETURNING p.id
+    ), freed_budgets AS (
+      UPDATE budgets SET reserved_micros = greatest(0, budgets.reserved_micros - per_account.micros), updated_at = now()
+      FROM per_account JOIN freed ON freed.id = per_account.account_id
+      WHERE budgets.scope = 'provider_account' AND budgets.scope_id = per_account.account_id AND per_account.micros > 0
     )
     SELECT count(*)::int AS n FROM released`);
   return Number(r.rows[0]?.n ?? 0);

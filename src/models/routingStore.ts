@@ -232,13 +232,13 @@ export function createRoutingStore(
  * relation's rows): saving a new run key moves the previous run's decision into `previousRuns`;
  * saving the same run again replaces it. Ledger writes embed it (models/budgetStore.ts).
  */
-export function decisionUpdate(r: DecisionRecord, from: SQL): SQL {
+export function decisionUpdate(r: DecisionRecord, from: SQL, alsoSet?: SQL): SQL {
   return sql`
     UPDATE tasks SET routing = ${JSON.stringify(r.decision)}::jsonb || jsonb_build_object('previousRuns',
       CASE WHEN routing IS NULL THEN '[]'::jsonb
            WHEN routing -> 'run' ->> 'key' = ${r.runKey} THEN coalesce(routing -> 'previousRuns', '[]'::jsonb)
            ELSE coalesce(routing -> 'previousRuns', '[]'::jsonb) || jsonb_build_array(routing - 'previousRuns')
-      END)
+      END)${alsoSet ? sql`, ${alsoSet}` : sql``}
     FROM ${from}
     WHERE tasks.id = ${r.taskId}`;
 }

@@ -3,6 +3,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -220,6 +221,8 @@ export const providerAccounts = pgTable(
     tokenLimit: bigint('token_limit', { mode: 'number' }).notNull(),
     tokenUsed: bigint('token_used', { mode: 'number' }).notNull().default(0),
     tokenReserved: bigint('token_reserved', { mode: 'number' }).notNull().default(0),
+    /** Money spent on this account, integer micro-dollars (settled attempts' costMicros). */
+    spentMicros: bigint('spent_micros', { mode: 'number' }).notNull().default(0),
     resetPeriod: text('reset_period', { enum: ['daily', 'weekly', 'monthly', 'none'] })
       .notNull()
       .default('monthly'),
@@ -336,6 +339,10 @@ export const tasks = pgTable(
     attempts: integer('attempts').notNull().default(0),
     /** The router's recorded decision (candidates, scores, chain tried). */
     routing: jsonb('routing').$type<Record<string, unknown>>(),
+    /** Real cost so far (sum of its settled attempts), integer micro-dollars. */
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    /** The intake estimate reserved against budgets, integer micro-dollars. */
+    estimatedCostMicros: bigint('estimated_cost_micros', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     startedAt: ts('started_at'),
@@ -371,6 +378,10 @@ export const taskAssignments = pgTable(
     tokensOutput: integer('tokens_output').notNull().default(0),
     tokensUsed: integer('tokens_used').notNull().default(0),
     latencyMs: integer('latency_ms'),
+    /** The attempt's cost from its real usage and the price table, integer micro-dollars. */
+    costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
+    /** The estimate reserved on the account's money budgets (provider_account scope) until settled. */
+    microsReserved: bigint('micros_reserved', { mode: 'number' }).notNull().default(0),
     /** Set once the account's budget has been settled for this attempt (exactly-once charging). */
     settledAt: ts('settled_at'),
     /**
@@ -729,4 +740,101 @@ export const rateCounters = pgTable(
     count: integer('count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
+
+/** Admin overrides of the built-in price table (USD per million tokens); model '*' covers a whole kind. */
+export const priceOverrides = pgTable(
+  'price_overrides',
+  {
+    providerKind: text('provider_kind').notNull(),
+    model: text('model').notNull(),
+    inputPerMTokUsd: doublePrecision('input_per_mtok_usd').notNull(),
+    outputPerMTokUsd: doublePrecision('output_per_mtok_usd').notNull(),
+    cachedInputPerMTokUsd: doublePrecision('cached_input_per_mtok_usd'),
+    updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.providerKind, t.model] })],
+);
+
+/**
+ * Spend budgets. `teamId` / `ownerUserId` say who manages and reads it (derived from the scope at
+ * creation). Spent and reserved amounts belong to the period ending at `resetsAt` (null: `total`);
+ * a statement that finds `resetsAt` past starts the next period in the same statement.
+ */
+export const budgets = pgTable(
+  'budgets',
+  {
+    id: id(),
+    scope: text('scope', {
+      enum: ['team', 'user', 'chat_workspace', 'api_token', 'hook', 'provider_account'],
+    }).notNull(),
+    scopeId: uuid('scope_id').notNull(),
+    teamId: uuid('team_id').references(() => teams.id, { onDelete: 'cascade' }),
+    ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name'),
+    limitMicros: bigint('limit_micros', { mode: 'number' }),
+    limitTokens: bigint('limit_tokens', { mode: 'number' }),
+    period: text('period', { enum: ['daily', 'weekly', 'monthly', 'total'] }).notNull(),
+    timeZone: text('time_zone').notNull().default('UTC'),
+    action: text('action', { enum: ['block', 'approve', 'notify'] })
+      .notNull()
+      .default('block'),
+    alertThresholds: jsonb('alert_thresholds').$type<number[]>().notNull().default([50, 80, 100]),
+    alertTargets: jsonb('alert_targets')
+      .$type<{ slackChannel?: string; webhookUrl?: string }>()
+      .notNull()
+      .default({}),
+    spentMicros: bigint('spent_micros', { mode: 'number' }).notNull().default(0),
+    spentTokens: bigint('spent_tokens', { mode: 'number' }).notNull().default(0),
+    reservedMicros: bigint('reserved_micros', { mode: 'number' }).notNull().default(0),
+    reservedTokens: bigint('reserved_tokens', { mode: 'number' }).notNull().default(0),
+    resetsAt: ts('resets_at'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('budgets_scope_idx').on(t.scope, t.scopeId),
+    index('budgets_team_idx').on(t.teamId),
+    index('budgets_owner_idx').on(t.ownerUserId),
+  ],
+);
+
+/** A task's hold on one budget: reserved at intake, settled exactly once (settled_at) with the real cost. */
+export const budgetReservations = pgTable(
+  'budget_reservations',
+  {
+    budgetId: uuid('budget_id')
+      .notNull()
+      .references(() => budgets.id, { onDelete: 'cascade' }),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    reservedMicros: bigint('reserved_micros', { mode: 'number' }).notNull(),
+    reservedTokens: bigint('reserved_tokens', { mode: 'number' }).notNull(),
+    actualMicros: bigint('actual_micros', { mode: 'number' }),
+    actualTokens: bigint('actual_tokens', { mode: 'number' }),
+    createdAt: createdAt(),
+    settledAt: ts('settled_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.budgetId, t.taskId] }),
+    index('budget_reservations_task_idx').on(t.taskId),
+    index('budget_reservations_settled_idx').on(t.budgetId, t.settledAt),
+  ],
+);
+
+/** One row per budget, period and threshold: an alert is sent once. */
+export const budgetAlerts = pgTable(
+  'budget_alerts',
+  {
+    budgetId: uuid('budget_id')
+      .notNull()
+      .references(() => budgets.id, { onDelete: 'cascade' }),
+    periodKey: text('period_key').notNull(),
+    threshold: integer('threshold').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.budgetId, t.periodKey, t.threshold] })],
 );

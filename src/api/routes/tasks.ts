@@ -18,6 +18,8 @@ const text = (min: number, max: number) =>
 export interface TaskRouteDeps {
   tasks: TaskService;
   taskTypes: TaskTypeCatalogue;
+  /** The task's real cost so far and its intake estimate, integer micro-dollars (spend control). */
+  costOf?: (taskId: string) => Promise<{ costMicros: number; estimatedCostMicros: number | null }>;
 }
 
 const actorOf = (ctx: RouteContext<unknown, unknown, unknown>): Actor => ({
@@ -151,7 +153,11 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
               }
             : {}),
         },
-        { ip: ctx.ip, isAdmin: ctx.principal.user.role === 'admin' },
+        {
+          ip: ctx.ip,
+          isAdmin: ctx.principal.user.role === 'admin',
+          apiTokenId: ctx.principal.apiTokenId ?? null,
+        },
       );
       if (out.duplicate) ctx.res.setHeader('Idempotent-Replayed', 'true');
       return presentTask(out.original ?? out.task);
@@ -193,12 +199,23 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       auth: 'user',
       params: idParams,
       responses: {
-        200: { description: 'Task', schema: taskSchema.extend({ assignments: z.array(assignmentSchema) }) },
+        200: {
+          description: 'Task',
+          schema: taskSchema.extend({
+            assignments: z.array(assignmentSchema),
+            costMicros: z.number().describe('Real cost so far, integer micro-dollars (USD)'),
+            estimatedCostMicros: z
+              .number()
+              .nullable()
+              .describe('The estimate reserved against budgets at intake (null: none was made)'),
+          }),
+        },
       },
     },
     async (ctx) => {
       const { task, assignments } = await t.tasks.getWithAssignments(ctx.params.id, actorOf(ctx));
-      return { ...presentTask(task), assignments: assignments.map(presentAssignment) };
+      const cost = (await t.costOf?.(task.id)) ?? { costMicros: 0, estimatedCostMicros: null };
+      return { ...presentTask(task), assignments: assignments.map(presentAssignment), ...cost };
     },
   );
 

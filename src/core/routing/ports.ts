@@ -42,6 +42,11 @@ export interface StartAttempt {
   model: string | null;
   /** Tokens to reserve: the estimate (input × safety factor + output cap). */
   tokens: number;
+  /**
+   * Micro-dollars to reserve on the account's money budgets (provider_account scope): the same
+   * estimate priced for this provider and model. No room on a `block` budget → no reservation.
+   */
+  micros?: number;
 }
 
 export interface SettleAttempt {
@@ -52,6 +57,8 @@ export interface SettleAttempt {
   /** Tokens charged to the account (0 for a failed attempt: the reservation is simply released). */
   tokensUsed?: number;
   latencyMs?: number | null;
+  /** The call's cost in integer micro-dollars, from its real usage and the price table. */
+  costMicros?: number;
   errorCode?: string | null;
   errorMessage?: string | null;
   /**

@@ -109,6 +109,14 @@ export class RoutedExecutor implements TaskExecutor {
       log?: RoutingLog;
       clock?: () => Date;
       instrument?: ExecutorInstrumentation;
+      /** Prices a call from its real usage, in integer micro-dollars (core/spend/priceBook.ts). */
+      pricing?: {
+        cost(
+          kind: string,
+          model: string | null,
+          usage: { inputTokens: number; outputTokens: number },
+        ): Promise<number>;
+      };
     },
   ) {
     this.now = deps.clock ?? (() => new Date());
@@ -304,6 +312,13 @@ export class RoutedExecutor implements TaskExecutor {
 
     let account: TargetAccount | undefined;
     let assignmentId: string | null = null;
+    // The most this call can cost here, reserved on the account's money budgets with the tokens.
+    const micros = this.deps.pricing
+      ? await this.deps.pricing.cost(target.kind, model, {
+          inputTokens: Math.max(0, cand.estimatedTokens - o.maxTokens),
+          outputTokens: o.maxTokens,
+        })
+      : 0;
     for (const choice of cand.accounts) {
       // The decision as it stands once this reservation holds is stored with it.
       const id = randomUUID();
@@ -323,6 +338,7 @@ export class RoutedExecutor implements TaskExecutor {
           attempt: ctx.attempt,
           model,
           tokens: cand.estimatedTokens,
+          micros,
         },
         o.record('running'),
       );
@@ -334,7 +350,7 @@ export class RoutedExecutor implements TaskExecutor {
     if (!assignmentId || !account) {
       Object.assign(step, { accountId: null, accountName: null, assignmentId: null, outcome: 'skipped' });
       if (cand.probe) await health.releaseProbe(target.id);
-      step.error = `no account has ${cand.estimatedTokens} tokens free any more (taken by concurrent tasks)`;
+      step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
       step.errorCode = 'budget_taken';
       return { kind: 'skipped' };
     }
@@ -452,6 +468,12 @@ export class RoutedExecutor implements TaskExecutor {
       },
     };
     const { assignmentId: _id, ...output } = outcome;
+    const costMicros = this.deps.pricing
+      ? await this.deps.pricing.cost(target.kind, result.model, {
+          inputTokens: usage.input,
+          outputTokens: usage.output,
+        })
+      : 0;
     // Settling (with the final decision and the answer, the re-run's checkpoint) and the circuit are
     // independent writes: in parallel.
     await Promise.all([
@@ -464,6 +486,7 @@ export class RoutedExecutor implements TaskExecutor {
           tokensOutput: usage.output,
           tokensUsed: usage.total,
           latencyMs: result.latencyMs,
+          costMicros,
           output,
         },
         o.record('succeeded'),

@@ -62,8 +62,25 @@ export class TaskRunner {
       /** Fires when this worker is shutting down and must release its jobs. */
       shutdown: AbortSignal;
       hooks?: TaskRunHooks;
+      /**
+       * Settles the task's spend-budget reservations with its real cost (exactly once, idempotent).
+       * A failure here is logged: the budget job settles ended tasks it finds unsettled.
+       */
+      settleSpend?: (taskId: string) => Promise<void>;
     },
   ) {}
+
+  private async settleSpend(taskId: string): Promise<void> {
+    if (!this.deps.settleSpend) return;
+    try {
+      await this.deps.settleSpend(taskId);
+    } catch (e) {
+      this.deps.log.warn('Could not settle the task’s budgets; the budget job will', {
+        taskId,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
 
   /**
    * Runs the jobs the queue handed over together: their tasks are marked running in one statement,
@@ -146,6 +163,7 @@ export class TaskRunner {
         return { status: 'completed', outcome: 'cancelled' };
       }
       this.deps.hooks?.finished?.(task, 'completed');
+      await this.settleSpend(task.id);
       log.debug('Task completed', {
         taskId: task.id,
         contentId: done.content.id,
@@ -225,6 +243,7 @@ export class TaskRunner {
     );
     if (!failed) return;
     this.deps.hooks?.finished?.(task, 'failed');
+    await this.settleSpend(task.id);
     this.deps.log.warn('Task failed', { taskId: task.id, error });
   }
 

@@ -6,6 +6,7 @@ import { authorizeTeam, type TeamAction } from '../teams/authorization.js';
 import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type {
   AssignmentRecord,
+  SqlExecutor,
   TaskJobs,
   TaskListQuery,
   TaskPatch,
@@ -70,6 +71,15 @@ export class TaskService implements TaskCommands {
       findProvider?: (id: string) => Promise<PinnedProvider | null>;
       /** Team membership, for team tasks (without it every task is personal to its owner). */
       teams?: TeamMembership;
+      /**
+       * Spend control at intake (core/spend/intakeReservation.ts): reserves the task's estimated cost
+       * against its budgets inside the intake transaction, or throws budget_exceeded (nothing written).
+       */
+      spend?: {
+        reserve(task: TaskRecord, ctx: { apiTokenId?: string | null }, tx: SqlExecutor): Promise<unknown>;
+      };
+      /** Settles a task's budget reservations with its real cost once it has ended (idempotent). */
+      settleSpend?: (taskId: string) => Promise<void>;
     },
   ) {}
 
@@ -79,7 +89,7 @@ export class TaskService implements TaskCommands {
    */
   async submit(
     input: SubmitTaskInput,
-    meta: { ip?: string | null; isAdmin?: boolean; teamChecked?: boolean } = {},
+    meta: { ip?: string | null; isAdmin?: boolean; teamChecked?: boolean; apiTokenId?: string | null } = {},
   ): Promise<SubmitResult> {
     this.deps.taskTypes.require(input.taskType);
     if (input.teamId && !meta.teamChecked)
@@ -114,8 +124,10 @@ export class TaskService implements TaskCommands {
           ip: meta.ip ?? null,
           details: { taskType: input.taskType, source: input.source, priority },
         },
-        inTx: (task, tx) =>
-          this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx),
+        inTx: async (task, tx) => {
+          await this.deps.spend?.reserve(task, { apiTokenId: meta.apiTokenId ?? null }, tx);
+          await this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx);
+        },
       },
     );
     if (out.duplicate) {
@@ -300,10 +312,13 @@ export class TaskService implements TaskCommands {
 
   /** Cancels by id, with no ownership check. */
   private async cancelTask(id: string): Promise<TaskRecord | 'finished' | null> {
-    return this.deps.store.cancel(id, async (task, tx) => {
+    const out = await this.deps.store.cancel(id, async (task, tx) => {
       if (task.jobId) await this.deps.jobs.cancelGenerate(task.jobId, tx);
       await enqueueTerminalJobs(this.deps, task, 'cancelled', tx);
     });
+    // A running attempt settles its cost afterwards; the budget job settles what is left then.
+    if (out && out !== 'finished') await this.deps.settleSpend?.(id).catch(() => undefined);
+    return out;
   }
 
   private async record(

@@ -25,6 +25,7 @@ export const TEAM_ACTIONS = [
   'providerAccounts.manage',
   'hooks.manage',
   'tokens.manage',
+  'budgets.manage',
 ] as const;
 export type TeamAction = (typeof TEAM_ACTIONS)[number];
 
@@ -54,6 +55,8 @@ export const TEAM_MATRIX: Readonly<Record<TeamAction, readonly TeamRole[]>> = {
   'hooks.manage': ADMINS,
   /** Create API tokens scoped to the team (the gateway's and integrations' keys). */
   'tokens.manage': ADMINS,
+  /** Create, change and delete the team's spend budgets (and read them). */
+  'budgets.manage': ADMINS,
 };
 
 /** Who asks: the caller's role in the team (null = not a member), and whether they are a site admin. */

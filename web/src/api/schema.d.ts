@@ -182,6 +182,70 @@ export interface paths {
      */
     post: operations['postTasksByIdCancel'];
   };
+  '/api/prices': {
+    /**
+     * The price table (USD per million tokens) per provider kind and model, with its source
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['listPrices'];
+  };
+  '/api/admin/prices': {
+    /**
+     * Replace the admin price overrides (they win over the built-in table)
+     * @description Needs a bearer token of an admin; other users get 403.
+     */
+    put: operations['replacePriceOverrides'];
+  };
+  '/api/budgets': {
+    /**
+     * The budgets the caller may see (site admins: all)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['listBudgets'];
+    /**
+     * Create a budget (site admins: any scope; team admins: their team’s scopes)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['createBudget'];
+  };
+  '/api/budgets/{id}': {
+    /**
+     * A budget
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getBudget'];
+    /**
+     * Change a budget (a new period or time zone starts a fresh period)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    put: operations['updateBudget'];
+    /**
+     * Delete a budget
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    delete: operations['deleteBudget'];
+  };
+  '/api/budgets/{id}/forecast': {
+    /**
+     * Burn rate over a trailing window, when the budget runs out at that rate, projected period spend
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['getBudgetForecast'];
+  };
+  '/api/notifications': {
+    /**
+     * The caller’s notifications, newest first
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    get: operations['listNotifications'];
+  };
+  '/api/notifications/read': {
+    /**
+     * Mark the caller’s notifications read (the given ids, or all)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['markNotificationsRead'];
+  };
   '/api/teams': {
     /**
      * The caller’s teams (admins: `all=true` for every team)
@@ -2940,6 +3004,10 @@ export interface operations {
               createdAt: string;
               updatedAt: string;
             }[];
+            /** @description Real cost so far, integer micro-dollars (USD) */
+            costMicros: number;
+            /** @description The estimate reserved against budgets at intake (null: none was made) */
+            estimatedCostMicros: number | null;
           };
         };
       };
@@ -3365,6 +3433,965 @@ export interface operations {
       };
       /** @description Error */
       409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The price table (USD per million tokens) per provider kind and model, with its source
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  listPrices: {
+    responses: {
+      /** @description Prices */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              providerKind: string;
+              model: string;
+              inputPerMTokUsd: number;
+              outputPerMTokUsd: number;
+              cachedInputPerMTokUsd: number | null;
+              /** @description Where the price comes from: the built-in table (package@version) or an admin override */
+              source: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Replace the admin price overrides (they win over the built-in table)
+   * @description Needs a bearer token of an admin; other users get 403.
+   */
+  replacePriceOverrides: {
+    requestBody: {
+      content: {
+        'application/json': {
+          items: {
+            providerKind: string;
+            /** @description A model name, or '*' for every model of the kind */
+            model: string;
+            inputPerMTokUsd: number;
+            outputPerMTokUsd: number;
+            cachedInputPerMTokUsd?: number | null;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Prices now in force */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              providerKind: string;
+              model: string;
+              inputPerMTokUsd: number;
+              outputPerMTokUsd: number;
+              cachedInputPerMTokUsd: number | null;
+              /** @description Where the price comes from: the built-in table (package@version) or an admin override */
+              source: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The budgets the caller may see (site admins: all)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  listBudgets: {
+    responses: {
+      /** @description Budgets */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @enum {string} */
+              scope: 'team' | 'user' | 'chat_workspace' | 'api_token' | 'hook' | 'provider_account';
+              scopeId: string;
+              teamId: string | null;
+              name: string | null;
+              limitMicros: number | null;
+              limitTokens: number | null;
+              /** @enum {string} */
+              period: 'daily' | 'weekly' | 'monthly' | 'total';
+              timeZone: string;
+              /** @description ISO-8601 UTC timestamp */
+              resetsAt: string | null;
+              spentMicros: number;
+              spentTokens: number;
+              reservedMicros: number;
+              reservedTokens: number;
+              alertThresholds: number[];
+              alertTargets: {
+                slackChannel?: string;
+                webhookUrl?: string;
+              };
+              /** @enum {string} */
+              action: 'block' | 'approve' | 'notify';
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+              /** @description ISO-8601 UTC timestamp */
+              updatedAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Create a budget (site admins: any scope; team admins: their team’s scopes)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  createBudget: {
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          scope: 'team' | 'user' | 'chat_workspace' | 'api_token' | 'hook' | 'provider_account';
+          /** Format: uuid */
+          scopeId: string;
+          name?: string | null;
+          limitMicros?: number | null;
+          limitTokens?: number | null;
+          /** @enum {string} */
+          period: 'daily' | 'weekly' | 'monthly' | 'total';
+          timeZone?: string;
+          /** @enum {string} */
+          action?: 'block' | 'approve' | 'notify';
+          alertThresholds?: number[];
+          alertTargets?: {
+            slackChannel?: string;
+            /** Format: uri */
+            webhookUrl?: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Budget */
+      201: {
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            scope: 'team' | 'user' | 'chat_workspace' | 'api_token' | 'hook' | 'provider_account';
+            scopeId: string;
+            teamId: string | null;
+            name: string | null;
+            limitMicros: number | null;
+            limitTokens: number | null;
+            /** @enum {string} */
+            period: 'daily' | 'weekly' | 'monthly' | 'total';
+            timeZone: string;
+            /** @description ISO-8601 UTC timestamp */
+            resetsAt: string | null;
+            spentMicros: number;
+            spentTokens: number;
+            reservedMicros: number;
+            reservedTokens: number;
+            alertThresholds: number[];
+            alertTargets: {
+              slackChannel?: string;
+              webhookUrl?: string;
+            };
+            /** @enum {string} */
+            action: 'block' | 'approve' | 'notify';
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /** @description ISO-8601 UTC timestamp */
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * A budget
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getBudget: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Budget */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            scope: 'team' | 'user' | 'chat_workspace' | 'api_token' | 'hook' | 'provider_account';
+            scopeId: string;
+            teamId: string | null;
+            name: string | null;
+            limitMicros: number | null;
+            limitTokens: number | null;
+            /** @enum {string} */
+            period: 'daily' | 'weekly' | 'monthly' | 'total';
+            timeZone: string;
+            /** @description ISO-8601 UTC timestamp */
+            resetsAt: string | null;
+            spentMicros: number;
+            spentTokens: number;
+            reservedMicros: number;
+            reservedTokens: number;
+            alertThresholds: number[];
+            alertTargets: {
+              slackChannel?: string;
+              webhookUrl?: string;
+            };
+            /** @enum {string} */
+            action: 'block' | 'approve' | 'notify';
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /** @description ISO-8601 UTC timestamp */
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Change a budget (a new period or time zone starts a fresh period)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  updateBudget: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string | null;
+          limitMicros?: number | null;
+          limitTokens?: number | null;
+          /** @enum {string} */
+          period?: 'daily' | 'weekly' | 'monthly' | 'total';
+          timeZone?: string;
+          /** @enum {string} */
+          action?: 'block' | 'approve' | 'notify';
+          alertThresholds?: number[];
+          alertTargets?: {
+            slackChannel?: string;
+            /** Format: uri */
+            webhookUrl?: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Budget */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            scope: 'team' | 'user' | 'chat_workspace' | 'api_token' | 'hook' | 'provider_account';
+            scopeId: string;
+            teamId: string | null;
+            name: string | null;
+            limitMicros: number | null;
+            limitTokens: number | null;
+            /** @enum {string} */
+            period: 'daily' | 'weekly' | 'monthly' | 'total';
+            timeZone: string;
+            /** @description ISO-8601 UTC timestamp */
+            resetsAt: string | null;
+            spentMicros: number;
+            spentTokens: number;
+            reservedMicros: number;
+            reservedTokens: number;
+            alertThresholds: number[];
+            alertTargets: {
+              slackChannel?: string;
+              webhookUrl?: string;
+            };
+            /** @enum {string} */
+            action: 'block' | 'approve' | 'notify';
+            /** @description ISO-8601 UTC timestamp */
+            createdAt: string;
+            /** @description ISO-8601 UTC timestamp */
+            updatedAt: string;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Delete a budget
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  deleteBudget: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Deleted */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Burn rate over a trailing window, when the budget runs out at that rate, projected period spend
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  getBudgetForecast: {
+    parameters: {
+      query?: {
+        windowDays?: number;
+      };
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Forecast */
+      200: {
+        content: {
+          'application/json': {
+            windowDays: number;
+            burnRatePerDayMicros: number;
+            /** @description ISO-8601 UTC timestamp */
+            runsOutAt: string | null;
+            projectedPeriodSpendMicros: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * The caller’s notifications, newest first
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  listNotifications: {
+    parameters: {
+      query?: {
+        page?: number;
+        limit?: number;
+        unread?: 'true' | 'false';
+      };
+    };
+    responses: {
+      /** @description Notifications */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @description budget_alert (mentions and review requests use the same list) */
+              kind: string;
+              payload: {
+                [key: string]: unknown;
+              };
+              /** @description ISO-8601 UTC timestamp */
+              readAt: string | null;
+              /** @description ISO-8601 UTC timestamp */
+              createdAt: string;
+            }[];
+            page: number;
+            limit: number;
+            total: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Mark the caller’s notifications read (the given ids, or all)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  markNotificationsRead: {
+    requestBody: {
+      content: {
+        'application/json': {
+          ids?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description How many were marked */
+      200: {
+        content: {
+          'application/json': {
+            updated: number;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
         content: {
           'application/json': {
             error: {

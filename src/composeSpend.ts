@@ -1,0 +1,92 @@
+import { webApi } from '@slack/bolt';
+import { sql } from 'drizzle-orm';
+import type { RouteFactory } from './api/deps.js';
+import { spendRoutes } from './api/routes/spend.js';
+import { boltLogger } from './bots/slack/slackAdapter.js';
+import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
+import { BudgetService } from './core/spend/budgetService.js';
+import { IntakeReservation } from './core/spend/intakeReservation.js';
+import { PriceBook } from './core/spend/priceBook.js';
+import type { TeamMembership } from './core/tasks/ports.js';
+import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
+import type { TaskRecord } from './core/tasks/types.js';
+import { postJson } from './core/webhooks/httpPost.js';
+import type { Env } from './env.js';
+import type { Logger } from './logger.js';
+import type { Db } from './models/db.js';
+import { createNotificationStore } from './models/notificationStore.js';
+import { createPriceStore } from './models/priceStore.js';
+import type { ProviderDirectory } from './models/providerDirectory.js';
+import { createSpendBudgetStore } from './models/spendBudgetStore.js';
+
+/**
+ * Spend control (issue 14): the price book (built-in table + admin overrides), budgets and their
+ * API, the intake reservation TaskService calls, and the settle hook the task runner calls.
+ */
+export function composeSpend(c: {
+  env: Env;
+  db: Db;
+  logger: Logger;
+  masterKey: Buffer;
+  directory: ProviderDirectory;
+  taskTypes: TaskTypeCatalogue;
+  teams: TeamMembership;
+}) {
+  const prices = new PriceBook(createPriceStore(c.db));
+  const store = createSpendBudgetStore(c.db);
+  const notifications = createNotificationStore(c.db);
+  const slackWeb = c.env.SLACK_BOT_TOKEN
+    ? new webApi.WebClient(c.env.SLACK_BOT_TOKEN, {
+        slackApiUrl: c.env.SLACK_API_URL,
+        retryConfig: { retries: 0 },
+        timeout: 10_000,
+        logger: boltLogger(c.logger),
+      })
+    : undefined;
+  const alert = createBudgetAlerter({
+    recipients: (b) => store.alertRecipients(b),
+    notify: (ids, kind, payload) => notifications.add(ids, kind, payload),
+    ...(slackWeb
+      ? {
+          slack: async (channel: string, text: string) => {
+            await slackWeb.chat.postMessage({ channel, text });
+          },
+        }
+      : {}),
+    post: postJson,
+    masterKey: c.masterKey,
+    allowPrivate: c.env.OUTBOUND_ALLOW_PRIVATE,
+    log: c.logger.child({ scope: 'budget-alerts' }),
+  });
+  const budgets = new BudgetService({ store, teams: c.teams, alert });
+  const candidates = async (task: TaskRecord) => {
+    const providers = await c.directory.list();
+    return providers
+      .filter((p) =>
+        task.providerId
+          ? p.id === task.providerId
+          : p.status === 'active' && Number(p.competencies?.[task.taskType] ?? 0) > 0,
+      )
+      .map((p) => ({
+        kind: p.kind,
+        model:
+          task.options.model && (p.models ?? []).includes(task.options.model)
+            ? task.options.model
+            : p.default_model,
+      }));
+  };
+  const intake = new IntakeReservation({ budgets: store, prices, taskTypes: c.taskTypes, candidates });
+  const routes: RouteFactory[] = [{ path: '/api', create: (d) => spendRoutes(d, { prices, budgets }) }];
+  /** GET /api/tasks/:id's costMicros and estimatedCostMicros. */
+  const costOf = async (taskId: string) => {
+    const r = await c.db.execute<{ cost_micros: string; estimated_cost_micros: string | null }>(
+      sql`SELECT cost_micros, estimated_cost_micros FROM tasks WHERE id = ${taskId}::uuid`,
+    );
+    const row = r.rows[0];
+    return {
+      costMicros: Number(row?.cost_micros ?? 0),
+      estimatedCostMicros: row?.estimated_cost_micros == null ? null : Number(row.estimated_cost_micros),
+    };
+  };
+  return { prices, budgets, intake, routes, costOf };
+}

@@ -1,0 +1,108 @@
+import { AppError } from '../errors.js';
+import { estimateInputTokens } from '../providers/tokens.js';
+import type { SqlExecutor } from '../tasks/ports.js';
+import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
+import type { TaskRecord } from '../tasks/types.js';
+import type { BudgetStore, OverBudget } from './ports.js';
+import type { PriceBook } from './priceBook.js';
+import { formatUsd } from './pricing.js';
+
+/** Input tokens are estimated with OpenAI's tokenizer; other tokenizers count up to this much more. */
+const INPUT_SAFETY = 1.5;
+const FALLBACK_MAX_TOKENS = 1000;
+
+/** The providers a task could run on (kind and the model it would get), for the intake estimate. */
+export type CandidateLookup = (task: TaskRecord) => Promise<Array<{ kind: string; model: string | null }>>;
+
+export interface TaskEstimate {
+  tokens: number;
+  micros: number;
+}
+
+/** What intake knows about where a task came from, beyond the task row. */
+export interface IntakeContext {
+  apiTokenId?: string | null;
+}
+
+/**
+ * Intake's half of spend control: estimates a task's cost (its input with a safety margin plus the
+ * output cap, at the dearest price among the providers it could run on) and reserves it against
+ * every route-independent budget (team, user, chat workspace, API token, hook) in one statement
+ * inside the intake transaction. A `block` or `approve` budget without room refuses the task:
+ * 422 budget_exceeded naming the budget and when it resets; nothing is written.
+ */
+export class IntakeReservation {
+  constructor(
+    private readonly deps: {
+      budgets: BudgetStore;
+      prices: PriceBook;
+      taskTypes: TaskTypeCatalogue;
+      candidates: CandidateLookup;
+    },
+  ) {}
+
+  async estimate(task: TaskRecord): Promise<TaskEstimate> {
+    const type = this.deps.taskTypes.get(task.taskType);
+    const output = Math.max(
+      1,
+      Math.floor(task.options.maxTokens ?? type?.defaultMaxTokens ?? FALLBACK_MAX_TOKENS),
+    );
+    const input = Math.ceil(
+      estimateInputTokens({ system: type?.systemPrompt, prompt: task.description }) * INPUT_SAFETY,
+    );
+    const micros = await this.deps.prices.estimate(await this.deps.candidates(task), {
+      inputTokens: input,
+      outputTokens: output,
+    });
+    return { tokens: input + output, micros };
+  }
+
+  async reserve(task: TaskRecord, ctx: IntakeContext, tx: SqlExecutor): Promise<TaskEstimate> {
+    const est = await this.estimate(task);
+    const origin = task.origin ?? {};
+    const platform = typeof origin.platform === 'string' ? origin.platform : null;
+    const workspace =
+      typeof origin.teamId === 'string'
+        ? origin.teamId
+        : typeof origin.guildId === 'string'
+          ? origin.guildId
+          : typeof origin.chatId === 'string' || typeof origin.chatId === 'number'
+            ? String(origin.chatId)
+            : null;
+    const over = await this.deps.budgets.reserve(
+      tx,
+      {
+        taskId: task.id,
+        userId: task.userId,
+        teamId: task.teamId ?? null,
+        webhookId: task.webhookId ?? null,
+        apiTokenId: ctx.apiTokenId ?? null,
+        chatWorkspace: platform && workspace ? { platform, externalId: workspace } : null,
+      },
+      est.micros,
+      est.tokens,
+    );
+    if (over.length) throw budgetExceeded(over[0] as OverBudget, est);
+    return est;
+  }
+}
+
+export function budgetExceeded(b: OverBudget, est: TaskEstimate): AppError {
+  const label = b.name ? `"${b.name}"` : `the ${b.scope.replace('_', ' ')} budget`;
+  const limit = b.limitMicros !== null ? formatUsd(b.limitMicros) : `${b.limitTokens} tokens`;
+  const when = b.resetsAt ? `it resets at ${b.resetsAt.toISOString()}` : 'it does not reset';
+  return new AppError(
+    'budget_exceeded',
+    `This task (estimated ${formatUsd(est.micros)}) would exceed ${label} (${limit}); ${when}`,
+    {
+      details: {
+        budgetId: b.id,
+        scope: b.scope,
+        name: b.name,
+        action: b.action,
+        resetsAt: b.resetsAt?.toISOString() ?? null,
+        estimatedCostMicros: est.micros,
+      },
+    },
+  );
+}

@@ -1,0 +1,133 @@
+import type { SqlExecutor } from '../tasks/ports.js';
+import type { Price } from './pricing.js';
+
+export interface PriceOverride extends Price {
+  providerKind: string;
+  /** A model name, or '*' for every model of the kind. */
+  model: string;
+}
+
+export interface PriceOverrideStore {
+  list(): Promise<PriceOverride[]>;
+  /** Replaces the whole override table in one transaction. */
+  replace(items: PriceOverride[], by: string): Promise<void>;
+}
+
+export const BUDGET_SCOPES = [
+  'team',
+  'user',
+  'chat_workspace',
+  'api_token',
+  'hook',
+  'provider_account',
+] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+export const BUDGET_PERIODS = ['daily', 'weekly', 'monthly', 'total'] as const;
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
+export const BUDGET_ACTIONS = ['block', 'approve', 'notify'] as const;
+export type BudgetAction = (typeof BUDGET_ACTIONS)[number];
+
+export interface AlertTargets {
+  slackChannel?: string;
+  webhookUrl?: string;
+}
+
+export interface BudgetRecord {
+  id: string;
+  scope: BudgetScope;
+  scopeId: string;
+  teamId: string | null;
+  ownerUserId: string | null;
+  name: string | null;
+  limitMicros: number | null;
+  limitTokens: number | null;
+  period: BudgetPeriod;
+  timeZone: string;
+  action: BudgetAction;
+  alertThresholds: number[];
+  alertTargets: AlertTargets;
+  spentMicros: number;
+  spentTokens: number;
+  reservedMicros: number;
+  reservedTokens: number;
+  resetsAt: Date | null;
+  /** Who created it (its webhook alerts are signed with this user's callback secret). */
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type BudgetFields = Pick<
+  BudgetRecord,
+  | 'name'
+  | 'limitMicros'
+  | 'limitTokens'
+  | 'period'
+  | 'timeZone'
+  | 'action'
+  | 'alertThresholds'
+  | 'alertTargets'
+>;
+
+/** Who a scope's object belongs to (for authorisation); null when it does not exist. */
+export interface ScopeOwner {
+  teamId: string | null;
+  userId: string | null;
+}
+
+/** What identifies the route-independent budgets that apply to a task at intake. */
+export interface IntakeScopes {
+  taskId: string;
+  userId: string;
+  teamId: string | null;
+  webhookId: string | null;
+  apiTokenId: string | null;
+  chatWorkspace: { platform: string; externalId: string } | null;
+}
+
+export interface OverBudget {
+  id: string;
+  scope: BudgetScope;
+  name: string | null;
+  action: BudgetAction;
+  limitMicros: number | null;
+  limitTokens: number | null;
+  resetsAt: Date | null;
+}
+
+/** A budget that crossed alert thresholds with the last settlement. */
+export interface CrossedBudget {
+  budget: BudgetRecord;
+  /** The thresholds (percent) reached for the first time in this period. */
+  thresholds: number[];
+}
+
+export interface BudgetStore {
+  owner(scope: BudgetScope, scopeId: string): Promise<ScopeOwner | null>;
+  create(
+    b: BudgetFields & { scope: BudgetScope; scopeId: string } & ScopeOwner,
+    by: string,
+  ): Promise<BudgetRecord>;
+  get(id: string): Promise<BudgetRecord | null>;
+  list(q: { all?: boolean; teamIds: string[]; userId: string }): Promise<BudgetRecord[]>;
+  update(id: string, patch: Partial<BudgetFields>): Promise<BudgetRecord | null>;
+  delete(id: string): Promise<boolean>;
+  /**
+   * In ONE statement inside the intake transaction: reserves `micros`/`tokens` on every applicable
+   * budget if each `block` budget has room, all or nothing. Returns the budgets over their limit
+   * (nothing was reserved then) — empty when the reservation was made.
+   */
+  reserve(tx: SqlExecutor, scopes: IntakeScopes, micros: number, tokens: number): Promise<OverBudget[]>;
+  /**
+   * Exactly once per task (settled_at on its reservations): releases what was reserved and charges
+   * the task's real cost and tokens; then records the alert thresholds newly crossed (one row per
+   * budget, period and threshold) and returns them.
+   */
+  settle(taskId: string): Promise<CrossedBudget[]>;
+  /** Settles every reservation of tasks that have ended (a missed settle); returns the crossings. */
+  settleEnded(): Promise<CrossedBudget[]>;
+  /** Who gets a budget's portal alerts: its team's owners and admins, or the user it belongs to, and its creator. */
+  alertRecipients(b: BudgetRecord): Promise<string[]>;
+  /** Micro-dollars settled on the budget since `since`. */
+  spentSince(budgetId: string, since: Date): Promise<number>;
+}

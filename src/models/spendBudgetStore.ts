@@ -1,0 +1,273 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type {
+  BudgetRecord,
+  BudgetScope,
+  BudgetStore,
+  CrossedBudget,
+  OverBudget,
+  ScopeOwner,
+} from '../core/spend/ports.js';
+import type { Db } from './db.js';
+
+/**
+ * Spend budgets (team, user, chat workspace, API token, hook, provider account) in money and/or
+ * tokens. Every change to spent/reserved amounts is one statement:
+ * - reserve (at intake, in the intake transaction): locks the applicable budgets in id order, checks
+ *   that every limited one has room for the estimate and reserves it on all of them — or on none;
+ * - settle: closes the task's reservations (settled_at IS NULL guard: exactly once), gives the
+ *   estimate back and charges the task's real cost.
+ * A budget whose period has ended (resets_at ≤ now()) is rolled over by whichever of these
+ * statements touches it first; reads show it rolled over too.
+ */
+const dialect = new PgDialect();
+
+const live = (col: string) => sql.raw(`CASE WHEN resets_at <= now() THEN 0 ELSE ${col} END`);
+const nextReset = sql.raw(
+  'CASE WHEN resets_at <= now() THEN budget_period_end(period, time_zone, now()) ELSE resets_at END',
+);
+const COLUMNS = sql`id, scope, scope_id, team_id, owner_user_id, name, limit_micros, limit_tokens, period,
+  time_zone, action, alert_thresholds, alert_targets, ${live('spent_micros')} AS spent_micros,
+  ${live('spent_tokens')} AS spent_tokens, reserved_micros, reserved_tokens, ${nextReset} AS resets_at,
+  created_by, created_at, updated_at`;
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function fromRow(r: Row): BudgetRecord {
+  return {
+    id: String(r.id),
+    scope: r.scope as BudgetScope,
+    scopeId: String(r.scope_id),
+    teamId: (r.team_id as string | null) ?? null,
+    ownerUserId: (r.owner_user_id as string | null) ?? null,
+    name: (r.name as string | null) ?? null,
+    limitMicros: num(r.limit_micros),
+    limitTokens: num(r.limit_tokens),
+    period: r.period as BudgetRecord['period'],
+    timeZone: String(r.time_zone),
+    action: r.action as BudgetRecord['action'],
+    alertThresholds: (r.alert_thresholds as number[]) ?? [],
+    alertTargets: (r.alert_targets as BudgetRecord['alertTargets']) ?? {},
+    spentMicros: Number(r.spent_micros),
+    spentTokens: Number(r.spent_tokens),
+    reservedMicros: Number(r.reserved_micros),
+    reservedTokens: Number(r.reserved_tokens),
+    resetsAt: r.resets_at ? new Date(r.resets_at as string) : null,
+    createdBy: (r.created_by as string | null) ?? null,
+    createdAt: new Date(r.created_at as string),
+    updatedAt: new Date(r.updated_at as string),
+  };
+}
+
+const OWNER_QUERIES: Record<BudgetScope, (id: string) => SQL> = {
+  team: (id) => sql`SELECT id AS team_id, NULL::uuid AS user_id FROM teams WHERE id = ${id}::uuid`,
+  user: (id) => sql`SELECT NULL::uuid AS team_id, id AS user_id FROM users WHERE id = ${id}::uuid`,
+  chat_workspace: (id) =>
+    sql`SELECT team_id, NULL::uuid AS user_id FROM chat_workspaces WHERE id = ${id}::uuid`,
+  api_token: (id) =>
+    sql`SELECT team_id, CASE WHEN team_id IS NULL THEN user_id END AS user_id FROM api_tokens WHERE id = ${id}::uuid`,
+  hook: (id) =>
+    sql`SELECT team_id, CASE WHEN team_id IS NULL THEN created_by END AS user_id FROM webhooks WHERE id = ${id}::uuid`,
+  provider_account: (id) =>
+    sql`SELECT team_id, NULL::uuid AS user_id FROM provider_accounts WHERE id = ${id}::uuid`,
+};
+
+export function createSpendBudgetStore(db: Db): BudgetStore {
+  const rows = async (q: SQL) => (await db.execute<Row>(q)).rows;
+
+  async function recordCrossings(budgets: BudgetRecord[]): Promise<CrossedBudget[]> {
+    const out: CrossedBudget[] = [];
+    for (const b of budgets) {
+      const pct = Math.max(
+        b.limitMicros ? (b.spentMicros * 100) / b.limitMicros : 0,
+        b.limitTokens ? (b.spentTokens * 100) / b.limitTokens : 0,
+      );
+      const reached = b.alertThresholds.filter((t) => pct >= t);
+      if (!reached.length) continue;
+      const periodKey = b.resetsAt ? b.resetsAt.toISOString() : 'total';
+      const inserted = await rows(sql`
+        INSERT INTO budget_alerts (budget_id, period_key, threshold)
+        SELECT ${b.id}::uuid, ${periodKey}, t FROM unnest(${`{${reached.join(',')}}`}::int[]) AS t
+        ON CONFLICT DO NOTHING
+        RETURNING threshold`);
+      if (inserted.length)
+        out.push({ budget: b, thresholds: inserted.map((r) => Number(r.threshold)).sort((x, y) => x - y) });
+    }
+    return out;
+  }
+
+  return {
+    async owner(scope, scopeId) {
+      const [r] = await rows(OWNER_QUERIES[scope](scopeId));
+      return r
+        ? ({ teamId: (r.team_id as string) ?? null, userId: (r.user_id as string) ?? null } as ScopeOwner)
+        : null;
+    },
+
+    async create(b, by) {
+      const [r] = await rows(sql`
+        INSERT INTO budgets (scope, scope_id, team_id, owner_user_id, name, limit_micros, limit_tokens, period,
+          time_zone, action, alert_thresholds, alert_targets, resets_at, created_by)
+        VALUES (${b.scope}, ${b.scopeId}::uuid, ${b.teamId}::uuid, ${b.userId}::uuid, ${b.name}, ${b.limitMicros}::bigint,
+          ${b.limitTokens}::bigint, ${b.period}, ${b.timeZone}, ${b.action}, ${JSON.stringify(b.alertThresholds)}::jsonb,
+          ${JSON.stringify(b.alertTargets)}::jsonb, budget_period_end(${b.period}, ${b.timeZone}, now()), ${by}::uuid)
+        RETURNING ${COLUMNS}`);
+      return fromRow(r as Row);
+    },
+
+    async get(id) {
+      const [r] = await rows(sql`SELECT ${COLUMNS} FROM budgets WHERE id = ${id}::uuid`);
+      return r ? fromRow(r) : null;
+    },
+
+    async list(q) {
+      const where = q.all
+        ? sql`true`
+        : sql`(owner_user_id = ${q.userId}::uuid OR (scope = 'user' AND scope_id = ${q.userId}::uuid)
+               OR team_id = ANY(${`{${q.teamIds.join(',')}}`}::uuid[]))`;
+      return (await rows(sql`SELECT ${COLUMNS} FROM budgets WHERE ${where} ORDER BY created_at, id`)).map(
+        fromRow,
+      );
+    },
+
+    async update(id, p) {
+      const set: SQL[] = [sql`updated_at = now()`];
+      if (p.name !== undefined) set.push(sql`name = ${p.name}`);
+      if (p.limitMicros !== undefined) set.push(sql`limit_micros = ${p.limitMicros}::bigint`);
+      if (p.limitTokens !== undefined) set.push(sql`limit_tokens = ${p.limitTokens}::bigint`);
+      if (p.action !== undefined) set.push(sql`action = ${p.action}`);
+      if (p.alertThresholds !== undefined)
+        set.push(sql`alert_thresholds = ${JSON.stringify(p.alertThresholds)}::jsonb`);
+      if (p.alertTargets !== undefined)
+        set.push(sql`alert_targets = ${JSON.stringify(p.alertTargets)}::jsonb`);
+      if (p.period !== undefined || p.timeZone !== undefined) {
+        // A new period or zone starts a fresh period from now.
+        const period = p.period === undefined ? sql`period` : sql`${p.period}`;
+        const tz = p.timeZone === undefined ? sql`time_zone` : sql`${p.timeZone}`;
+        set.push(sql`period = ${period}, time_zone = ${tz}, spent_micros = 0, spent_tokens = 0,
+          resets_at = budget_period_end(${period}, ${tz}, now())`);
+      }
+      const [r] = await rows(
+        sql`UPDATE budgets SET ${sql.join(set, sql`, `)} WHERE id = ${id}::uuid RETURNING ${COLUMNS}`,
+      );
+      return r ? fromRow(r) : null;
+    },
+
+    async delete(id) {
+      return (await rows(sql`DELETE FROM budgets WHERE id = ${id}::uuid RETURNING id`)).length > 0;
+    },
+
+    async reserve(tx, s, micros, tokens) {
+      const q = sql`
+        WITH b AS (
+          SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
+                 ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
+          FROM budgets
+          WHERE (scope = 'team' AND scope_id = ${s.teamId}::uuid)
+             OR (scope = 'user' AND scope_id = ${s.userId}::uuid)
+             OR (scope = 'hook' AND scope_id = ${s.webhookId}::uuid)
+             OR (scope = 'api_token' AND scope_id = ${s.apiTokenId}::uuid)
+             OR (scope = 'chat_workspace' AND scope_id IN (
+                   SELECT id FROM chat_workspaces
+                   WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text))
+          ORDER BY id
+          FOR UPDATE
+        ), over AS (
+          SELECT * FROM b
+          WHERE action <> 'notify' AND (
+            (limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros)
+            OR (limit_tokens IS NOT NULL AND spent_t + reserved_tokens + ${tokens}::bigint > limit_tokens))
+        ), upd AS (
+          UPDATE budgets u SET
+            reserved_micros = u.reserved_micros + ${micros}::bigint,
+            reserved_tokens = u.reserved_tokens + ${tokens}::bigint,
+            spent_micros = b.spent_m, spent_tokens = b.spent_t, resets_at = b.next_reset, updated_at = now()
+          FROM b
+          WHERE u.id = b.id AND NOT EXISTS (SELECT 1 FROM over)
+          RETURNING u.id
+        ), ins AS (
+          INSERT INTO budget_reservations (budget_id, task_id, reserved_micros, reserved_tokens)
+          SELECT id, ${s.taskId}::uuid, ${micros}::bigint, ${tokens}::bigint FROM upd
+        ), estimated AS (
+          UPDATE tasks SET estimated_cost_micros = ${micros}::bigint
+          WHERE id = ${s.taskId}::uuid AND NOT EXISTS (SELECT 1 FROM over)
+        )
+        SELECT id, scope, name, action, limit_micros, limit_tokens, next_reset FROM over ORDER BY id`;
+      const { sql: text, params } = dialect.sqlToQuery(q);
+      const out = (await tx.executeSql(text, params)).rows as Row[];
+      return out.map(
+        (r): OverBudget => ({
+          id: String(r.id),
+          scope: r.scope as BudgetScope,
+          name: (r.name as string | null) ?? null,
+          action: r.action as OverBudget['action'],
+          limitMicros: num(r.limit_micros),
+          limitTokens: num(r.limit_tokens),
+          resetsAt: r.next_reset ? new Date(r.next_reset as string) : null,
+        }),
+      );
+    },
+
+    async settle(taskId) {
+      const settled = await rows(sql`
+        WITH t AS (
+          SELECT id, cost_micros,
+                 (SELECT coalesce(sum(tokens_used), 0) FROM task_assignments WHERE task_id = tasks.id) AS tokens
+          FROM tasks WHERE id = ${taskId}::uuid
+            -- only once every attempt has settled its cost (a cancelled task's running attempt may still be out)
+            AND NOT EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = tasks.id AND a.settled_at IS NULL)
+        ), r AS (
+          UPDATE budget_reservations br
+          SET settled_at = now(), actual_micros = t.cost_micros, actual_tokens = t.tokens
+          FROM t
+          WHERE br.task_id = t.id AND br.settled_at IS NULL
+          RETURNING br.budget_id, br.reserved_micros, br.reserved_tokens, br.actual_micros, br.actual_tokens
+        ), u AS (
+          UPDATE budgets SET
+            reserved_micros = greatest(0, budgets.reserved_micros - r.reserved_micros),
+            reserved_tokens = greatest(0, budgets.reserved_tokens - r.reserved_tokens),
+            spent_micros = ${live('spent_micros')} + r.actual_micros,
+            spent_tokens = ${live('spent_tokens')} + r.actual_tokens,
+            resets_at = ${nextReset},
+            updated_at = now()
+          FROM r
+          WHERE budgets.id = r.budget_id
+          RETURNING budgets.*
+        )
+        SELECT ${COLUMNS} FROM u`);
+      return recordCrossings(settled.map(fromRow));
+    },
+
+    async settleEnded() {
+      const ended = await rows(sql`
+        SELECT DISTINCT br.task_id FROM budget_reservations br JOIN tasks t ON t.id = br.task_id
+        WHERE br.settled_at IS NULL AND t.status IN ('completed', 'failed', 'cancelled')
+        LIMIT 500`);
+      const out: CrossedBudget[] = [];
+      for (const r of ended) out.push(...(await this.settle(String(r.task_id))));
+      return out;
+    },
+
+    async alertRecipients(b) {
+      const ids = new Set<string>();
+      if (b.teamId) {
+        const admins = await rows(
+          sql`SELECT user_id FROM team_members WHERE team_id = ${b.teamId}::uuid AND role IN ('owner', 'admin')`,
+        );
+        for (const r of admins) ids.add(String(r.user_id));
+      }
+      if (b.ownerUserId) ids.add(b.ownerUserId);
+      if (b.scope === 'user') ids.add(b.scopeId);
+      if (b.createdBy) ids.add(b.createdBy);
+      return [...ids];
+    },
+
+    async spentSince(budgetId, since) {
+      const [r] = await rows(sql`
+        SELECT coalesce(sum(actual_micros), 0) AS n FROM budget_reservations
+        WHERE budget_id = ${budgetId}::uuid AND settled_at >= ${since.toISOString()}::timestamptz`);
+      return Number(r?.n ?? 0);
+    },
+  };
+}
