@@ -245,6 +245,7 @@ export async function startSwitchyard(opts: {
     const mock = await ensureMockProvider(db, {
       enabled: mockProviderEnabled(env),
       taskTypes: taskTypes.ids(),
+      tokensPerSecond: env.MOCK_TOKENS_PER_SECOND,
     });
     if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
 

@@ -340,6 +340,7 @@ export class RoutedExecutor implements TaskExecutor {
     }
     Object.assign(step, { accountId: account.id, accountName: account.name, assignmentId });
     ctx.onRunning(target.name);
+    ctx.onAttempt?.({ number: o.steps.filter((x) => x.assignmentId).length, providerName: target.name });
 
     const started = performance.now();
     let requestAt: number | undefined;
@@ -372,6 +373,7 @@ export class RoutedExecutor implements TaskExecutor {
         onFirstToken: () => {
           firstTokenAt ??= performance.now();
         },
+        onDelta: ctx.onDelta ? (text) => ctx.onDelta?.(text) : undefined,
       });
     } catch (e) {
       const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
