@@ -14,6 +14,7 @@ import { adminStatsRoutes } from './api/routes/adminStats.js';
 import { contentRoutes } from './api/routes/content.js';
 import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
 import { ssoRoutes } from './api/routes/sso.js';
+import { taskEventRoutes } from './api/routes/taskEvents.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { teamRoutes } from './api/routes/teams.js';
 import { composeChat } from './composeChat.js';
@@ -55,6 +56,7 @@ import { createPinnedProviderLookup, createProviderDirectory } from './models/pr
 import { createSettingsStore } from './models/settingsStore.js';
 import { createSsoStore } from './models/ssoStore.js';
 import { createStatsReader } from './models/statsStore.js';
+import { StreamBus } from './models/streamBus.js';
 import { createTaskStore } from './models/taskStore.js';
 import { createTeamStore } from './models/teamStore.js';
 import { resolveSecrets } from './secrets.js';
@@ -202,6 +204,10 @@ export async function startSwitchyard(opts: {
     const cache = new CacheBus({ databaseUrl, logger });
     await cache.start();
     stoppers.push(() => cache.stop());
+    // Live results (issue 15): deltas from the worker to SSE and chat, batched NOTIFYs, nothing stored.
+    const live = new StreamBus({ databaseUrl, pool, logger });
+    await live.start();
+    stoppers.push(() => live.stop());
     const providerDirectory = createProviderDirectory(db, cache);
 
     const secretBox = new SecretBox(secrets.encryptionKey);
@@ -282,9 +288,10 @@ export async function startSwitchyard(opts: {
     // Rendering runs on worker threads; the pool closes after the HTTP server (stoppers run in reverse).
     const renderPool = new RenderPool({ logger, niceIncrement: 5 });
     stoppers.push(() => renderPool.close());
+    const contentStore = createContentRepository(db);
     const content = new ContentService({
       renderer: renderPool,
-      store: createContentRepository(db),
+      store: contentStore,
       tasks,
       teams,
       audit,
@@ -387,6 +394,15 @@ export async function startSwitchyard(opts: {
         },
         routes: [
           { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes }) },
+          {
+            path: '/api',
+            create: (d) =>
+              taskEventRoutes(d, {
+                tasks,
+                live,
+                contentText: async (id) => (await contentStore.get(id))?.contentData ?? null,
+              }),
+          },
           { path: '/api', create: (d) => teamRoutes(d, { teams }) },
           { path: '/api', create: (d) => contentRoutes(d, { content }) },
           { path: '/api', create: (d) => sharedApiRoutes(d, { content }) },
@@ -437,6 +453,7 @@ export async function startSwitchyard(opts: {
         log: logger.child({ scope: 'tasks' }),
         shutdown: shutdown.signal,
         hooks: metrics.taskHooks((ids, fn) => withLogContext(ids, fn)),
+        live,
       });
       const taskWorkers = await startTaskWorkers({
         boss,

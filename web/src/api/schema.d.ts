@@ -182,6 +182,13 @@ export interface paths {
      */
     post: operations['postTasksByIdCancel'];
   };
+  '/api/tasks/{id}/events': {
+    /**
+     * A task’s live output (server-sent events)
+     * @description Events: `status` {status}, `attempt` {attempt, provider} (a new provider call: drop the text so far), `delta` {text}, `done` {contentId}, `error` {code, message}. A late subscriber first gets the text so far as one `delta`; after completion the whole text and `done` at once. Resume with `Last-Event-ID`.
+     */
+    get: operations['streamTaskEvents'];
+  };
   '/api/teams': {
     /**
      * The caller’s teams (admins: `all=true` for every team)
@@ -3292,6 +3299,73 @@ export interface operations {
       };
       /** @description Error */
       409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * A task’s live output (server-sent events)
+   * @description Events: `status` {status}, `attempt` {attempt, provider} (a new provider call: drop the text so far), `delta` {text}, `done` {contentId}, `error` {code, message}. A late subscriber first gets the text so far as one `delta`; after completion the whole text and `done` at once. Resume with `Last-Event-ID`.
+   */
+  streamTaskEvents: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description An event stream */
+      200: {
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
