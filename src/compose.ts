@@ -331,6 +331,7 @@ export async function startSwitchyard(opts: {
       teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
       publicUrl: () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
+      live,
     });
 
     // Sign-in with GitHub, Google, Slack, Discord and any OIDC issuer (issue 13).

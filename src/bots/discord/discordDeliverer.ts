@@ -1,8 +1,10 @@
 import { DiscordAPIError, type REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import { ChatDeliverer, type ChatPlatformPort } from '../../core/commands/chatDeliverer.js';
+import type { LiveEditPort } from '../../core/commands/liveEdits.js';
 import type { ChatOriginStore } from '../../core/commands/ports.js';
 import { type TaskView, taskMessages } from '../../core/commands/taskView.js';
+import type { LiveFeed } from '../../core/tasks/liveStream.js';
 import type { Logger } from '../../logger.js';
 import type { DiscordOrigin } from './discordAdapter.js';
 import { components, DISCORD_CONTENT_LIMIT, NO_MENTIONS } from './discordMessages.js';
@@ -24,6 +26,7 @@ const isExpiredToken = (e: unknown) =>
 
 interface DiscordDeps {
   origins: ChatOriginStore;
+  live?: LiveFeed;
   /** REST client for interaction webhooks (requests made with auth: false). */
   rest: REST;
   /** REST client with the bot token, for channel messages; absent without DISCORD_BOT_TOKEN. */
@@ -76,6 +79,20 @@ export class DiscordPort implements ChatPlatformPort<StoredOrigin, DiscordBody> 
       return false;
     }
   }
+
+  /** @original is edited once a second while the answer streams (well inside the webhook's limits). */
+  readonly live: LiveEditPort<StoredOrigin> = {
+    intervalMs: 1000,
+    limit: DISCORD_CONTENT_LIMIT,
+    edit: async (_taskId, o, content, view) => {
+      if (!o.canEdit || !this.tokenUsable(o)) return;
+      await this.deps.rest.patch(Routes.webhookMessage(o.applicationId, o.token), {
+        body: { content, components: components(view.buttons), allowed_mentions: NO_MENTIONS },
+        auth: false,
+      });
+    },
+    retryAfterMs: (e) => (e instanceof DiscordAPIError && e.status === 429 ? 1000 : undefined),
+  };
 
   messages(view: TaskView): DiscordBody[] {
     const parts = taskMessages(view, DISCORD_CONTENT_LIMIT);

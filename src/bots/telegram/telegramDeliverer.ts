@@ -1,7 +1,9 @@
 import { type Api, GrammyError } from 'grammy';
 import { ChatDeliverer, type ChatPlatformPort } from '../../core/commands/chatDeliverer.js';
+import type { LiveEditPort } from '../../core/commands/liveEdits.js';
 import type { ChatOriginStore } from '../../core/commands/ports.js';
 import { type TaskView, taskMessages } from '../../core/commands/taskView.js';
+import type { LiveFeed } from '../../core/tasks/liveStream.js';
 import type { Logger } from '../../logger.js';
 import type { TelegramOrigin } from './telegramAdapter.js';
 import { keyboard, TELEGRAM_TEXT_LIMIT } from './telegramMessages.js';
@@ -22,6 +24,7 @@ const unreachable = (e: unknown) =>
 
 interface TelegramDeps {
   origins: ChatOriginStore;
+  live?: LiveFeed;
   api: Api;
   publicUrl: () => string;
   logger: Logger;
@@ -71,6 +74,25 @@ export class TelegramPort implements ChatPlatformPort<StoredOrigin, TelegramPart
   post(_taskId: string, o: StoredOrigin, part: TelegramPart, index: number): Promise<void> {
     return this.send(o, part.text, part.markup, index === 0);
   }
+
+  /** Our reply is edited about once a second while the answer streams (Bot API: ~1 message/s per chat). */
+  readonly live: LiveEditPort<StoredOrigin> = {
+    intervalMs: 1000,
+    limit: TELEGRAM_TEXT_LIMIT,
+    edit: async (_taskId, o, text, view) => {
+      if (!o.ackMessageId) return;
+      try {
+        await this.deps.api.editMessageText(o.chatId, o.ackMessageId, text, {
+          reply_markup: keyboard(view.buttons),
+          link_preview_options: { is_disabled: true },
+        });
+      } catch (e) {
+        if (!notModified(e)) throw e;
+      }
+    },
+    retryAfterMs: (e) =>
+      e instanceof GrammyError && e.error_code === 429 ? (e.parameters.retry_after ?? 1) * 1000 : undefined,
+  };
 
   /** 429s and network errors are retried by the queue; a blocked bot or a gone chat is not. */
   isPermanent(e: unknown): boolean {

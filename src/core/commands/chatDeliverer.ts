@@ -1,5 +1,7 @@
+import type { LiveFeed } from '../tasks/liveStream.js';
 import type { ResultDeliverer, TaskEvent, TaskSource } from '../tasks/types.js';
 import type { ChatPlatform } from './help.js';
+import { type LiveEditPort, LiveEditSession } from './liveEdits.js';
 import type { ChatOriginStore } from './ports.js';
 import { EVENT_RANK, type TaskView, viewTaskEvent } from './taskView.js';
 
@@ -26,6 +28,8 @@ export interface ChatPlatformPort<O extends DeliveredOrigin, M> {
   post(taskId: string, origin: O, message: M, index: number, count: number): Promise<void>;
   /** An error a retry would meet again (blocked bot, chat gone): logged, and delivery ends. */
   isPermanent?(e: unknown): boolean;
+  /** Editing the reply in place while the answer streams, where the platform can. */
+  live?: LiveEditPort<O>;
 }
 
 export interface ChatDelivererLog {
@@ -40,26 +44,54 @@ export interface ChatDelivererLog {
  */
 export class ChatDeliverer<O extends DeliveredOrigin, M> implements ResultDeliverer {
   readonly source: TaskSource;
+  /** Live edit sessions of this process, by task. */
+  private readonly sessions = new Map<string, LiveEditSession<O>>();
 
   constructor(
     private readonly port: ChatPlatformPort<O, M>,
-    private readonly deps: { origins: ChatOriginStore; publicUrl: () => string; logger: ChatDelivererLog },
+    private readonly deps: {
+      origins: ChatOriginStore;
+      publicUrl: () => string;
+      logger: ChatDelivererLog;
+      /** Live output of running tasks; without it replies change only at progress and result. */
+      live?: LiveFeed;
+    },
   ) {
     this.source = port.platform;
   }
 
   async deliver(event: TaskEvent): Promise<void> {
     const taskId = event.task.id;
-    await this.deps.origins.withLock(taskId, async () => {
+    // A final delivery first stops this process's live edits, so none can land after the result.
+    if (event.kind !== 'queued' && event.kind !== 'running') await this.sessions.get(taskId)?.stop();
+    const view = await this.deliverLocked(event);
+    if (event.kind === 'running' && view) this.startLive(taskId, view);
+  }
+
+  private startLive(taskId: string, view: TaskView): void {
+    const { live: port } = this.port;
+    if (!port || !this.deps.live || this.sessions.has(taskId)) return;
+    const session = new LiveEditSession<O>(taskId, view, port, {
+      feed: this.deps.live,
+      origins: this.deps.origins,
+      onEnd: () => this.sessions.delete(taskId),
+    });
+    this.sessions.set(taskId, session);
+  }
+
+  /** Answers the progress view when the reply showed it (live edits may follow), else null. */
+  private deliverLocked(event: TaskEvent): Promise<TaskView | null> {
+    const taskId = event.task.id;
+    return this.deps.origins.withLock(taskId, async () => {
       const origin = (await this.deps.origins.get(taskId)) as O | null;
-      if (origin?.platform !== this.port.platform) return;
+      if (origin?.platform !== this.port.platform) return null;
       const view = viewTaskEvent(event, this.deps.publicUrl());
       const rank = EVENT_RANK[event.kind];
       if (!view.final) {
-        if ((origin.rank ?? 0) >= rank) return;
-        if (await this.port.progress(taskId, origin, view, rank))
-          await this.deps.origins.patch(taskId, { rank });
-        return;
+        if ((origin.rank ?? 0) >= rank) return null;
+        if (!(await this.port.progress(taskId, origin, view, rank))) return null;
+        await this.deps.origins.patch(taskId, { rank });
+        return view;
       }
       try {
         await this.sendFinal(taskId, origin, view, rank);
@@ -70,6 +102,7 @@ export class ChatDeliverer<O extends DeliveredOrigin, M> implements ResultDelive
           err: (e as Error).message,
         });
       }
+      return null;
     });
   }
 
