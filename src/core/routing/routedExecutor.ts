@@ -8,6 +8,7 @@ import type { ExecutionContext, ExecutionOutcome, TaskExecutor } from '../tasks/
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
 import type { TaskRecord } from '../tasks/types.js';
 import { circuitSettingsFor } from './circuit.js';
+import { timeLeftMs } from './deadlines.js';
 import type {
   BudgetLedger,
   DecisionRecord,
@@ -154,6 +155,8 @@ export class RoutedExecutor implements TaskExecutor {
         teamId: task.teamId ?? null,
         inputTokens: estimateInputTokens({ system, prompt: task.description }),
         maxOutputTokens: maxTokens,
+        timeLeftMs: timeLeftMs(task, this.now()),
+        source: task.source,
       },
       targets,
       settings,
@@ -600,6 +603,7 @@ export function decisionDocument(
       ...(c.rank ? { rank: c.rank } : {}),
       ...(c.pinned ? { pinned: true } : {}),
       ...(c.probe ? { probe: true } : {}),
+      ...(c.deadline ? { deadline: { ...c.deadline, p95LatencyMs: c.p95LatencyMs ?? null } } : {}),
       accounts: c.accounts,
     })),
     chain: steps.map((step) => ({ ...step })),
