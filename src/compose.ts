@@ -14,6 +14,7 @@ import { adminStatsRoutes } from './api/routes/adminStats.js';
 import { contentRoutes } from './api/routes/content.js';
 import { sharedApiRoutes, sharePageRoutes } from './api/routes/shared.js';
 import { ssoRoutes } from './api/routes/sso.js';
+import { taskEventRoutes } from './api/routes/taskEvents.js';
 import { taskRoutes } from './api/routes/tasks.js';
 import { teamRoutes } from './api/routes/teams.js';
 import { composeChat } from './composeChat.js';
@@ -58,6 +59,7 @@ import { createPinnedProviderLookup, createProviderDirectory } from './models/pr
 import { createSettingsStore } from './models/settingsStore.js';
 import { createSsoStore } from './models/ssoStore.js';
 import { createStatsReader } from './models/statsStore.js';
+import { StreamBus } from './models/streamBus.js';
 import { createTaskStore } from './models/taskStore.js';
 import { createTeamStore } from './models/teamStore.js';
 import { resolveSecrets } from './secrets.js';
@@ -207,6 +209,10 @@ export async function startSwitchyard(opts: {
     const cache = new CacheBus({ databaseUrl, logger });
     await cache.start();
     stoppers.push(() => cache.stop());
+    // Live results (issue 15): deltas from the worker to SSE and chat, batched NOTIFYs, nothing stored.
+    const live = new StreamBus({ databaseUrl, pool, logger });
+    await live.start();
+    stoppers.push(() => live.stop());
     const providerDirectory = createProviderDirectory(db, cache);
 
     const secretBox = new SecretBox(secrets.encryptionKey);
@@ -263,6 +269,7 @@ export async function startSwitchyard(opts: {
     const mock = await ensureMockProvider(db, {
       enabled: mockProviderEnabled(env),
       taskTypes: taskTypes.ids(),
+      tokensPerSecond: env.MOCK_TOKENS_PER_SECOND,
     });
     if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
 
@@ -301,9 +308,10 @@ export async function startSwitchyard(opts: {
     // Rendering runs on worker threads; the pool closes after the HTTP server (stoppers run in reverse).
     const renderPool = new RenderPool({ logger, niceIncrement: 5 });
     stoppers.push(() => renderPool.close());
+    const contentStore = createContentRepository(db);
     const content = new ContentService({
       renderer: renderPool,
-      store: createContentRepository(db),
+      store: contentStore,
       tasks,
       teams,
       audit,
@@ -354,6 +362,7 @@ export async function startSwitchyard(opts: {
       teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
       publicUrl,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
+      live,
     });
 
     // Collaboration (issue 16): comments, mentions, notifications (portal + chat DMs), review, activity.
@@ -438,6 +447,15 @@ export async function startSwitchyard(opts: {
         routes: [
           { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf }) },
           ...spend.routes,
+          {
+            path: '/api',
+            create: (d) =>
+              taskEventRoutes(d, {
+                tasks,
+                live,
+                contentText: async (id) => (await contentStore.get(id))?.contentData ?? null,
+              }),
+          },
           { path: '/api', create: (d) => teamRoutes(d, { teams }) },
           { path: '/api', create: (d) => contentRoutes(d, { content }) },
           { path: '/api', create: (d) => sharedApiRoutes(d, { content }) },
@@ -491,6 +509,7 @@ export async function startSwitchyard(opts: {
         shutdown: shutdown.signal,
         hooks: metrics.taskHooks((ids, fn) => withLogContext(ids, fn)),
         settleSpend: (taskId) => spend.budgets.settleTask(taskId),
+        live,
       });
       const taskWorkers = await startTaskWorkers({
         boss,

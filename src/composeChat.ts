@@ -24,6 +24,7 @@ import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
+import type { LiveFeed } from './core/tasks/liveStream.js';
 import type { TaskCommands } from './core/tasks/types.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
@@ -89,6 +90,8 @@ export async function composeChat(c: {
   ) => Promise<string | null>;
   /** Which roles this process runs: endpoints need `api`, polling needs `bots`. */
   roles: { api: boolean; bots: boolean };
+  /** Live output of running tasks: Discord and Telegram replies are edited as the answer streams. */
+  live?: LiveFeed;
 }) {
   const { env, db, logger } = c;
   const log = logger.child({ scope: 'chat' });
@@ -192,7 +195,7 @@ export async function composeChat(c: {
         )
       : undefined;
     c.deliverers.register(
-      new DiscordDeliverer({ origins, rest, botRest, publicUrl: c.publicUrl, logger: log }),
+      new DiscordDeliverer({ origins, rest, botRest, publicUrl: c.publicUrl, logger: log, live: c.live }),
     );
     if (botRest) {
       dmSenders.discord = async (userId, text) => {
@@ -232,6 +235,7 @@ export async function composeChat(c: {
         api: telegramApi,
         publicUrl: c.publicUrl,
         logger: log,
+        live: c.live,
       }),
     );
     if (env.TELEGRAM_MODE === 'webhook') {

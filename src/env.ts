@@ -70,6 +70,8 @@ export const envSchema = z.object({
   MANUS_API_KEY: optionalString,
   MANUS_BASE_URL: optionalUrl,
   MOCK_PROVIDER: z.enum(['on', 'off', 'auto']).default('auto'),
+  /** The built-in Mock's streaming pace (fast but not instant); 0 sends each answer at once. */
+  MOCK_TOKENS_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000).default(200),
   // Slack
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_BOT_TOKEN: optionalString,

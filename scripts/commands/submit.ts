@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { followLive } from './_live.js';
 
 interface Options {
   type: string;
@@ -168,6 +169,23 @@ export function register(program: Command): void {
         interrupted = true;
       };
       process.once('SIGINT', onInterrupt);
+      // The answer is printed as it is generated; the status is then read once.
+      const liveAbort = new AbortController();
+      const stopLive = () => liveAbort.abort();
+      process.once('SIGINT', stopLive);
+      const timer = setTimeout(stopLive, Number(o.timeout) * 1000);
+      const printed =
+        !o.json &&
+        (await followLive({
+          base: o.url,
+          token,
+          taskId: task.id,
+          out: process.stdout,
+          signal: liveAbort.signal,
+        }));
+      clearTimeout(timer);
+      process.off('SIGINT', stopLive);
+      if (printed) status = await call('GET', `/api/tasks/${task.id}/status`);
       try {
         while (!TERMINAL.has(status.status)) {
           if (interrupted) {
@@ -211,6 +229,6 @@ export function register(program: Command): void {
       }>('GET', `/api/content/${status.contentId}`);
       if (o.json)
         process.stdout.write(`${JSON.stringify({ task: { ...task, ...status }, content }, null, 2)}\n`);
-      else process.stdout.write(`\n${content.contentData}\n`);
+      else if (!printed) process.stdout.write(`\n${content.contentData}\n`);
     });
 }

@@ -10,12 +10,12 @@ const LOCK_KEY = 872341002;
 /**
  * Start-up: with the mock provider on (MOCK_PROVIDER, or no real AI key), make sure an active
  * `mock` provider named "Mock" exists with a competency for every task type, tier primary, and a
- * default account. With it off, a mock that start-up had switched on is switched off again (one an
+ * default account. Its answers stream at `tokensPerSecond` (MOCK_TOKENS_PER_SECOND). With it off, a mock that start-up had switched on is switched off again (one an
  * admin configured by hand is left alone). Safe with several processes booting at once.
  */
 export async function ensureMockProvider(
   db: Db,
-  opts: { enabled: boolean; taskTypes: string[] },
+  opts: { enabled: boolean; taskTypes: string[]; tokensPerSecond?: number },
 ): Promise<{ providerId: string | null; created: boolean }> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${LOCK_KEY})`);
@@ -56,7 +56,7 @@ export async function ensureMockProvider(
           models: ['mock-1'],
           defaultModel: 'mock-1',
           timeoutMs: 60_000,
-          config: { latencyMs: 0, managedByEnv: true },
+          config: { latencyMs: 0, tokensPerSecond: opts.tokensPerSecond ?? 0, managedByEnv: true },
         })
         .onConflictDoNothing()
         .returning({ id: aiProviders.id });
@@ -77,8 +77,14 @@ export async function ensureMockProvider(
       // New task types get a competency; an admin's own values are kept.
       const missing = opts.taskTypes.filter((t) => existing.competencies?.[t] === undefined);
       const reenable = existing.status === 'disabled' && existing.config?.disabledByEnv === true;
-      if (missing.length || reenable) {
-        const { disabledByEnv: _dropped, ...config } = existing.config ?? {};
+      // The pace of a mock start-up created follows MOCK_TOKENS_PER_SECOND.
+      const pace =
+        existing.config?.managedByEnv === true &&
+        opts.tokensPerSecond !== undefined &&
+        existing.config.tokensPerSecond !== opts.tokensPerSecond;
+      if (missing.length || reenable || pace) {
+        const { disabledByEnv: _dropped, ...rest } = existing.config ?? {};
+        const config = pace ? { ...rest, tokensPerSecond: opts.tokensPerSecond } : rest;
         await tx
           .update(aiProviders)
           .set({
@@ -86,7 +92,8 @@ export async function ensureMockProvider(
               ...existing.competencies,
               ...Object.fromEntries(missing.map((t) => [t, MOCK_COMPETENCY])),
             },
-            ...(reenable ? { status: 'active' as const, config } : {}),
+            ...(reenable ? { status: 'active' as const } : {}),
+            ...(reenable || pace ? { config } : {}),
             updatedAt: sql`now()`,
           })
           .where(eq(aiProviders.id, existing.id));

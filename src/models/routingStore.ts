@@ -37,6 +37,7 @@ interface StatsRow extends Record<string, unknown> {
   provider_id: string;
   in_flight: number | string;
   p50: number | string | null;
+  p95: number | string | null;
   samples: number | string;
   failures: number | string;
 }
@@ -60,6 +61,8 @@ export async function providerStats(
       count(*) FILTER (WHERE settled_at IS NULL AND status = 'running') AS in_flight,
       percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
         FILTER (WHERE status = 'succeeded' AND latency_ms IS NOT NULL AND created_at > now() - make_interval(secs => ${windowSeconds}::double precision)) AS p50,
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
+        FILTER (WHERE status = 'succeeded' AND latency_ms IS NOT NULL AND created_at > now() - make_interval(secs => ${windowSeconds}::double precision)) AS p95,
       count(*) FILTER (WHERE created_at > now() - make_interval(secs => ${windowSeconds}::double precision)
                          AND (status = 'succeeded' OR error_code IN ${FAILURE_CODES_SQL})) AS samples,
       count(*) FILTER (WHERE created_at > now() - make_interval(secs => ${windowSeconds}::double precision)
@@ -75,6 +78,7 @@ export async function providerStats(
     out.set(row.provider_id, {
       inFlight: Number(row.in_flight),
       p50LatencyMs: row.p50 === null ? null : Math.round(Number(row.p50)),
+      p95LatencyMs: row.p95 === null ? null : Math.round(Number(row.p95)),
       errorRate: samples > 0 ? Number(row.failures) / samples : null,
       samples,
     });

@@ -47,6 +47,8 @@ export async function startTestApp(
     LOG_LEVEL: 'debug',
     RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    // Answers at once unless a test is about streaming (the product default is 200 tokens/s).
+    MOCK_TOKENS_PER_SECOND: '0',
     ...opts.env,
   });
   const logger = createLogger({ level: env.LOG_LEVEL, json: true, stream });

@@ -221,3 +221,63 @@ describe('mock provider: failure injection', () => {
     expect((await createMockConnector(settings({ failureMode: 'rate_limit' })).test()).ok).toBe(false);
   });
 });
+
+describe('mock provider: streams its answer', () => {
+  it('sends the answer in chunks at tokensPerSecond; the chunks joined are exactly the text', async () => {
+    const deltas: Array<{ text: string; at: number }> = [];
+    let firstTokens = 0;
+    const started = performance.now();
+    const r = await gen(
+      {
+        onDelta: (text) => deltas.push({ text, at: performance.now() - started }),
+        onFirstToken: () => firstTokens++,
+      },
+      { tokensPerSecond: 400 },
+    );
+    expect(deltas.length).toBeGreaterThan(5);
+    expect(deltas.map((d) => d.text).join('')).toBe(r.text);
+    expect(firstTokens).toBe(1);
+    // 400 tokens/s ≈ 1,600 characters/s: the last chunk cannot arrive before the text's length allows.
+    expect(deltas.at(-1)!.at).toBeGreaterThanOrEqual(
+      ((r.text.length - deltas.at(-1)!.text.length) / 1600) * 1000 * 0.5,
+    );
+  });
+
+  it('tokensPerSecond 0 → the whole answer as one chunk', async () => {
+    const deltas: string[] = [];
+    const r = await gen({ onDelta: (t) => deltas.push(t) }, { tokensPerSecond: 0 });
+    expect(deltas).toEqual([r.text]);
+  });
+
+  it('cut_stream sends part of the answer, then fails as a cut stream', async () => {
+    const deltas: string[] = [];
+    const full = (await gen({ taskId: 'cut-ref' }, { tokensPerSecond: 0 })).text;
+    const err = await gen(
+      { taskId: 'cut-1', onDelta: (t) => deltas.push(t) },
+      { tokensPerSecond: 2000, failureMode: 'cut_stream' },
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderUnavailable);
+    expect(err.info.reason).toBe('stream_cut');
+    const shown = deltas.join('');
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(full.length);
+    expect(full.startsWith(shown)).toBe(true);
+  });
+
+  it('an abort mid-stream → ProviderAborted, and no chunk follows', async () => {
+    const ac = new AbortController();
+    const deltas: string[] = [];
+    const err = await gen(
+      {
+        signal: ac.signal,
+        onDelta: (t) => {
+          deltas.push(t);
+          if (deltas.length === 2) ac.abort();
+        },
+      },
+      { tokensPerSecond: 200 },
+    ).catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderAborted);
+    expect(deltas.length).toBe(2);
+  });
+});

@@ -20,7 +20,7 @@ import type { TaskRecord } from '../../src/core/tasks/types.js';
  * The executor's walk down the chain with in-memory ports (the SQL behind them is tested in
  * ledger.test.ts, the whole hub in fallback.test.ts and budgets.test.ts).
  */
-type Behaviour = 'ok' | 'unavailable' | 'rejected' | 'auth' | 'abort';
+type Behaviour = 'ok' | 'unavailable' | 'rejected' | 'auth' | 'abort' | 'cut';
 
 function world(
   specs: Array<{
@@ -145,6 +145,12 @@ function world(
           if (behaviour === 'auth')
             throw new ProviderRejected('authentication failed (HTTP 401)', { status: 401 });
           if (behaviour === 'abort') throw new ProviderAborted();
+          if (behaviour === 'cut') {
+            req.onDelta?.('half an ans');
+            throw new ProviderUnavailable('stream cut', { reason: 'stream_cut' });
+          }
+          req.onDelta?.('from ');
+          req.onDelta?.(String(req.model));
           return {
             text: `from ${req.model}`,
             model: req.model ?? 'm',
@@ -256,6 +262,29 @@ describe('RoutedExecutor', () => {
       ['failed', 'auth'],
       ['succeeded', null],
     ]);
+  });
+
+  it('reports each attempt and its streamed pieces to the context, in order', async () => {
+    const w = world([
+      { name: 'a', competency: 0.9, behaviour: 'unavailable' },
+      { name: 'b', competency: 0.8, behaviour: 'cut' },
+      { name: 'c', competency: 0.7, behaviour: 'ok' },
+    ]);
+    const events: string[] = [];
+    const out = await w.executor.execute(task(), {
+      ...ctx(),
+      onAttempt: (a) => events.push(`attempt ${a.number} ${a.providerName}`),
+      onDelta: (t) => events.push(`delta ${t}`),
+    });
+    expect(events).toEqual([
+      'attempt 1 a',
+      'attempt 2 b',
+      'delta half an ans',
+      'attempt 3 c',
+      'delta from ',
+      'delta c-model',
+    ]);
+    expect(out.text).toBe('from c-model');
   });
 
   it('fails fast on a rejected request without trying others', async () => {

@@ -352,3 +352,67 @@ describe('router: the recorded plan', () => {
     });
   });
 });
+
+describe('deadline-aware routing', () => {
+  const fast = () =>
+    provider({
+      name: 'fast-but-weaker',
+      competencies: { article: 0.5 },
+      stats: { inFlight: 0, p50LatencyMs: 20_000, p95LatencyMs: 60_000, errorRate: 0, samples: 50 },
+    });
+  const slow = () =>
+    provider({
+      name: 'slow-but-better',
+      competencies: { article: 0.95 },
+      stats: { inFlight: 0, p50LatencyMs: 200_000, p95LatencyMs: 20 * 60_000, errorRate: 0, samples: 50 },
+    });
+  const req: RouteRequest = {
+    taskType: 'article',
+    priority: 'normal',
+    pinnedProviderId: null,
+    inputTokens: 100,
+    maxOutputTokens: 500,
+  };
+  const opts = { now: NOW, supports: () => true };
+
+  it('without a deadline the better provider goes first', () => {
+    const plan = planRoute(req, [fast(), slow()], settings, opts);
+    expect(plan.chain.map((c) => c.name)).toEqual(['slow-but-better', 'fast-but-weaker']);
+    expect(plan.chain.every((c) => c.deadline === undefined)).toBe(true);
+  });
+
+  it('with 15 minutes left (Discord), a provider whose p95 exceeds it is tried after one that fits, and the decision says so', () => {
+    const plan = planRoute(
+      { ...req, timeLeftMs: 15 * 60_000, source: 'discord' },
+      [fast(), slow()],
+      settings,
+      opts,
+    );
+    expect(plan.chain.map((c) => c.name)).toEqual(['fast-but-weaker', 'slow-but-better']);
+    const late = plan.chain[1]!;
+    expect(late.deadline).toEqual({ leftMs: 15 * 60_000, fits: false });
+    expect(late.note).toMatch(/p95 latency 1200 s exceeds the 900 s left of the discord time budget/);
+    expect(plan.chain[0]!.deadline).toEqual({ leftMs: 15 * 60_000, fits: true });
+  });
+
+  it('a provider without latency samples is assumed to fit', () => {
+    const unknown = provider({ name: 'new', competencies: { article: 0.99 } });
+    const plan = planRoute(
+      { ...req, timeLeftMs: 60_000, source: 'portal' },
+      [slow(), unknown],
+      settings,
+      opts,
+    );
+    expect(plan.chain.map((c) => c.name)).toEqual(['new', 'slow-but-better']);
+  });
+
+  it('source budgets: Slack 30 min, Discord 15, portal soon (2 min), webhooks and API none', async () => {
+    const { timeLeftMs } = await import('../../src/core/routing/deadlines.js');
+    const created = new Date(NOW.getTime() - 60_000);
+    expect(timeLeftMs({ source: 'slack', createdAt: created }, NOW)).toBe(29 * 60_000);
+    expect(timeLeftMs({ source: 'discord', createdAt: created }, NOW)).toBe(14 * 60_000);
+    expect(timeLeftMs({ source: 'portal', createdAt: created }, NOW)).toBe(60_000);
+    expect(timeLeftMs({ source: 'webhook', createdAt: created }, NOW)).toBeNull();
+    expect(timeLeftMs({ source: 'api', createdAt: created }, NOW)).toBeNull();
+  });
+});

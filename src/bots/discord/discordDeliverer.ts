@@ -1,8 +1,10 @@
 import { DiscordAPIError, type REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
+import { ChatDeliverer, type ChatPlatformPort } from '../../core/commands/chatDeliverer.js';
+import type { LiveEditPort } from '../../core/commands/liveEdits.js';
 import type { ChatOriginStore } from '../../core/commands/ports.js';
-import { EVENT_RANK, taskMessages, viewTaskEvent } from '../../core/commands/taskView.js';
-import type { ResultDeliverer, TaskEvent } from '../../core/tasks/types.js';
+import { type TaskView, taskMessages } from '../../core/commands/taskView.js';
+import type { LiveFeed } from '../../core/tasks/liveStream.js';
 import type { Logger } from '../../logger.js';
 import type { DiscordOrigin } from './discordAdapter.js';
 import { components, DISCORD_CONTENT_LIMIT, NO_MENTIONS } from './discordMessages.js';
@@ -22,27 +24,38 @@ type StoredOrigin = DiscordOrigin & {
 const isExpiredToken = (e: unknown) =>
   e instanceof DiscordAPIError && (EXPIRED_TOKEN_CODES.has(Number(e.code)) || e.status === 404);
 
-/**
- * Posts a Discord task's progress and result: it edits the deferred response (@original) and
- * adds follow-ups through the interaction webhook (no bot token needed). When the 15-minute
- * interaction token has run out, or Discord says it is unknown (404, code 10015), it posts to the
- * channel with the bot token instead.
- */
-export class DiscordDeliverer implements ResultDeliverer {
-  readonly source = 'discord' as const;
+interface DiscordDeps {
+  origins: ChatOriginStore;
+  live?: LiveFeed;
+  /** REST client for interaction webhooks (requests made with auth: false). */
+  rest: REST;
+  /** REST client with the bot token, for channel messages; absent without DISCORD_BOT_TOKEN. */
+  botRest?: REST;
+  publicUrl: () => string;
+  logger: Logger;
+  now?: () => number;
+}
 
-  constructor(
-    private readonly deps: {
-      origins: ChatOriginStore;
-      /** REST client for interaction webhooks (requests made with auth: false). */
-      rest: REST;
-      /** REST client with the bot token, for channel messages; absent without DISCORD_BOT_TOKEN. */
-      botRest?: REST;
-      publicUrl: () => string;
-      logger: Logger;
-      now?: () => number;
-    },
-  ) {}
+type DiscordBody = { content: string; components: unknown; allowed_mentions: typeof NO_MENTIONS };
+
+/** Posts a Discord task's progress and result (see DiscordPort). */
+export class DiscordDeliverer extends ChatDeliverer<StoredOrigin, DiscordBody> {
+  constructor(deps: DiscordDeps) {
+    super(new DiscordPort(deps), deps);
+  }
+}
+
+/**
+ * Discord's part of the chat deliverer (core/commands/chatDeliverer.ts): it edits the deferred
+ * response (@original) and adds follow-ups through the interaction webhook (no bot token needed).
+ * When the 15-minute interaction token has run out, or Discord says it is unknown (404, code
+ * 10015), it posts to the channel with the bot token instead.
+ */
+export class DiscordPort implements ChatPlatformPort<StoredOrigin, DiscordBody> {
+  readonly platform = 'discord' as const;
+  readonly label = 'Discord';
+
+  constructor(private readonly deps: DiscordDeps) {}
 
   private now() {
     return this.deps.now ? this.deps.now() : Date.now();
@@ -52,50 +65,52 @@ export class DiscordDeliverer implements ResultDeliverer {
     return !o.tokenExpired && this.now() - o.interactionAt < INTERACTION_TOKEN_TTL_MS - TOKEN_MARGIN_MS;
   }
 
-  async deliver(event: TaskEvent): Promise<void> {
-    const taskId = event.task.id;
-    await this.deps.origins.withLock(taskId, async () => {
-      const origin = (await this.deps.origins.get(taskId)) as StoredOrigin | null;
-      if (origin?.platform !== 'discord') return;
-      const view = viewTaskEvent(event, this.deps.publicUrl());
-      const rank = EVENT_RANK[event.kind];
-      if (!view.final) {
-        if ((origin.rank ?? 0) >= rank || !origin.canEdit || !this.tokenUsable(origin)) return;
-        try {
-          await this.deps.rest.patch(Routes.webhookMessage(origin.applicationId, origin.token), {
-            body: {
-              content: view.headline,
-              components: components(view.buttons),
-              allowed_mentions: NO_MENTIONS,
-            },
-            auth: false,
-          });
-          await this.deps.origins.patch(taskId, { rank });
-        } catch (e) {
-          if (isExpiredToken(e)) await this.deps.origins.patch(taskId, { tokenExpired: true });
-          this.deps.logger.debug('Discord progress update skipped', { taskId, err: (e as Error).message });
-        }
-        return;
-      }
-      const parts = taskMessages(view, DISCORD_CONTENT_LIMIT);
-      const key = `sent_${event.kind}` as const;
-      for (let i = origin[key] ?? 0; i < parts.length; i++) {
-        const last = i === parts.length - 1;
-        const body = {
-          content: parts[i]!,
-          components: last ? components(view.buttons) : [],
-          allowed_mentions: NO_MENTIONS,
-        };
-        await this.send(taskId, origin, body, i === 0 && origin.canEdit);
-        await this.deps.origins.patch(taskId, { [key]: i + 1, rank });
-      }
-    });
+  async progress(taskId: string, origin: StoredOrigin, view: TaskView): Promise<boolean> {
+    if (!origin.canEdit || !this.tokenUsable(origin)) return false;
+    try {
+      await this.deps.rest.patch(Routes.webhookMessage(origin.applicationId, origin.token), {
+        body: { content: view.headline, components: components(view.buttons), allowed_mentions: NO_MENTIONS },
+        auth: false,
+      });
+      return true;
+    } catch (e) {
+      if (isExpiredToken(e)) await this.deps.origins.patch(taskId, { tokenExpired: true });
+      this.deps.logger.debug('Discord progress update skipped', { taskId, err: (e as Error).message });
+      return false;
+    }
+  }
+
+  /** @original is edited once a second while the answer streams (well inside the webhook's limits). */
+  readonly live: LiveEditPort<StoredOrigin> = {
+    intervalMs: 1000,
+    limit: DISCORD_CONTENT_LIMIT,
+    edit: async (_taskId, o, content, view) => {
+      if (!o.canEdit || !this.tokenUsable(o)) return;
+      await this.deps.rest.patch(Routes.webhookMessage(o.applicationId, o.token), {
+        body: { content, components: components(view.buttons), allowed_mentions: NO_MENTIONS },
+        auth: false,
+      });
+    },
+    retryAfterMs: (e) => (e instanceof DiscordAPIError && e.status === 429 ? 1000 : undefined),
+  };
+
+  messages(view: TaskView): DiscordBody[] {
+    const parts = taskMessages(view, DISCORD_CONTENT_LIMIT);
+    return parts.map((content, i) => ({
+      content,
+      components: i === parts.length - 1 ? components(view.buttons) : [],
+      allowed_mentions: NO_MENTIONS,
+    }));
+  }
+
+  post(taskId: string, origin: StoredOrigin, body: DiscordBody, index: number): Promise<void> {
+    return this.send(taskId, origin, body, index === 0 && origin.canEdit);
   }
 
   private async send(
     taskId: string,
     origin: StoredOrigin,
-    body: Record<string, unknown>,
+    body: DiscordBody,
     editOriginal: boolean,
   ): Promise<void> {
     if (this.tokenUsable(origin)) {

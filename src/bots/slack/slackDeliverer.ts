@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
+import { ChatDeliverer, type ChatPlatformPort } from '../../core/commands/chatDeliverer.js';
 import type { ChatOriginStore } from '../../core/commands/ports.js';
-import { EVENT_RANK, viewTaskEvent } from '../../core/commands/taskView.js';
-import type { ResultDeliverer, TaskEvent } from '../../core/tasks/types.js';
+import type { TaskView } from '../../core/commands/taskView.js';
 import type { Logger } from '../../logger.js';
 import type { SlackOrigin } from './slackAdapter.js';
 import { type SlackMessage, viewMessages } from './slackBlocks.js';
@@ -18,67 +18,58 @@ type StoredOrigin = SlackOrigin & { rank?: number; [sent: `sent_${string}`]: num
 
 class ResponseUrlGone extends Error {}
 
-/**
- * Posts a Slack task's progress and result. Progress replaces the command's first reply through
- * response_url while uses remain for the result; the result goes through response_url (replacing
- * the first reply) and, once its uses or its 30 minutes have run out, chat.postMessage with the
- * bot token. Deliveries for one task are serialised, and parts already sent are remembered, so a
- * retried job does not post anything twice.
- */
-export class SlackDeliverer implements ResultDeliverer {
-  readonly source = 'slack' as const;
+interface SlackDeps {
+  origins: ChatOriginStore;
+  /** A Web API client with the bot token; without it only response_url can be used. */
+  web?: WebClient;
+  publicUrl: () => string;
+  logger: Logger;
+  now?: () => number;
+}
 
-  constructor(
-    private readonly deps: {
-      origins: ChatOriginStore;
-      /** A Web API client with the bot token; without it only response_url can be used. */
-      web?: WebClient;
-      publicUrl: () => string;
-      logger: Logger;
-      now?: () => number;
-    },
-  ) {}
+/** Posts a Slack task's progress and result (see SlackPort). */
+export class SlackDeliverer extends ChatDeliverer<StoredOrigin, SlackMessage> {
+  constructor(deps: SlackDeps) {
+    super(new SlackPort(deps), deps);
+  }
+}
+
+/**
+ * Slack's part of the chat deliverer (core/commands/chatDeliverer.ts). Progress replaces the
+ * command's first reply through response_url while uses remain for the result; the result goes
+ * through response_url (replacing the first reply) and, once its uses or its 30 minutes have run
+ * out, chat.postMessage with the bot token.
+ */
+export class SlackPort implements ChatPlatformPort<StoredOrigin, SlackMessage> {
+  readonly platform = 'slack' as const;
+  readonly label = 'Slack';
+
+  constructor(private readonly deps: SlackDeps) {}
 
   private now() {
     return this.deps.now ? this.deps.now() : Date.now();
   }
 
-  async deliver(event: TaskEvent): Promise<void> {
-    const taskId = event.task.id;
-    await this.deps.origins.withLock(taskId, async () => {
-      const origin = (await this.deps.origins.get(taskId)) as StoredOrigin | null;
-      if (origin?.platform !== 'slack') return;
-      const view = viewTaskEvent(event, this.deps.publicUrl());
-      const rank = EVENT_RANK[event.kind];
-      if (!view.final) {
-        if ((origin.rank ?? 0) >= rank || !origin.canReplace || !this.responseUrlFresh(origin)) return;
-        if (
-          !(await this.deps.origins.takeUse(
-            taskId,
-            'responseUrlUses',
-            RESPONSE_URL_MAX_USES - KEEP_FOR_RESULT,
-          ))
-        )
-          return;
-        try {
-          await this.postResponseUrl(origin.responseUrl!, {
-            ...viewMessages(view)[0]!,
-            replace_original: true,
-          });
-          await this.deps.origins.patch(taskId, { rank });
-        } catch (e) {
-          // Progress is best effort: the result still follows.
-          this.deps.logger.debug('Slack progress update skipped', { taskId, err: (e as Error).message });
-        }
-        return;
-      }
-      const messages = viewMessages(view);
-      const key = `sent_${event.kind}` as const;
-      for (let i = origin[key] ?? 0; i < messages.length; i++) {
-        await this.post(taskId, origin, messages[i]!, i === 0 && origin.canReplace);
-        await this.deps.origins.patch(taskId, { [key]: i + 1, rank });
-      }
-    });
+  messages(view: TaskView): SlackMessage[] {
+    return viewMessages(view);
+  }
+
+  async progress(taskId: string, origin: StoredOrigin, view: TaskView): Promise<boolean> {
+    if (!origin.canReplace || !this.responseUrlFresh(origin)) return false;
+    const max = RESPONSE_URL_MAX_USES - KEEP_FOR_RESULT;
+    if (!(await this.deps.origins.takeUse(taskId, 'responseUrlUses', max))) return false;
+    try {
+      await this.postResponseUrl(origin.responseUrl!, { ...viewMessages(view)[0]!, replace_original: true });
+      return true;
+    } catch (e) {
+      // Progress is best effort: the result still follows.
+      this.deps.logger.debug('Slack progress update skipped', { taskId, err: (e as Error).message });
+      return false;
+    }
+  }
+
+  post(taskId: string, origin: StoredOrigin, msg: SlackMessage, index: number): Promise<void> {
+    return this.send(taskId, origin, msg, index === 0 && origin.canReplace);
   }
 
   private responseUrlFresh(o: StoredOrigin): boolean {
@@ -87,7 +78,7 @@ export class SlackDeliverer implements ResultDeliverer {
     );
   }
 
-  private async post(
+  private async send(
     taskId: string,
     origin: StoredOrigin,
     msg: SlackMessage,

@@ -1,7 +1,9 @@
 import { type Api, GrammyError } from 'grammy';
+import { ChatDeliverer, type ChatPlatformPort } from '../../core/commands/chatDeliverer.js';
+import type { LiveEditPort } from '../../core/commands/liveEdits.js';
 import type { ChatOriginStore } from '../../core/commands/ports.js';
-import { EVENT_RANK, taskMessages, viewTaskEvent } from '../../core/commands/taskView.js';
-import type { ResultDeliverer, TaskEvent } from '../../core/tasks/types.js';
+import { type TaskView, taskMessages } from '../../core/commands/taskView.js';
+import type { LiveFeed } from '../../core/tasks/liveStream.js';
 import type { Logger } from '../../logger.js';
 import type { TelegramOrigin } from './telegramAdapter.js';
 import { keyboard, TELEGRAM_TEXT_LIMIT } from './telegramMessages.js';
@@ -20,52 +22,81 @@ const unreachable = (e: unknown) =>
   e instanceof GrammyError &&
   (e.error_code === 403 || (e.error_code === 400 && /chat not found/i.test(e.description)));
 
+interface TelegramDeps {
+  origins: ChatOriginStore;
+  live?: LiveFeed;
+  api: Api;
+  publicUrl: () => string;
+  logger: Logger;
+}
+
+type TelegramPart = { text: string; markup: ReturnType<typeof keyboard> | undefined };
+
+/** Posts a Telegram task's progress and result (see TelegramPort). */
+export class TelegramDeliverer extends ChatDeliverer<StoredOrigin, TelegramPart> {
+  constructor(deps: TelegramDeps) {
+    super(new TelegramPort(deps), deps);
+  }
+}
+
 /**
- * Posts a Telegram task's progress and result: progress edits our first reply; the result
- * replaces it (first part) and continues as replies, split at 4,096 characters on paragraph
- * boundaries. Deliveries for one task are serialised and parts already sent are remembered.
+ * Telegram's part of the chat deliverer (core/commands/chatDeliverer.ts): progress edits our first
+ * reply; the result replaces it (first part) and continues as replies, split at 4,096 characters
+ * on paragraph boundaries.
  */
-export class TelegramDeliverer implements ResultDeliverer {
-  readonly source = 'telegram' as const;
+export class TelegramPort implements ChatPlatformPort<StoredOrigin, TelegramPart> {
+  readonly platform = 'telegram' as const;
+  readonly label = 'Telegram';
 
-  constructor(
-    private readonly deps: { origins: ChatOriginStore; api: Api; publicUrl: () => string; logger: Logger },
-  ) {}
+  constructor(private readonly deps: TelegramDeps) {}
 
-  async deliver(event: TaskEvent): Promise<void> {
-    const taskId = event.task.id;
-    const { api } = this.deps;
-    await this.deps.origins.withLock(taskId, async () => {
-      const o = (await this.deps.origins.get(taskId)) as StoredOrigin | null;
-      if (o?.platform !== 'telegram') return;
-      const view = viewTaskEvent(event, this.deps.publicUrl());
-      const rank = EVENT_RANK[event.kind];
-      if (!view.final) {
-        if ((o.rank ?? 0) >= rank || !o.ackMessageId) return;
-        try {
-          await api.editMessageText(o.chatId, o.ackMessageId, view.headline, {
-            reply_markup: keyboard(view.buttons),
-          });
-        } catch (e) {
-          if (!notModified(e))
-            this.deps.logger.debug('Telegram progress update skipped', { taskId, err: (e as Error).message });
-        }
-        await this.deps.origins.patch(taskId, { rank });
-        return;
-      }
-      const parts = taskMessages(view, TELEGRAM_TEXT_LIMIT);
-      const key = `sent_${event.kind}` as const;
+  async progress(taskId: string, o: StoredOrigin, view: TaskView): Promise<boolean> {
+    if (!o.ackMessageId) return false;
+    try {
+      await this.deps.api.editMessageText(o.chatId, o.ackMessageId, view.headline, {
+        reply_markup: keyboard(view.buttons),
+      });
+    } catch (e) {
+      if (!notModified(e))
+        this.deps.logger.debug('Telegram progress update skipped', { taskId, err: (e as Error).message });
+    }
+    return true;
+  }
+
+  messages(view: TaskView): TelegramPart[] {
+    const parts = taskMessages(view, TELEGRAM_TEXT_LIMIT);
+    return parts.map((text, i) => ({
+      text,
+      markup: i === parts.length - 1 ? keyboard(view.buttons) : undefined,
+    }));
+  }
+
+  post(_taskId: string, o: StoredOrigin, part: TelegramPart, index: number): Promise<void> {
+    return this.send(o, part.text, part.markup, index === 0);
+  }
+
+  /** Our reply is edited about once a second while the answer streams (Bot API: ~1 message/s per chat). */
+  readonly live: LiveEditPort<StoredOrigin> = {
+    intervalMs: 1000,
+    limit: TELEGRAM_TEXT_LIMIT,
+    edit: async (_taskId, o, text, view) => {
+      if (!o.ackMessageId) return;
       try {
-        for (let i = o[key] ?? 0; i < parts.length; i++) {
-          const markup = i === parts.length - 1 ? keyboard(view.buttons) : undefined;
-          await this.send(o, parts[i]!, markup, i === 0);
-          await this.deps.origins.patch(taskId, { [key]: i + 1, rank });
-        }
+        await this.deps.api.editMessageText(o.chatId, o.ackMessageId, text, {
+          reply_markup: keyboard(view.buttons),
+          link_preview_options: { is_disabled: true },
+        });
       } catch (e) {
-        if (!unreachable(e)) throw e; // 429s and network errors: the queue retries
-        this.deps.logger.warn('Telegram refused the result message', { taskId, err: (e as Error).message });
+        if (!notModified(e)) throw e;
       }
-    });
+    },
+    retryAfterMs: (e) =>
+      e instanceof GrammyError && e.error_code === 429 ? (e.parameters.retry_after ?? 1) * 1000 : undefined,
+  };
+
+  /** 429s and network errors are retried by the queue; a blocked bot or a gone chat is not. */
+  isPermanent(e: unknown): boolean {
+    return unreachable(e);
   }
 
   private async send(

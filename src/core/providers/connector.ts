@@ -44,6 +44,12 @@ export interface GenerateRequest {
    */
   onFirstToken?: () => void;
   /**
+   * Called with each piece of a streamed answer as it arrives, in order; the pieces joined are the
+   * answer's text. A connector that gets its answer in one piece calls it once with the whole text
+   * (or not at all).
+   */
+  onDelta?: (text: string) => void;
+  /**
    * 1-based attempt number of this task on this provider, when the caller knows it (task_assignments).
    * Only the mock provider uses it (deterministic failure injection); real connectors ignore it.
    */

@@ -8,6 +8,7 @@ import type { ExecutionContext, ExecutionOutcome, TaskExecutor } from '../tasks/
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
 import type { TaskRecord } from '../tasks/types.js';
 import { circuitSettingsFor } from './circuit.js';
+import { timeLeftMs } from './deadlines.js';
 import type {
   BudgetLedger,
   DecisionRecord,
@@ -162,6 +163,8 @@ export class RoutedExecutor implements TaskExecutor {
         teamId: task.teamId ?? null,
         inputTokens: estimateInputTokens({ system, prompt: task.description }),
         maxOutputTokens: maxTokens,
+        timeLeftMs: timeLeftMs(task, this.now()),
+        source: task.source,
       },
       targets,
       settings,
@@ -356,6 +359,7 @@ export class RoutedExecutor implements TaskExecutor {
     }
     Object.assign(step, { accountId: account.id, accountName: account.name, assignmentId });
     ctx.onRunning(target.name);
+    ctx.onAttempt?.({ number: o.steps.filter((x) => x.assignmentId).length, providerName: target.name });
 
     const started = performance.now();
     let requestAt: number | undefined;
@@ -388,6 +392,7 @@ export class RoutedExecutor implements TaskExecutor {
         onFirstToken: () => {
           firstTokenAt ??= performance.now();
         },
+        onDelta: ctx.onDelta ? (text) => ctx.onDelta?.(text) : undefined,
       });
     } catch (e) {
       const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
@@ -621,6 +626,7 @@ export function decisionDocument(
       ...(c.rank ? { rank: c.rank } : {}),
       ...(c.pinned ? { pinned: true } : {}),
       ...(c.probe ? { probe: true } : {}),
+      ...(c.deadline ? { deadline: { ...c.deadline, p95LatencyMs: c.p95LatencyMs ?? null } } : {}),
       accounts: c.accounts,
     })),
     chain: steps.map((step) => ({ ...step })),

@@ -1,5 +1,6 @@
 import type { ProviderKind } from '../providers/connector.js';
 import { circuitGate, circuitSettingsFor } from './circuit.js';
+import { preferInTime } from './deadlines.js';
 import type {
   AccountChoice,
   CandidateEvaluation,
@@ -67,8 +68,14 @@ export function planRoute(
   const pinnedEval = req.pinnedProviderId
     ? kept.find((e) => e.providerId === req.pinnedProviderId)
     : undefined;
-  const primaries = kept.filter((e) => e.tier === 'primary' && e !== pinnedEval);
-  const secondaries = kept.filter((e) => e.tier === 'secondary' && e !== pinnedEval);
+  const inTime = (tier: string) =>
+    preferInTime(
+      kept.filter((e) => e.tier === tier && e !== pinnedEval),
+      req.timeLeftMs,
+      req.source ?? 'source',
+    );
+  const primaries = inTime('primary');
+  const secondaries = inTime('secondary');
   const chain = [...(pinnedEval ? [pinnedEval] : []), ...primaries, ...secondaries];
   chain.forEach((e, i) => {
     e.rank = i + 1;
@@ -136,6 +143,7 @@ function evaluate(
     accounts: [],
     probe: false,
     ...(isPinned ? { pinned: true } : {}),
+    ...(p.stats.p95LatencyMs != null ? { p95LatencyMs: p.stats.p95LatencyMs } : {}),
   };
   const drop = (
     reason: CandidateEvaluation['reason'],

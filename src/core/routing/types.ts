@@ -62,6 +62,8 @@ export interface RoutingStats {
   inFlight: number;
   /** Median latency of recent successful attempts; null with no samples. */
   p50LatencyMs: number | null;
+  /** 95th percentile latency of recent successful attempts (the time a call takes to finish); null or absent with no samples. */
+  p95LatencyMs?: number | null;
   /** Share of recent attempts that failed for provider-side reasons; null with no samples. */
   errorRate: number | null;
   samples: number;
@@ -95,6 +97,10 @@ export interface RouteRequest {
   inputTokens: number;
   /** The output cap the provider is asked for. */
   maxOutputTokens: number;
+  /** Time left in the source's budget (core/routing/deadlines.ts); null or absent: no deadline. */
+  timeLeftMs?: number | null;
+  /** The task's source, named in the decision when the deadline reorders candidates. */
+  source?: string;
 }
 
 export type DropReason =
@@ -141,6 +147,10 @@ export interface CandidateEvaluation {
   /** Position in the chain (1 = tried first); absent when dropped. */
   rank?: number;
   pinned?: boolean;
+  /** The provider's recent p95 latency, when known. */
+  p95LatencyMs?: number | null;
+  /** With a source deadline: the time left, and whether the p95 latency fits in it. */
+  deadline?: { leftMs: number; fits: boolean };
 }
 
 export interface RoutePlan {

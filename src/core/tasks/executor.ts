@@ -20,6 +20,13 @@ export interface ExecutionContext {
   attempt: number;
   /** Call once a provider has been chosen and the call is about to start (progress for chat users). */
   onRunning(providerName: string): void;
+  /** A piece of the answer as the provider streams it (live results); the pieces of one attempt joined are its text. */
+  onDelta?(text: string): void;
+  /**
+   * A new provider attempt starts (after a failure, with another provider): text streamed by the
+   * attempt before it is void, and consumers start again from nothing.
+   */
+  onAttempt?(attempt: { number: number; providerName: string }): void;
   /**
    * The same object for every task the worker claimed together in one batch: an executor may read
    * state that does not depend on the task once per batch, keyed on it (the router's snapshot).

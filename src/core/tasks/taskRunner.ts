@@ -1,6 +1,7 @@
 import { ProviderRejected } from '../errors.js';
 import { enqueueTerminalJobs, hasTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type { ExecutionOutcome, TaskExecutor } from './executor.js';
+import type { LivePublisher, LiveWriter } from './liveStream.js';
 import type { CancelSignals, TaskJobs, TaskStore } from './ports.js';
 import { type TaskRecord, TERMINAL_STATUSES } from './types.js';
 
@@ -67,6 +68,8 @@ export class TaskRunner {
        * A failure here is logged: the budget job settles ended tasks it finds unsettled.
        */
       settleSpend?: (taskId: string) => Promise<void>;
+      /** Live results (SSE, chat edits): the answer's pieces as the provider streams them. */
+      live?: LivePublisher;
     },
   ) {}
 
@@ -125,11 +128,24 @@ export class TaskRunner {
     started: { task: TaskRecord; firstStart: boolean } | undefined,
     batch?: object,
   ): Promise<RunVerdict> {
-    const { store, log } = this.deps;
     if (!started) return { status: 'completed', outcome: 'skipped' };
     const { task, firstStart } = started;
     if (firstStart) this.deps.hooks?.started?.(task);
 
+    const live = this.deps.live?.open(task.id, job.attempt);
+    const verdict = await this.run1(job, task, firstStart, live, batch);
+    await live?.end(liveEnd(verdict));
+    return verdict;
+  }
+
+  private async run1(
+    job: GenerateRun,
+    task: TaskRecord,
+    firstStart: boolean,
+    live: LiveWriter | undefined,
+    batch?: object,
+  ): Promise<RunVerdict> {
+    const { store, log } = this.deps;
     const watch = this.deps.cancels.watch(task.id);
     const signal = AbortSignal.any([job.signal, watch.signal, this.deps.shutdown]);
     let announced = false;
@@ -144,6 +160,12 @@ export class TaskRunner {
           announced = true;
           void this.announceRunning(task, providerName);
         },
+        ...(live
+          ? {
+              onDelta: (t: string) => live.delta(t),
+              onAttempt: (a) => live.attempt(a.number, a.providerName),
+            }
+          : {}),
       });
       const done = await store.complete(
         task.id,
@@ -279,4 +301,11 @@ function provenance(task: TaskRecord, o: ExecutionOutcome, job: GenerateRun): Re
 function readable(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.trim().slice(0, 1000) || 'unknown error';
+}
+
+/** How a run's verdict reads to live consumers. */
+function liveEnd(v: RunVerdict): 'completed' | 'failed' | 'cancelled' | 'retry' {
+  if (v.status === 'retry') return 'retry';
+  if (v.status === 'deadletter') return 'failed';
+  return v.outcome === 'completed' ? 'completed' : 'cancelled';
 }

@@ -145,6 +145,14 @@ export class ApiClient {
     return this.refreshing;
   }
 
+  /** A task's live output as a server-sent event stream (read it with lib/liveText.ts). */
+  taskEvents(id: string, signal: AbortSignal): Promise<Response> {
+    return this.raw('GET', `/api/tasks/${seg(id)}/events`, {
+      headers: { Accept: 'text/event-stream' },
+      signal,
+    });
+  }
+
   /** Send a request; throws ApiError for any non-2xx answer. */
   async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     const auth = opts.auth ?? true;

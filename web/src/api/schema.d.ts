@@ -232,19 +232,12 @@ export interface paths {
      */
     get: operations['getBudgetForecast'];
   };
-  '/api/notifications': {
+  '/api/tasks/{id}/events': {
     /**
-     * The caller’s notifications, newest first
-     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     * A task’s live output (server-sent events)
+     * @description Events: `status` {status}, `attempt` {attempt, provider} (a new provider call: drop the text so far), `delta` {text}, `done` {contentId}, `error` {code, message}. A late subscriber first gets the text so far as one `delta`; after completion the whole text and `done` at once. Resume with `Last-Event-ID`.
      */
-    get: operations['listNotifications'];
-  };
-  '/api/notifications/read': {
-    /**
-     * Mark the caller’s notifications read (the given ids, or all)
-     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
-     */
-    post: operations['markNotificationsRead'];
+    get: operations['streamTaskEvents'];
   };
   '/api/teams': {
     /**
@@ -4261,38 +4254,20 @@ export interface operations {
     };
   };
   /**
-   * The caller’s notifications, newest first
-   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   * A task’s live output (server-sent events)
+   * @description Events: `status` {status}, `attempt` {attempt, provider} (a new provider call: drop the text so far), `delta` {text}, `done` {contentId}, `error` {code, message}. A late subscriber first gets the text so far as one `delta`; after completion the whole text and `done` at once. Resume with `Last-Event-ID`.
    */
-  listNotifications: {
+  streamTaskEvents: {
     parameters: {
-      query?: {
-        page?: number;
-        limit?: number;
-        unread?: 'true' | 'false';
+      path: {
+        id: string;
       };
     };
     responses: {
-      /** @description Notifications */
+      /** @description An event stream */
       200: {
         content: {
-          'application/json': {
-            items: {
-              id: string;
-              /** @description budget_alert (mentions and review requests use the same list) */
-              kind: string;
-              payload: {
-                [key: string]: unknown;
-              };
-              /** @description ISO-8601 UTC timestamp */
-              readAt: string | null;
-              /** @description ISO-8601 UTC timestamp */
-              createdAt: string;
-            }[];
-            page: number;
-            limit: number;
-            total: number;
-          };
+          'text/event-stream': string;
         };
       };
       /** @description Error */
@@ -4320,78 +4295,7 @@ export interface operations {
         };
       };
       /** @description Error */
-      500: {
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-    };
-  };
-  /**
-   * Mark the caller’s notifications read (the given ids, or all)
-   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
-   */
-  markNotificationsRead: {
-    requestBody: {
-      content: {
-        'application/json': {
-          ids?: string[];
-        };
-      };
-    };
-    responses: {
-      /** @description How many were marked */
-      200: {
-        content: {
-          'application/json': {
-            updated: number;
-          };
-        };
-      };
-      /** @description Error */
-      400: {
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-      /** @description Error */
-      401: {
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-      /** @description Error */
-      413: {
-        content: {
-          'application/json': {
-            error: {
-              code: string;
-              message: string;
-              details?: unknown;
-            };
-          };
-        };
-      };
-      /** @description Error */
-      415: {
+      404: {
         content: {
           'application/json': {
             error: {

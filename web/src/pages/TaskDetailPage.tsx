@@ -13,6 +13,7 @@ import { Empty, ErrorMessage, Loading, Notice, NotLoaded, StatusBadge } from '..
 import { ValueView } from '../components/ValueView';
 import { formatDateTime, formatMs, formatNumber, humanize } from '../lib/format';
 import { useAction, useAsync, usePageTitle, usePoll } from '../lib/hooks';
+import { useLiveText } from '../lib/liveText';
 import { candidateRows, chainRows, otherRoutingFields } from '../lib/routing';
 
 export function TaskDetailPage() {
@@ -23,6 +24,7 @@ export function TaskDetailPage() {
   usePageTitle(t ? t.title || 'Task' : 'Task');
   const active = t?.status === 'queued' || t?.status === 'running';
   usePoll(() => task.reload({ silent: true }), 2000, active && !task.loading, task.data);
+  const live = useLiveText((signal) => api.taskEvents(id, signal), id, active);
 
   const cancel = useAction(async () => task.setData({ ...(t as TaskDetail), ...(await api.cancelTask(id)) }));
   const remove = useAction(async () => {
@@ -56,6 +58,15 @@ export function TaskDetailPage() {
       {remove.error !== null && <ErrorMessage error={remove.error} title="Could not delete" />}
       {task.error !== null && (
         <ErrorMessage error={task.error} title="Live updates paused" onRetry={() => task.reload()} />
+      )}
+
+      {active && live.text && (
+        <Card title="Live output">
+          <pre className="live-output" data-testid="live-text" aria-live="polite">
+            {live.text}
+            {live.incomplete ? '\n\n[incomplete] — retrying…' : ' ▍'}
+          </pre>
+        </Card>
       )}
 
       <div className="card stack">

@@ -108,6 +108,7 @@ export function createAnthropicConnector(settings: ConnectorSettings): Connector
           case 'content_block_delta':
             if (ev.delta.type === 'text_delta') {
               if (!text && ev.delta.text) req.onFirstToken?.();
+              if (ev.delta.text) req.onDelta?.(ev.delta.text);
               text += ev.delta.text;
             }
             break;

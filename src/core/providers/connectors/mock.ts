@@ -9,6 +9,7 @@ import type {
   TestResult,
 } from '../connector.js';
 import { estimateInputTokens, truncateToTokens } from '../tokens.js';
+import { mockChunks, streamChunks } from './mockStream.js';
 import { mockText, seedOf, unitOf } from './mockText.js';
 
 /**
@@ -26,6 +27,10 @@ import { mockText, seedOf, unitOf } from './mockText.js';
  *   With a `failureMode` and neither `failTimes` nor `failureRate`, every call fails.
  * - `retryAfterMs` (default 1000): the Retry-After reported with `rate_limit`.
  * - `failureStatus` (default 500 for `server_error`): e.g. 503 or 529.
+ * - `tokensPerSecond` (0 = the whole answer at once, the default when absent; the built-in "Mock"
+ *   is created with MOCK_TOKENS_PER_SECOND, default 200): the answer streams in chunks
+ *   (`onDelta`) at this pace after `latencyMs`. With `cut_stream`, half the answer streams before
+ *   the stream is cut (ProviderUnavailable 'stream_cut').
  *
  * The attempt number is `req.attempt` when the router passes it; otherwise an in-process counter
  * per task (so with several worker processes each counts on its own).
@@ -62,6 +67,7 @@ export function createMockConnector(settings: ConnectorSettings): Connector {
   const failureRate = cfg?.failureRate === undefined ? undefined : configNumber(cfg, 'failureRate', 0, 0, 1);
   const retryAfterMs = configNumber(cfg, 'retryAfterMs', 1000, 0, 3_600_000);
   const failureStatus = configNumber(cfg, 'failureStatus', 500, 500, 599);
+  const tokensPerSecond = configNumber(cfg, 'tokensPerSecond', 0, 0, 1_000_000);
   const modelName = configString(cfg, 'model') ?? settings.defaultModel ?? 'mock-1';
   const failureKey = `${mode}:${failTimes}:${failureRate ?? ''}`;
 
@@ -89,10 +95,22 @@ export function createMockConnector(settings: ConnectorSettings): Connector {
     if (wait >= settings.timeoutMs) {
       throw new ProviderUnavailable('mock: timed out', { reason: 'timeout', providerKind: 'mock' });
     }
-    if (fail) throw injected(mode, { retryAfterMs, failureStatus });
-
     const full = mockText({ taskType: req.taskType, prompt: req.prompt, system: req.system });
     const cut = truncateToTokens(full, req.maxTokens);
+    const chunks = mockChunks(cut.text, tokensPerSecond);
+    const cutStream = fail && mode === 'cut_stream';
+    if (fail && !cutStream) throw injected(mode, { retryAfterMs, failureStatus });
+    try {
+      await streamChunks(chunks, {
+        onDelta: req.onDelta,
+        onFirstToken: req.onFirstToken,
+        signal: req.signal,
+        limit: cutStream ? Math.floor(chunks.length / 2) : undefined,
+      });
+    } catch {
+      throw new ProviderAborted('mock: the call was aborted');
+    }
+    if (cutStream) throw injected(mode, { retryAfterMs, failureStatus });
     const inputTokens = tokensPerWord
       ? Math.ceil((wordCount(req.system) + wordCount(req.prompt)) * tokensPerWord)
       : estimateInputTokens(req);

@@ -156,6 +156,7 @@ export function createOpenAIConnector(settings: ConnectorSettings): Connector {
         // Usage arrives in the last chunk, whose `choices` is [] (include_usage).
         const choice = chunk.choices[0];
         if (!text && !refusal && (choice?.delta?.content || choice?.delta?.refusal)) req.onFirstToken?.();
+        if (choice?.delta?.content) req.onDelta?.(choice.delta.content);
         text += choice?.delta?.content ?? '';
         refusal += choice?.delta?.refusal ?? '';
         if (choice?.finish_reason) finishReason = choice.finish_reason;

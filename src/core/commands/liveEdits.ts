@@ -1,0 +1,114 @@
+import type { LiveEvent, LiveFeed } from '../tasks/liveStream.js';
+import type { ChatOriginStore } from './ports.js';
+import type { TaskView } from './taskView.js';
+
+/** What a platform supplies for editing its reply while the answer streams. */
+export interface LiveEditPort<O> {
+  /** Least time between two edits of one message (the platform's documented pace). */
+  readonly intervalMs: number;
+  /** The message's length limit: longer text is cut, and the final result is split as usual. */
+  readonly limit: number;
+  /** Edits the reply that the final result will replace. */
+  edit(taskId: string, origin: O, text: string, view: TaskView): Promise<void>;
+  /** The wait a 429 asked for (Retry-After), or undefined for any other error. */
+  retryAfterMs(e: unknown): number | undefined;
+}
+
+/** Marks text that stopped before the answer was complete. */
+export const INCOMPLETE = '[incomplete]';
+const CURSOR = ' ▍';
+
+/**
+ * Edits one chat reply in place while its task's answer streams: at most once per `intervalMs`
+ * (later if a 429 said so), always with the latest text, under the task's delivery lock and only
+ * while the final result has not been posted (rank < 3), so an edit never overwrites the result.
+ * A cut attempt shows INCOMPLETE until the next attempt's text replaces it.
+ */
+export class LiveEditSession<O extends { rank?: number }> {
+  private text = '';
+  private cut = false;
+  private dirty = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private nextAt = 0;
+  private editing: Promise<void> = Promise.resolve();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly taskId: string,
+    private readonly view: TaskView,
+    private readonly port: LiveEditPort<O>,
+    private readonly deps: { feed: LiveFeed; origins: ChatOriginStore; onEnd: () => void },
+  ) {
+    const snap = deps.feed.snapshot(taskId);
+    if (snap?.attempt && !snap.partial) this.text = snap.text;
+    this.unsubscribe = deps.feed.subscribe(taskId, (e) => this.onEvent(e));
+    // The stream ended before the progress reply was shown: the result follows; nothing to edit.
+    if (snap?.ended && snap.ended !== 'retry') void this.stop();
+    else if (this.text) this.changed();
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe();
+    if (this.timer) clearTimeout(this.timer);
+    this.deps.onEnd();
+    return this.editing;
+  }
+
+  private onEvent(e: LiveEvent): void {
+    if (e.type === 'attempt') {
+      this.cut = this.text !== '';
+      this.text = '';
+    } else if (e.type === 'delta') {
+      this.cut = false;
+      this.text += e.text;
+    } else if (e.status === 'retry') {
+      this.cut = this.text !== '';
+    } else {
+      void this.stop();
+      return;
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    this.dirty = true;
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => this.flush(), Math.max(0, this.nextAt - Date.now()));
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.stopped || !this.dirty) return;
+    this.dirty = false;
+    this.nextAt = Date.now() + this.port.intervalMs;
+    const text = this.render();
+    this.editing = this.editing.then(() => this.edit(text));
+  }
+
+  private async edit(text: string): Promise<void> {
+    try {
+      await this.deps.origins.withLock(this.taskId, async () => {
+        const origin = (await this.deps.origins.get(this.taskId)) as O | null;
+        if (this.stopped || !origin || (origin.rank ?? 0) >= 3) return;
+        await this.port.edit(this.taskId, origin, text, this.view);
+      });
+    } catch (e) {
+      // Live edits are best effort (the final result follows regardless); a 429 sets the pace.
+      const wait = this.port.retryAfterMs(e);
+      if (wait === undefined || this.stopped) return;
+      this.nextAt = Math.max(this.nextAt, Date.now() + wait);
+      this.dirty = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.flush(), this.nextAt - Date.now());
+    }
+  }
+
+  private render(): string {
+    const tail = this.cut ? `\n\n${INCOMPLETE}` : CURSOR;
+    const full = `${this.view.headline}\n\n${this.text}`;
+    const room = this.port.limit - tail.length - 1;
+    return full.length > room ? `${full.slice(0, room)}…${tail}` : `${full}${tail}`;
+  }
+}
