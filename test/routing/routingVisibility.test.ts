@@ -134,7 +134,9 @@ describe('the routing decision', () => {
   });
 
   it('when no provider can run the task, the error in the owner view names no budget', async () => {
-    expect((await admin.api.put(`/api/providers/${mockId}`, { status: 'disabled' })).status).toBe(200);
+    const dis = await admin.api.put(`/api/providers/${mockId}`, { status: 'disabled' });
+    expect(dis.body).toEqual(expect.objectContaining({ status: 'disabled' }));
+    expect(dis.status).toBe(200);
     try {
       const done = await runTask();
       expect(done.status).toBe('failed');

@@ -165,7 +165,8 @@ export interface UpdateAccount {
 /** Kinds that cannot work without a key. */
 const NEEDS_KEY: ReadonlySet<ProviderKind> = new Set(['openai', 'anthropic', 'xai', 'manus']);
 /** Config keys that look like secrets: credentials belong on an account, sealed. */
-const SECRET_KEY = /(api[-_]?key|secret|token|password|authorization|credential|private[-_]?key)/i;
+// `token` but not `tokens…` (tokensPerSecond, maxTokens are pacing and limits, not credentials).
+const SECRET_KEY = /(api[-_]?key|secret|token(?!s)|password|authorization|credential|private[-_]?key)/i;
 
 /**
  * The models a task may ask a provider for: its model list plus its default model. A task's
