@@ -2,11 +2,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { ReportGroupBy, ReportStore, UsageRow } from '../core/reports/usageReport.js';
 import type { Db } from './db.js';
 
-/**
- * THE one place tasks' cost enters reports. Tasks have no cost column yet, so cost is reported as 0;
- * once `tasks.cost_micros` exists (budgets work), change this to `coalesce(sum(t.cost_micros), 0)`.
- */
-const COST_MICROS = sql`0::bigint`;
+/** The one place tasks' cost enters reports: the real cost settled on each task (integer micro-dollars). */
+const COST_MICROS = sql`coalesce(sum(t.cost_micros), 0)::bigint`;
 
 /** The group key of each task row `t` (with its last attempt's provider as `a.provider`). */
 const KEY: Record<ReportGroupBy, SQL> = {
@@ -65,7 +62,7 @@ export function createReportStore(db: Db): ReportStore {
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY t.latency_ms) AS p50,
                  percentile_cont(0.95) WITHIN GROUP (ORDER BY t.latency_ms) AS p95
           FROM (
-            SELECT t.id, t.user_id, t.team_id, t.status, t.source, t.task_type, t.created_at, CASE WHEN t.status = 'completed' AND t.started_at IS NOT NULL
+            SELECT t.id, t.user_id, t.team_id, t.status, t.source, t.task_type, t.created_at, t.cost_micros, CASE WHEN t.status = 'completed' AND t.started_at IS NOT NULL
                              THEN extract(epoch FROM t.completed_at - t.started_at) * 1000 END AS latency_ms
             FROM tasks t
             WHERE t.created_at >= ${q.from.toISOString()}::timestamptz

@@ -6,6 +6,7 @@ import { type Api, expectError, teamFixture } from './helpers.js';
 /**
  * Usage reports over tasks seeded with known figures in November 2026: the team's member ran 3
  * (2 completed, 1 failed), its admin 1 completed; another team 2; and one task falls in December.
+ * Each task costs 10 micro-dollars per token.
  */
 describe('reports: usage', () => {
   let app: TestApp;
@@ -23,10 +24,10 @@ describe('reports: usage', () => {
   ) => {
     const [t] = await sql<{ id: string }>(
       app,
-      `INSERT INTO tasks (user_id, team_id, title, description, task_type, status, source, created_at, started_at, completed_at)
-       VALUES ($1, $2, 't', 'd', 'summary', $3, 'api', $4::timestamptz, $4::timestamptz, $4::timestamptz + make_interval(secs => $5::float / 1000))
+      `INSERT INTO tasks (user_id, team_id, title, description, task_type, status, source, created_at, started_at, completed_at, cost_micros)
+       VALUES ($1, $2, 't', 'd', 'summary', $3, 'api', $4::timestamptz, $4::timestamptz, $4::timestamptz + make_interval(secs => $5::float / 1000), $6)
        RETURNING id`,
-      [userId, teamId, status, at, latencyMs],
+      [userId, teamId, status, at, latencyMs, tokens * 10],
     );
     await sql(
       app,
@@ -72,7 +73,7 @@ describe('reports: usage', () => {
       completed: '2',
       failed: '1',
       tokens: '400',
-      cost: '0',
+      cost: '4000',
       p50: '2000',
       p95: '2900',
     });
@@ -109,7 +110,7 @@ describe('reports: usage', () => {
       expect.objectContaining({ key: 'summary', label: 'summary', tasks: 4 }),
     ]);
     const bySource = await admin.get(`/api/reports/usage?${NOV}&groupBy=source`);
-    expect(bySource.body.items).toEqual([expect.objectContaining({ key: 'api', tasks: 6, costMicros: 0 })]);
+    expect(bySource.body.items).toEqual([expect.objectContaining({ key: 'api', tasks: 6, costMicros: 24_500 })]);
   });
 
   it('authorisation: anonymous 401, member 403, other team 404, other user 403, team admin and site admin 200', async () => {
