@@ -87,7 +87,7 @@ describe('taskMessages', () => {
         task,
         content: { id: task.contentId!, title: 'An article', contentData: body, version: 1 },
       },
-      'https://sy.example/',
+      'https://sy.example',
     );
     const parts = taskMessages(view, 2000);
     expect(parts.length).toBeGreaterThan(1);

@@ -101,7 +101,7 @@ describe('budget alerts at 50/80/100 %', () => {
     // The member is no manager of the budget: nothing for them.
     expect((await f.member.api.get('/api/notifications')).body.total).toBe(0);
     const read = await f.owner.api.post('/api/notifications/read', {});
-    expect(read.body.updated).toBe(3);
+    expect(read.body.marked).toBe(3);
     expect((await f.owner.api.get('/api/notifications?unread=true')).body.total).toBe(0);
     expect((await f.teamAdmin.api.get('/api/notifications?unread=true')).body.total).toBe(3);
     expect((await f.anonymous.api.get('/api/notifications')).status).toBe(401);
