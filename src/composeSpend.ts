@@ -5,11 +5,10 @@ import { spendRoutes } from './api/routes/spend.js';
 import { boltLogger } from './bots/slack/slackAdapter.js';
 import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
-import { IntakeReservation } from './core/spend/intakeReservation.js';
+import { type CandidateLookup, IntakeReservation } from './core/spend/intakeReservation.js';
 import { PriceBook } from './core/spend/priceBook.js';
 import type { TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
-import type { TaskRecord } from './core/tasks/types.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
@@ -59,7 +58,7 @@ export function composeSpend(c: {
     log: c.logger.child({ scope: 'budget-alerts' }),
   });
   const budgets = new BudgetService({ store, teams: c.teams, alert });
-  const candidates = async (task: TaskRecord) => {
+  const candidates: CandidateLookup = async (task) => {
     const providers = await c.directory.list();
     return providers
       .filter((p) =>

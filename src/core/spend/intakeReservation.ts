@@ -12,7 +12,10 @@ const INPUT_SAFETY = 1.5;
 const FALLBACK_MAX_TOKENS = 1000;
 
 /** The providers a task could run on (kind and the model it would get), for the intake estimate. */
-export type CandidateLookup = (task: TaskRecord) => Promise<Array<{ kind: string; model: string | null }>>;
+/** What pricing a task needs: known before the task row exists. */
+export type EstimateInput = Pick<TaskRecord, 'taskType' | 'description' | 'options' | 'providerId'>;
+
+export type CandidateLookup = (task: EstimateInput) => Promise<Array<{ kind: string; model: string | null }>>;
 
 export interface TaskEstimate {
   tokens: number;
@@ -41,7 +44,7 @@ export class IntakeReservation {
     },
   ) {}
 
-  async estimate(task: TaskRecord): Promise<TaskEstimate> {
+  async estimate(task: EstimateInput): Promise<TaskEstimate> {
     const type = this.deps.taskTypes.get(task.taskType);
     const output = Math.max(
       1,
@@ -57,8 +60,13 @@ export class IntakeReservation {
     return { tokens: input + output, micros };
   }
 
-  async reserve(task: TaskRecord, ctx: IntakeContext, tx: SqlExecutor): Promise<TaskEstimate> {
-    const est = await this.estimate(task);
+  async reserve(
+    task: TaskRecord,
+    ctx: IntakeContext,
+    tx: SqlExecutor,
+    estimate?: TaskEstimate,
+  ): Promise<TaskEstimate> {
+    const est = estimate ?? (await this.estimate(task));
     const origin = task.origin ?? {};
     const platform = typeof origin.platform === 'string' ? origin.platform : null;
     const workspace =

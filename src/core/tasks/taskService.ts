@@ -53,6 +53,13 @@ export function titleFrom(description: string): string {
  * the task, its audit entry and its queue job in one transaction; everything after that happens in
  * the worker (core/tasks/taskRunner.ts).
  */
+/** What spend control needs to price a task before it exists. */
+type EstimateInput = Pick<TaskRecord, 'taskType' | 'description' | 'options' | 'providerId'>;
+interface SpendEstimate {
+  tokens: number;
+  micros: number;
+}
+
 export class TaskService implements TaskCommands {
   constructor(
     private readonly deps: {
@@ -76,7 +83,14 @@ export class TaskService implements TaskCommands {
        * against its budgets inside the intake transaction, or throws budget_exceeded (nothing written).
        */
       spend?: {
-        reserve(task: TaskRecord, ctx: { apiTokenId?: string | null }, tx: SqlExecutor): Promise<unknown>;
+        /** Prices the task before the transaction opens (it may read prices and providers from the pool). */
+        estimate(task: EstimateInput): Promise<SpendEstimate>;
+        reserve(
+          task: TaskRecord,
+          ctx: { apiTokenId?: string | null },
+          tx: SqlExecutor,
+          estimate?: SpendEstimate,
+        ): Promise<unknown>;
       };
       /** Settles a task's budget reservations with its real cost once it has ended (idempotent). */
       settleSpend?: (taskId: string) => Promise<void>;
@@ -99,6 +113,13 @@ export class TaskService implements TaskCommands {
       input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
     const title = (input.title?.trim() || titleFrom(input.description)).slice(0, TITLE_MAX);
     const jobId = randomUUID();
+    // Estimated outside the intake transaction: a lookup from inside it would hold two connections.
+    const estimate = await this.deps.spend?.estimate({
+      taskType: input.taskType,
+      description: input.description,
+      options: input.options ?? {},
+      providerId: input.providerId ?? null,
+    });
     const out = await this.deps.store.insertQueued(
       {
         userId: input.userId,
@@ -125,7 +146,7 @@ export class TaskService implements TaskCommands {
           details: { taskType: input.taskType, source: input.source, priority },
         },
         inTx: async (task, tx) => {
-          await this.deps.spend?.reserve(task, { apiTokenId: meta.apiTokenId ?? null }, tx);
+          await this.deps.spend?.reserve(task, { apiTokenId: meta.apiTokenId ?? null }, tx, estimate);
           await this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx);
         },
       },
