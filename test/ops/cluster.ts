@@ -35,6 +35,8 @@ export async function spawnRole(
       DATABASE_URL: databaseUrl,
       JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
       ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      // Like the in-process test app: the built-in Mock answers at once (start-up writes its pace).
+      MOCK_TOKENS_PER_SECOND: '0',
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sy-role-')),
       LOG_LEVEL: 'warn',
       PORT: '0',
