@@ -110,7 +110,9 @@ describe('reports: usage', () => {
       expect.objectContaining({ key: 'summary', label: 'summary', tasks: 4 }),
     ]);
     const bySource = await admin.get(`/api/reports/usage?${NOV}&groupBy=source`);
-    expect(bySource.body.items).toEqual([expect.objectContaining({ key: 'api', tasks: 6, costMicros: 24_500 })]);
+    expect(bySource.body.items).toEqual([
+      expect.objectContaining({ key: 'api', tasks: 6, costMicros: 24_500 }),
+    ]);
   });
 
   it('authorisation: anonymous 401, member 403, other team 404, other user 403, team admin and site admin 200', async () => {

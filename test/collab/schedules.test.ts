@@ -92,6 +92,14 @@ describe('reports: schedules', () => {
       ),
       404,
       'not_found',
+    ); // A site admin naming a team that does not exist: 404, not a 500 from the foreign key.
+    expectError(
+      await f.admin.api.post('/api/reports/schedules', {
+        ...weekly({ platform: 'slack', channel: 'C1' }),
+        teamId: '00000000-0000-4000-8000-0000000000aa',
+      }),
+      404,
+      'not_found',
     );
   });
 

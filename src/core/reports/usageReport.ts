@@ -1,4 +1,4 @@
-import { badRequest, forbidden } from '../errors.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { authorizeTeam } from '../teams/authorization.js';
 
@@ -72,7 +72,11 @@ export class ReportService {
   }
 
   async authorize(viewer: { userId: string; isAdmin: boolean }, teamId: string | undefined): Promise<void> {
-    if (viewer.isAdmin) return;
+    if (viewer.isAdmin) {
+      // A site admin passes the role check, but not for a team that is not there (404, not a 500 later).
+      if (teamId && this.deps.teams && !(await this.deps.teams.exists(teamId))) throw notFound('Team');
+      return;
+    }
     if (!teamId)
       throw forbidden('Only site admins see every team’s usage: pass the `teamId` of a team you administer');
     const teamRole = this.deps.teams ? await this.deps.teams.roleOf(teamId, viewer.userId) : null;
