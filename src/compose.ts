@@ -253,9 +253,15 @@ export async function startSwitchyard(opts: {
       directory: providerDirectory,
       taskTypes,
       teams,
+      boss,
+      tasks: taskStore,
+      jobs: taskJobs,
+      deliverers,
+      audit,
     });
     const tasks = new TaskService({
       spend: spend.intake,
+      onHeld: spend.onHeld,
       settleSpend: (taskId) => spend.budgets.settleTask(taskId),
       store: taskStore,
       jobs: taskJobs,
@@ -445,7 +451,7 @@ export async function startSwitchyard(opts: {
           return out;
         },
         routes: [
-          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf }) },
+          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf, approvalOf: spend.approvalOf }) },
           ...spend.routes,
           {
             path: '/api',
@@ -528,6 +534,8 @@ export async function startSwitchyard(opts: {
       stoppers.push(() => budgetJobs.stop());
       const reportJobs = await reportSchedules.startWorker();
       stoppers.push(() => reportJobs.stop());
+      const approvalJobs = await spend.startWorker();
+      stoppers.push(() => approvalJobs.stop());
       workers = true;
     }
 
