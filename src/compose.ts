@@ -366,6 +366,7 @@ export async function startSwitchyard(opts: {
         },
       },
       teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
+      approvals: spend.approvals,
       publicUrl,
       roles: { api: roles.has('api'), bots: roles.has('bots') },
       live,

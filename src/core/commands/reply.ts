@@ -2,9 +2,9 @@
  * The platform-neutral reply model. Adapters render it: Slack Block Kit, Discord message
  * components, Telegram inline keyboards.
  */
-export type ButtonAction = 'regenerate' | 'share' | 'cancel';
+export type ButtonAction = 'regenerate' | 'share' | 'cancel' | 'approve' | 'reject';
 
-export const BUTTON_ACTIONS: readonly ButtonAction[] = ['regenerate', 'share', 'cancel'];
+export const BUTTON_ACTIONS: readonly ButtonAction[] = ['regenerate', 'share', 'cancel', 'approve', 'reject'];
 
 export interface ChatButton {
   action: ButtonAction;
@@ -29,6 +29,8 @@ export const BUTTON_LABELS: Record<ButtonAction, string> = {
   regenerate: '🔁 Regenerate',
   share: '🔗 Share',
   cancel: '✖ Cancel',
+  approve: '✅ Approve',
+  reject: '⛔ Reject',
 };
 
 export const button = (action: ButtonAction, taskId: string): ChatButton => ({
@@ -46,6 +48,6 @@ export function encodeButton(b: Pick<ChatButton, 'action' | 'taskId'>): string {
 }
 
 export function decodeButton(data: string): { action: ButtonAction; taskId: string } | null {
-  const m = /^sy:(regenerate|share|cancel):([0-9a-f-]{36})$/i.exec(data);
+  const m = /^sy:(regenerate|share|cancel|approve|reject):([0-9a-f-]{36})$/i.exec(data);
   return m ? { action: m[1] as ButtonAction, taskId: m[2]!.toLowerCase() } : null;
 }
