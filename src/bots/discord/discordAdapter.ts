@@ -192,7 +192,7 @@ export function createDiscordRouter(opts: DiscordAdapterOptions): Router {
         res.status(400).type('text/plain').send('unsupported interaction type');
         return;
       }
-      if (reply.taskCreated) {
+      if (reply.taskCreated && !reply.awaitingApproval) {
         // "Thinking…": the deliver-result queue edits this response with progress and the result.
         res.json({ type: InteractionResponseType.DeferredChannelMessageWithSource });
         return;

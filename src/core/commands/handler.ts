@@ -383,6 +383,7 @@ export class ChatCommandHandler {
       buttons: [button('approve', task.id), button('reject', task.id)],
       taskId: task.id,
       taskCreated: !duplicate,
+      awaitingApproval: true,
       duplicate,
     };
   }

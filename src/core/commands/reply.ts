@@ -21,6 +21,11 @@ export interface ChatReply {
   taskId?: string;
   /** True when this request created a new task whose progress and result will follow. */
   taskCreated?: boolean;
+  /**
+   * The new task waits for approval (an `approve` budget): the reply itself (with its Approve/Reject
+   * buttons) must be shown now, not replaced by progress.
+   */
+  awaitingApproval?: boolean;
   /** True when this delivery had been seen before (nothing new was done). */
   duplicate?: boolean;
 }
