@@ -320,6 +320,13 @@ export class ApiClient {
   cancelTask(id: string) {
     return this.post<ResponseOf<'postTasksByIdCancel'>>(`/api/tasks/${seg(id)}/cancel`);
   }
+  /** A task awaiting approval (an `approve` budget): approve (it is queued) or reject (it is cancelled). */
+  approveTask(id: string) {
+    return this.post<ResponseOf<'postTasksByIdApprove'>>(`/api/tasks/${seg(id)}/approve`);
+  }
+  rejectTask(id: string) {
+    return this.post<ResponseOf<'postTasksByIdReject'>>(`/api/tasks/${seg(id)}/reject`);
+  }
   taskRouting(id: string, signal?: AbortSignal) {
     return this.get<ResponseOf<'getTasksByIdRouting'> | null>(
       `/api/tasks/${seg(id)}/routing`,

@@ -232,6 +232,20 @@ export interface paths {
      */
     get: operations['getBudgetForecast'];
   };
+  '/api/tasks/{id}/approve': {
+    /**
+     * Approve a task awaiting approval: reserves its estimate (accepting the overspend) and queues it
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTasksByIdApprove'];
+  };
+  '/api/tasks/{id}/reject': {
+    /**
+     * Reject a task awaiting approval: it ends cancelled (error approval_rejected)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTasksByIdReject'];
+  };
   '/api/tasks/{id}/events': {
     /**
      * A task’s live output (server-sent events)
@@ -2655,7 +2669,7 @@ export interface operations {
       query?: {
         page?: number;
         limit?: number;
-        status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+        status?: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
         taskType?: string;
         source?: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
         userId?: string;
@@ -2679,7 +2693,7 @@ export interface operations {
               /** @enum {string} */
               priority: 'low' | 'normal' | 'high' | 'urgent';
               /** @enum {string} */
-              status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+              status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
               /** @enum {string} */
               source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
               providerId: string | null;
@@ -2817,7 +2831,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -2961,7 +2975,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -3001,6 +3015,25 @@ export interface operations {
             costMicros: number;
             /** @description The estimate reserved against budgets at intake (null: none was made) */
             estimatedCostMicros: number | null;
+            /** @description Set when an `approve` budget held the task at intake */
+            approval: {
+              /** @description The `approve` budgets the task would pass */
+              budgets: {
+                id: string;
+                scope: string;
+                name: string | null;
+                limitMicros: number | null;
+                limitTokens: number | null;
+                resetsAt: string | null;
+              }[];
+              estimatedCostMicros: number;
+              /** @description When the wait ends (the task then fails with approval_expired) */
+              expiresAt: string;
+              /** @enum {string|null} */
+              decision: 'approved' | 'rejected' | 'expired' | null;
+              decidedBy: string | null;
+              decidedAt: string | null;
+            } | null;
           };
         };
       };
@@ -3091,7 +3124,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -3280,7 +3313,7 @@ export interface operations {
           'application/json': {
             id: string;
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             updatedAt: string;
             attempts: number;
             startedAt: string | null;
@@ -3367,7 +3400,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -4229,6 +4262,258 @@ export interface operations {
       };
       /** @description Error */
       404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Approve a task awaiting approval: reserves its estimate (accepting the overspend) and queues it
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTasksByIdApprove: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The task, now queued */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
+            title: string;
+            description: string;
+            taskType: string;
+            /** @enum {string} */
+            priority: 'low' | 'normal' | 'high' | 'urgent';
+            /** @enum {string} */
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            /** @enum {string} */
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
+            providerId: string | null;
+            options: {
+              maxTokens?: number;
+              temperature?: number;
+              model?: string;
+            };
+            callbackUrl: string | null;
+            regenerateContentId: string | null;
+            attempts: number;
+            createdAt: string;
+            updatedAt: string;
+            startedAt: string | null;
+            completedAt: string | null;
+            contentId: string | null;
+            error: string | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      422: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Reject a task awaiting approval: it ends cancelled (error approval_rejected)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTasksByIdReject: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The task, now cancelled */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
+            title: string;
+            description: string;
+            taskType: string;
+            /** @enum {string} */
+            priority: 'low' | 'normal' | 'high' | 'urgent';
+            /** @enum {string} */
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            /** @enum {string} */
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
+            providerId: string | null;
+            options: {
+              maxTokens?: number;
+              temperature?: number;
+              model?: string;
+            };
+            callbackUrl: string | null;
+            regenerateContentId: string | null;
+            attempts: number;
+            createdAt: string;
+            updatedAt: string;
+            startedAt: string | null;
+            completedAt: string | null;
+            contentId: string | null;
+            error: string | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
         content: {
           'application/json': {
             error: {
@@ -6173,7 +6458,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -6869,6 +7154,7 @@ export interface operations {
             tasksOverTime: {
               date: string;
               total: number;
+              awaiting_approval?: number;
               queued?: number;
               running?: number;
               completed?: number;
