@@ -452,7 +452,11 @@ export async function startSwitchyard(opts: {
           return out;
         },
         routes: [
-          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf, approvalOf: spend.approvalOf }) },
+          {
+            path: '/api',
+            create: (d) =>
+              taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf, approvalOf: spend.approvalOf }),
+          },
           ...spend.routes,
           {
             path: '/api',

@@ -1,16 +1,16 @@
 import { webApi } from '@slack/bolt';
-import type { PgBoss } from 'pg-boss';
 import { sql } from 'drizzle-orm';
+import type { PgBoss } from 'pg-boss';
 import type { RouteFactory } from './api/deps.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { spendRoutes } from './api/routes/spend.js';
 import { boltLogger } from './bots/slack/slackAdapter.js';
+import type { AuditSink } from './core/audit/audit.js';
+import { TaskApprovals } from './core/spend/approvals.js';
 import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
 import { type CandidateLookup, IntakeReservation } from './core/spend/intakeReservation.js';
 import { PriceBook } from './core/spend/priceBook.js';
-import type { AuditSink } from './core/audit/audit.js';
-import { TaskApprovals } from './core/spend/approvals.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import type { TaskJobs, TaskStore, TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
@@ -145,6 +145,7 @@ export function composeSpend(c: {
     /** TaskService's hook after intake held a task: tells its approvers. */
     onHeld: (task: Parameters<TaskApprovals['notifyHeld']>[0]) => approvals.notifyHeld(task),
     /** The worker's approval expiry job (pg-boss cron). */
-    startWorker: () => startApprovalJobs({ boss: c.boss, expire: () => approvals.expire(), logger: c.logger }),
+    startWorker: () =>
+      startApprovalJobs({ boss: c.boss, expire: () => approvals.expire(), logger: c.logger }),
   };
 }

@@ -10,7 +10,11 @@ export const EXPIRE_APPROVALS_CRON = '* * * * *';
  * processes), also run once at start-up. Each expired task is ended exactly once by its store's
  * status guard, so overlapping runs are harmless.
  */
-export async function startApprovalJobs(deps: { boss: PgBoss; expire: () => Promise<number>; logger: Logger }) {
+export async function startApprovalJobs(deps: {
+  boss: PgBoss;
+  expire: () => Promise<number>;
+  logger: Logger;
+}) {
   const log = deps.logger.child({ scope: 'approvals' });
   const run = async () => {
     const ended = await deps.expire();

@@ -61,7 +61,9 @@ export function createApprovalStore(db: Db): ApprovalStore {
     },
 
     async get(taskId) {
-      const [r] = await rows(sql`SELECT ${APPROVAL_COLUMNS} FROM task_approvals WHERE task_id = ${taskId}::uuid`);
+      const [r] = await rows(
+        sql`SELECT ${APPROVAL_COLUMNS} FROM task_approvals WHERE task_id = ${taskId}::uuid`,
+      );
       return r ? fromRow(r) : null;
     },
 

@@ -40,7 +40,8 @@ describe('Approve/Reject buttons in chat', () => {
     stub.handle((r, res) => {
       if (r.path.startsWith('/bot')) return telegram(r, res);
       // Discord's REST API (its SDK: webhooks for interaction follow-ups, channel messages, commands).
-      if (r.path.startsWith('/api/v10/')) return sendJson(res, 200, { id: `${Date.now()}`, channel_id: 'CH1' });
+      if (r.path.startsWith('/api/v10/'))
+        return sendJson(res, 200, { id: `${Date.now()}`, channel_id: 'CH1' });
       return slack(r, res);
     });
     app = await startTestApp({
@@ -85,7 +86,11 @@ describe('Approve/Reject buttons in chat', () => {
 
   it('Slack: waiting reply with buttons; a stranger is refused; the owner approves and the result arrives', async () => {
     const slackPost = (body: string) =>
-      fetch(`${app.url}/api/integrations/slack/events`, { method: 'POST', body, headers: slackHeaders(body) });
+      fetch(`${app.url}/api/integrations/slack/events`, {
+        method: 'POST',
+        body,
+        headers: slackHeaders(body),
+      });
     const responses = (trigger: string) => stub.requests.filter((r) => r.path === `/response_url/${trigger}`);
     const triggerOf = (body: string) => JSON.parse(new URLSearchParams(body).get('payload')!).trigger_id;
 
@@ -93,10 +98,15 @@ describe('Approve/Reject buttons in chat', () => {
     expect((await slackPost(hello)).status).toBe(200);
     await approveBudgetOn('slack-T1-U1');
 
-    const gen = slashCommand(stub.url, 'A haiku about approvals', { command: '/generate', triggerId: 'trig-appr-1' });
+    const gen = slashCommand(stub.url, 'A haiku about approvals', {
+      command: '/generate',
+      triggerId: 'trig-appr-1',
+    });
     const ack = (await (await slackPost(gen)).json()) as any;
     expect(ack.response_type).toBe('in_channel');
-    expect(ack.text).toMatch(/^⏸️ Task [0-9a-f]{8} is waiting for approval: it would exceed “Chat cap” \(limit 10 tokens/);
+    expect(ack.text).toMatch(
+      /^⏸️ Task [0-9a-f]{8} is waiting for approval: it would exceed “Chat cap” \(limit 10 tokens/,
+    );
     const buttons = ack.blocks.at(-1).elements;
     expect(buttons.map((e: { action_id: string }) => e.action_id)).toEqual(['sy_approve', 'sy_reject']);
     const taskId = buttons[0].value as string;
@@ -141,9 +151,16 @@ describe('Approve/Reject buttons in chat', () => {
     await deliver(telegramMessage('/tasks', { userId: 555 }));
     await approveBudgetOn('telegram-555');
 
-    expect((await deliver(telegramMessage('/generate A haiku about gates', { userId: 555 }))).status).toBe(200);
-    const waiting = await waitFor(async () => edits().find((e) => e.text.startsWith('⏸️')), 'the waiting message');
-    const keys = waiting.reply_markup.inline_keyboard[0].map((b: { callback_data: string }) => b.callback_data);
+    expect((await deliver(telegramMessage('/generate A haiku about gates', { userId: 555 }))).status).toBe(
+      200,
+    );
+    const waiting = await waitFor(
+      async () => edits().find((e) => e.text.startsWith('⏸️')),
+      'the waiting message',
+    );
+    const keys = waiting.reply_markup.inline_keyboard[0].map(
+      (b: { callback_data: string }) => b.callback_data,
+    );
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^sy:approve:[0-9a-f-]{36}$/);
     const taskId = keys[0].slice('sy:approve:'.length);
@@ -161,7 +178,10 @@ describe('Approve/Reject buttons in chat', () => {
     // Approve on a second task: it runs and the waiting message is edited into the result.
     stub.reset();
     await deliver(telegramMessage('/generate Another haiku', { userId: 555 }));
-    const second = await waitFor(async () => edits().find((e) => e.text.startsWith('⏸️')), 'the second waiting message');
+    const second = await waitFor(
+      async () => edits().find((e) => e.text.startsWith('⏸️')),
+      'the second waiting message',
+    );
     const id2 = second.reply_markup.inline_keyboard[0][0].callback_data.slice('sy:approve:'.length);
     await deliver(telegramCallback(`sy:approve:${id2}`, { userId: 555 }));
     expect(toasts().at(-1)!.text).toMatch(/^✅ Task [0-9a-f]{8} approved/);
@@ -198,6 +218,9 @@ describe('Approve/Reject buttons in chat', () => {
 
     const ok = await interact(discordButton(`sy:approve:${taskId}`, { user: 'DU7' }));
     expect(ok.data.content).toMatch(/^✅ Task [0-9a-f]{8} approved/);
-    await waitFor(async () => (await taskStatus(taskId)) === 'completed', 'the approved Discord task to complete');
+    await waitFor(
+      async () => (await taskStatus(taskId)) === 'completed',
+      'the approved Discord task to complete',
+    );
   });
 });

@@ -49,9 +49,10 @@ const submit = (api: Api, extra: Record<string, unknown> = {}) =>
 
 const generateJobs = async (taskId: string) =>
   (
-    await db.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'generate' AND data->>'taskId' = $1`, [
-      taskId,
-    ])
+    await db.query(
+      `SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'generate' AND data->>'taskId' = $1`,
+      [taskId],
+    )
   ).rows[0].n as number;
 const reservations = async (taskId: string) =>
   (await db.query('SELECT count(*)::int AS n FROM budget_reservations WHERE task_id = $1', [taskId])).rows[0]
@@ -110,9 +111,9 @@ describe('a task over an approve budget', () => {
     expect(r.status).toBe(422);
     expect(r.body.error.code).toBe('budget_exceeded');
     expect(r.body.error.details).toMatchObject({ budgetId: b.body.id, action: 'block' });
-    expect((await db.query('SELECT count(*)::int AS n FROM tasks WHERE user_id = $1', [u.user.id])).rows[0].n).toBe(
-      0,
-    );
+    expect(
+      (await db.query('SELECT count(*)::int AS n FROM tasks WHERE user_id = $1', [u.user.id])).rows[0].n,
+    ).toBe(0);
   });
 
   it('approved by a team admin: reserved (overspend recorded), queued with one job, and it runs to completed', async () => {

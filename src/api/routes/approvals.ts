@@ -21,7 +21,8 @@ export function approvalRoutes(deps: ApiDeps, a: { approvals: TaskApprovals }) {
   r.post(
     '/tasks/:id/approve',
     {
-      summary: 'Approve a task awaiting approval: reserves its estimate (accepting the overspend) and queues it',
+      summary:
+        'Approve a task awaiting approval: reserves its estimate (accepting the overspend) and queues it',
       tags: ['Spend'],
       auth: 'user',
       params: idParams,

@@ -391,7 +391,8 @@ export class ChatCommandHandler {
   /** Approve or Reject pressed: only the task's owner, a team owner/admin of its team (or a site admin). */
   private async decide(action: 'approve' | 'reject', taskId: string, userId: string): Promise<ChatReply> {
     const id = shortId(taskId);
-    if (!this.deps.approvals) return { private: true, text: `Approvals are decided in the portal: ${this.portal()}` };
+    if (!this.deps.approvals)
+      return { private: true, text: `Approvals are decided in the portal: ${this.portal()}` };
     try {
       if (action === 'approve') {
         await this.deps.approvals.approve(taskId, { userId });
@@ -454,10 +455,10 @@ export class ChatCommandHandler {
       t.status === 'awaiting_approval'
         ? [button('approve', t.id), button('reject', t.id), button('cancel', t.id)]
         : t.status === 'queued' || t.status === 'running'
-        ? [button('cancel', t.id)]
-        : t.status === 'completed'
-          ? [button('regenerate', t.id), button('share', t.id)]
-          : [button('regenerate', t.id)];
+          ? [button('cancel', t.id)]
+          : t.status === 'completed'
+            ? [button('regenerate', t.id), button('share', t.id)]
+            : [button('regenerate', t.id)];
     return { private: true, text: lines.join('\n'), buttons, taskId: t.id };
   }
 

@@ -177,9 +177,10 @@ export class TaskApprovals {
     return task;
   }
 
-  private outcome(
-    out: { task: TaskRecord; approval: ApprovalRecord } | 'not_waiting' | null,
-  ): { task: TaskRecord; approval: ApprovalRecord } {
+  private outcome(out: { task: TaskRecord; approval: ApprovalRecord } | 'not_waiting' | null): {
+    task: TaskRecord;
+    approval: ApprovalRecord;
+  } {
     if (out === null) throw notFound('Task');
     if (out === 'not_waiting')
       throw new AppError(

@@ -149,7 +149,12 @@ export class TaskService implements TaskCommands {
           details: { taskType: input.taskType, source: input.source, priority },
         },
         inTx: async (task, tx) => {
-          const r = await this.deps.spend?.reserve(task, { apiTokenId: meta.apiTokenId ?? null }, tx, estimate);
+          const r = await this.deps.spend?.reserve(
+            task,
+            { apiTokenId: meta.apiTokenId ?? null },
+            tx,
+            estimate,
+          );
           // Held by an `approve` budget: no job until someone approves it (core/spend/approvals.ts).
           if (r?.held) {
             held = true;

@@ -36,7 +36,14 @@ const waiting: TaskDetail = {
   estimatedCostMicros: 20_000,
   approval: {
     budgets: [
-      { id: 'b1', scope: 'team', name: 'Acme monthly', limitMicros: 1_000_000, limitTokens: null, resetsAt: null },
+      {
+        id: 'b1',
+        scope: 'team',
+        name: 'Acme monthly',
+        limitMicros: 1_000_000,
+        limitTokens: null,
+        resetsAt: null,
+      },
     ],
     estimatedCostMicros: 20_000,
     expiresAt: '2026-12-02T10:00:00.000Z',

@@ -93,7 +93,9 @@ export function TaskDetailPage() {
         />
         {(t.status === 'failed' || t.status === 'cancelled') && t.error && (
           <div className="alert alert-error">
-            <p className="alert-title">{t.status === 'failed' ? 'The task failed' : 'The task was cancelled'}</p>
+            <p className="alert-title">
+              {t.status === 'failed' ? 'The task failed' : 'The task was cancelled'}
+            </p>
             <p>{t.error}</p>
           </div>
         )}
@@ -316,7 +318,12 @@ export function AwaitingApproval({
         {a ? `, and ends by itself if nobody decides by ${formatDateTime(a.expiresAt)}` : ''}.
       </p>
       <div className="row">
-        <ActionButton action={approve} label="Approve" pendingLabel="Approving…" className="btn btn-primary" />
+        <ActionButton
+          action={approve}
+          label="Approve"
+          pendingLabel="Approving…"
+          className="btn btn-primary"
+        />
         <ActionButton action={reject} label="Reject" pendingLabel="Rejecting…" className="btn btn-danger" />
       </div>
       {approve.error !== null && <ErrorMessage error={approve.error} title="Could not approve" />}
