@@ -175,6 +175,15 @@ describe('a task over an approve budget', () => {
     }
   });
 
+  it('an Idempotency-Key repeat answers the same waiting task', async () => {
+    const key = crypto.randomUUID();
+    const body = { description: 'Once only', taskType: 'summary', teamId: f.team.id };
+    const first = await f.member.api.post('/api/tasks', body, { 'Idempotency-Key': key });
+    const again = await f.member.api.post('/api/tasks', body, { 'Idempotency-Key': key });
+    expect(first.body.status).toBe('awaiting_approval');
+    expect(again.body).toMatchObject({ id: first.body.id, status: 'awaiting_approval' });
+  });
+
   it('the owner can cancel a waiting task', async () => {
     const id = (await submit(f.member.api)).body.id as string;
     const c = await f.member.api.post(`/api/tasks/${id}/cancel`);
