@@ -63,6 +63,7 @@ export type RoutingDecision = ResponseOf<'getTasksByIdRouting'>;
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const satisfies readonly Priority[];
 export const TASK_STATUSES = [
+  'awaiting_approval',
   'queued',
   'running',
   'completed',
