@@ -16,7 +16,8 @@ export function parseDollars(input: string): ParsedDollars {
   let s = input.trim().replace(/^\$\s*/, '');
   if (/^\d{1,3}(,\d{3})+(\.\d*)?$/.test(s)) s = s.replace(/,/g, '');
   const m = /^(\d*)(?:\.(\d*))?$/.exec(s);
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return { ok: false, error: 'Enter an amount in dollars, such as 25 or 12.50.' };
+  if (!m || (m[1] === '' && (m[2] ?? '') === ''))
+    return { ok: false, error: 'Enter an amount in dollars, such as 25 or 12.50.' };
   const whole = m[1] || '0';
   const frac = (m[2] ?? '').replace(/0+$/, '');
   if (frac.length > 6) return { ok: false, error: 'Use at most 6 decimal places (one micro-dollar).' };
