@@ -8,7 +8,7 @@ import { Empty, ErrorMessage, Loading } from '../../components/Status';
 import { useAction, useAsync } from '../../lib/hooks';
 
 export const OVERRIDE_SOURCE = 'admin override';
-const SHOWN = 100;
+const SHOWN = 50;
 const key = (p: { providerKind: string; model: string }) => `${p.providerKind}\u0000${p.model}`;
 
 const usd = (n: number | null) =>

@@ -44,7 +44,7 @@ export function UsageSection({ teamId, isAdmin }: { teamId: string | null; isAdm
   );
 
   return (
-    <Card title="Spend">
+    <Card title="Cost">
       <div className="toolbar">
         <InlineSelect
           label="Period"
