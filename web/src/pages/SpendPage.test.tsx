@@ -196,6 +196,25 @@ describe('budget editor', () => {
     expect(await screen.findByRole('heading', { name: 'Launch (Team Growth)' })).toBeTruthy();
   });
 
+  it('a team admin is offered only what they may budget', async () => {
+    const other: Team = { ...team('member'), id: '22222222-2222-4222-8222-222222222222', name: 'Sales' };
+    mockApi({ role: 'user', teams: [team('owner'), other], budgets: [] });
+    const create = vi.spyOn(api, 'createBudget');
+    // The switcher is on a team the user only belongs to: it is not preset behind the picker.
+    render(<BudgetsSection isAdmin={false} teamId={other.id} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'New budget' }));
+    const form = within(screen.getByRole('form', { name: 'New budget' }));
+    const scopes = [...(form.getByLabelText('Scope') as HTMLSelectElement).options].map((o) => o.value);
+    expect(scopes).not.toContain('user');
+    await waitFor(() => expect(form.getByRole('option', { name: 'Growth' })).toBeTruthy());
+    expect(form.queryByRole('option', { name: 'Sales' })).toBeNull();
+    await waitFor(() => expect((form.getByLabelText(/Applies to/) as HTMLSelectElement).value).toBe(''));
+    fireEvent.change(form.getByLabelText('Limit (USD)'), { target: { value: '5' } });
+    fireEvent.click(form.getByRole('button', { name: 'Create budget' }));
+    expect(await form.findByText('Choose what the budget applies to.')).toBeTruthy();
+    expect(create).not.toHaveBeenCalled();
+  });
+
   it('an edit of the limit sends only the limit (a period in the body would reset the spend)', async () => {
     mockApi({ role: 'admin' });
     const update = vi.spyOn(api, 'updateBudget').mockResolvedValue(budget({ limitMicros: 19_990_000 }));

@@ -172,7 +172,10 @@ export function BudgetEditor({
           <>
             <SelectField
               label="Scope"
-              options={BUDGET_SCOPES.map((s) => ({ value: s, label: humanize(s) }))}
+              options={BUDGET_SCOPES.filter((s) => isAdmin || s !== 'user').map((s) => ({
+                value: s,
+                label: humanize(s),
+              }))}
               {...field('scope')}
               onChange={(s) => form.setValues((p) => ({ ...p, scope: s as BudgetScope, scopeId: '' }))}
             />

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { api } from '../../api/client';
 import type { BudgetScope } from '../../api/types';
 import { SelectField, TextField } from '../../components/Field';
@@ -71,6 +72,11 @@ export function ScopePicker({
 }) {
   const options = useAsync((s) => scopeOptions(scope, isAdmin, s).catch(() => null), [scope, isAdmin]);
   const list = options.data;
+  // A preset target the caller may not budget (e.g. a team they only belong to) is not kept hidden
+  // behind "Choose…": clear it so what is sent is what is shown.
+  useEffect(() => {
+    if (list && list.length > 0 && value && !list.some((o) => o.value === value)) onChange('');
+  }, [list, value, onChange]);
   if (options.loading && list === undefined)
     return <TextField label="Applies to" value={value} onChange={onChange} disabled hint="Loading…" />;
   if (list && list.length > 0)
