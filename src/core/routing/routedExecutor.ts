@@ -502,9 +502,10 @@ export class RoutedExecutor implements TaskExecutor {
       provider: target.name,
       outcome: 'succeeded',
       latencyMs: result.latencyMs,
+      // The connector rounds its latency to whole ms; the first token cannot come after the answer.
       ttftMs:
         requestAt !== undefined && firstTokenAt !== undefined
-          ? Math.max(0, firstTokenAt - requestAt)
+          ? Math.min(result.latencyMs, Math.max(0, firstTokenAt - requestAt))
           : result.latencyMs,
       tokens: { input: usage.input, output: usage.output },
       costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,

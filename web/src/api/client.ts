@@ -420,6 +420,30 @@ export class ApiClient {
     const res = await this.raw('GET', '/api/reports/usage', { query: { ...query, format: 'csv' } });
     return res.blob();
   }
+  // ---------- spend ----------
+
+  listPrices(signal?: AbortSignal) {
+    return this.get<ResponseOf<'listPrices'>>('/api/prices', undefined, signal);
+  }
+  /** Replaces every admin override (send the ones to keep too). */
+  replacePriceOverrides(input: BodyOf<'replacePriceOverrides'>) {
+    return this.put<ResponseOf<'replacePriceOverrides'>>('/api/admin/prices', input);
+  }
+  listBudgets(signal?: AbortSignal) {
+    return this.get<ResponseOf<'listBudgets'>>('/api/budgets', undefined, signal);
+  }
+  createBudget(input: BodyOf<'createBudget'>) {
+    return this.post<ResponseOf<'createBudget'>>('/api/budgets', input);
+  }
+  updateBudget(id: string, input: BodyOf<'updateBudget'>) {
+    return this.put<ResponseOf<'updateBudget'>>(`/api/budgets/${seg(id)}`, input);
+  }
+  deleteBudget(id: string) {
+    return this.del(`/api/budgets/${seg(id)}`);
+  }
+  budgetForecast(id: string, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getBudgetForecast'>>(`/api/budgets/${seg(id)}/forecast`, undefined, signal);
+  }
   notifications(query: { unread?: 'true'; limit?: number } = {}, signal?: AbortSignal) {
     return this.get<ResponseOf<'getNotifications'>>('/api/notifications', query, signal);
   }
