@@ -53,7 +53,8 @@ interface Line {
   end: number;
 }
 
-const CJK_TOKEN = /[\u1100-\u11ff\u2e80-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[\ud840-\ud8bf][\udc00-\udfff]/;
+const CJK_TOKEN =
+  /[\u1100-\u11ff\u2e80-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[\ud840-\ud8bf][\udc00-\udfff]/;
 
 function styleOf(bold: boolean | undefined, italic: boolean | undefined): Style {
   if (bold && italic) return 'boldItalic';
@@ -163,9 +164,7 @@ class PdfWriter {
     let offset = 0;
     let prevCjk = false;
     for (const p of pieces) {
-      const re = /\n|[^\S\n]+|[^\s]/gu;
-      let m: RegExpExecArray | null;
-      while ((m = re.exec(p.text))) {
+      for (const m of p.text.matchAll(/\n|[^\S\n]+|[^\s]/gu)) {
         const t = m[0];
         const start = offset + m.index;
         const end = start + t.length;
@@ -290,7 +289,10 @@ class PdfWriter {
         return { p, str, width: this.measure(p, str) };
       });
       const total = printed.reduce((sum, r) => sum + r.width, 0);
-      const paragraph = levels.paragraphs.find((para: { start: number; end: number; level: number }) => line.start >= para.start && line.start <= para.end);
+      const paragraph = levels.paragraphs.find(
+        (para: { start: number; end: number; level: number }) =>
+          line.start >= para.start && line.start <= para.end,
+      );
       const rtl = (paragraph?.level ?? 0) % 2 === 1;
       let cx = rtl ? x + width - total : x;
       const baseline = y + size * ASCENT;

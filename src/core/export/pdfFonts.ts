@@ -53,7 +53,7 @@ function noto(): Record<Family, FamilyFiles> {
   return notoFiles;
 }
 
-// Font files are read once per process (per render thread) and kept: the CJK font is 8 MB.
+// Font files are read and parsed once per process (per render thread) and kept: the CJK font is 8 MB.
 const bytesCache = new Map<string, Buffer>();
 const faceCache = new Map<string | Buffer, fontkit.Font>();
 
@@ -162,10 +162,11 @@ export class FontBook {
     this.mono = custom?.mono ?? 'Courier';
     for (const family of FAMILIES) {
       for (const style of ['regular', 'bold', 'italic', 'boldItalic'] as const) {
-        doc.registerFont(this.name(family, style), bytes(this.file(family, style)));
+        // pdfkit takes a parsed fontkit font too: parsed once per process, not once per document.
+        doc.registerFont(this.name(family, style), face(this.file(family, style)) as unknown as Buffer);
       }
     }
-    if (this.mono !== 'Courier') doc.registerFont('sy-mono', bytes(this.mono));
+    if (this.mono !== 'Courier') doc.registerFont('sy-mono', face(this.mono) as unknown as Buffer);
   }
 
   private file(family: Family, style: Style): string | Buffer {
@@ -213,7 +214,11 @@ export class FontBook {
       let ch = raw;
       const cp = ch.codePointAt(0)!;
       if (ch === '\n') {
-        push(ch, current?.family ?? (mono ? 'mono' : 'latin'), current?.font ?? this.defaultFont(style, mono));
+        push(
+          ch,
+          current?.family ?? (mono ? 'mono' : 'latin'),
+          current?.font ?? this.defaultFont(style, mono),
+        );
         continue;
       }
       if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) continue;
@@ -223,7 +228,12 @@ export class FontBook {
       }
       const fontStyle = mono ? 'regular' : style;
       // Shared characters (spaces, digits, punctuation) stay with the run they are in.
-      if (current && current.family !== 'mono' && familyOf(cp) === null && this.covers(current.family, fontStyle, cp)) {
+      if (
+        current &&
+        current.family !== 'mono' &&
+        familyOf(cp) === null &&
+        this.covers(current.family, fontStyle, cp)
+      ) {
         current.text += ch;
         continue;
       }
