@@ -55,7 +55,9 @@ function noto(): Record<Family, FamilyFiles> {
 
 // Font files are read and parsed once per process (per render thread) and kept: the CJK font is 8 MB.
 const bytesCache = new Map<string, Buffer>();
-const faceCache = new Map<string | Buffer, fontkit.Font>();
+const faceCache = new Map<string, fontkit.Font>();
+// Fonts a caller passes as bytes (ExportOptions.pdfFonts) live as long as their buffer.
+const bufferFaces = new WeakMap<Buffer, fontkit.Font>();
 
 function bytes(src: string | Buffer): Buffer {
   if (typeof src !== 'string') return src;
@@ -68,6 +70,14 @@ function bytes(src: string | Buffer): Buffer {
 }
 
 function face(src: string | Buffer): fontkit.Font {
+  if (typeof src !== 'string') {
+    let f = bufferFaces.get(src);
+    if (!f) {
+      f = fontkit.create(src);
+      bufferFaces.set(src, f);
+    }
+    return f;
+  }
   let f = faceCache.get(src);
   if (!f) {
     f = fontkit.create(bytes(src));
@@ -145,7 +155,10 @@ export class FontBook {
   private readonly files: Record<Family, FamilyFiles>;
   private readonly mono: string | Buffer | 'Courier';
 
-  constructor(doc: PDFKit.PDFDocument, custom?: PdfFonts) {
+  constructor(
+    private readonly doc: PDFKit.PDFDocument,
+    custom?: PdfFonts,
+  ) {
     const base = noto();
     // Fonts passed in by the caller take the Latin family's place; the others stay Noto.
     this.files = {
@@ -160,14 +173,9 @@ export class FontBook {
         : base.latin,
     };
     this.mono = custom?.mono ?? 'Courier';
-    for (const family of FAMILIES) {
-      for (const style of ['regular', 'bold', 'italic', 'boldItalic'] as const) {
-        // pdfkit takes a parsed fontkit font too: parsed once per process, not once per document.
-        doc.registerFont(this.name(family, style), face(this.file(family, style)) as unknown as Buffer);
-      }
-    }
-    if (this.mono !== 'Courier') doc.registerFont('sy-mono', face(this.mono) as unknown as Buffer);
   }
+
+  private readonly registered = new Set<string>();
 
   private file(family: Family, style: Style): string | Buffer {
     const f = this.files[family];
@@ -175,12 +183,26 @@ export class FontBook {
     return f[style] ?? f.regular;
   }
 
+  /**
+   * The pdfkit name of a font, registered with the document on first use, so a PDF without CJK text
+   * never opens the CJK font. pdfkit takes a parsed fontkit font too: parsed once per process.
+   */
   name(family: Family, style: Style): string {
-    return `sy-${family}-${style}`;
+    const name = `sy-${family}-${style}`;
+    if (!this.registered.has(name)) {
+      this.doc.registerFont(name, face(this.file(family, style)) as unknown as Buffer);
+      this.registered.add(name);
+    }
+    return name;
   }
 
   get monoName(): string {
-    return this.mono === 'Courier' ? 'Courier' : 'sy-mono';
+    if (this.mono === 'Courier') return 'Courier';
+    if (!this.registered.has('sy-mono')) {
+      this.doc.registerFont('sy-mono', face(this.mono) as unknown as Buffer);
+      this.registered.add('sy-mono');
+    }
+    return 'sy-mono';
   }
 
   private covers(family: Family, style: Style, cp: number): boolean {
