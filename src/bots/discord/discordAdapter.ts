@@ -79,6 +79,10 @@ export function interactionCommand(data: NonNullable<Interaction['data']>): Pars
       return buildCommand(name, opt('task'));
     case 'link':
       return buildCommand(name, opt('code'));
+    case 'approve':
+      return buildCommand(name, opt('content'));
+    case 'comment':
+      return buildCommand(name, `${opt('content') ?? ''} ${opt('text') ?? ''}`);
     default:
       return buildCommand(name);
   }

@@ -416,6 +416,12 @@ export class ApiClient {
   usageReport(query: Record<string, string>, signal?: AbortSignal) {
     return this.get<ResponseOf<'getReportsUsage'>>('/api/reports/usage', query, signal);
   }
+  reportSchedules(signal?: AbortSignal) {
+    return this.get<ResponseOf<'getReportsSchedules'>>('/api/reports/schedules', {}, signal);
+  }
+  deleteReportSchedule(id: string) {
+    return this.del(`/api/reports/schedules/${seg(id)}`);
+  }
   async usageReportCsv(query: Record<string, string>) {
     const res = await this.raw('GET', '/api/reports/usage', { query: { ...query, format: 'csv' } });
     return res.blob();

@@ -623,10 +623,22 @@ export interface paths {
   };
   '/api/reports/schedules': {
     /**
+     * The report schedules you may manage
+     * @description Your own schedules, those of the teams you own or administer, and every schedule for a site admin; newest first (at most 500).
+     */
+    get: operations['getReportsSchedules'];
+    /**
      * Schedule a usage report every week or month
      * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
      */
     post: operations['postReportsSchedules'];
+  };
+  '/api/reports/schedules/{id}': {
+    /**
+     * Delete a report schedule
+     * @description Its creator, an owner or admin of its team, or a site admin; anyone else gets 404, as for a schedule that does not exist.
+     */
+    delete: operations['deleteReportsSchedulesById'];
   };
   '/api/auth/providers': {
     /**
@@ -10369,6 +10381,73 @@ export interface operations {
     };
   };
   /**
+   * The report schedules you may manage
+   * @description Your own schedules, those of the teams you own or administer, and every schedule for a site admin; newest first (at most 500).
+   */
+  getReportsSchedules: {
+    responses: {
+      /** @description Schedules */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @enum {string} */
+              report: 'usage';
+              /** @enum {string} */
+              groupBy: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+              /** @enum {string} */
+              every: 'week' | 'month';
+              teamId: string | null;
+              deliverTo: {
+                [key: string]: unknown;
+              };
+              nextRunAt: string;
+              lastSentAt: string | null;
+              createdAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
    * Schedule a usage report every week or month
    * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
    */
@@ -10481,6 +10560,71 @@ export interface operations {
       };
       /** @description Error */
       415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Delete a report schedule
+   * @description Its creator, an owner or admin of its team, or a site admin; anyone else gets 404, as for a schedule that does not exist.
+   */
+  deleteReportsSchedulesById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Deleted */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {
