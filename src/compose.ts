@@ -302,6 +302,7 @@ export async function startSwitchyard(opts: {
       taskTypes,
       open: (envelope, id) => providers.service.open(envelope, id),
       connectors: providers.connectors,
+      spend,
     });
 
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).

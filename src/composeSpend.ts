@@ -6,8 +6,10 @@ import { boltLogger } from './bots/slack/slackAdapter.js';
 import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
 import { type CandidateLookup, IntakeReservation } from './core/spend/intakeReservation.js';
+import type { GatewaySpend } from './core/gateway/ports.js';
+import type { BudgetStore } from './core/spend/ports.js';
 import { PriceBook } from './core/spend/priceBook.js';
-import type { TeamMembership } from './core/tasks/ports.js';
+import type { SqlExecutor, TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import type { Env } from './env.js';
@@ -16,6 +18,8 @@ import type { Db } from './models/db.js';
 import { createNotificationStore } from './models/notificationStore.js';
 import { createPriceStore } from './models/priceStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
+import { createBudgetedScopes } from './models/budgetedScopes.js';
+import { poolOf } from './models/preparedStatements.js';
 import { createSpendBudgetStore } from './models/spendBudgetStore.js';
 
 /**
@@ -32,7 +36,8 @@ export function composeSpend(c: {
   teams: TeamMembership;
 }) {
   const prices = new PriceBook(createPriceStore(c.db));
-  const store = createSpendBudgetStore(c.db);
+  const budgeted = createBudgetedScopes(c.db);
+  const store = invalidating(createSpendBudgetStore(c.db), budgeted.invalidate);
   const notifications = createNotificationStore(c.db);
   const slackWeb = c.env.SLACK_BOT_TOKEN
     ? new webApi.WebClient(c.env.SLACK_BOT_TOKEN, {
@@ -87,5 +92,53 @@ export function composeSpend(c: {
       estimatedCostMicros: row?.estimated_cost_micros == null ? null : Number(row.estimated_cost_micros),
     };
   };
-  return { prices, budgets, intake, routes, costOf };
+  /**
+   * The gateway's reservation (issue 17): the intake reservation's statement, with the call's task
+   * row written by it (the call has none yet); skipped when the caller has no budget at all.
+   */
+  const pool = poolOf(c.db);
+  const reserveGateway: GatewaySpend['reserve'] = async (call, micros, tokens) => {
+    if (!(await budgeted.any(call))) return { reserved: false };
+    const exec: SqlExecutor = {
+      executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }),
+    };
+    const over = await store.reserve(
+      exec,
+      {
+        taskId: call.taskId,
+        userId: call.userId,
+        teamId: call.teamId,
+        webhookId: null,
+        apiTokenId: call.apiTokenId,
+        chatWorkspace: null,
+      },
+      micros,
+      tokens,
+      { title: call.title, description: call.description, taskType: call.taskType },
+    );
+    return over.length ? { reserved: false, over: over[0] } : { reserved: true };
+  };
+  return { prices, budgets, intake, routes, costOf, reserveGateway };
+}
+
+/** The budget store, telling `changed` when a budget is created, changed or deleted. */
+function invalidating(store: BudgetStore, changed: () => void): BudgetStore {
+  return {
+    ...store,
+    create: async (b, by) => {
+      const out = await store.create(b, by);
+      changed();
+      return out;
+    },
+    update: async (id, patch) => {
+      const out = await store.update(id, patch);
+      changed();
+      return out;
+    },
+    delete: async (id) => {
+      const out = await store.delete(id);
+      changed();
+      return out;
+    },
+  };
 }

@@ -158,7 +158,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       return (await rows(sql`DELETE FROM budgets WHERE id = ${id}::uuid RETURNING id`)).length > 0;
     },
 
-    async reserve(tx, s, micros, tokens) {
+    async reserve(tx, s, micros, tokens, pending) {
       const q = sql`
         WITH b AS (
           SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
@@ -192,7 +192,21 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
         ), estimated AS (
           UPDATE tasks SET estimated_cost_micros = ${micros}::bigint
           WHERE id = ${s.taskId}::uuid AND NOT EXISTS (SELECT 1 FROM over)
-        )
+        )${
+          // A gateway call has no task row yet: written here when a budget was reserved (the
+          // reservations point at it; the foreign key is checked at the end of the statement).
+          pending
+            ? sql`, pending AS (
+          INSERT INTO tasks (id, user_id, team_id, title, description, task_type, status, source, options,
+                             estimated_cost_micros, attempts, started_at)
+          SELECT ${s.taskId}::uuid, ${s.userId}::uuid, (SELECT tm.id FROM teams tm WHERE tm.id = ${s.teamId}::uuid),
+                 ${pending.title}, ${pending.description}, ${pending.taskType}, 'running', 'gateway', '{}'::jsonb,
+                 ${micros}::bigint, 1, now()
+          WHERE EXISTS (SELECT 1 FROM upd)
+          ON CONFLICT (id) DO NOTHING
+        )`
+            : sql``
+        }
         SELECT id, scope, name, action, limit_micros, limit_tokens, next_reset FROM over ORDER BY id`;
       const { sql: text, params } = dialect.sqlToQuery(q);
       const out = (await tx.executeSql(text, params)).rows as Row[];

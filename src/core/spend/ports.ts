@@ -85,6 +85,17 @@ export interface IntakeScopes {
   chatWorkspace: { platform: string; externalId: string } | null;
 }
 
+/**
+ * A gateway call's task row, written by the reservation statement itself when a budget applies: the
+ * call's task does not exist before the call (budget_reservations points at it), and the gateway's
+ * recorder completes it after the response (status running → completed/failed, source gateway).
+ */
+export interface PendingTask {
+  title: string;
+  description: string;
+  taskType: string;
+}
+
 export interface OverBudget {
   id: string;
   scope: BudgetScope;
@@ -117,7 +128,13 @@ export interface BudgetStore {
    * budget if each `block` budget has room, all or nothing. Returns the budgets over their limit
    * (nothing was reserved then) — empty when the reservation was made.
    */
-  reserve(tx: SqlExecutor, scopes: IntakeScopes, micros: number, tokens: number): Promise<OverBudget[]>;
+  reserve(
+    tx: SqlExecutor,
+    scopes: IntakeScopes,
+    micros: number,
+    tokens: number,
+    pending?: PendingTask,
+  ): Promise<OverBudget[]>;
   /**
    * Exactly once per task (settled_at on its reservations): releases what was reserved and charges
    * the task's real cost and tokens; then records the alert thresholds newly crossed (one row per
