@@ -446,7 +446,11 @@ export async function startSwitchyard(opts: {
           return out;
         },
         routes: [
-          { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf }) },
+          {
+            path: '/api',
+            create: (d) =>
+              taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf, estimate: spend.estimate }),
+          },
           ...spend.routes,
           {
             path: '/api',

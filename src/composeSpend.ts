@@ -3,23 +3,27 @@ import { sql } from 'drizzle-orm';
 import type { RouteFactory } from './api/deps.js';
 import { spendRoutes } from './api/routes/spend.js';
 import { boltLogger } from './bots/slack/slackAdapter.js';
+import type { GatewaySpend } from './core/gateway/ports.js';
 import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
-import { type CandidateLookup, IntakeReservation } from './core/spend/intakeReservation.js';
-import type { GatewaySpend } from './core/gateway/ports.js';
-import type { BudgetStore } from './core/spend/ports.js';
+import {
+  type CandidateLookup,
+  type EstimateInput,
+  IntakeReservation,
+} from './core/spend/intakeReservation.js';
+import type { BudgetStore, IntakeScopes } from './core/spend/ports.js';
 import { PriceBook } from './core/spend/priceBook.js';
 import type { SqlExecutor, TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
+import { createBudgetedScopes } from './models/budgetedScopes.js';
 import type { Db } from './models/db.js';
 import { createNotificationStore } from './models/notificationStore.js';
+import { poolOf } from './models/preparedStatements.js';
 import { createPriceStore } from './models/priceStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
-import { createBudgetedScopes } from './models/budgetedScopes.js';
-import { poolOf } from './models/preparedStatements.js';
 import { createSpendBudgetStore } from './models/spendBudgetStore.js';
 
 /**
@@ -118,7 +122,11 @@ export function composeSpend(c: {
     );
     return over.length ? { reserved: false, over: over[0] } : { reserved: true };
   };
-  return { prices, budgets, intake, routes, costOf, reserveGateway };
+  const threshold = c.env.ESTIMATE_CONFIRM_THRESHOLD_MICROS;
+  /** POST /api/tasks/estimate. */
+  const estimate = (task: EstimateInput, scopes: Omit<IntakeScopes, 'taskId'>) =>
+    intake.quote(task, scopes, threshold);
+  return { prices, budgets, intake, routes, costOf, reserveGateway, estimate };
 }
 
 /** The budget store, telling `changed` when a budget is created, changed or deleted. */

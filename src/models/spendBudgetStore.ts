@@ -5,6 +5,7 @@ import type {
   BudgetScope,
   BudgetStore,
   CrossedBudget,
+  IntakeScopes,
   OverBudget,
   ScopeOwner,
 } from '../core/spend/ports.js';
@@ -72,6 +73,17 @@ const OWNER_QUERIES: Record<BudgetScope, (id: string) => SQL> = {
   provider_account: (id) =>
     sql`SELECT team_id, NULL::uuid AS user_id FROM provider_accounts WHERE id = ${id}::uuid`,
 };
+
+/** The route-independent budgets that apply to a task (team, user, hook, API token, chat workspace). */
+function applying(s: Omit<IntakeScopes, 'taskId'>): SQL {
+  return sql`((scope = 'team' AND scope_id = ${s.teamId}::uuid)
+             OR (scope = 'user' AND scope_id = ${s.userId}::uuid)
+             OR (scope = 'hook' AND scope_id = ${s.webhookId}::uuid)
+             OR (scope = 'api_token' AND scope_id = ${s.apiTokenId}::uuid)
+             OR (scope = 'chat_workspace' AND scope_id IN (
+                   SELECT id FROM chat_workspaces
+                   WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text)))`;
+}
 
 export function createSpendBudgetStore(db: Db): BudgetStore {
   const rows = async (q: SQL) => (await db.execute<Row>(q)).rows;
@@ -158,19 +170,19 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       return (await rows(sql`DELETE FROM budgets WHERE id = ${id}::uuid RETURNING id`)).length > 0;
     },
 
+    async applicable(s) {
+      return (await rows(sql`SELECT ${COLUMNS} FROM budgets WHERE ${applying(s)} ORDER BY scope, id`)).map(
+        fromRow,
+      );
+    },
+
     async reserve(tx, s, micros, tokens, pending) {
       const q = sql`
         WITH b AS (
           SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
                  ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
           FROM budgets
-          WHERE (scope = 'team' AND scope_id = ${s.teamId}::uuid)
-             OR (scope = 'user' AND scope_id = ${s.userId}::uuid)
-             OR (scope = 'hook' AND scope_id = ${s.webhookId}::uuid)
-             OR (scope = 'api_token' AND scope_id = ${s.apiTokenId}::uuid)
-             OR (scope = 'chat_workspace' AND scope_id IN (
-                   SELECT id FROM chat_workspaces
-                   WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text))
+          WHERE ${applying(s)}
           ORDER BY id
           FOR UPDATE
         ), over AS (
@@ -254,6 +266,13 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
     },
 
     async settleEnded() {
+      // A gateway call's task is written running by its reservation and completed by the recorder of
+      // the process serving it; one still running after an hour lost that process: it ends here, failed.
+      await rows(sql`
+        UPDATE tasks SET status = 'failed', completed_at = now(), updated_at = now(),
+          error = 'The gateway process serving this call stopped before recording it'
+        WHERE source = 'gateway' AND status = 'running' AND created_at < now() - interval '1 hour'
+          AND EXISTS (SELECT 1 FROM budget_reservations br WHERE br.task_id = tasks.id AND br.settled_at IS NULL)`);
       const ended = await rows(sql`
         SELECT DISTINCT br.task_id FROM budget_reservations br JOIN tasks t ON t.id = br.task_id
         WHERE br.settled_at IS NULL AND t.status IN ('completed', 'failed', 'cancelled')

@@ -37,7 +37,12 @@ async function customer() {
 }
 
 async function userBudget(userId: string, limitMicros: number) {
-  const r = await admin.api.post('/api/budgets', { scope: 'user', scopeId: userId, limitMicros, period: 'monthly' });
+  const r = await admin.api.post('/api/budgets', {
+    scope: 'user',
+    scopeId: userId,
+    limitMicros,
+    period: 'monthly',
+  });
   expect(r.status, r.text).toBe(201);
   return r.body.id as string;
 }
@@ -125,7 +130,8 @@ describe('gateway: money', () => {
   it('records each call with its cost from the price table, on the task, the attempt and the account', async () => {
     const c = await customer();
     const spentBefore = Number(
-      (await db.query<{ n: string }>('SELECT coalesce(sum(spent_micros), 0) AS n FROM provider_accounts')).rows[0]!.n,
+      (await db.query<{ n: string }>('SELECT coalesce(sum(spent_micros), 0) AS n FROM provider_accounts'))
+        .rows[0]!.n,
     );
     const r = await ask(c.sdk);
     expect(r.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4 });
@@ -147,9 +153,10 @@ describe('gateway: money', () => {
       [att.rows[0]!.account_id],
     );
     expect(Number(account.rows[0]!.spent_micros) - spentBefore).toBe(CALL_COST);
-    const routing = await db.query<{ routing: { costMicros?: number } }>('SELECT routing FROM tasks WHERE id = $1', [
-      task!.id,
-    ]);
+    const routing = await db.query<{ routing: { costMicros?: number } }>(
+      'SELECT routing FROM tasks WHERE id = $1',
+      [task!.id],
+    );
     expect(routing.rows[0]!.routing.costMicros).toBe(CALL_COST);
   });
 

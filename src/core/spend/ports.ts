@@ -128,6 +128,8 @@ export interface BudgetStore {
    * budget if each `block` budget has room, all or nothing. Returns the budgets over their limit
    * (nothing was reserved then) — empty when the reservation was made.
    */
+  /** The budgets a task with these scopes would be reserved against (as `reserve` finds them). */
+  applicable(scopes: Omit<IntakeScopes, 'taskId'>): Promise<BudgetRecord[]>;
   reserve(
     tx: SqlExecutor,
     scopes: IntakeScopes,
