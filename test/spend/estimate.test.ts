@@ -93,15 +93,21 @@ describe('POST /api/tasks/estimate', () => {
     expect((await f.outsider.api.post('/api/tasks/estimate', body(5))).status).toBe(200);
     // Team member and team admin, for their team.
     expect((await f.member.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(200);
-    expect((await f.teamAdmin.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(200);
+    expect((await f.teamAdmin.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(
+      200,
+    );
     // Another team's (or an unknown) team: 404, as for submitting.
-    expect((await f.outsider.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(404);
-    expect((await f.member.api.post('/api/tasks/estimate', body(5, { teamId: f.otherTeam.id }))).status).toBe(404);
-    // Site admin: any team that exists.
-    expect((await f.admin.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(200);
-    expect((await f.admin.api.post('/api/tasks/estimate', body(5, { teamId: crypto.randomUUID() }))).status).toBe(
+    expect((await f.outsider.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(
       404,
     );
+    expect((await f.member.api.post('/api/tasks/estimate', body(5, { teamId: f.otherTeam.id }))).status).toBe(
+      404,
+    );
+    // Site admin: any team that exists.
+    expect((await f.admin.api.post('/api/tasks/estimate', body(5, { teamId: f.team.id }))).status).toBe(200);
+    expect(
+      (await f.admin.api.post('/api/tasks/estimate', body(5, { teamId: crypto.randomUUID() }))).status,
+    ).toBe(404);
     // The same validation as POST /api/tasks.
     const bad = await f.member.api.post('/api/tasks/estimate', { description: 'x', taskType: 'nope' });
     expect(bad.status).toBe(400);
