@@ -178,7 +178,12 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
 
     async reserve(tx, s, micros, tokens, pending) {
       const q = sql`
-        WITH b AS (
+        WITH ${
+          // A gateway call's reservation stands alone (no intake transaction): it commits without
+          // waiting for the WAL flush, so the budget rows' locks are not held across a disk flush
+          // (as the gateway's account leases); only a database crash can lose it, with its call's task row.
+          pending ? sql`relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), ` : sql``
+        }b AS (
           SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
                  ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
           FROM budgets
@@ -195,7 +200,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
             reserved_micros = u.reserved_micros + ${micros}::bigint,
             reserved_tokens = u.reserved_tokens + ${tokens}::bigint,
             spent_micros = b.spent_m, spent_tokens = b.spent_t, resets_at = b.next_reset, updated_at = now()
-          FROM b
+          FROM b${pending ? sql`, relaxed` : sql``}
           WHERE u.id = b.id AND NOT EXISTS (SELECT 1 FROM over)
           RETURNING u.id
         ), ins AS (
