@@ -34,7 +34,7 @@ export function composeGateway(c: {
   /** Spend control (composeSpend): prices every call, reserves and settles the caller's budgets. */
   spend?: {
     prices: PriceBook;
-    budgets: Pick<BudgetService, 'settleTask'>;
+    budgets: Pick<BudgetService, 'settleTasks'>;
     reserveGateway: GatewaySpend['reserve'];
   };
 }) {
@@ -86,7 +86,8 @@ export function composeGateway(c: {
           },
           // Exactly once per call (settled_at on its reservations), after its task row is complete.
           settle: async (batch: GatewayCallRecord[]) => {
-            for (const call of batch) if (call.budgeted) await spend.budgets.settleTask(call.taskId);
+            const ids = batch.filter((c) => c.budgeted).map((c) => c.taskId);
+            if (ids.length) await spend.budgets.settleTasks(ids);
           },
         }
       : {}),

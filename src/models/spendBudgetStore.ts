@@ -241,11 +241,19 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
     },
 
     async settle(taskId) {
+      return this.settleMany([taskId]);
+    },
+
+    async settleMany(taskIds) {
+      if (!taskIds.length) return [];
+      // Commits without waiting for the WAL flush, so the budget rows' locks are not held across a
+      // disk flush (every reservation of the same budget waits for them). A settlement lost with a
+      // database crash leaves its reservations unsettled, and the budget job's settleEnded sweep settles them.
       const settled = await rows(sql`
-        WITH t AS (
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), t AS (
           SELECT id, cost_micros,
                  (SELECT coalesce(sum(tokens_used), 0) FROM task_assignments WHERE task_id = tasks.id) AS tokens
-          FROM tasks WHERE id = ${taskId}::uuid
+          FROM tasks, relaxed WHERE id = ANY(${`{${taskIds.join(',')}}`}::uuid[])
             -- only once every attempt has settled its cost (a cancelled task's running attempt may still be out)
             AND NOT EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = tasks.id AND a.settled_at IS NULL)
         ), r AS (
@@ -254,16 +262,21 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           FROM t
           WHERE br.task_id = t.id AND br.settled_at IS NULL
           RETURNING br.budget_id, br.reserved_micros, br.reserved_tokens, br.actual_micros, br.actual_tokens
+        ), s AS (
+          -- Several tasks of a batch may settle on the same budget: one update per budget.
+          SELECT budget_id, sum(reserved_micros)::bigint AS reserved_micros, sum(reserved_tokens)::bigint AS reserved_tokens,
+                 sum(actual_micros)::bigint AS actual_micros, sum(actual_tokens)::bigint AS actual_tokens
+          FROM r GROUP BY budget_id
         ), u AS (
           UPDATE budgets SET
-            reserved_micros = greatest(0, budgets.reserved_micros - r.reserved_micros),
-            reserved_tokens = greatest(0, budgets.reserved_tokens - r.reserved_tokens),
-            spent_micros = ${live('spent_micros')} + r.actual_micros,
-            spent_tokens = ${live('spent_tokens')} + r.actual_tokens,
+            reserved_micros = greatest(0, budgets.reserved_micros - s.reserved_micros),
+            reserved_tokens = greatest(0, budgets.reserved_tokens - s.reserved_tokens),
+            spent_micros = ${live('spent_micros')} + s.actual_micros,
+            spent_tokens = ${live('spent_tokens')} + s.actual_tokens,
             resets_at = ${nextReset},
             updated_at = now()
-          FROM r
-          WHERE budgets.id = r.budget_id
+          FROM s
+          WHERE budgets.id = s.budget_id
           RETURNING budgets.*
         )
         SELECT ${COLUMNS} FROM u`);

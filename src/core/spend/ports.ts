@@ -143,6 +143,8 @@ export interface BudgetStore {
    * budget, period and threshold) and returns them.
    */
   settle(taskId: string): Promise<CrossedBudget[]>;
+  /** `settle` for many tasks in one statement (the gateway's recorder, per batch). */
+  settleMany(taskIds: string[]): Promise<CrossedBudget[]>;
   /** Settles every reservation of tasks that have ended (a missed settle); returns the crossings. */
   settleEnded(): Promise<CrossedBudget[]>;
   /** Who gets a budget's portal alerts: its team's owners and admins, or the user it belongs to, and its creator. */
