@@ -215,6 +215,44 @@ describe('gateway: money', () => {
     expect(b.reservedMicros).toBe(0);
   });
 
+  it("a team token's calls count on the team's budget, a token's on its own; notify budgets never refuse", async () => {
+    const owner = await registerUser(app.url);
+    const team = await owner.api.post('/api/teams', { name: `Gateway team ${Date.now()}` });
+    expect(team.status, team.text).toBe(201);
+    const tok = await owner.api.post('/api/auth/tokens', { name: 'team ci', teamId: team.body.id });
+    expect(tok.status, tok.text).toBe(201);
+    const sdk = new OpenAI({ apiKey: tok.body.token, baseURL: `${app.url}/v1`, maxRetries: 0 });
+    const teamBudget = await admin.api.post('/api/budgets', {
+      scope: 'team',
+      scopeId: team.body.id,
+      limitMicros: 1_000_000,
+      period: 'monthly',
+    });
+    expect(teamBudget.status, teamBudget.text).toBe(201);
+    // A notify budget on the token: counted, never refusing, even when over its limit.
+    const tokenBudget = await admin.api.post('/api/budgets', {
+      scope: 'api_token',
+      scopeId: tok.body.id,
+      limitMicros: 1,
+      period: 'monthly',
+      action: 'notify',
+    });
+    expect(tokenBudget.status, tokenBudget.text).toBe(201);
+    await ask(sdk);
+    await ask(sdk);
+    await app.sy.gateway.flush();
+    expect(await budget(teamBudget.body.id)).toMatchObject({ spentMicros: 2 * CALL_COST, reservedMicros: 0 });
+    expect(await budget(tokenBudget.body.id)).toMatchObject({
+      spentMicros: 2 * CALL_COST,
+      reservedMicros: 0,
+    });
+    // A block budget on the token refuses with the gateway's budget error.
+    const blocking = await admin.api.put(`/api/budgets/${tokenBudget.body.id}`, { action: 'block' });
+    expect(blocking.status, blocking.text).toBe(200);
+    const refused = await ask(sdk).catch((e) => e);
+    expect(refused).toMatchObject({ status: 429, code: 'budget_exceeded', type: 'insufficient_quota' });
+  });
+
   it('a streaming call settles with the usage of its final chunk', async () => {
     const c = await customer();
     const id = await userBudget(c.id, 1_000_000);
