@@ -4,7 +4,10 @@
  *
  *   direct      the `openai` SDK → the stub
  *   switchyard  the SDK → Switchyard's /v1 (its own process: routing, one-statement budget
- *               reservation, batched recording as tasks — all on) → the stub
+ *               reservation, batched recording as tasks — all on) → the stub. The caller has a
+ *               money budget (user scope, $1M a month), so every call also reserves its priced
+ *               estimate against it (one statement) and is priced and settled after the response;
+ *               BENCH_GATEWAY_BUDGET=0 leaves the caller without a budget (no such statement).
  *   portkey     the SDK → @portkey-ai/gateway (its own process, `x-portkey-custom-host`) → the stub
  *
  * For each: BENCH_GATEWAY_N (default 2000) sequential calls (c=1) after a warm-up, then a closed loop
@@ -115,6 +118,17 @@ async function setUpSwitchyard(url: string, stubUrl: string): Promise<string> {
     token: user.accessToken,
     body: JSON.stringify({ name: 'bench' }),
   });
+  if (process.env.BENCH_GATEWAY_BUDGET !== '0')
+    await json(`${url}/api/budgets`, {
+      method: 'POST',
+      token: admin.accessToken,
+      body: JSON.stringify({
+        scope: 'user',
+        scopeId: user.user.id,
+        limitMicros: 1_000_000_000_000,
+        period: 'monthly',
+      }),
+    });
   return token.token;
 }
 
@@ -254,7 +268,7 @@ try {
   ];
   console.log(
     `bench:gateway — ${N} sequential calls (c=1) then ${SECONDS} s at c=${C}, non-streaming, 0 ms stub in its own process; ` +
-      `Switchyard and Portkey 1.15.2 each one process; ${availableParallelism()} CPUs, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+      `Switchyard (caller's money budget ${process.env.BENCH_GATEWAY_BUDGET === '0' ? 'off' : 'on'}) and Portkey 1.15.2 each one process; ${availableParallelism()} CPUs, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
   );
   const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
   for (const t of targets) results[t.name] = await measure(t);

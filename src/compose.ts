@@ -308,6 +308,7 @@ export async function startSwitchyard(opts: {
       taskTypes,
       open: (envelope, id) => providers.service.open(envelope, id),
       connectors: providers.connectors,
+      spend,
     });
 
     // Content: versions, edits, restore, regenerate, diff, export and share links (issue 5).
@@ -455,7 +456,13 @@ export async function startSwitchyard(opts: {
           {
             path: '/api',
             create: (d) =>
-              taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf, approvalOf: spend.approvalOf }),
+              taskRoutes(d, {
+                tasks,
+                taskTypes,
+                costOf: spend.costOf,
+                approvalOf: spend.approvalOf,
+                estimate: spend.estimate,
+              }),
           },
           ...spend.routes,
           {

@@ -2,9 +2,12 @@ import type { ApiDeps } from './api/deps.js';
 import { gatewayRoutes } from './api/routes/gateway.js';
 import { connectorBackend } from './core/gateway/backends.js';
 import { GatewayService } from './core/gateway/gatewayService.js';
+import type { GatewayCallRecord, GatewaySpend } from './core/gateway/ports.js';
 import { CallRecorder } from './core/gateway/recorder.js';
 import type { Connector, ConnectorSettings, ProviderKind } from './core/providers/connector.js';
 import type { RoutingSettings } from './core/routing/types.js';
+import type { BudgetService } from './core/spend/budgetService.js';
+import type { PriceBook } from './core/spend/priceBook.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
@@ -28,6 +31,12 @@ export function composeGateway(c: {
   taskTypes: TaskTypeCatalogue;
   open: (envelope: string, accountId: string) => Record<string, unknown>;
   connectors: { createConnector(s: ConnectorSettings): Connector; has(kind: ProviderKind): boolean };
+  /** Spend control (composeSpend): prices every call, reserves and settles the caller's budgets. */
+  spend?: {
+    prices: PriceBook;
+    budgets: Pick<BudgetService, 'settleTasks'>;
+    reserveGateway: GatewaySpend['reserve'];
+  };
 }) {
   const log = c.logger.child({ scope: 'gateway' });
   // Decrypting an account's key on every call costs time on the hot path: kept per (account,
@@ -54,7 +63,35 @@ export function composeGateway(c: {
     }),
     { snapshotTtlMs: 1_000 },
   );
-  const recorder = new CallRecorder(store, { log, flushMs: 50, maxBatch: 500 });
+  const spend = c.spend;
+  const recorder = new CallRecorder(store, {
+    log,
+    flushMs: 50,
+    maxBatch: 500,
+    ...(spend
+      ? {
+          // One place prices usage (the PriceBook, as for tasks), after the response.
+          prepare: async (batch: GatewayCallRecord[]) => {
+            for (const call of batch) {
+              let total = 0;
+              for (const a of call.attempts) {
+                a.costMicros = await spend.prices.cost(a.providerKind, a.model, {
+                  inputTokens: a.tokensInput,
+                  outputTokens: a.tokensOutput,
+                });
+                total += a.costMicros;
+              }
+              call.routing.costMicros = total;
+            }
+          },
+          // Exactly once per call (settled_at on its reservations), after its task row is complete.
+          settle: async (batch: GatewayCallRecord[]) => {
+            const ids = batch.filter((c) => c.budgeted).map((c) => c.taskId);
+            if (ids.length) await spend.budgets.settleTasks(ids);
+          },
+        }
+      : {}),
+  });
   const gateway = new GatewayService({
     store,
     health: createProviderHealthStore(c.db),
@@ -63,6 +100,14 @@ export function composeGateway(c: {
     taskTypes: () => c.taskTypes.ids(),
     supports: (k) => c.connectors.has(k as ProviderKind),
     connectorBackend: connectorBackend((s) => c.connectors.createConnector(s)),
+    ...(spend
+      ? {
+          spend: {
+            estimate: (candidates, usage) => spend.prices.estimate(candidates, usage),
+            reserve: spend.reserveGateway,
+          } satisfies GatewaySpend,
+        }
+      : {}),
     log,
   });
   return {

@@ -6,21 +6,29 @@ import { approvalRoutes } from './api/routes/approvals.js';
 import { spendRoutes } from './api/routes/spend.js';
 import { boltLogger } from './bots/slack/slackAdapter.js';
 import type { AuditSink } from './core/audit/audit.js';
+import type { GatewaySpend } from './core/gateway/ports.js';
 import { TaskApprovals } from './core/spend/approvals.js';
 import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
-import { type CandidateLookup, IntakeReservation } from './core/spend/intakeReservation.js';
+import {
+  type CandidateLookup,
+  type EstimateInput,
+  IntakeReservation,
+} from './core/spend/intakeReservation.js';
+import type { BudgetStore, IntakeScopes } from './core/spend/ports.js';
 import { PriceBook } from './core/spend/priceBook.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
-import type { TaskJobs, TaskStore, TeamMembership } from './core/tasks/ports.js';
+import type { SqlExecutor, TaskJobs, TaskStore, TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import type { Env } from './env.js';
 import { startApprovalJobs } from './jobs/approvalJobs.js';
 import type { Logger } from './logger.js';
 import { createApprovalStore } from './models/approvalStore.js';
+import { createBudgetedScopes } from './models/budgetedScopes.js';
 import type { Db } from './models/db.js';
 import { createNotificationStore } from './models/notificationStore.js';
+import { poolOf } from './models/preparedStatements.js';
 import { createPriceStore } from './models/priceStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
 import { createSpendBudgetStore } from './models/spendBudgetStore.js';
@@ -45,7 +53,8 @@ export function composeSpend(c: {
   audit?: AuditSink;
 }) {
   const prices = new PriceBook(createPriceStore(c.db));
-  const store = createSpendBudgetStore(c.db);
+  const budgeted = createBudgetedScopes(c.db);
+  const store = invalidating(createSpendBudgetStore(c.db), budgeted.invalidate);
   const notifications = createNotificationStore(c.db);
   const slackWeb = c.env.SLACK_BOT_TOKEN
     ? new webApi.WebClient(c.env.SLACK_BOT_TOKEN, {
@@ -134,6 +143,36 @@ export function composeSpend(c: {
       estimatedCostMicros: row?.estimated_cost_micros == null ? null : Number(row.estimated_cost_micros),
     };
   };
+  /**
+   * The gateway's reservation (issue 17): the intake reservation's statement, with the call's task
+   * row written by it (the call has none yet); skipped when the caller has no budget at all.
+   */
+  const pool = poolOf(c.db);
+  const reserveGateway: GatewaySpend['reserve'] = async (call, micros, tokens) => {
+    if (!(await budgeted.any(call))) return { reserved: false };
+    const exec: SqlExecutor = {
+      executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }),
+    };
+    const over = await store.reserve(
+      exec,
+      {
+        taskId: call.taskId,
+        userId: call.userId,
+        teamId: call.teamId,
+        webhookId: null,
+        apiTokenId: call.apiTokenId,
+        chatWorkspace: null,
+      },
+      micros,
+      tokens,
+      { pending: { title: call.title, description: call.description, taskType: call.taskType } },
+    );
+    return over.length ? { reserved: false, over: over[0] } : { reserved: true };
+  };
+  const threshold = c.env.ESTIMATE_CONFIRM_THRESHOLD_MICROS;
+  /** POST /api/tasks/estimate. */
+  const estimate = (task: EstimateInput, scopes: Omit<IntakeScopes, 'taskId'>) =>
+    intake.quote(task, scopes, threshold);
   return {
     prices,
     budgets,
@@ -142,10 +181,34 @@ export function composeSpend(c: {
     routes,
     costOf,
     approvalOf,
+    reserveGateway,
+    estimate,
     /** TaskService's hook after intake held a task: tells its approvers. */
     onHeld: (task: Parameters<TaskApprovals['notifyHeld']>[0]) => approvals.notifyHeld(task),
     /** The worker's approval expiry job (pg-boss cron). */
     startWorker: () =>
       startApprovalJobs({ boss: c.boss, expire: () => approvals.expire(), logger: c.logger }),
+  };
+}
+
+/** The budget store, telling `changed` when a budget is created, changed or deleted. */
+function invalidating(store: BudgetStore, changed: () => void): BudgetStore {
+  return {
+    ...store,
+    create: async (b, by) => {
+      const out = await store.create(b, by);
+      changed();
+      return out;
+    },
+    update: async (id, patch) => {
+      const out = await store.update(id, patch);
+      changed();
+      return out;
+    },
+    delete: async (id) => {
+      const out = await store.delete(id);
+      changed();
+      return out;
+    },
   };
 }

@@ -140,6 +140,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  // POST /api/tasks/estimate: above this estimate (integer micro-dollars; 10000 = $0.01) the portal asks to confirm.
+  ESTIMATE_CONFIRM_THRESHOLD_MICROS: z.coerce.number().int().min(0).default(10_000),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   BODY_LIMIT: z.string().default('1mb'),

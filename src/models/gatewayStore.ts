@@ -159,6 +159,7 @@ export function createGatewayStore(
           ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
         },
         routing: c.routing,
+        cost_micros: c.attempts.reduce((n, a) => n + (a.costMicros ?? 0), 0),
         created_at: c.createdAt.toISOString(),
         completed_at: c.completedAt.toISOString(),
       }));
@@ -177,6 +178,7 @@ export function createGatewayStore(
           latency_ms: a.latencyMs,
           error_code: a.errorCode,
           error_message: a.errorMessage,
+          cost_micros: a.costMicros ?? 0,
           created_at: c.createdAt.toISOString(),
         })),
       );
@@ -186,41 +188,61 @@ export function createGatewayStore(
         t AS (
           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
             id uuid, user_id uuid, team_id uuid, title text, description text, task_type text, status text, error text,
-            provider_id uuid, options jsonb, routing jsonb, created_at timestamptz, completed_at timestamptz)
+            provider_id uuid, options jsonb, routing jsonb, cost_micros bigint, created_at timestamptz, completed_at timestamptz)
         ), inserted AS (
+          -- A budgeted call's task row exists already (running, written by its budget reservation):
+          -- completed here, once (a second write finds it ended and changes nothing).
           INSERT INTO tasks (id, user_id, team_id, title, description, task_type, priority, status, source, provider_id,
-                             options, error, attempts, routing, created_at, updated_at, started_at, completed_at)
+                             options, error, attempts, routing, cost_micros, created_at, updated_at, started_at, completed_at)
           SELECT t.id, t.user_id, (SELECT tm.id FROM teams tm WHERE tm.id = t.team_id), t.title, t.description, t.task_type, 'normal', t.status, 'gateway',
-                 (SELECT p.id FROM ai_providers p WHERE p.id = t.provider_id), t.options, t.error, 1, t.routing,
+                 (SELECT p.id FROM ai_providers p WHERE p.id = t.provider_id), t.options, t.error, 1, t.routing, t.cost_micros,
                  t.created_at, t.completed_at, t.created_at, t.completed_at
           FROM t, relaxed
           WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)
-          ON CONFLICT (id) DO NOTHING
+          ON CONFLICT (id) DO UPDATE SET
+            status = excluded.status, provider_id = excluded.provider_id, options = excluded.options,
+            error = excluded.error, routing = excluded.routing, cost_micros = excluded.cost_micros,
+            created_at = excluded.created_at, updated_at = excluded.updated_at,
+            started_at = excluded.started_at, completed_at = excluded.completed_at
+          WHERE tasks.source = 'gateway' AND tasks.status = 'running'
           RETURNING id
         ), a AS (
           SELECT x.* FROM jsonb_to_recordset($2::jsonb) AS x(
             id uuid, task_id uuid, provider_id uuid, provider_name text, account_id uuid, status text, model text,
             tokens_input integer, tokens_output integer, tokens_reserved integer, latency_ms integer,
-            error_code text, error_message text, created_at timestamptz)
+            error_code text, error_message text, cost_micros bigint, created_at timestamptz)
           JOIN inserted i ON i.id = x.task_id
         ), started AS (
           INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count,
                                         model, tokens_reserved, tokens_input, tokens_output, tokens_used, latency_ms,
-                                        error_code, error_message, settled_at, created_at, updated_at)
+                                        error_code, error_message, cost_micros, settled_at, created_at, updated_at)
           SELECT a.id, a.task_id, (SELECT p.id FROM ai_providers p WHERE p.id = a.provider_id), a.provider_name,
                  (SELECT pa.id FROM provider_accounts pa WHERE pa.id = a.account_id), a.status, 1, a.model,
                  a.tokens_reserved, a.tokens_input, a.tokens_output, a.tokens_input + a.tokens_output, a.latency_ms,
-                 a.error_code, a.error_message, now(), a.created_at, now()
+                 a.error_code, a.error_message, a.cost_micros, now(), a.created_at, now()
           FROM a
         ), charged AS (
           UPDATE provider_accounts AS p
           SET token_reserved = greatest(0, p.token_reserved - s.reserved),
               token_used = p.token_used + s.used,
+              spent_micros = p.spent_micros + s.micros,
               updated_at = now()
           FROM (SELECT account_id, sum(tokens_reserved)::bigint AS reserved,
-                       sum(tokens_input + tokens_output)::bigint AS used
+                       sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros
                 FROM a GROUP BY account_id) s
           WHERE p.id = s.account_id
+          RETURNING p.id
+        ), account_budgets AS (
+          -- The accounts' own budgets (provider_account scope) are charged as a worker's settle charges
+          -- them; reads charged, so the account row is locked before its budgets.
+          UPDATE budgets SET
+            spent_micros = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END) + s.micros,
+            spent_tokens = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END) + s.used,
+            resets_at = CASE WHEN resets_at <= now() THEN budget_period_end(period, time_zone, now()) ELSE resets_at END,
+            updated_at = now()
+          FROM (SELECT account_id, sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros
+                FROM a GROUP BY account_id) s JOIN charged ON charged.id = s.account_id
+          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = s.account_id
         ), held AS (
           UPDATE gateway_leases AS g
           SET tokens = greatest(0, g.tokens - s.reserved), heartbeat_at = now()

@@ -5,6 +5,7 @@ import type {
   BudgetScope,
   BudgetStore,
   CrossedBudget,
+  IntakeScopes,
   OverBudget,
   ScopeOwner,
 } from '../core/spend/ports.js';
@@ -72,6 +73,17 @@ const OWNER_QUERIES: Record<BudgetScope, (id: string) => SQL> = {
   provider_account: (id) =>
     sql`SELECT team_id, NULL::uuid AS user_id FROM provider_accounts WHERE id = ${id}::uuid`,
 };
+
+/** The route-independent budgets that apply to a task (team, user, hook, API token, chat workspace). */
+function applying(s: Omit<IntakeScopes, 'taskId'>): SQL {
+  return sql`((scope = 'team' AND scope_id = ${s.teamId}::uuid)
+             OR (scope = 'user' AND scope_id = ${s.userId}::uuid)
+             OR (scope = 'hook' AND scope_id = ${s.webhookId}::uuid)
+             OR (scope = 'api_token' AND scope_id = ${s.apiTokenId}::uuid)
+             OR (scope = 'chat_workspace' AND scope_id IN (
+                   SELECT id FROM chat_workspaces
+                   WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text)))`;
+}
 
 export function createSpendBudgetStore(db: Db): BudgetStore {
   const rows = async (q: SQL) => (await db.execute<Row>(q)).rows;
@@ -158,21 +170,27 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       return (await rows(sql`DELETE FROM budgets WHERE id = ${id}::uuid RETURNING id`)).length > 0;
     },
 
+    async applicable(s) {
+      return (await rows(sql`SELECT ${COLUMNS} FROM budgets WHERE ${applying(s)} ORDER BY scope, id`)).map(
+        fromRow,
+      );
+    },
+
     async reserve(tx, s, micros, tokens, opts) {
       // An approved task is held back only by `block` budgets; at intake `approve` budgets count too.
       const refusing = opts?.approved ? sql`action = 'block'` : sql`action <> 'notify'`;
+      const pending = opts?.pending;
       const q = sql`
-        WITH b AS (
+        WITH ${
+          // A gateway call's reservation stands alone (no intake transaction): it commits without
+          // waiting for the WAL flush, so the budget rows' locks are not held across a disk flush
+          // (as the gateway's account leases); only a database crash can lose it, with its call's task row.
+          pending ? sql`relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), ` : sql``
+        }b AS (
           SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
                  ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
           FROM budgets
-          WHERE (scope = 'team' AND scope_id = ${s.teamId}::uuid)
-             OR (scope = 'user' AND scope_id = ${s.userId}::uuid)
-             OR (scope = 'hook' AND scope_id = ${s.webhookId}::uuid)
-             OR (scope = 'api_token' AND scope_id = ${s.apiTokenId}::uuid)
-             OR (scope = 'chat_workspace' AND scope_id IN (
-                   SELECT id FROM chat_workspaces
-                   WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text))
+          WHERE ${applying(s)}
           ORDER BY id
           FOR UPDATE
         ), over AS (
@@ -185,7 +203,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
             reserved_micros = u.reserved_micros + ${micros}::bigint,
             reserved_tokens = u.reserved_tokens + ${tokens}::bigint,
             spent_micros = b.spent_m, spent_tokens = b.spent_t, resets_at = b.next_reset, updated_at = now()
-          FROM b
+          FROM b${pending ? sql`, relaxed` : sql``}
           WHERE u.id = b.id AND NOT EXISTS (SELECT 1 FROM over)
           RETURNING u.id
         ), ins AS (
@@ -194,7 +212,21 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
         ), estimated AS (
           UPDATE tasks SET estimated_cost_micros = ${micros}::bigint
           WHERE id = ${s.taskId}::uuid AND NOT EXISTS (SELECT 1 FROM over)
-        )
+        )${
+          // A gateway call has no task row yet: written here when a budget was reserved (the
+          // reservations point at it; the foreign key is checked at the end of the statement).
+          pending
+            ? sql`, pending AS (
+          INSERT INTO tasks (id, user_id, team_id, title, description, task_type, status, source, options,
+                             estimated_cost_micros, attempts, started_at)
+          SELECT ${s.taskId}::uuid, ${s.userId}::uuid, (SELECT tm.id FROM teams tm WHERE tm.id = ${s.teamId}::uuid),
+                 ${pending.title}, ${pending.description}, ${pending.taskType}, 'running', 'gateway', '{}'::jsonb,
+                 ${micros}::bigint, 1, now()
+          WHERE EXISTS (SELECT 1 FROM upd)
+          ON CONFLICT (id) DO NOTHING
+        )`
+            : sql``
+        }
         SELECT id, scope, name, action, limit_micros, limit_tokens, next_reset FROM over ORDER BY id`;
       const { sql: text, params } = dialect.sqlToQuery(q);
       const out = (await tx.executeSql(text, params)).rows as Row[];
@@ -212,11 +244,19 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
     },
 
     async settle(taskId) {
+      return this.settleMany([taskId]);
+    },
+
+    async settleMany(taskIds) {
+      if (!taskIds.length) return [];
+      // Commits without waiting for the WAL flush, so the budget rows' locks are not held across a
+      // disk flush (every reservation of the same budget waits for them). A settlement lost with a
+      // database crash leaves its reservations unsettled, and the budget job's settleEnded sweep settles them.
       const settled = await rows(sql`
-        WITH t AS (
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), t AS (
           SELECT id, cost_micros,
                  (SELECT coalesce(sum(tokens_used), 0) FROM task_assignments WHERE task_id = tasks.id) AS tokens
-          FROM tasks WHERE id = ${taskId}::uuid
+          FROM tasks, relaxed WHERE id = ANY(${`{${taskIds.join(',')}}`}::uuid[])
             -- only once every attempt has settled its cost (a cancelled task's running attempt may still be out)
             AND NOT EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = tasks.id AND a.settled_at IS NULL)
         ), r AS (
@@ -225,16 +265,21 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           FROM t
           WHERE br.task_id = t.id AND br.settled_at IS NULL
           RETURNING br.budget_id, br.reserved_micros, br.reserved_tokens, br.actual_micros, br.actual_tokens
+        ), s AS (
+          -- Several tasks of a batch may settle on the same budget: one update per budget.
+          SELECT budget_id, sum(reserved_micros)::bigint AS reserved_micros, sum(reserved_tokens)::bigint AS reserved_tokens,
+                 sum(actual_micros)::bigint AS actual_micros, sum(actual_tokens)::bigint AS actual_tokens
+          FROM r GROUP BY budget_id
         ), u AS (
           UPDATE budgets SET
-            reserved_micros = greatest(0, budgets.reserved_micros - r.reserved_micros),
-            reserved_tokens = greatest(0, budgets.reserved_tokens - r.reserved_tokens),
-            spent_micros = ${live('spent_micros')} + r.actual_micros,
-            spent_tokens = ${live('spent_tokens')} + r.actual_tokens,
+            reserved_micros = greatest(0, budgets.reserved_micros - s.reserved_micros),
+            reserved_tokens = greatest(0, budgets.reserved_tokens - s.reserved_tokens),
+            spent_micros = ${live('spent_micros')} + s.actual_micros,
+            spent_tokens = ${live('spent_tokens')} + s.actual_tokens,
             resets_at = ${nextReset},
             updated_at = now()
-          FROM r
-          WHERE budgets.id = r.budget_id
+          FROM s
+          WHERE budgets.id = s.budget_id
           RETURNING budgets.*
         )
         SELECT ${COLUMNS} FROM u`);
@@ -242,6 +287,13 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
     },
 
     async settleEnded() {
+      // A gateway call's task is written running by its reservation and completed by the recorder of
+      // the process serving it; one still running after an hour lost that process: it ends here, failed.
+      await rows(sql`
+        UPDATE tasks SET status = 'failed', completed_at = now(), updated_at = now(),
+          error = 'The gateway process serving this call stopped before recording it'
+        WHERE source = 'gateway' AND status = 'running' AND created_at < now() - interval '1 hour'
+          AND EXISTS (SELECT 1 FROM budget_reservations br WHERE br.task_id = tasks.id AND br.settled_at IS NULL)`);
       const ended = await rows(sql`
         SELECT DISTINCT br.task_id FROM budget_reservations br JOIN tasks t ON t.id = br.task_id
         WHERE br.settled_at IS NULL AND t.status IN ('completed', 'failed', 'cancelled')

@@ -1,6 +1,7 @@
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError, ProviderAborted, ProviderRejected, ProviderUnavailable } from '../../core/errors.js';
+import { isBudgetError } from '../../core/gateway/budgetError.js';
 import type { GatewayService, ResponseSink } from '../../core/gateway/gatewayService.js';
 import type { ChatRequest, EmbeddingsRequest } from '../../core/gateway/types.js';
 import type { ApiDeps } from '../deps.js';
@@ -199,7 +200,11 @@ export function gatewayRoutes(
   );
 
   const bodyBytes = (req: Request) => Number(req.get('content-length')) || 1000;
-  const caller = (req: Request) => ({ userId: req.principal!.user.id, teamId: req.principal!.teamId });
+  const caller = (req: Request) => ({
+    userId: req.principal!.user.id,
+    teamId: req.principal!.teamId,
+    apiTokenId: req.principal!.apiTokenId,
+  });
   const modelObject = (m: { id: string; owned_by: string }) => ({
     id: m.id,
     object: 'model',
@@ -225,6 +230,7 @@ export function gatewayRoutes(
     try {
       await g.gateway.chat(caller(req), body, bodyBytes(req), sinkFor(req, res));
     } catch (e) {
+      if (isBudgetError(e) && !res.headersSent) res.setHeader('x-should-retry', 'false');
       throw fromProviderError(e);
     }
   });
@@ -233,6 +239,7 @@ export function gatewayRoutes(
     try {
       await g.gateway.embeddings(caller(req), body, bodyBytes(req), sinkFor(req, res));
     } catch (e) {
+      if (isBudgetError(e) && !res.headersSent) res.setHeader('x-should-retry', 'false');
       throw fromProviderError(e);
     }
   });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
+import type { EstimateInput, TaskQuote } from '../../core/spend/intakeReservation.js';
+import type { IntakeScopes } from '../../core/spend/ports.js';
 import type { Actor, TaskService } from '../../core/tasks/taskService.js';
 import type { TaskTypeCatalogue } from '../../core/tasks/taskTypes.js';
 import { PRIORITIES, TASK_SOURCES, TASK_STATUSES } from '../../core/tasks/types.js';
@@ -22,6 +24,8 @@ export interface TaskRouteDeps {
   costOf?: (taskId: string) => Promise<{ costMicros: number; estimatedCostMicros: number | null }>;
   /** The approval of a task held by an `approve` budget (null for any other task). */
   approvalOf?: (taskId: string) => Promise<z.infer<typeof approvalSchema> | null>;
+  /** POST /api/tasks/estimate: the cost range and the budgets of a task not submitted yet. */
+  estimate?: (task: EstimateInput, scopes: Omit<IntakeScopes, 'taskId'>) => Promise<TaskQuote>;
 }
 
 const approvalSchema = z
@@ -57,6 +61,29 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
   const r = createRouteBuilder(deps.openapi, '/api');
   const typeIds = t.taskTypes.ids() as [string, ...string[]];
   const taskType = z.enum(typeIds);
+  const submitBody = z
+    .object({
+      description: text(1, 50_000),
+      taskType,
+      title: text(0, 200).optional(),
+      priority: z.enum(PRIORITIES).optional(),
+      providerId: z.uuid('must be a UUID').optional(),
+      options: z
+        .object({
+          maxTokens: z.number().int().min(1).max(200_000).optional(),
+          temperature: z.number().min(0).max(2).optional(),
+          model: text(1, 100).optional(),
+        })
+        .strict()
+        .optional(),
+      callbackUrl: z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .max(2048)
+        .optional(),
+      source: z.enum(['api', 'portal']).optional().describe('Where the request comes from (default api)'),
+      teamId: z.uuid('must be a UUID').optional().describe('Make it a task of this team (a member of it)'),
+    })
+    .strict();
   const statusSchema = z.object({
     id: z.string(),
     status: z.enum(TASK_STATUSES),
@@ -107,32 +134,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
         'Send `Idempotency-Key: <any string>` to make retries safe: the same key from the same user within 24 hours returns the original response and creates nothing new.',
       tags: ['Tasks'],
       auth: 'user',
-      body: z
-        .object({
-          description: text(1, 50_000),
-          taskType,
-          title: text(0, 200).optional(),
-          priority: z.enum(PRIORITIES).optional(),
-          providerId: z.uuid('must be a UUID').optional(),
-          options: z
-            .object({
-              maxTokens: z.number().int().min(1).max(200_000).optional(),
-              temperature: z.number().min(0).max(2).optional(),
-              model: text(1, 100).optional(),
-            })
-            .strict()
-            .optional(),
-          callbackUrl: z
-            .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-            .max(2048)
-            .optional(),
-          source: z.enum(['api', 'portal']).optional().describe('Where the request comes from (default api)'),
-          teamId: z
-            .uuid('must be a UUID')
-            .optional()
-            .describe('Make it a task of this team (a member of it)'),
-        })
-        .strict(),
+      body: submitBody,
       responses: {
         201: {
           description: 'Queued task (or, for a repeated Idempotency-Key, the original response)',
@@ -185,6 +187,70 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       );
       if (out.duplicate) ctx.res.setHeader('Idempotent-Replayed', 'true');
       return presentTask(out.original ?? out.task);
+    },
+  );
+
+  r.post(
+    '/tasks/estimate',
+    {
+      operationId: 'estimateTask',
+      summary: 'Estimate what a task would cost before submitting it (nothing is written)',
+      description:
+        'The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).',
+      tags: ['Tasks'],
+      auth: 'user',
+      body: submitBody,
+      responses: {
+        200: {
+          description: 'Estimate',
+          schema: z.object({
+            estimatedCostMicros: z
+              .object({ min: z.number(), max: z.number() })
+              .describe('Integer micro-dollars (USD)'),
+            estimatedTokens: z.number().describe('Input tokens with the safety margin plus the output cap'),
+            thresholdMicros: z.number(),
+            exceedsThreshold: z.boolean(),
+            budgets: z.array(
+              z.object({
+                id: z.string(),
+                scope: z.string(),
+                name: z.string().nullable(),
+                action: z.enum(['block', 'approve', 'notify']),
+                remainingMicros: z.number().nullable().describe('null: no money limit'),
+                remainingTokens: z.number().nullable().describe('null: no token limit'),
+                wouldExceed: z.boolean(),
+              }),
+            ),
+          }),
+        },
+      },
+      errors: [403, 404],
+    },
+    async (ctx) => {
+      if (!t.estimate) throw new AppError('unavailable', 'Cost estimates are not available');
+      const input = {
+        userId: ctx.principal.user.id,
+        teamId: tokenTeam(ctx.principal.teamId, ctx.body.teamId),
+        taskType: ctx.body.taskType,
+        providerId: ctx.body.providerId ?? null,
+        options: ctx.body.options ?? {},
+      };
+      await t.tasks.checkSubmittable(input, { isAdmin: ctx.principal.user.role === 'admin' });
+      return t.estimate(
+        {
+          taskType: input.taskType,
+          description: ctx.body.description,
+          options: input.options,
+          providerId: input.providerId,
+        },
+        {
+          userId: input.userId,
+          teamId: input.teamId,
+          webhookId: null,
+          apiTokenId: ctx.principal.apiTokenId ?? null,
+          chatWorkspace: null,
+        },
+      );
     },
   );
 

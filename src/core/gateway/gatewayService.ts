@@ -13,8 +13,9 @@ import { errorCode, isProviderSide } from '../routing/routedExecutor.js';
 import { planRoute } from '../routing/router.js';
 import type { CandidateEvaluation, RoutePlan, RoutingSettings } from '../routing/types.js';
 import { backendFor } from './backends.js';
+import { budgetError } from './budgetError.js';
 import { listModels, type ModelChoice, resolveModel, SWITCHYARD_PREFIX } from './modelNames.js';
-import type { GatewayAttempt, GatewayCallRecord, GatewayStore } from './ports.js';
+import type { GatewayAttempt, GatewayCallRecord, GatewaySpend, GatewayStore } from './ports.js';
 import type { CallRecorder } from './recorder.js';
 import { SSE_DONE, sseData, sseError } from './sse.js';
 import type {
@@ -41,6 +42,8 @@ export interface Caller {
   userId: string;
   /** A team-scoped API token's team: the team's provider accounts serve it and the call is the team's. */
   teamId?: string;
+  /** The API token used (its budgets apply). */
+  apiTokenId?: string;
 }
 
 /**
@@ -53,6 +56,23 @@ export function visibleTargets(targets: RoutingTarget[], teamId: string | undefi
 }
 
 const DEFAULT_MAX_OUTPUT = 4096;
+
+interface RunOptions {
+  model: string;
+  inputTokens: number;
+  maxOut: number;
+  describe: string;
+  temperature?: number;
+  includeUsage?: boolean;
+  capable: (t: RoutingTarget) => boolean;
+  sink: ResponseSink;
+  call: (
+    backend: ChatBackend,
+    t: BackendTarget,
+    ctx: CallContext,
+    first: () => void,
+  ) => Promise<{ send: () => void | Promise<void> }>;
+}
 const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
 
 /**
@@ -66,8 +86,14 @@ const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
  *    account (one statement), the call;
  * 4. failover (rate limit, 5xx, timeout, connection, provider-side 401/403/404) happens only while
  *    nothing has been sent to the client; a stream cut after its first byte ends with an error event;
- * 5. after the response: the call goes to the recorder, which writes it as a task of the caller
- *    (source `gateway`, completed or failed) with its attempts, and settles the reservations, in batches.
+ * 5. after the response: the call goes to the recorder, which prices its attempts (the PriceBook),
+ *    writes it as a task of the caller (source `gateway`, completed or failed) with its attempts, and
+ *    settles the reservations, in batches.
+ *
+ * Before the first candidate, the estimate (input with margin + max_tokens, at the dearest candidate's
+ * price) is reserved against the caller's budgets (user, team of a team token, API token) in one
+ * statement (core/spend: the intake reservation's SQL); a block or approve budget without room
+ * answers 429 insufficient_quota / budget_exceeded (docs/gateway.md § Budgets).
  */
 export class GatewayService {
   private readonly connectorBackend: ChatBackend;
@@ -82,6 +108,8 @@ export class GatewayService {
       taskTypes: () => readonly string[];
       supports: (kind: string) => boolean;
       connectorBackend: ChatBackend;
+      /** Budgets and prices (absent: calls are neither budgeted nor priced). */
+      spend?: GatewaySpend;
       log?: { warn(m: string, meta?: Record<string, unknown>): void };
     },
   ) {
@@ -155,26 +183,10 @@ export class GatewayService {
     });
   }
 
-  private async run(
-    caller: Caller,
-    o: {
-      model: string;
-      inputTokens: number;
-      maxOut: number;
-      describe: string;
-      temperature?: number;
-      includeUsage?: boolean;
-      capable: (t: RoutingTarget) => boolean;
-      sink: ResponseSink;
-      call: (
-        backend: ChatBackend,
-        t: BackendTarget,
-        ctx: CallContext,
-        first: () => void,
-      ) => Promise<{ send: () => void | Promise<void> }>;
-    },
-  ): Promise<void> {
+  private async run(caller: Caller, o: RunOptions): Promise<void> {
     const createdAt = new Date();
+    const taskId = randomUUID();
+    let budgeted = false;
     const targets = visibleTargets(await this.deps.store.snapshot(), caller.teamId);
     const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
     if (!choice) throw modelNotFound(o.model);
@@ -182,7 +194,10 @@ export class GatewayService {
     const byId = new Map(targets.map((t) => [t.id, t]));
     const attempts: GatewayAttempt[] = [];
     const steps: Array<Record<string, unknown>> = [];
-    const record = (status: 'completed' | 'failed', error: string | null, costUsd: number | null) => {
+    let recorded = false;
+    const record = (status: 'completed' | 'failed', error: string | null) => {
+      if (recorded) return;
+      recorded = true;
       const routing = {
         version: 1,
         source: 'gateway',
@@ -194,7 +209,6 @@ export class GatewayService {
         priority: plan.priority,
         estimate: plan.estimate,
         tier: plan.tier,
-        ...(costUsd !== null ? { costUsd } : {}),
         candidates: plan.candidates.map((c) => ({
           providerId: c.providerId,
           name: c.name,
@@ -209,7 +223,8 @@ export class GatewayService {
       };
       const last = attempts.at(-1);
       const rec: GatewayCallRecord = {
-        taskId: randomUUID(),
+        taskId,
+        budgeted,
         userId: caller.userId,
         teamId: caller.teamId ?? null,
         taskType: plan.taskType,
@@ -231,10 +246,57 @@ export class GatewayService {
 
     if (plan.chain.length === 0) {
       const err = noRoute(plan);
-      record('failed', err.message, null);
+      record('failed', err.message);
       throw err;
     }
 
+    if (this.deps.spend) {
+      const estimate = await this.deps.spend.estimate(
+        plan.chain.map((c) => {
+          const t = byId.get(c.providerId)!;
+          return { kind: t.kind, model: choice.model ?? t.defaultModel };
+        }),
+        { inputTokens: o.inputTokens, outputTokens: o.maxOut },
+      );
+      const r = await this.deps.spend.reserve(
+        {
+          taskId,
+          userId: caller.userId,
+          teamId: caller.teamId ?? null,
+          apiTokenId: caller.apiTokenId ?? null,
+          taskType: plan.taskType,
+          title: `Gateway: ${o.model}`.slice(0, 200),
+          description: o.describe || '(empty)',
+        },
+        estimate,
+        o.inputTokens + o.maxOut,
+      );
+      if (r.over) {
+        const err = budgetError(r.over, estimate);
+        record('failed', err.message);
+        throw err;
+      }
+      budgeted = r.reserved;
+    }
+
+    try {
+      await this.dispatch(plan, choice, o, byId, attempts, steps, record);
+    } catch (e) {
+      // Whatever failed, the call is recorded (and its reservation settled) exactly once.
+      if (!recorded) record('failed', e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+  }
+
+  private async dispatch(
+    plan: RoutePlan,
+    choice: ModelChoice,
+    o: RunOptions,
+    byId: Map<string, RoutingTarget>,
+    attempts: GatewayAttempt[],
+    steps: Array<Record<string, unknown>>,
+    record: (status: 'completed' | 'failed', error: string | null) => void,
+  ): Promise<void> {
     let lastError: ProviderError | undefined;
     let calls = 0;
     for (const cand of plan.chain) {
@@ -271,6 +333,7 @@ export class GatewayService {
         id: randomUUID(),
         providerId: target.id,
         providerName: target.name,
+        providerKind: target.kind,
         accountId: account.id,
         status: 'failed',
         model,
@@ -296,7 +359,11 @@ export class GatewayService {
           e instanceof AppError
             ? e
             : classifyProviderError(e, { providerKind: target.kind, callerSignal: o.sink.signal });
-        if (err instanceof AppError) throw err;
+        if (err instanceof AppError) {
+          Object.assign(attempt, { latencyMs: Math.round(performance.now() - started), errorCode: err.code });
+          record('failed', err.message);
+          throw err;
+        }
         const code = errorCode(err);
         Object.assign(attempt, {
           status: err instanceof ProviderAborted ? 'aborted' : 'failed',
@@ -322,7 +389,7 @@ export class GatewayService {
           // The client has the first byte: no failover. End the stream with an error event.
           o.sink.write(sseError(`The provider's stream was cut: ${err.message}`));
           o.sink.end();
-          record('failed', err.message, this.cost(target, meter));
+          record('failed', err.message);
           return;
         }
         if (err instanceof ProviderAborted || (err instanceof ProviderRejected && !isProviderSide(err)))
@@ -348,7 +415,7 @@ export class GatewayService {
         },
       });
       this.healthy(target);
-      record('completed', null, this.cost(target, meter));
+      record('completed', null);
       return;
     }
     if (!lastError && steps.length && steps.every((s) => s.errorCode === 'budget_taken')) {
@@ -359,7 +426,7 @@ export class GatewayService {
           details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
         },
       );
-      record('failed', err.message, null);
+      record('failed', err.message);
       throw err;
     }
     const err =
@@ -368,7 +435,7 @@ export class GatewayService {
         reason: 'other',
         code: 'no_provider_now',
       });
-    record('failed', err.message, null);
+    record('failed', err.message);
     throw err;
   }
 
@@ -423,10 +490,6 @@ export class GatewayService {
       config: target.config,
       providerName: target.name,
     };
-  }
-
-  private cost(t: RoutingTarget, m: Meter): number {
-    return Math.round(((m.input * t.costPer1kInput + m.output * t.costPer1kOutput) / 1000) * 1e6) / 1e6;
   }
 
   private healthy(t: RoutingTarget): void {

@@ -1,4 +1,6 @@
 import type { RoutingTarget } from '../routing/ports.js';
+import type { OverBudget } from '../spend/ports.js';
+import type { CallUsage } from '../spend/pricing.js';
 
 /**
  * What the gateway needs from storage (src/models/gatewayStore.ts). The reservation is one
@@ -29,6 +31,8 @@ export interface GatewayAttempt {
   id: string;
   providerId: string;
   providerName: string;
+  /** The provider's kind: with the model, what prices the attempt (the PriceBook). */
+  providerKind: string;
   accountId: string;
   status: 'succeeded' | 'failed' | 'aborted';
   model: string | null;
@@ -38,6 +42,8 @@ export interface GatewayAttempt {
   latencyMs: number;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Priced from the real usage by the recorder before the batch is written (integer micro-dollars). */
+  costMicros?: number;
 }
 
 export interface GatewayCallRecord {
@@ -59,4 +65,35 @@ export interface GatewayCallRecord {
   completedAt: Date;
   routing: Record<string, unknown>;
   attempts: GatewayAttempt[];
+  /** Budgets were reserved for the call (its task row exists already): settle them once it is recorded. */
+  budgeted?: boolean;
+}
+
+/** What identifies the call for the caller's route-independent budgets (user, team of a team token, API token). */
+export interface GatewayBudgetCall {
+  taskId: string;
+  userId: string;
+  teamId: string | null;
+  apiTokenId: string | null;
+  taskType: string;
+  title: string;
+  description: string;
+}
+
+/**
+ * Spend control on the gateway (wired in src/composeGateway.ts over core/spend): the same PriceBook
+ * as tasks prices calls, and the intake reservation statement reserves against the caller's budgets.
+ */
+export interface GatewaySpend {
+  /** The most the call could cost on any of `candidates` (integer micro-dollars). */
+  estimate(candidates: Array<{ kind: string; model: string | null }>, usage: CallUsage): Promise<number>;
+  /**
+   * In ONE statement: reserves on every budget of the caller, all or nothing. `reserved` is false
+   * when no budget applies (nothing to settle); `over` names a block/approve budget without room.
+   */
+  reserve(
+    call: GatewayBudgetCall,
+    micros: number,
+    tokens: number,
+  ): Promise<{ reserved: boolean; over?: OverBudget }>;
 }

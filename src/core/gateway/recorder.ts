@@ -7,7 +7,8 @@ import type { GatewayCallRecord, GatewayStore } from './ports.js';
  * back-off (the store is idempotent by task id), so a database blip loses nothing; `stop()` flushes
  * everything that waits (shutdown). A batch the database refuses for its data (not for being down) is
  * split in halves until the call at fault is alone; that call is logged and dropped after three tries,
- * so one bad call never blocks the others.
+ * so one bad call never blocks the others. Each attempt is priced (`prepare`) before its batch is
+ * written and the calls' budgets are settled (`settle`) after it: the response never waits for either.
  */
 export class CallRecorder {
   private queue: GatewayCallRecord[] = [];
@@ -23,6 +24,13 @@ export class CallRecorder {
     private readonly opts: {
       flushMs?: number;
       maxBatch?: number;
+      /** Before a batch is written, off the hot path: prices each attempt from its real usage. */
+      prepare?: (batch: GatewayCallRecord[]) => Promise<void>;
+      /**
+       * After a batch is written: settles the budgets of its budgeted calls (idempotent, so a
+       * batch written twice settles once). A failure is logged; the budget job's sweep settles later.
+       */
+      settle?: (batch: GatewayCallRecord[]) => Promise<void>;
       log?: { warn(m: string, meta?: Record<string, unknown>): void };
     } = {},
   ) {
@@ -55,8 +63,16 @@ export class CallRecorder {
     const batch = this.queue.splice(0, this.batchSize);
     this.running = (async () => {
       try {
+        await this.opts.prepare?.(batch);
         await this.store.record(batch);
         this.failures = 0;
+        if (this.opts.settle)
+          await this.opts.settle(batch).catch((e) =>
+            this.opts.log?.warn('Could not settle the budgets of gateway calls; the budget job will', {
+              calls: batch.length,
+              err: (e as Error).message,
+            }),
+          );
         this.batchSize = this.opts.maxBatch ?? 200;
       } catch (e) {
         this.failures++;

@@ -154,6 +154,12 @@ export class BudgetService {
     if (crossed.length) await this.deps.alert?.(crossed);
   }
 
+  /** Settles many tasks' reservations in one statement (the gateway, per recorded batch). */
+  async settleTasks(taskIds: string[]): Promise<void> {
+    const crossed = await this.deps.store.settleMany(taskIds);
+    if (crossed.length) await this.deps.alert?.(crossed);
+  }
+
   /** The budget job's sweep: settles ended tasks left unsettled; returns how many budgets alerted. */
   async settleEnded(): Promise<number> {
     const crossed = await this.deps.store.settleEnded();

@@ -45,6 +45,18 @@ function currentPrices(m: ModelInfo): ModelPrice | undefined {
  * the table does not know it. Reads the data bundled in the package: no network.
  */
 export function builtInPrice(kind: string, model: string): Price | null {
+  // The table is bundled and never changes at run time; a lookup matches names across it (~0.5 ms).
+  const key = `${kind}\u0000${model}`;
+  if (memo.has(key)) return memo.get(key) ?? null;
+  const price = lookUp(kind, model);
+  if (memo.size >= 10_000) memo.clear();
+  memo.set(key, price);
+  return price;
+}
+
+const memo = new Map<string, Price | null>();
+
+function lookUp(kind: string, model: string): Price | null {
   const providerId = PROVIDER_IDS[kind];
   if (!providerId && kind !== 'openai_compatible') return null;
   try {

@@ -3,7 +3,7 @@ import { estimateInputTokens } from '../providers/tokens.js';
 import type { SqlExecutor } from '../tasks/ports.js';
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
 import type { TaskRecord } from '../tasks/types.js';
-import type { BudgetStore, IntakeScopes, OverBudget } from './ports.js';
+import type { BudgetAction, BudgetScope, BudgetStore, IntakeScopes, OverBudget } from './ports.js';
 import type { PriceBook } from './priceBook.js';
 import { formatUsd } from './pricing.js';
 
@@ -20,6 +20,22 @@ export type CandidateLookup = (task: EstimateInput) => Promise<Array<{ kind: str
 export interface TaskEstimate {
   tokens: number;
   micros: number;
+}
+
+export interface TaskQuote {
+  estimatedCostMicros: { min: number; max: number };
+  estimatedTokens: number;
+  thresholdMicros: number;
+  exceedsThreshold: boolean;
+  budgets: Array<{
+    id: string;
+    scope: BudgetScope;
+    name: string | null;
+    action: BudgetAction;
+    remainingMicros: number | null;
+    remainingTokens: number | null;
+    wouldExceed: boolean;
+  }>;
 }
 
 /** What intake knows about where a task came from, beyond the task row. */
@@ -70,6 +86,56 @@ export class IntakeReservation {
       outputTokens: output,
     });
     return { tokens: input + output, micros };
+  }
+
+  /**
+   * The portal's "estimate before running" (POST /api/tasks/estimate): the cost range of a task not
+   * submitted yet, and how it would sit with each budget it would be reserved against.
+   * - max: what intake would reserve (input with the safety margin + the output cap, dearest candidate);
+   * - min: the prompt alone (no margin, no output) on the cheapest candidate — no run costs less;
+   * - a budget `wouldExceed` when it would refuse the task now (block/approve without room for max).
+   */
+  async quote(
+    task: EstimateInput,
+    scopes: Omit<IntakeScopes, 'taskId'>,
+    thresholdMicros: number,
+  ): Promise<TaskQuote> {
+    const type = this.deps.taskTypes.get(task.taskType);
+    const candidates = await this.deps.candidates(task);
+    const est = await this.estimate(task);
+    const promptTokens = estimateInputTokens({ system: type?.systemPrompt, prompt: task.description });
+    let min = candidates.length ? Number.POSITIVE_INFINITY : 0;
+    for (const c of candidates)
+      min = Math.min(
+        min,
+        await this.deps.prices.cost(c.kind, c.model, { inputTokens: promptTokens, outputTokens: 0 }),
+      );
+    const budgets = (await this.deps.budgets.applicable(scopes)).map((b) => {
+      const remainingMicros =
+        b.limitMicros === null ? null : Math.max(0, b.limitMicros - b.spentMicros - b.reservedMicros);
+      const remainingTokens =
+        b.limitTokens === null ? null : Math.max(0, b.limitTokens - b.spentTokens - b.reservedTokens);
+      const wouldExceed =
+        b.action !== 'notify' &&
+        ((remainingMicros !== null && est.micros > remainingMicros) ||
+          (remainingTokens !== null && est.tokens > remainingTokens));
+      return {
+        id: b.id,
+        scope: b.scope,
+        name: b.name,
+        action: b.action,
+        remainingMicros,
+        remainingTokens,
+        wouldExceed,
+      };
+    });
+    return {
+      estimatedCostMicros: { min: Math.min(min, est.micros), max: est.micros },
+      estimatedTokens: est.tokens,
+      thresholdMicros,
+      exceedsThreshold: est.micros > thresholdMicros,
+      budgets,
+    };
   }
 
   async reserve(

@@ -86,6 +86,17 @@ export interface IntakeScopes {
   chatWorkspace: { platform: string; externalId: string } | null;
 }
 
+/**
+ * A gateway call's task row, written by the reservation statement itself when a budget applies: the
+ * call's task does not exist before the call (budget_reservations points at it), and the gateway's
+ * recorder completes it after the response (status running → completed/failed, source gateway).
+ */
+export interface PendingTask {
+  title: string;
+  description: string;
+  taskType: string;
+}
+
 export interface OverBudget {
   id: string;
   scope: BudgetScope;
@@ -118,13 +129,18 @@ export interface BudgetStore {
    * budget if each `block` budget has room, all or nothing. Returns the budgets over their limit
    * (nothing was reserved then) — empty when the reservation was made.
    */
+  /** The budgets a task with these scopes would be reserved against (as `reserve` finds them). */
+  applicable(scopes: Omit<IntakeScopes, 'taskId'>): Promise<BudgetRecord[]>;
   reserve(
     tx: SqlExecutor,
     scopes: IntakeScopes,
     micros: number,
     tokens: number,
-    /** `approved`: an approval accepts the overspend of `approve` budgets; only `block` budgets refuse. */
-    opts?: { approved?: boolean },
+    /**
+     * `approved`: an approval accepts the overspend of `approve` budgets; only `block` budgets refuse.
+     * `pending`: a gateway call's task row, written by the same statement when a budget was reserved.
+     */
+    opts?: { approved?: boolean; pending?: PendingTask },
   ): Promise<OverBudget[]>;
   /**
    * Exactly once per task (settled_at on its reservations): releases what was reserved and charges
@@ -132,6 +148,8 @@ export interface BudgetStore {
    * budget, period and threshold) and returns them.
    */
   settle(taskId: string): Promise<CrossedBudget[]>;
+  /** `settle` for many tasks in one statement (the gateway's recorder, per batch). */
+  settleMany(taskIds: string[]): Promise<CrossedBudget[]>;
   /** Settles every reservation of tasks that have ended (a missed settle); returns the crossings. */
   settleEnded(): Promise<CrossedBudget[]>;
   /** Who gets a budget's portal alerts: its team's owners and admins, or the user it belongs to, and its creator. */

@@ -100,6 +100,20 @@ export class TaskService implements TaskCommands {
   ) {}
 
   /**
+   * What submit checks before writing anything (the task type, the caller's right in the team, the
+   * pinned provider and its model): POST /api/tasks/estimate answers the same errors as POST /api/tasks.
+   */
+  async checkSubmittable(
+    input: Pick<SubmitTaskInput, 'userId' | 'teamId' | 'taskType' | 'providerId' | 'options'>,
+    meta: { isAdmin?: boolean; teamChecked?: boolean } = {},
+  ): Promise<void> {
+    this.deps.taskTypes.require(input.taskType);
+    if (input.teamId && !meta.teamChecked)
+      await this.requireTeam(input.teamId, { userId: input.userId, isAdmin: meta.isAdmin }, 'tasks.create');
+    if (input.providerId && this.deps.findProvider) await this.checkPinned(input.providerId, input.options);
+  }
+
+  /**
    * `meta.teamChecked`: the adapter has established the team itself (a chat workspace attached to
    * the team); otherwise a `teamId` needs the caller's `tasks.create` right in that team.
    */
@@ -107,10 +121,7 @@ export class TaskService implements TaskCommands {
     input: SubmitTaskInput,
     meta: { ip?: string | null; isAdmin?: boolean; teamChecked?: boolean; apiTokenId?: string | null } = {},
   ): Promise<SubmitResult> {
-    this.deps.taskTypes.require(input.taskType);
-    if (input.teamId && !meta.teamChecked)
-      await this.requireTeam(input.teamId, { userId: input.userId, isAdmin: meta.isAdmin }, 'tasks.create');
-    if (input.providerId && this.deps.findProvider) await this.checkPinned(input.providerId, input.options);
+    await this.checkSubmittable(input, meta);
     const priority =
       input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
     const title = (input.title?.trim() || titleFrom(input.description)).slice(0, TITLE_MAX);

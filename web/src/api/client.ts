@@ -302,6 +302,10 @@ export class ApiClient {
       headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
     });
   }
+  /** What a task would cost (nothing is written): POST /api/tasks/estimate. */
+  estimateTask(input: BodyOf<'estimateTask'>, signal?: AbortSignal) {
+    return this.post<ResponseOf<'estimateTask'>>('/api/tasks/estimate', input, { signal });
+  }
   listTasks(query: TaskListQuery = {}, signal?: AbortSignal) {
     return this.get<ResponseOf<'getTasks'>>('/api/tasks', { ...query }, signal);
   }

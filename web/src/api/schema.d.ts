@@ -151,6 +151,13 @@ export interface paths {
      */
     post: operations['postTasks'];
   };
+  '/api/tasks/estimate': {
+    /**
+     * Estimate what a task would cost before submitting it (nothing is written)
+     * @description The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).
+     */
+    post: operations['estimateTask'];
+  };
   '/api/tasks/{id}': {
     /**
      * A task, with every provider attempt
@@ -2914,6 +2921,157 @@ export interface operations {
       };
       /** @description Error */
       409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      413: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Estimate what a task would cost before submitting it (nothing is written)
+   * @description The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).
+   */
+  estimateTask: {
+    requestBody: {
+      content: {
+        'application/json': {
+          description: string;
+          /** @enum {string} */
+          taskType: 'article' | 'summary' | 'code' | 'translation' | 'social_post' | 'research';
+          title?: string;
+          /** @enum {string} */
+          priority?: 'low' | 'normal' | 'high' | 'urgent';
+          /** Format: uuid */
+          providerId?: string;
+          options?: {
+            maxTokens?: number;
+            temperature?: number;
+            model?: string;
+          };
+          /** Format: uri */
+          callbackUrl?: string;
+          /**
+           * @description Where the request comes from (default api)
+           * @enum {string}
+           */
+          source?: 'api' | 'portal';
+          /**
+           * Format: uuid
+           * @description Make it a task of this team (a member of it)
+           */
+          teamId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Estimate */
+      200: {
+        content: {
+          'application/json': {
+            /** @description Integer micro-dollars (USD) */
+            estimatedCostMicros: {
+              min: number;
+              max: number;
+            };
+            /** @description Input tokens with the safety margin plus the output cap */
+            estimatedTokens: number;
+            thresholdMicros: number;
+            exceedsThreshold: boolean;
+            budgets: {
+              id: string;
+              scope: string;
+              name: string | null;
+              /** @enum {string} */
+              action: 'block' | 'approve' | 'notify';
+              /** @description null: no money limit */
+              remainingMicros: number | null;
+              /** @description null: no token limit */
+              remainingTokens: number | null;
+              wouldExceed: boolean;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {

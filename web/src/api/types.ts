@@ -57,6 +57,7 @@ export type TaskDetail = ResponseOf<'getTasksById'>;
 export type Priority = Task['priority'];
 export type TaskStatus = Task['status'];
 export type CreateTaskInput = BodyOf<'postTasks'>;
+export type TaskEstimate = ResponseOf<'estimateTask'>;
 export type UpdateTaskInput = BodyOf<'putTasksById'>;
 export type TaskListQuery = QueryOf<'getTasks'>;
 export type RoutingDecision = ResponseOf<'getTasksByIdRouting'>;

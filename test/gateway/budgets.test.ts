@@ -1,0 +1,305 @@
+import OpenAI from 'openai';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { type StubServer, sendSse, startStubServer } from '../helpers/stubServer.js';
+import { waitFor } from '../helpers/wait.js';
+import { openAIHandler } from './stubs.js';
+
+/**
+ * Money on the gateway (issues 14 + 17), through the official `openai` SDK against an
+ * OpenAI-compatible stub: every call is priced by the same PriceBook as tasks (an admin override
+ * makes the price exact here), reserved against the caller's budgets before dispatch and settled once
+ * after the response.
+ *
+ * Prices: $100 per million input tokens, $1000 per million output tokens → µ$100 and µ$1000 a token.
+ * The stub reports 11 input + 4 output tokens (non-streaming: µ$5,100) and 11 + 2 when streaming
+ * (µ$3,100).
+ */
+let app: TestApp;
+let oa: StubServer;
+let admin: Awaited<ReturnType<typeof loginAdmin>>;
+let db: pg.Client;
+
+const CALL_COST = 11 * 100 + 4 * 1000;
+const STREAM_COST = 11 * 100 + 2 * 1000;
+
+async function customer() {
+  const u = await registerUser(app.url);
+  const t = await u.api.post('/api/auth/tokens', { name: 'gateway' });
+  expect(t.status, t.text).toBe(201);
+  return {
+    id: u.user.id,
+    api: u.api,
+    sdk: new OpenAI({ apiKey: t.body.token, baseURL: `${app.url}/v1`, maxRetries: 0, timeout: 30_000 }),
+    token: t.body.token as string,
+  };
+}
+
+async function userBudget(userId: string, limitMicros: number) {
+  const r = await admin.api.post('/api/budgets', {
+    scope: 'user',
+    scopeId: userId,
+    limitMicros,
+    period: 'monthly',
+  });
+  expect(r.status, r.text).toBe(201);
+  return r.body.id as string;
+}
+
+async function budget(id: string) {
+  const r = await admin.api.get(`/api/budgets/${id}`);
+  expect(r.status, r.text).toBe(200);
+  return r.body as { spentMicros: number; reservedMicros: number; limitMicros: number };
+}
+
+async function gatewayTasks(userId: string) {
+  const r = await db.query<{
+    id: string;
+    status: string;
+    cost_micros: string;
+    estimated_cost_micros: string | null;
+  }>(
+    `SELECT id, status, cost_micros, estimated_cost_micros FROM tasks
+     WHERE user_id = $1 AND source = 'gateway' ORDER BY created_at`,
+    [userId],
+  );
+  return r.rows.map((x) => ({
+    ...x,
+    cost: Number(x.cost_micros),
+    estimate: x.estimated_cost_micros === null ? null : Number(x.estimated_cost_micros),
+  }));
+}
+
+const ask = (sdk: OpenAI, model = 'priced-model') =>
+  sdk.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi there' }], max_tokens: 10 });
+
+beforeAll(async () => {
+  oa = await startStubServer(async (req, res) => {
+    const body = req.path === '/v1/chat/completions' ? req.json() : null;
+    if (body?.model === 'slow-model' && body.stream) {
+      // One chunk, then a long pause: the client goes away in the middle.
+      return sendSse(res, [
+        {
+          data: {
+            id: 'chatcmpl-slow',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'slow-model',
+            choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }],
+          },
+        },
+        { pauseMs: 10_000 },
+        { data: '[DONE]' },
+      ]);
+    }
+    return openAIHandler(req, res);
+  });
+  app = await startTestApp({ roles: ['api'], env: { MOCK_PROVIDER: 'off' } });
+  admin = await loginAdmin(app.url);
+  db = new pg.Client({ connectionString: app.databaseUrl });
+  await db.connect();
+  const p = await admin.api.post('/api/providers', {
+    name: 'priced',
+    kind: 'openai_compatible',
+    apiEndpoint: `${oa.url}/v1`,
+    models: ['priced-model', 'slow-model'],
+    defaultModel: 'priced-model',
+    competencies: { article: 0.9 },
+  });
+  expect(p.status, p.text).toBe(201);
+  const a = await admin.api.post(`/api/providers/${p.body.id}/accounts`, {
+    accountName: 'main',
+    tokenLimit: 1_000_000_000,
+    credentials: { apiKey: 'key-priced' },
+  });
+  expect(a.status, a.text).toBe(201);
+  const prices = await admin.api.put('/api/admin/prices', {
+    items: [{ providerKind: 'openai_compatible', model: '*', inputPerMTokUsd: 100, outputPerMTokUsd: 1000 }],
+  });
+  expect(prices.status, prices.text).toBe(200);
+}, 120_000);
+
+afterAll(async () => {
+  await db?.end();
+  await app?.close();
+  await oa?.close();
+});
+
+describe('gateway: money', () => {
+  it('records each call with its cost from the price table, on the task, the attempt and the account', async () => {
+    const c = await customer();
+    const spentBefore = Number(
+      (await db.query<{ n: string }>('SELECT coalesce(sum(spent_micros), 0) AS n FROM provider_accounts'))
+        .rows[0]!.n,
+    );
+    const r = await ask(c.sdk);
+    expect(r.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 4 });
+    await app.sy.gateway.flush();
+    const [task] = await gatewayTasks(c.id);
+    expect(task).toMatchObject({ status: 'completed', cost: CALL_COST });
+    const att = await db.query<{ cost_micros: string; account_id: string }>(
+      'SELECT cost_micros, account_id FROM task_assignments WHERE task_id = $1',
+      [task!.id],
+    );
+    expect(att.rows.map((x) => Number(x.cost_micros))).toEqual([CALL_COST]);
+    // The task's detail shows the same cost to its owner, and to nobody else.
+    const detail = await c.api.get(`/api/tasks/${task!.id}`);
+    expect(detail.status, detail.text).toBe(200);
+    expect(detail.body.costMicros).toBe(CALL_COST);
+    expect((await (await registerUser(app.url)).api.get(`/api/tasks/${task!.id}`)).status).toBe(404);
+    const account = await db.query<{ spent_micros: string }>(
+      'SELECT spent_micros FROM provider_accounts WHERE id = $1',
+      [att.rows[0]!.account_id],
+    );
+    expect(Number(account.rows[0]!.spent_micros) - spentBefore).toBe(CALL_COST);
+    const routing = await db.query<{ routing: { costMicros?: number } }>(
+      'SELECT routing FROM tasks WHERE id = $1',
+      [task!.id],
+    );
+    expect(routing.rows[0]!.routing.costMicros).toBe(CALL_COST);
+  });
+
+  it('refuses the call that would pass a block budget: 429 insufficient_quota / budget_exceeded, not retried by the SDK', async () => {
+    const c = await customer();
+    const limit = 50_000;
+    const id = await userBudget(c.id, limit);
+    const sdk = new OpenAI({ apiKey: c.token, baseURL: `${app.url}/v1`, maxRetries: 2, timeout: 30_000 });
+    let ok = 0;
+    let refused: any;
+    for (let i = 0; i < 50 && !refused; i++) {
+      try {
+        await ask(sdk);
+        ok++;
+      } catch (e) {
+        refused = e;
+      }
+      // Each call settled before the next: the budget sees what was spent, not estimates.
+      await app.sy.gateway.flush();
+    }
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused.status).toBe(429);
+    expect(refused.code).toBe('budget_exceeded');
+    expect(refused.type).toBe('insufficient_quota');
+    expect(Number(refused.headers?.get('retry-after'))).toBeGreaterThan(0);
+    const tasks = await gatewayTasks(c.id);
+    const estimate = tasks[0]!.estimate!;
+    expect(estimate).toBeGreaterThan(CALL_COST);
+    // The (N+1)th call is the first whose estimate no longer fits beside what N calls spent.
+    expect(ok).toBe(Math.floor((limit - estimate) / CALL_COST) + 1);
+    // One refused call recorded (the SDK did not retry it), charged nothing.
+    expect(tasks.filter((t) => t.status === 'failed')).toHaveLength(1);
+    expect(tasks.filter((t) => t.status === 'completed')).toHaveLength(ok);
+    const b = await budget(id);
+    expect(b).toMatchObject({ spentMicros: ok * CALL_COST, reservedMicros: 0 });
+  });
+
+  it('50 concurrent calls against a small money budget never overspend it', async () => {
+    const c = await customer();
+    const limit = 60_000;
+    const id = await userBudget(c.id, limit);
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => ask(c.sdk)));
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    const refused = results.filter(
+      (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'budget_exceeded',
+    ).length;
+    expect(ok).toBeGreaterThan(0);
+    expect(ok + refused).toBe(50);
+    await app.sy.gateway.flush();
+    const tasks = await gatewayTasks(c.id);
+    const settled = tasks.reduce((n, t) => n + t.cost, 0);
+    expect(settled).toBe(ok * CALL_COST);
+    expect(settled).toBeLessThanOrEqual(limit);
+    const b = await budget(id);
+    expect(b.spentMicros).toBe(settled);
+    expect(b.reservedMicros).toBe(0);
+  });
+
+  it("a team token's calls count on the team's budget, a token's on its own; notify budgets never refuse", async () => {
+    const owner = await registerUser(app.url);
+    const team = await owner.api.post('/api/teams', { name: `Gateway team ${Date.now()}` });
+    expect(team.status, team.text).toBe(201);
+    const tok = await owner.api.post('/api/auth/tokens', { name: 'team ci', teamId: team.body.id });
+    expect(tok.status, tok.text).toBe(201);
+    const sdk = new OpenAI({ apiKey: tok.body.token, baseURL: `${app.url}/v1`, maxRetries: 0 });
+    const teamBudget = await admin.api.post('/api/budgets', {
+      scope: 'team',
+      scopeId: team.body.id,
+      limitMicros: 1_000_000,
+      period: 'monthly',
+    });
+    expect(teamBudget.status, teamBudget.text).toBe(201);
+    // A notify budget on the token: counted, never refusing, even when over its limit.
+    const tokenBudget = await admin.api.post('/api/budgets', {
+      scope: 'api_token',
+      scopeId: tok.body.id,
+      limitMicros: 1,
+      period: 'monthly',
+      action: 'notify',
+    });
+    expect(tokenBudget.status, tokenBudget.text).toBe(201);
+    await ask(sdk);
+    await ask(sdk);
+    await app.sy.gateway.flush();
+    expect(await budget(teamBudget.body.id)).toMatchObject({ spentMicros: 2 * CALL_COST, reservedMicros: 0 });
+    expect(await budget(tokenBudget.body.id)).toMatchObject({
+      spentMicros: 2 * CALL_COST,
+      reservedMicros: 0,
+    });
+    // A block budget on the token refuses with the gateway's budget error.
+    const blocking = await admin.api.put(`/api/budgets/${tokenBudget.body.id}`, { action: 'block' });
+    expect(blocking.status, blocking.text).toBe(200);
+    const refused = await ask(sdk).catch((e) => e);
+    expect(refused).toMatchObject({ status: 429, code: 'budget_exceeded', type: 'insufficient_quota' });
+  });
+
+  it('a streaming call settles with the usage of its final chunk', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 1_000_000);
+    const stream = await c.sdk.chat.completions.create({
+      model: 'priced-model',
+      messages: [{ role: 'user', content: 'Hi there' }],
+      max_tokens: 10,
+      stream: true,
+    });
+    let text = '';
+    for await (const ch of stream) text += ch.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('Hello');
+    await app.sy.gateway.flush();
+    const [task] = await gatewayTasks(c.id);
+    expect(task).toMatchObject({ status: 'completed', cost: STREAM_COST });
+    expect(await budget(id)).toMatchObject({ spentMicros: STREAM_COST, reservedMicros: 0 });
+  });
+
+  it('a stream the client aborts settles once: nothing stays reserved', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 1_000_000);
+    const ac = new AbortController();
+    const stream = await c.sdk.chat.completions.create(
+      { model: 'slow-model', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 10, stream: true },
+      { signal: ac.signal },
+    );
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value?.choices[0]?.delta?.content).toBe('Hel');
+    // While the call runs, its estimate is held on the budget.
+    expect((await budget(id)).reservedMicros).toBeGreaterThan(0);
+    ac.abort();
+    // The SDK ends the aborted stream quietly.
+    expect((await it.next()).done).toBe(true);
+    const task = await waitFor(async () => {
+      await app.sy.gateway.flush();
+      const [t] = await gatewayTasks(c.id);
+      return t?.status === 'failed' ? t : null;
+    }, 'the aborted call to be recorded');
+    const b = await budget(id);
+    expect(b.reservedMicros).toBe(0);
+    expect(b.spentMicros).toBe(task.cost);
+    const rows = await db.query<{ settled_at: Date | null }>(
+      'SELECT settled_at FROM budget_reservations WHERE task_id = $1',
+      [task.id],
+    );
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]!.settled_at).not.toBeNull();
+  });
+});
