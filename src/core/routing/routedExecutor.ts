@@ -318,16 +318,8 @@ export class RoutedExecutor implements TaskExecutor {
     const model = pickModel(task, target) ?? null;
     const step = newStep(target, model);
     o.steps.push(step);
-    const a: Attempt = {
-      task,
-      ctx,
-      target,
-      cand,
-      o,
-      model,
-      step,
-      circuit: circuitSettingsFor(this.deps.settings.circuit, target.circuit),
-    };
+    const circuit = circuitSettingsFor(this.deps.settings.circuit, target.circuit);
+    const a: Attempt = { task, ctx, target, cand, o, model, step, circuit };
     if (cand.probe && !(await this.claimProbe(a))) return { kind: 'skipped' };
     const reserved = await this.reserve(a);
     if (!reserved) return { kind: 'skipped' };
@@ -364,15 +356,8 @@ export class RoutedExecutor implements TaskExecutor {
    * that still has room, opening the attempt in the same statement with the decision as it stands.
    * Another worker may have taken the room meanwhile: then nothing is reserved and the step says so.
    */
-  private async reserve({
-    task,
-    ctx,
-    target,
-    cand,
-    o,
-    model,
-    step,
-  }: Attempt): Promise<Reservation | undefined> {
+  private async reserve(a: Attempt): Promise<Reservation | undefined> {
+    const { task, ctx, target, cand, o, model, step } = a;
     // The most this call can cost here, reserved on the account's money budgets with the tokens.
     const micros = this.deps.pricing
       ? await this.deps.pricing.cost(target.kind, model, {
