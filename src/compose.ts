@@ -126,12 +126,8 @@ export async function startSwitchyard(opts: StartOptions): Promise<Switchyard> {
     return {
       env,
       logger,
-      db,
-      pool,
+      ...database, // db, pool, databaseUrl, databaseLabel, embedded
       boss,
-      databaseUrl,
-      databaseLabel,
-      embedded: database.embedded,
       api,
       tasks: core.tasks,
       teams: core.teams,
