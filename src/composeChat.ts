@@ -19,7 +19,7 @@ import {
 import { TelegramDeliverer } from './bots/telegram/telegramDeliverer.js';
 import type { AuditSink } from './core/audit/audit.js';
 import type { DirectMessenger } from './core/collab/ports.js';
-import { ChatCommandHandler } from './core/commands/handler.js';
+import { type ChatApprovals, ChatCommandHandler } from './core/commands/handler.js';
 import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
@@ -83,6 +83,8 @@ export async function composeChat(c: {
   shares?: ShareLinks;
   /** `comment` and `approve` (the collaboration area); without them they point to the portal. */
   collab?: ChatCollab;
+  /** Approve/Reject buttons on tasks held by an `approve` budget (spend control's TaskApprovals). */
+  approvals?: ChatApprovals;
   /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
   teamForWorkspace?: (
     platform: 'slack' | 'discord' | 'telegram',
@@ -107,6 +109,7 @@ export async function composeChat(c: {
     content: createContentLookup(db),
     ...(c.shares ? { shares: c.shares } : {}),
     ...(c.collab ? { collab: c.collab } : {}),
+    ...(c.approvals ? { approvals: c.approvals } : {}),
     publicUrl: c.publicUrl,
     log,
     defaultTaskType: 'article',

@@ -143,6 +143,8 @@ export const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).default(900),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).default(30),
   BODY_LIMIT: z.string().default('1mb'),
+  // A task held by an `approve` budget waits this long for a decision, then ends failed (approval_expired).
+  APPROVAL_TTL_MINUTES: z.coerce.number().int().min(1).max(525_600).default(1440),
   // Outbound signed callbacks: first retry delay (doubles per attempt, capped at 30 min), attempts in all, per-request timeout.
   WEBHOOK_RETRY_DELAY_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(7),

@@ -16,6 +16,7 @@ export const errorStatus = {
   domain_not_allowed: 403,
   not_found: 404,
   conflict: 409,
+  not_awaiting_approval: 409,
   email_unverified: 409,
   invite_used: 410,
   invite_expired: 410,

@@ -1,8 +1,8 @@
-import { asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import type { DeliverTo, ReportSchedule, ScheduleStore } from '../core/reports/scheduleService.js';
 import type { ReportGroupBy } from '../core/reports/usageReport.js';
 import type { Db } from './db.js';
-import { reportSchedules } from './schema.js';
+import { reportSchedules, teamMembers } from './schema.js';
 
 const toSchedule = (r: typeof reportSchedules.$inferSelect): ReportSchedule => ({
   id: r.id,
@@ -25,6 +25,34 @@ export function createScheduleStore(db: Db): ScheduleStore {
         .values({ ...s, deliverTo: s.deliverTo as Record<string, unknown> })
         .returning();
       return toSchedule(r!);
+    },
+    async get(id) {
+      const [r] = await db.select().from(reportSchedules).where(eq(reportSchedules.id, id));
+      return r ? toSchedule(r) : null;
+    },
+    async listVisible(viewer) {
+      const adminOf = db
+        .select({ teamId: teamMembers.teamId })
+        .from(teamMembers)
+        .where(and(eq(teamMembers.userId, viewer.userId), inArray(teamMembers.role, ['owner', 'admin'])));
+      const rows = await db
+        .select()
+        .from(reportSchedules)
+        .where(
+          viewer.isAdmin
+            ? undefined
+            : or(eq(reportSchedules.userId, viewer.userId), inArray(reportSchedules.teamId, adminOf)),
+        )
+        .orderBy(desc(reportSchedules.createdAt), desc(reportSchedules.id))
+        .limit(500);
+      return rows.map(toSchedule);
+    },
+    async delete(id) {
+      const rows = await db
+        .delete(reportSchedules)
+        .where(eq(reportSchedules.id, id))
+        .returning({ id: reportSchedules.id });
+      return rows.length > 0;
     },
     async claimDue(now, next) {
       return db.transaction(async (tx) => {

@@ -313,7 +313,9 @@ export const tasks = pgTable(
     priority: text('priority', { enum: ['low', 'normal', 'high', 'urgent'] })
       .notNull()
       .default('normal'),
-    status: text('status', { enum: ['queued', 'running', 'completed', 'failed', 'cancelled'] })
+    status: text('status', {
+      enum: ['awaiting_approval', 'queued', 'running', 'completed', 'failed', 'cancelled'],
+    })
       .notNull()
       .default('queued'),
     source: text('source', {
@@ -823,6 +825,30 @@ export const budgetReservations = pgTable(
     index('budget_reservations_task_idx').on(t.taskId),
     index('budget_reservations_settled_idx').on(t.budgetId, t.settledAt),
   ],
+);
+
+/**
+ * A task held at intake by `approve` budgets (status awaiting_approval): which budgets, the estimate
+ * to reserve on approval, when the wait expires, and the decision (approved, rejected, expired).
+ */
+export const taskApprovals = pgTable(
+  'task_approvals',
+  {
+    taskId: uuid('task_id')
+      .primaryKey()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    /** The `approve` budgets without room at intake: [{id, scope, name, limitMicros, limitTokens, resetsAt}]. */
+    budgets: jsonb('budgets').$type<Array<Record<string, unknown>>>().notNull(),
+    estimatedMicros: bigint('estimated_micros', { mode: 'number' }).notNull(),
+    estimatedTokens: bigint('estimated_tokens', { mode: 'number' }).notNull(),
+    apiTokenId: uuid('api_token_id'),
+    expiresAt: ts('expires_at').notNull(),
+    decision: text('decision', { enum: ['approved', 'rejected', 'expired'] }),
+    decidedBy: uuid('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: ts('decided_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('task_approvals_waiting_idx').on(t.expiresAt).where(sql`decision IS NULL`)],
 );
 
 /** One row per budget, period and threshold: an alert is sent once. */

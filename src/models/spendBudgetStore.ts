@@ -158,7 +158,9 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       return (await rows(sql`DELETE FROM budgets WHERE id = ${id}::uuid RETURNING id`)).length > 0;
     },
 
-    async reserve(tx, s, micros, tokens) {
+    async reserve(tx, s, micros, tokens, opts) {
+      // An approved task is held back only by `block` budgets; at intake `approve` budgets count too.
+      const refusing = opts?.approved ? sql`action = 'block'` : sql`action <> 'notify'`;
       const q = sql`
         WITH b AS (
           SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
@@ -175,7 +177,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           FOR UPDATE
         ), over AS (
           SELECT * FROM b
-          WHERE action <> 'notify' AND (
+          WHERE ${refusing} AND (
             (limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros)
             OR (limit_tokens IS NOT NULL AND spent_t + reserved_tokens + ${tokens}::bigint > limit_tokens))
         ), upd AS (

@@ -37,7 +37,7 @@ const { output: _output, ...assignmentColumns } = getTableColumns(taskAssignment
 
 const RAW_COLUMNS = Object.values(taskColumns).map((c) => c.name);
 /** The same columns for raw SQL (RETURNING), qualified with `alias` when given. */
-const rawColumns = (alias?: string) =>
+export const rawColumns = (alias?: string) =>
   sql.raw(RAW_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', '));
 
 /** An ISO-8601 UTC timestamp with milliseconds, as JSON.stringify writes a Date. */
@@ -74,7 +74,7 @@ export function toTask(r: TaskRow): TaskRecord {
 }
 
 /** A tasks row as raw SQL returns it (snake_case). */
-interface RawTaskRow extends Record<string, unknown> {
+export interface RawTaskRow extends Record<string, unknown> {
   id: string;
   user_id: string;
   team_id: string | null;
@@ -103,7 +103,7 @@ interface RawTaskRow extends Record<string, unknown> {
 /** node-postgres parses timestamps; drizzle's raw `execute` hands them over as text. */
 const toDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 
-function fromRaw(r: RawTaskRow): TaskRecord {
+export function fromRaw(r: RawTaskRow): TaskRecord {
   return {
     id: r.id,
     userId: r.user_id,
@@ -141,7 +141,7 @@ function reviveTask(j: Record<string, unknown>): TaskRecord {
 }
 
 /** pg-boss writes its job through this, inside our transaction. */
-const executorOf = (tx: DbOrTx): SqlExecutor => fromDrizzle(tx as never, sql);
+export const executorOf = (tx: DbOrTx): SqlExecutor => fromDrizzle(tx as never, sql);
 
 export function createTaskStore(db: Db): TaskStore {
   const pool = poolOf(db);
@@ -359,7 +359,7 @@ export function createTaskStore(db: Db): TaskStore {
         const [row] = await tx
           .update(tasks)
           .set({ status: 'cancelled', completedAt: sql`now()`, updatedAt: sql`now()` })
-          .where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running'])))
+          .where(and(eq(tasks.id, id), inArray(tasks.status, ['awaiting_approval', 'queued', 'running'])))
           .returning(taskColumns);
         if (!row) return (await exists(tx, id)) ? ('finished' as const) : null;
         // Delivered at commit to every worker process listening (models/cancelListener.ts).

@@ -112,7 +112,10 @@ function apiRoutes(core: Core, f: Features, live: StreamBus): RouteFactory[] {
   const { tasks, taskTypes, spend, teams } = core;
   const { content, contentStore, sso } = f;
   return [
-    { path: '/api', create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf }) },
+    {
+      path: '/api',
+      create: (d) => taskRoutes(d, { tasks, taskTypes, costOf: spend.costOf, approvalOf: spend.approvalOf }),
+    },
     ...spend.routes,
     {
       path: '/api',

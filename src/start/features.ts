@@ -154,6 +154,7 @@ async function createChatAndCollab(
       },
     },
     teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
+    approvals: core.spend.approvals,
     publicUrl,
     roles: inputs.roles,
     live: inputs.live,

@@ -53,6 +53,8 @@ export async function startWorker(
   stoppers.push(() => budgetJobs.stop());
   const reportJobs = await features.reportSchedules.startWorker();
   stoppers.push(() => reportJobs.stop());
+  const approvalJobs = await spend.startWorker();
+  stoppers.push(() => approvalJobs.stop());
 }
 
 /** /metrics on METRICS_PORT, for a process without the API (which serves /metrics itself). */

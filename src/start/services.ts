@@ -77,9 +77,23 @@ export async function createCoreServices(c: CoreInputs) {
     inviteUrl: (token) => `${publicUrl()}/invites/${token}`,
   });
   const masterKey = c.secrets.encryptionKey;
-  const spend = composeSpend({ env, db, logger, masterKey, directory: providerDirectory, taskTypes, teams });
+  const spend = composeSpend({
+    env,
+    db,
+    logger,
+    masterKey,
+    directory: providerDirectory,
+    taskTypes,
+    teams,
+    boss: c.boss,
+    tasks: taskStore,
+    jobs: taskJobs,
+    deliverers,
+    audit,
+  });
   const tasks = new TaskService({
     spend: spend.intake,
+    onHeld: spend.onHeld,
     settleSpend: (taskId) => spend.budgets.settleTask(taskId),
     store: taskStore,
     jobs: taskJobs,

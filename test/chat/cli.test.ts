@@ -49,7 +49,7 @@ describe('chat CLI commands (real processes against stub APIs)', () => {
       DISCORD_BOT_TOKEN: 'bot-token-cli-test-0123456789',
       DISCORD_API_URL: `${discord.url}/api`,
     });
-    expect(out.stdout).toContain('Registered 8 Discord commands in guild G1');
+    expect(out.stdout).toContain('Registered 10 Discord commands in guild G1');
     const put = discord.requests[0]!;
     expect(put.method).toBe('PUT');
     expect(put.path).toBe(`/api/v10/applications/${DISCORD_APP_ID}/guilds/G1/commands`);
@@ -64,6 +64,8 @@ describe('chat CLI commands (real processes against stub APIs)', () => {
       'cancel',
       'tasks',
       'share',
+      'comment',
+      'approve',
       'link',
       'providers',
       'help',

@@ -94,7 +94,7 @@ describe('work off the event loop', () => {
     const pooled = stats().completed;
     const html = await exportFile(big.contentId, { format: 'html' });
     expect(html.status).toBe(200);
-    expect(html.bytes.toString('utf8')).toContain('<h2>Section 1</h2>');
+    expect(html.bytes.toString('utf8')).toContain('<h2 dir="auto">Section 1</h2>');
     expect(stats().completed).toBe(pooled + 1);
 
     const small = await contentWithBody(u.api, '# Small\n\nA short note.\n', 'Small');

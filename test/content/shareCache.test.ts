@@ -60,7 +60,7 @@ describe('share page cache', () => {
     const article = (html: string) => html.slice(html.indexOf('<article>'), html.indexOf('</article>'));
     expect(article(b.html)).toBe(article(a.html));
     expect(article(c.html)).toBe(article(a.html));
-    expect(article(a.html)).toContain('<h2>Section 1</h2>');
+    expect(article(a.html)).toContain('<h2 dir="auto">Section 1</h2>');
     expect(b.html).toBe(a.html);
     expect(parseHtml(c.html).querySelector('footer')?.textContent).not.toBe(
       parseHtml(a.html).querySelector('footer')?.textContent,

@@ -23,6 +23,7 @@ const TokensPage = page(() => import('./pages/TokensPage'), 'TokensPage');
 const ProfilePage = page(() => import('./pages/ProfilePage'), 'ProfilePage');
 const TeamsPage = page(() => import('./pages/TeamsPage'), 'TeamsPage');
 const ReportsPage = page(() => import('./pages/ReportsPage'), 'ReportsPage');
+const SpendPage = page(() => import('./pages/SpendPage'), 'SpendPage');
 const InviteAcceptPage = page(() => import('./pages/InviteAcceptPage'), 'InviteAcceptPage');
 const NotFoundPage = page(() => import('./pages/NotFoundPage'), 'NotFoundPage');
 // The admin section (and recharts with it) loads only when an admin opens it.
@@ -91,6 +92,7 @@ export function AppRoutes() {
           <Route path="links" element={<LinksPage />} />
           <Route path="teams" element={<TeamsPage />} />
           <Route path="reports" element={<ReportsPage />} />
+          <Route path="spend" element={<SpendPage />} />
           <Route path="invites/:token" element={<InviteAcceptPage />} />
           <Route path="tokens" element={<TokensPage />} />
           <Route path="profile" element={<ProfilePage />} />

@@ -35,7 +35,12 @@ const present = (s: ReportSchedule): z.infer<typeof scheduleSchema> => ({
   createdAt: s.createdAt.toISOString(),
 });
 
-/** POST /api/reports/schedules. Mounted at /api. */
+const viewerOf = (ctx: { principal: { user: { id: string; role: string } } }) => ({
+  userId: ctx.principal.user.id,
+  isAdmin: ctx.principal.user.role === 'admin',
+});
+
+/** POST, GET /api/reports/schedules and DELETE /api/reports/schedules/:id. Mounted at /api. */
 export function reportScheduleRoutes(deps: ApiDeps, c: { schedules: ScheduleService }) {
   const r = createRouteBuilder(deps.openapi, '/api');
   r.post(
@@ -58,13 +63,38 @@ export function reportScheduleRoutes(deps: ApiDeps, c: { schedules: ScheduleServ
       responses: { 201: { description: 'The schedule', schema: scheduleSchema } },
       errors: [403, 404],
     },
-    async (ctx) =>
-      present(
-        await c.schedules.create(
-          { userId: ctx.principal.user.id, isAdmin: ctx.principal.user.role === 'admin' },
-          ctx.body,
-        ),
-      ),
+    async (ctx) => present(await c.schedules.create(viewerOf(ctx), ctx.body)),
+  );
+  r.get(
+    '/reports/schedules',
+    {
+      summary: 'The report schedules you may manage',
+      description:
+        'Your own schedules, those of the teams you own or administer, and every schedule for a site admin; newest first (at most 500).',
+      tags: ['Reports'],
+      auth: 'user',
+      responses: {
+        200: { description: 'Schedules', schema: z.object({ items: z.array(scheduleSchema) }) },
+      },
+    },
+    async (ctx) => ({ items: (await c.schedules.list(viewerOf(ctx))).map(present) }),
+  );
+
+  r.delete(
+    '/reports/schedules/:id',
+    {
+      summary: 'Delete a report schedule',
+      description:
+        'Its creator, an owner or admin of its team, or a site admin; anyone else gets 404, as for a schedule that does not exist.',
+      tags: ['Reports'],
+      auth: 'user',
+      params: z.object({ id: z.uuid('must be a UUID') }),
+      responses: { 204: { description: 'Deleted' } },
+    },
+    async (ctx) => {
+      await c.schedules.remove(viewerOf(ctx), ctx.params.id);
+      return undefined;
+    },
   );
   return r.router;
 }

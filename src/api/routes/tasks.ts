@@ -20,7 +20,31 @@ export interface TaskRouteDeps {
   taskTypes: TaskTypeCatalogue;
   /** The task's real cost so far and its intake estimate, integer micro-dollars (spend control). */
   costOf?: (taskId: string) => Promise<{ costMicros: number; estimatedCostMicros: number | null }>;
+  /** The approval of a task held by an `approve` budget (null for any other task). */
+  approvalOf?: (taskId: string) => Promise<z.infer<typeof approvalSchema> | null>;
 }
+
+const approvalSchema = z
+  .object({
+    budgets: z
+      .array(
+        z.object({
+          id: z.string(),
+          scope: z.string(),
+          name: z.string().nullable(),
+          limitMicros: z.number().nullable(),
+          limitTokens: z.number().nullable(),
+          resetsAt: z.string().nullable(),
+        }),
+      )
+      .describe('The `approve` budgets the task would pass'),
+    estimatedCostMicros: z.number(),
+    expiresAt: z.string().describe('When the wait ends (the task then fails with approval_expired)'),
+    decision: z.enum(['approved', 'rejected', 'expired']).nullable(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+  })
+  .describe('Set when an `approve` budget held the task at intake');
 
 const actorOf = (ctx: RouteContext<unknown, unknown, unknown>): Actor => ({
   userId: ctx.principal.user.id,
@@ -208,6 +232,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
               .number()
               .nullable()
               .describe('The estimate reserved against budgets at intake (null: none was made)'),
+            approval: approvalSchema.nullable(),
           }),
         },
       },
@@ -215,7 +240,8 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
     async (ctx) => {
       const { task, assignments } = await t.tasks.getWithAssignments(ctx.params.id, actorOf(ctx));
       const cost = (await t.costOf?.(task.id)) ?? { costMicros: 0, estimatedCostMicros: null };
-      return { ...presentTask(task), assignments: assignments.map(presentAssignment), ...cost };
+      const approval = (await t.approvalOf?.(task.id)) ?? null;
+      return { ...presentTask(task), assignments: assignments.map(presentAssignment), ...cost, approval };
     },
   );
 

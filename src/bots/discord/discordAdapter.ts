@@ -79,6 +79,10 @@ export function interactionCommand(data: NonNullable<Interaction['data']>): Pars
       return buildCommand(name, opt('task'));
     case 'link':
       return buildCommand(name, opt('code'));
+    case 'approve':
+      return buildCommand(name, opt('content'));
+    case 'comment':
+      return buildCommand(name, `${opt('content') ?? ''} ${opt('text') ?? ''}`);
     default:
       return buildCommand(name);
   }
@@ -192,7 +196,7 @@ export function createDiscordRouter(opts: DiscordAdapterOptions): Router {
         res.status(400).type('text/plain').send('unsupported interaction type');
         return;
       }
-      if (reply.taskCreated) {
+      if (reply.taskCreated && !reply.awaitingApproval) {
         // "Thinking…": the deliver-result queue edits this response with progress and the result.
         res.json({ type: InteractionResponseType.DeferredChannelMessageWithSource });
         return;

@@ -5,7 +5,8 @@ import { PRIORITIES } from '../../core/tasks/types.js';
 
 /**
  * The application commands of API.md: /generate (prompt, type, priority, provider), /status and
- * /cancel (task), /tasks, /share (task), /link (code), /providers, /help.
+ * /cancel (task), /tasks, /share (task), /comment (content, text), /approve (content), /link (code),
+ * /providers, /help.
  */
 export function discordCommandDefinitions(taskTypes: string[] = []) {
   const str = (name: string, description: string, required = false, extra: Record<string, unknown> = {}) => ({
@@ -16,6 +17,7 @@ export function discordCommandDefinitions(taskTypes: string[] = []) {
     ...extra,
   });
   const task = str('task', 'The task id (as shown in chat, e.g. ab12cd34)', true, { max_length: 36 });
+  const content = str('content', 'The content id (as shown in chat or the portal)', true, { max_length: 36 });
   const cmd = (name: string, description: string, options: unknown[] = []) => ({
     type: ApplicationCommandType.ChatInput,
     name,
@@ -38,6 +40,11 @@ export function discordCommandDefinitions(taskTypes: string[] = []) {
     cmd('cancel', 'Stop a queued or running task', [task]),
     cmd('tasks', 'Your recent tasks'),
     cmd('share', 'A read-only link to a result', [task]),
+    cmd('comment', 'Comment on a content item you can see', [
+      content,
+      str('text', 'Your comment', true, { max_length: Math.min(MAX_PROMPT_LENGTH, 6000) }),
+    ]),
+    cmd('approve', 'Approve a content item that waits for your review', [content]),
     cmd('link', 'Connect this Discord account to your Switchyard account', [
       str('code', 'The code from the portal (Linked accounts)', true, { max_length: 20 }),
     ]),

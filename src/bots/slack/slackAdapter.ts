@@ -129,9 +129,9 @@ export function createSlackRouter(opts: SlackAdapterOptions): Router {
     await ack({ response_type: reply.private ? 'ephemeral' : 'in_channel', ...replyMessage(reply) });
   });
 
-  // Buttons on our messages: regenerate, share, cancel.
+  // Buttons on our messages: regenerate, share, cancel, approve, reject.
   app.action(
-    { type: 'block_actions', action_id: /^sy_(regenerate|share|cancel)$/ },
+    { type: 'block_actions', action_id: /^sy_(regenerate|share|cancel|approve|reject)$/ },
     async ({ ack, body, action, respond }) => {
       await ack();
       const b = body as BlockAction;

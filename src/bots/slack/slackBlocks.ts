@@ -36,7 +36,11 @@ function actions(buttons: ChatButton[]) {
       text: { type: 'plain_text', text: b.label, emoji: true },
       action_id: actionId(b),
       value: b.taskId,
-      ...(b.action === 'cancel' ? { style: 'danger' } : {}),
+      ...(b.action === 'cancel' || b.action === 'reject'
+        ? { style: 'danger' }
+        : b.action === 'approve'
+          ? { style: 'primary' }
+          : {}),
     })),
   };
 }

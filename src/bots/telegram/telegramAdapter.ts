@@ -190,7 +190,8 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
         if (ackId !== undefined) await ctx.api.deleteMessage(chatId, ackId);
         return;
       }
-      if (ackId !== undefined && reply.taskCreated) return; // progress and the result will edit it
+      // Progress and the result will edit the acknowledgement (a task awaiting approval shows its buttons first).
+      if (ackId !== undefined && reply.taskCreated && !reply.awaitingApproval) return;
       const inGroup = reply.private === true && isGroupChat(chat.type);
       const text = inGroup ? await privately(ctx, asker, reply) : clip(reply.text);
       const buttons = inGroup ? undefined : reply.buttons;

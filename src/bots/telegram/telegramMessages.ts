@@ -6,7 +6,7 @@ export const TELEGRAM_TEXT_LIMIT = 4096;
 
 export function keyboard(buttons: ChatButton[] | undefined): InlineKeyboardMarkup | undefined {
   if (!buttons?.length) return undefined;
-  // callback_data is at most 64 bytes: "sy:regenerate:<uuid>" is 50.
+  // callback_data is at most 64 bytes: "sy:regenerate:<uuid>" (the longest) is 50.
   return { inline_keyboard: [buttons.map((b) => ({ text: b.label, callback_data: encodeButton(b) }))] };
 }
 

@@ -47,6 +47,14 @@ export interface ChatActionRequest {
   origin: OriginSource;
 }
 
+/** What chat needs of spend approvals; errors are AppErrors (404, 403, 409 not_awaiting_approval, 422). */
+export interface ChatApprovals {
+  /** Why the task waits and until when, or null when it was never held. */
+  describe(taskId: string): Promise<string | null>;
+  approve(taskId: string, actor: { userId: string }): Promise<TaskRecord>;
+  reject(taskId: string, actor: { userId: string }): Promise<TaskRecord>;
+}
+
 export interface ChatLog {
   warn(message: string, meta?: Record<string, unknown>): void;
   error(message: string, meta?: Record<string, unknown>): void;
@@ -70,6 +78,8 @@ export interface ChatHandlerDeps {
   log: ChatLog;
   /** Task type for `generate` without --type. */
   defaultTaskType?: string;
+  /** Tasks held by an `approve` budget (core/spend/approvals.ts): the Approve/Reject buttons. */
+  approvals?: ChatApprovals;
   /** The team a chat workspace is attached to (core/teams), if any. */
   teamForWorkspace?: (platform: ChatPlatform, externalId: string) => Promise<string | null>;
 }
@@ -81,6 +91,7 @@ const PLATFORM_NAME: Record<ChatPlatform, string> = {
   telegram: 'Telegram',
 };
 const STATUS_ICON: Record<TaskRecord['status'], string> = {
+  awaiting_approval: '⏸️',
   queued: '⏳',
   running: '⚙️',
   completed: '✅',
@@ -157,6 +168,11 @@ export class ChatCommandHandler {
           return await this.once(req.delivery, () => this.cancel(req.taskId, who!.userId));
         case 'share':
           return await this.once(req.delivery, () => this.share(req.taskId, who!.userId));
+        case 'approve':
+        case 'reject': {
+          const action = req.action;
+          return await this.once(req.delivery, () => this.decide(action, req.taskId, who!.userId));
+        }
       }
     } catch (e) {
       return this.failure(e, { action: req.action, platform });
@@ -318,6 +334,7 @@ export class ChatCommandHandler {
       // The workspace is attached to the team: its commands are the team's, whoever types them.
       { teamChecked: true },
     );
+    if (task.status === 'awaiting_approval') return this.held(task, duplicate);
     return {
       text: `⏳ Queued task ${shortId(task.id)} (${task.taskType}, ${task.priority} priority). I’ll post the result here.`,
       buttons: [button('cancel', task.id)],
@@ -348,6 +365,7 @@ export class ChatCommandHandler {
       },
       { teamChecked: true },
     );
+    if (task.status === 'awaiting_approval') return this.held(task, duplicate);
     return {
       text: `🔁 Regenerating task ${shortId(original.id)} as task ${shortId(task.id)}. I’ll post the result here.`,
       buttons: [button('cancel', task.id)],
@@ -355,6 +373,43 @@ export class ChatCommandHandler {
       taskCreated: !duplicate,
       duplicate,
     };
+  }
+
+  /** A new task held by an `approve` budget: why, and the buttons to decide (shown in the channel). */
+  private async held(task: TaskRecord, duplicate: boolean): Promise<ChatReply> {
+    const why = (await this.deps.approvals?.describe(task.id)) ?? 'it would exceed a budget.';
+    return {
+      text: `⏸️ Task ${shortId(task.id)} is waiting for approval: ${why} I’ll post the result here once it is approved.`,
+      buttons: [button('approve', task.id), button('reject', task.id)],
+      taskId: task.id,
+      taskCreated: !duplicate,
+      awaitingApproval: true,
+      duplicate,
+    };
+  }
+
+  /** Approve or Reject pressed: only the task's owner, a team owner/admin of its team (or a site admin). */
+  private async decide(action: 'approve' | 'reject', taskId: string, userId: string): Promise<ChatReply> {
+    const id = shortId(taskId);
+    if (!this.deps.approvals)
+      return { private: true, text: `Approvals are decided in the portal: ${this.portal()}` };
+    try {
+      if (action === 'approve') {
+        await this.deps.approvals.approve(taskId, { userId });
+        return { text: `✅ Task ${id} approved; it is queued now. I’ll post the result here.`, taskId };
+      }
+      await this.deps.approvals.reject(taskId, { userId });
+      return { text: `⛔ Task ${id} rejected; it will not run.`, taskId };
+    } catch (e) {
+      if (isAppError(e) && (e.code === 'not_found' || e.code === 'forbidden'))
+        return {
+          private: true,
+          text: `You’re not allowed to ${action} task ${id}: only the person who started it or an owner or admin of its team can.`,
+        };
+      if (isAppError(e) && e.code === 'not_awaiting_approval')
+        return { private: true, text: `Task ${id} is no longer waiting for approval; nothing to ${action}.` };
+      throw e;
+    }
   }
 
   private notYours(): ChatReply {
@@ -397,11 +452,13 @@ export class ChatCommandHandler {
     if (t.status === 'failed' && t.error) lines.push(`Error: ${t.error.split('\n')[0]}`);
     lines.push(`${t.status === 'completed' ? 'Result' : 'Details'}: ${portalUrlFor(this.portal(), t)}`);
     const buttons: ChatButton[] =
-      t.status === 'queued' || t.status === 'running'
-        ? [button('cancel', t.id)]
-        : t.status === 'completed'
-          ? [button('regenerate', t.id), button('share', t.id)]
-          : [button('regenerate', t.id)];
+      t.status === 'awaiting_approval'
+        ? [button('approve', t.id), button('reject', t.id), button('cancel', t.id)]
+        : t.status === 'queued' || t.status === 'running'
+          ? [button('cancel', t.id)]
+          : t.status === 'completed'
+            ? [button('regenerate', t.id), button('share', t.id)]
+            : [button('regenerate', t.id)];
     return { private: true, text: lines.join('\n'), buttons, taskId: t.id };
   }
 

@@ -2,9 +2,9 @@
  * The platform-neutral reply model. Adapters render it: Slack Block Kit, Discord message
  * components, Telegram inline keyboards.
  */
-export type ButtonAction = 'regenerate' | 'share' | 'cancel';
+export type ButtonAction = 'regenerate' | 'share' | 'cancel' | 'approve' | 'reject';
 
-export const BUTTON_ACTIONS: readonly ButtonAction[] = ['regenerate', 'share', 'cancel'];
+export const BUTTON_ACTIONS: readonly ButtonAction[] = ['regenerate', 'share', 'cancel', 'approve', 'reject'];
 
 export interface ChatButton {
   action: ButtonAction;
@@ -21,6 +21,11 @@ export interface ChatReply {
   taskId?: string;
   /** True when this request created a new task whose progress and result will follow. */
   taskCreated?: boolean;
+  /**
+   * The new task waits for approval (an `approve` budget): the reply itself (with its Approve/Reject
+   * buttons) must be shown now, not replaced by progress.
+   */
+  awaitingApproval?: boolean;
   /** True when this delivery had been seen before (nothing new was done). */
   duplicate?: boolean;
 }
@@ -29,6 +34,8 @@ export const BUTTON_LABELS: Record<ButtonAction, string> = {
   regenerate: '🔁 Regenerate',
   share: '🔗 Share',
   cancel: '✖ Cancel',
+  approve: '✅ Approve',
+  reject: '⛔ Reject',
 };
 
 export const button = (action: ButtonAction, taskId: string): ChatButton => ({
@@ -46,6 +53,6 @@ export function encodeButton(b: Pick<ChatButton, 'action' | 'taskId'>): string {
 }
 
 export function decodeButton(data: string): { action: ButtonAction; taskId: string } | null {
-  const m = /^sy:(regenerate|share|cancel):([0-9a-f-]{36})$/i.exec(data);
+  const m = /^sy:(regenerate|share|cancel|approve|reject):([0-9a-f-]{36})$/i.exec(data);
   return m ? { action: m[1] as ButtonAction, taskId: m[2]!.toLowerCase() } : null;
 }

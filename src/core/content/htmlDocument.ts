@@ -72,13 +72,25 @@ export interface HtmlDocumentParts {
 
 const LANG_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
+/**
+ * Gives each text block of (sanitized) HTML dir="auto", so a block takes its direction from its
+ * first strong character: Arabic or Hebrew paragraphs read right to left next to English ones.
+ * In sanitized HTML a "<" only opens a tag (text and attribute values have it escaped).
+ */
+export function withAutoDirection(html: string): string {
+  return html.replace(
+    /<(p|h[1-6]|li|blockquote|td|th|dt|dd|figcaption)(?=[\s>])(?![^>]*\sdir=)/g,
+    '<$1 dir="auto"',
+  );
+}
+
 export function renderHtmlDocument(parts: HtmlDocumentParts): string {
   const title = escapeHtml(parts.title);
   const lang = parts.lang && LANG_TAG.test(parts.lang) ? ` lang="${parts.lang}"` : '';
   const metas = Object.entries(parts.metaTags ?? {})
     .map(([name, content]) => `<meta name="${escapeHtml(name)}" content="${escapeHtml(content)}">\n`)
     .join('');
-  const heading = parts.omitTitleHeading ? '' : `<h1>${title}</h1>\n`;
+  const heading = parts.omitTitleHeading ? '' : `<h1 dir="auto">${title}</h1>\n`;
   const meta = parts.metaLine ? `<p class="doc-meta">${escapeHtml(parts.metaLine)}</p>\n` : '';
   const header = heading || meta ? `<header class="doc-header">\n${heading}${meta}</header>\n` : '';
   const footer = parts.footerLine
@@ -97,7 +109,7 @@ ${metas}<title>${title}</title>
 <body>
 <main>
 ${header}<article>
-${parts.bodyHtml}</article>
+${withAutoDirection(parts.bodyHtml)}</article>
 ${footer}</main>
 </body>
 </html>

@@ -1,66 +1,60 @@
+import type { Bidi } from 'bidi-js';
+import * as bidiJs from 'bidi-js';
 import PDFDocument from 'pdfkit';
 import { type Block, type Run, titledDocument } from '../content/document.js';
-import type { Exporter, ExportOptions, PdfFonts } from './types.js';
+import { type Family, FontBook, RTL_CHAR, type Style } from './pdfFonts.js';
+import type { Exporter, ExportOptions } from './types.js';
 
 /**
  * PDF via pdfkit from the document model: title, headings, paragraphs with bold/italic/code/links,
  * lists, quotes, code blocks, tables, rules, and page numbers. Nothing is fetched (images print as
  * their alt text and URL).
+ *
+ * Unicode: text prints with Noto fonts shipped in npm packages (see pdfFonts.ts), picked per run of
+ * text by script: Latin, Cyrillic and Greek, CJK, Arabic and Hebrew all print as themselves. A
+ * paragraph with right-to-left or CJK text is broken into lines here and each line is reordered
+ * with the Unicode Bidirectional Algorithm (bidi-js): the paragraph's direction comes from its
+ * first strong character (like dir="auto"), right-to-left paragraphs are right-aligned, and
+ * fontkit shapes each right-to-left run (Arabic joining forms) and lays it out right to left.
+ * Not handled: bidi inside table cells (a cell prints with one font, picked by its script), CJK
+ * line-breaking rules beyond "a line may break between two ideographs", vertical text, and
+ * scripts other than the ones above (Korean Hangul, Thai, Devanagari... print as "?" when no
+ * shipped font has them).
  */
-interface FontSet {
-  regular: string;
-  bold: string;
-  italic: string;
-  boldItalic: string;
-  mono: string;
-  /** False for the built-in fonts, which only encode Windows-1252. */
-  unicode: boolean;
-}
-
-const BUILT_IN: FontSet = {
-  regular: 'Helvetica',
-  bold: 'Helvetica-Bold',
-  italic: 'Helvetica-Oblique',
-  boldItalic: 'Helvetica-BoldOblique',
-  mono: 'Courier',
-  unicode: false,
-};
+// bidi-js is CommonJS (module.exports = factory); its types call that export `default`.
+const bidi = (bidiJs.default as unknown as () => Bidi)();
 
 const COLORS = { text: '#1f2328', muted: '#59636e', link: '#0969da', rule: '#d1d9e0', codeBg: '#f3f4f6' };
 const BODY_SIZE = 11;
 const HEADING_SIZES = { 1: 18, 2: 15, 3: 13, 4: 12, 5: 11, 6: 11 } as const;
+/** Noto Sans's ascender, in em: where the baseline sits below the top of a line. */
+const ASCENT = 1.069;
 
-// Characters the built-in fonts can print: Windows-1252 (Latin-1 plus these).
-const CP1252_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-const FALLBACKS: Record<string, string> = {
-  '☑': '[x]',
-  '☐': '[ ]',
-  '✓': 'v',
-  '→': '->',
-  '←': '<-',
-  '≤': '<=',
-  '≥': '>=',
-  '≠': '!=',
-};
+/** A stretch of text printed with one font, size and colour. */
+interface Piece {
+  text: string;
+  font: string;
+  family: Family | 'mono';
+  size: number;
+  color: string;
+  href?: string;
+  strike?: boolean;
+}
 
-function toCp1252(text: string): string {
-  let out = '';
-  for (const ch of text.normalize('NFKC')) {
-    const code = ch.codePointAt(0)!;
-    if (
-      ch === '\n' ||
-      (code >= 0x20 && code <= 0x7e) ||
-      (code >= 0xa0 && code <= 0xff) ||
-      CP1252_EXTRA.has(ch)
-    ) {
-      out += ch;
-    } else if (ch === '\t') {
-      out += '    ';
-    } else {
-      out += FALLBACKS[ch] ?? '?';
-    }
-  }
-  return out;
+/** One printed line: a range of the paragraph's text. */
+interface Line {
+  start: number;
+  end: number;
+}
+
+const CJK_TOKEN =
+  /[\u1100-\u11ff\u2e80-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]|[\ud840-\ud8bf][\udc00-\udfff]/;
+
+function styleOf(bold: boolean | undefined, italic: boolean | undefined): Style {
+  if (bold && italic) return 'boldItalic';
+  if (bold) return 'bold';
+  if (italic) return 'italic';
+  return 'regular';
 }
 
 class PdfWriter {
@@ -69,34 +63,41 @@ class PdfWriter {
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
-    private readonly fonts: FontSet,
+    private readonly fonts: FontBook,
   ) {
     this.left = doc.page.margins.left;
     this.width = doc.page.width - doc.page.margins.left - doc.page.margins.right;
   }
 
-  private enc(text: string): string {
-    return this.fonts.unicode ? text.replace(/\t/g, '    ') : toCp1252(text);
-  }
-
-  private fontFor(run: Pick<Run, 'bold' | 'italic' | 'code'>): string {
-    if (run.code) return this.fonts.mono;
-    if (run.bold && run.italic) return this.fonts.boldItalic;
-    if (run.bold) return this.fonts.bold;
-    if (run.italic) return this.fonts.italic;
-    return this.fonts.regular;
-  }
-
   title(title: string, metaLine: string): void {
     const { doc } = this;
-    doc.font(this.fonts.bold).fontSize(22).fillColor(COLORS.text);
-    doc.text(this.enc(title), this.left, doc.y, { width: this.width });
+    this.runs([{ text: title }], 0, 22, { bold: true }, COLORS.text, 0);
     doc.moveDown(0.2);
-    doc.font(this.fonts.regular).fontSize(9).fillColor(COLORS.muted);
-    doc.text(this.enc(metaLine), this.left, doc.y, { width: this.width });
+    this.runs([{ text: metaLine }], 0, 9, {}, COLORS.muted, 0);
     doc.moveDown(0.5);
     this.rule(0);
     doc.moveDown(0.6);
+  }
+
+  /** Styled runs split by font. */
+  private pieces(runs: Run[], size: number, base: Partial<Run>, color: string): Piece[] {
+    const out: Piece[] = [];
+    for (const r of runs) {
+      if (r.text === '') continue;
+      const style = styleOf(r.bold || base.bold, r.italic || base.italic);
+      for (const seg of this.fonts.segments(r.text, style, Boolean(r.code))) {
+        out.push({
+          text: seg.text,
+          font: seg.font,
+          family: seg.family,
+          size: r.code ? size - 1 : size,
+          color: r.href ? COLORS.link : color,
+          href: r.href,
+          strike: r.strike,
+        });
+      }
+    }
+    return out;
   }
 
   /** One paragraph of styled runs starting at the given indent. */
@@ -106,29 +107,207 @@ class PdfWriter {
     size: number,
     base: Partial<Run> = {},
     color = COLORS.text,
+    lineGap = 2,
   ): void {
     const { doc } = this;
-    const pieces = runs.filter((r) => r.text !== '');
+    const pieces = this.pieces(runs, size, base, color);
     if (pieces.length === 0) return;
     const x = this.left + indent;
     const width = this.width - indent;
-    pieces.forEach((r, i) => {
-      const styled = { ...r, bold: r.bold || base.bold, italic: r.italic || base.italic };
-      doc
-        .font(this.fontFor(styled))
-        .fontSize(r.code ? size - 1 : size)
-        .fillColor(r.href ? COLORS.link : color);
+    const text = pieces.map((p) => p.text).join('');
+    if (RTL_CHAR.test(text) || pieces.some((p) => p.family === 'cjk')) {
+      // Lines broken and reordered here: pdfkit has no bidi, and its line breaking would
+      // print a mixed-script line with each font's own baseline.
+      const lines = this.breakLines(pieces, width, false);
+      this.drawLines(pieces, lines, x, width, lineGap);
+      doc.x = this.left;
+      return;
+    }
+    pieces.forEach((p, i) => {
+      doc.font(p.font).fontSize(p.size).fillColor(p.color);
       const options: PDFKit.Mixins.TextOptions = {
         continued: i < pieces.length - 1,
-        link: r.href ?? null,
-        underline: Boolean(r.href),
-        strike: Boolean(r.strike),
-        lineGap: 2,
+        link: p.href ?? null,
+        underline: Boolean(p.href),
+        strike: Boolean(p.strike),
+        lineGap,
       };
-      if (i === 0) doc.text(this.enc(r.text), x, doc.y, { ...options, width });
-      else doc.text(this.enc(r.text), options);
+      if (i === 0) doc.text(p.text, x, doc.y, { ...options, width });
+      else doc.text(p.text, options);
     });
     doc.x = this.left;
+  }
+
+  private measure(p: Piece, text: string): number {
+    return this.doc.font(p.font).fontSize(p.size).widthOfString(text, { features: [] });
+  }
+
+  /**
+   * Greedy line breaking: a line may break at a space, at a newline (always), and before or after
+   * an ideograph. Leading spaces of a wrapped line are dropped; those after a newline are kept
+   * when keepIndent (code).
+   */
+  private breakLines(pieces: Piece[], width: number, keepIndent: boolean): Line[] {
+    interface Group {
+      start: number;
+      end: number;
+      width: number;
+      kind: 'word' | 'space' | 'newline';
+    }
+    const groups: Group[] = [];
+    let offset = 0;
+    let prevCjk = false;
+    for (const p of pieces) {
+      for (const m of p.text.matchAll(/\n|[^\S\n]+|[^\s]/gu)) {
+        const t = m[0];
+        const start = offset + m.index;
+        const end = start + t.length;
+        const kind = t === '\n' ? 'newline' : /\s/.test(t) ? 'space' : 'word';
+        const cjk = kind === 'word' && CJK_TOKEN.test(t);
+        const w = kind === 'newline' ? 0 : this.measure(p, t);
+        const last = groups[groups.length - 1];
+        if (kind === 'word' && last?.kind === 'word' && !cjk && !prevCjk) {
+          last.end = end;
+          last.width += w;
+        } else if (kind === 'space' && last?.kind === 'space') {
+          last.end = end;
+          last.width += w;
+        } else {
+          groups.push({ start, end, width: w, kind });
+        }
+        prevCjk = cjk;
+      }
+      offset += p.text.length;
+    }
+
+    const lines: Line[] = [];
+    let line: Line | null = null;
+    let lineWidth = 0;
+    let pending = 0;
+    let afterNewline = true;
+    for (const g of groups) {
+      if (g.kind === 'newline') {
+        lines.push(line ?? { start: g.start, end: g.start });
+        line = null;
+        lineWidth = 0;
+        pending = 0;
+        afterNewline = true;
+        continue;
+      }
+      if (g.kind === 'space') {
+        if (line) pending += g.width;
+        else if (keepIndent && afterNewline) {
+          line = { start: g.start, end: g.end };
+          lineWidth = g.width;
+        }
+        continue;
+      }
+      if (line && lineWidth + pending + g.width > width) {
+        lines.push(line);
+        line = null;
+        afterNewline = false;
+      }
+      if (!line) {
+        line = { start: g.start, end: g.end };
+        lineWidth = g.width;
+      } else {
+        line.end = g.end;
+        lineWidth += pending + g.width;
+      }
+      pending = 0;
+    }
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  private lineHeight(size: number, lineGap: number): number {
+    return this.doc.fontSize(size).currentLineHeight(true) + lineGap;
+  }
+
+  private linesHeight(pieces: Piece[], lines: Line[], lineGap: number): number {
+    const size = Math.max(...pieces.map((p) => p.size));
+    return lines.length * this.lineHeight(size, lineGap);
+  }
+
+  /** Prints broken lines, each reordered for display by the Unicode Bidirectional Algorithm. */
+  private drawLines(pieces: Piece[], lines: Line[], x: number, width: number, lineGap: number): void {
+    const { doc } = this;
+    const text = pieces.map((p) => p.text).join('');
+    const owner: number[] = [];
+    pieces.forEach((p, i) => {
+      for (let k = 0; k < p.text.length; k++) owner.push(i);
+    });
+    const levels = bidi.getEmbeddingLevels(text, 'auto');
+    const size = Math.max(...pieces.map((p) => p.size));
+    const height = this.lineHeight(size, lineGap);
+    let y = doc.y;
+    for (const line of lines) {
+      if (y + height > doc.page.height - doc.page.margins.bottom) {
+        doc.addPage();
+        y = doc.page.margins.top;
+      }
+      // Runs of one level and one piece, in logical order, then reordered (rule L2).
+      const runs: { start: number; end: number; level: number; piece: number }[] = [];
+      for (let i = line.start; i < line.end; i++) {
+        const level = levels.levels[i] ?? 0;
+        const last = runs[runs.length - 1];
+        if (last && last.level === level && last.piece === owner[i]) last.end = i + 1;
+        else runs.push({ start: i, end: i + 1, level, piece: owner[i]! });
+      }
+      const maxLevel = Math.max(0, ...runs.map((r) => r.level));
+      const minOdd = Math.min(...runs.map((r) => (r.level % 2 === 1 ? r.level : r.level + 1)));
+      for (let k = maxLevel; k >= minOdd && k > 0; k--) {
+        let i = 0;
+        while (i < runs.length) {
+          if (runs[i]!.level < k) {
+            i++;
+            continue;
+          }
+          let j = i;
+          while (j < runs.length && runs[j]!.level >= k) j++;
+          runs.splice(i, j - i, ...runs.slice(i, j).reverse());
+          i = j;
+        }
+      }
+      const printed = runs.map((r) => {
+        const p = pieces[r.piece]!;
+        let str = text.slice(r.start, r.end);
+        // fontkit lays a run with right-to-left letters out right to left itself; a right-to-left
+        // run of neutrals alone (spaces, punctuation) is reversed here, brackets mirrored.
+        if (r.level % 2 === 1 && !RTL_CHAR.test(str)) {
+          str = [...str]
+            .reverse()
+            .map((c) => bidi.getMirroredCharacter(c) ?? c)
+            .join('');
+        }
+        return { p, str, width: this.measure(p, str) };
+      });
+      const total = printed.reduce((sum, r) => sum + r.width, 0);
+      const paragraph = levels.paragraphs.find(
+        (para: { start: number; end: number; level: number }) =>
+          line.start >= para.start && line.start <= para.end,
+      );
+      const rtl = (paragraph?.level ?? 0) % 2 === 1;
+      let cx = rtl ? x + width - total : x;
+      const baseline = y + size * ASCENT;
+      for (const r of printed) {
+        doc
+          .font(r.p.font)
+          .fontSize(r.p.size)
+          .fillColor(r.p.color)
+          .text(r.str, cx, baseline, {
+            lineBreak: false,
+            baseline: 'alphabetic',
+            features: [],
+            link: r.p.href ?? null,
+            underline: Boolean(r.p.href),
+            strike: Boolean(r.p.strike),
+          });
+        cx += r.width;
+      }
+      y += height;
+    }
+    doc.y = y;
   }
 
   private rule(indent: number): void {
@@ -184,15 +363,31 @@ class PdfWriter {
     const pad = 6;
     const x = this.left + indent;
     const width = this.width - indent;
-    const body = this.enc(text.replace(/\n$/, ''));
-    doc.font(this.fonts.mono).fontSize(9.5);
-    const height = doc.heightOfString(body, { width: width - 2 * pad, lineGap: 1 });
+    const body = text.replace(/\n$/, '');
+    const pieces = this.fonts
+      .segments(body, 'regular', true)
+      .map((seg): Piece => ({ ...seg, size: 9.5, color: COLORS.text }));
+    const plain = pieces.every((p) => p.family === 'mono');
+    let height: number;
+    let lines: Line[] = [];
+    if (plain) {
+      doc.font(this.fonts.monoName).fontSize(9.5);
+      height = doc.heightOfString(body, { width: width - 2 * pad, lineGap: 1 });
+    } else {
+      lines = this.breakLines(pieces, width - 2 * pad, true);
+      height = this.linesHeight(pieces, lines, 1);
+    }
     const bottom = doc.page.height - doc.page.margins.bottom;
     // Shade the block when it fits on this page; a block that breaks across pages is printed plain.
     if (doc.y + height + 2 * pad <= bottom) {
       doc.rect(x, doc.y, width, height + 2 * pad).fill(COLORS.codeBg);
     }
-    doc.fillColor(COLORS.text).text(body, x + pad, doc.y + pad, { width: width - 2 * pad, lineGap: 1 });
+    if (plain) {
+      doc.fillColor(COLORS.text).text(body, x + pad, doc.y + pad, { width: width - 2 * pad, lineGap: 1 });
+    } else {
+      doc.y += pad;
+      this.drawLines(pieces, lines, x + pad, width - 2 * pad, 1);
+    }
     doc.y += pad;
     doc.x = this.left;
   }
@@ -215,7 +410,8 @@ class PdfWriter {
     italic: boolean,
   ): void {
     const { doc } = this;
-    doc.font(this.fonts.regular).fontSize(BODY_SIZE);
+    const regular = this.fonts.defaultFont('regular');
+    doc.font(regular).fontSize(BODY_SIZE);
     const last = block.start + block.items.length - 1;
     const markerWidth = block.ordered ? doc.widthOfString(`${last}.`) + 8 : 14;
     block.items.forEach((item, i) => {
@@ -224,10 +420,10 @@ class PdfWriter {
       const marker = block.ordered ? `${block.start + i}.` : '•';
       const y = doc.y;
       doc
-        .font(this.fonts.regular)
+        .font(regular)
         .fontSize(BODY_SIZE)
         .fillColor(color)
-        .text(this.enc(marker), this.left + indent, y, { width: markerWidth, lineBreak: false });
+        .text(marker, this.left + indent, y, { width: markerWidth, lineBreak: false });
       doc.y = y;
       const [first, ...rest] = item.blocks;
       let blocks = item.blocks;
@@ -245,15 +441,18 @@ class PdfWriter {
 
   private table(block: Extract<Block, { type: 'table' }>, indent: number): void {
     const { doc } = this;
-    const cellText = (cell: Run[]) => this.enc(cell.map((r) => r.text).join(''));
-    const header = block.header.map((cell) => ({
-      text: cellText(cell),
-      font: { src: this.fonts.bold, size: BODY_SIZE - 1 },
-      type: 'TH' as const,
-    }));
-    const rows = block.rows.map((row) =>
-      row.map((cell) => ({ text: cellText(cell), font: { src: this.fonts.regular, size: BODY_SIZE - 1 } })),
-    );
+    // A cell prints with one font: the one of the first run in it that is not Latin, if any.
+    const cellFont = (cell: Run[], style: Style) => {
+      const text = cell.map((r) => r.text).join('');
+      const segs = this.fonts.segments(text, style);
+      const font = (segs.find((seg) => seg.family !== 'latin') ?? segs[0])?.font;
+      return {
+        text: segs.map((seg) => seg.text).join(''),
+        font: { src: font ?? this.fonts.defaultFont(style), size: BODY_SIZE - 1 },
+      };
+    };
+    const header = block.header.map((cell) => ({ ...cellFont(cell, 'bold'), type: 'TH' as const }));
+    const rows = block.rows.map((row) => row.map((cell) => cellFont(cell, 'regular')));
     doc.fillColor(COLORS.text);
     doc.table({
       position: { x: this.left + indent, y: doc.y },
@@ -272,7 +471,7 @@ class PdfWriter {
       // Writing inside the bottom margin would otherwise start a new page.
       doc.page.margins.bottom = 0;
       doc
-        .font(this.fonts.regular)
+        .font(this.fonts.defaultFont('regular'))
         .fontSize(8)
         .fillColor(COLORS.muted)
         .text(`${i + 1} / ${range.count}`, this.left, doc.page.height - bottom / 2 - 4, {
@@ -283,23 +482,6 @@ class PdfWriter {
       doc.page.margins.bottom = bottom;
     }
   }
-}
-
-function fontSet(doc: PDFKit.PDFDocument, fonts: PdfFonts | undefined): FontSet {
-  if (!fonts) return BUILT_IN;
-  doc.registerFont('sy-regular', fonts.regular);
-  doc.registerFont('sy-bold', fonts.bold ?? fonts.regular);
-  doc.registerFont('sy-italic', fonts.italic ?? fonts.regular);
-  doc.registerFont('sy-bold-italic', fonts.boldItalic ?? fonts.bold ?? fonts.regular);
-  doc.registerFont('sy-mono', fonts.mono ?? fonts.regular);
-  return {
-    regular: 'sy-regular',
-    bold: 'sy-bold',
-    italic: 'sy-italic',
-    boldItalic: 'sy-bold-italic',
-    mono: 'sy-mono',
-    unicode: true,
-  };
 }
 
 export async function renderPdf(
@@ -323,7 +505,7 @@ export async function renderPdf(
     doc.on('error', reject);
   });
 
-  const writer = new PdfWriter(doc, fontSet(doc, options.pdfFonts));
+  const writer = new PdfWriter(doc, new FontBook(doc, options.pdfFonts));
   writer.title(title, `Version ${input.version}`);
   writer.blocks(blocks);
   writer.pageNumbers();

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
 import { CSV_COLUMNS, type ReportGroupBy, type ReportService, type UsageRow } from './usageReport.js';
 
 export type ScheduleEvery = 'week' | 'month';
@@ -21,6 +21,14 @@ export interface ReportSchedule {
 
 export interface ScheduleStore {
   create(s: Omit<ReportSchedule, 'id' | 'lastSentAt' | 'createdAt'>): Promise<ReportSchedule>;
+  get(id: string): Promise<ReportSchedule | null>;
+  /**
+   * The schedules a user may see, newest first (at most 500): their own, those of the teams they own
+   * or administer, and every one for a site admin.
+   */
+  listVisible(viewer: { userId: string; isAdmin: boolean }): Promise<ReportSchedule[]>;
+  /** False when there was no such schedule. */
+  delete(id: string): Promise<boolean>;
   /**
    * Claims the schedules due at `now` (FOR UPDATE SKIP LOCKED, so two workers never send one twice)
    * and moves each one's next run on in the same statement; returns them with the period they cover.
@@ -110,6 +118,30 @@ export class ScheduleService {
       deliverTo: to,
       nextRunAt: nextPeriodStart(input.every, now),
     });
+  }
+
+  /** The schedules the viewer may see and delete (see ScheduleStore.listVisible). */
+  list(viewer: { userId: string; isAdmin: boolean }): Promise<ReportSchedule[]> {
+    return this.deps.store.listVisible(viewer);
+  }
+
+  /**
+   * Deletes a schedule: its creator, an owner/admin of its team, or a site admin. Anyone else is told
+   * it does not exist (404), as for a schedule that is not there.
+   */
+  async remove(viewer: { userId: string; isAdmin: boolean }, id: string): Promise<void> {
+    const s = await this.deps.store.get(id);
+    if (!s || !(await this.mayManage(viewer, s))) throw notFound('Report schedule');
+    if (!(await this.deps.store.delete(id))) throw notFound('Report schedule');
+  }
+
+  private async mayManage(viewer: { userId: string; isAdmin: boolean }, s: ReportSchedule): Promise<boolean> {
+    if (viewer.isAdmin || s.userId === viewer.userId) return true;
+    if (!s.teamId) return false;
+    return this.deps.reports.authorize(viewer, s.teamId).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Sends every due schedule once; a failed delivery is logged and waits for the next period. */

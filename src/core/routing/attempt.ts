@@ -117,9 +117,10 @@ export function succeededAttempt(
     provider: target.name,
     outcome: 'succeeded',
     latencyMs: result.latencyMs,
+    // The connector rounds its latency to whole ms; the first token cannot come after the answer.
     ttftMs:
       timing.requestAt !== undefined && timing.firstTokenAt !== undefined
-        ? Math.max(0, timing.firstTokenAt - timing.requestAt)
+        ? Math.min(result.latencyMs, Math.max(0, timing.firstTokenAt - timing.requestAt))
         : result.latencyMs,
     tokens: { input: usage.input, output: usage.output },
     costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,

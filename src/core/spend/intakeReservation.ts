@@ -3,7 +3,7 @@ import { estimateInputTokens } from '../providers/tokens.js';
 import type { SqlExecutor } from '../tasks/ports.js';
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
 import type { TaskRecord } from '../tasks/types.js';
-import type { BudgetStore, OverBudget } from './ports.js';
+import type { BudgetStore, IntakeScopes, OverBudget } from './ports.js';
 import type { PriceBook } from './priceBook.js';
 import { formatUsd } from './pricing.js';
 
@@ -31,8 +31,9 @@ export interface IntakeContext {
  * Intake's half of spend control: estimates a task's cost (its input with a safety margin plus the
  * output cap, at the dearest price among the providers it could run on) and reserves it against
  * every route-independent budget (team, user, chat workspace, API token, hook) in one statement
- * inside the intake transaction. A `block` or `approve` budget without room refuses the task:
- * 422 budget_exceeded naming the budget and when it resets; nothing is written.
+ * inside the intake transaction. A `block` budget without room refuses the task: 422
+ * budget_exceeded naming the budget and when it resets; nothing is written. When only `approve`
+ * budgets lack room, nothing is reserved and the task is held in `awaiting_approval`.
  */
 export class IntakeReservation {
   constructor(
@@ -41,6 +42,17 @@ export class IntakeReservation {
       prices: PriceBook;
       taskTypes: TaskTypeCatalogue;
       candidates: CandidateLookup;
+      /**
+       * Holds a task that only `approve` budgets refuse (core/spend/approvals.ts), in the intake
+       * transaction. Without it such a task is refused like one over a `block` budget.
+       */
+      hold?: (
+        tx: SqlExecutor,
+        task: TaskRecord,
+        over: OverBudget[],
+        est: TaskEstimate,
+        apiTokenId: string | null,
+      ) => Promise<unknown>;
     },
   ) {}
 
@@ -65,34 +77,38 @@ export class IntakeReservation {
     ctx: IntakeContext,
     tx: SqlExecutor,
     estimate?: TaskEstimate,
-  ): Promise<TaskEstimate> {
+  ): Promise<TaskEstimate & { held: boolean }> {
     const est = estimate ?? (await this.estimate(task));
-    const origin = task.origin ?? {};
-    const platform = typeof origin.platform === 'string' ? origin.platform : null;
-    const workspace =
-      typeof origin.teamId === 'string'
-        ? origin.teamId
-        : typeof origin.guildId === 'string'
-          ? origin.guildId
-          : typeof origin.chatId === 'string' || typeof origin.chatId === 'number'
-            ? String(origin.chatId)
-            : null;
-    const over = await this.deps.budgets.reserve(
-      tx,
-      {
-        taskId: task.id,
-        userId: task.userId,
-        teamId: task.teamId ?? null,
-        webhookId: task.webhookId ?? null,
-        apiTokenId: ctx.apiTokenId ?? null,
-        chatWorkspace: platform && workspace ? { platform, externalId: workspace } : null,
-      },
-      est.micros,
-      est.tokens,
-    );
-    if (over.length) throw budgetExceeded(over[0] as OverBudget, est);
-    return est;
+    const over = await this.deps.budgets.reserve(tx, intakeScopes(task, ctx), est.micros, est.tokens);
+    if (!over.length) return { ...est, held: false };
+    // A `block` budget refuses; when only `approve` budgets lack room the task waits for approval.
+    const blocking = over.find((b) => b.action === 'block');
+    if (blocking || !this.deps.hold) throw budgetExceeded(blocking ?? (over[0] as OverBudget), est);
+    await this.deps.hold(tx, task, over, est, ctx.apiTokenId ?? null);
+    return { ...est, held: true };
   }
+}
+
+/** The route-independent budgets' scopes of a task (team, user, hook, API token, chat workspace). */
+export function intakeScopes(task: TaskRecord, ctx: IntakeContext): IntakeScopes {
+  const origin = task.origin ?? {};
+  const platform = typeof origin.platform === 'string' ? origin.platform : null;
+  const workspace =
+    typeof origin.teamId === 'string'
+      ? origin.teamId
+      : typeof origin.guildId === 'string'
+        ? origin.guildId
+        : typeof origin.chatId === 'string' || typeof origin.chatId === 'number'
+          ? String(origin.chatId)
+          : null;
+  return {
+    taskId: task.id,
+    userId: task.userId,
+    teamId: task.teamId ?? null,
+    webhookId: task.webhookId ?? null,
+    apiTokenId: ctx.apiTokenId ?? null,
+    chatWorkspace: platform && workspace ? { platform, externalId: workspace } : null,
+  };
 }
 
 export function budgetExceeded(b: OverBudget, est: TaskEstimate): AppError {

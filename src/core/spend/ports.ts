@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../tasks/ports.js';
+import type { TaskRecord } from '../tasks/types.js';
 import type { Price } from './pricing.js';
 
 export interface PriceOverride extends Price {
@@ -117,7 +118,14 @@ export interface BudgetStore {
    * budget if each `block` budget has room, all or nothing. Returns the budgets over their limit
    * (nothing was reserved then) — empty when the reservation was made.
    */
-  reserve(tx: SqlExecutor, scopes: IntakeScopes, micros: number, tokens: number): Promise<OverBudget[]>;
+  reserve(
+    tx: SqlExecutor,
+    scopes: IntakeScopes,
+    micros: number,
+    tokens: number,
+    /** `approved`: an approval accepts the overspend of `approve` budgets; only `block` budgets refuse. */
+    opts?: { approved?: boolean },
+  ): Promise<OverBudget[]>;
   /**
    * Exactly once per task (settled_at on its reservations): releases what was reserved and charges
    * the task's real cost and tokens; then records the alert thresholds newly crossed (one row per
@@ -130,4 +138,67 @@ export interface BudgetStore {
   alertRecipients(b: BudgetRecord): Promise<string[]>;
   /** Micro-dollars settled on the budget since `since`. */
   spentSince(budgetId: string, since: Date): Promise<number>;
+}
+
+/** An `approve` budget that held a task at intake, as recorded on its approval. */
+export interface HeldBy {
+  id: string;
+  scope: BudgetScope;
+  name: string | null;
+  limitMicros: number | null;
+  limitTokens: number | null;
+  resetsAt: string | null;
+}
+
+export type ApprovalDecision = 'approved' | 'rejected' | 'expired';
+
+/** A task waiting in (or decided from) `awaiting_approval` (table task_approvals). */
+export interface ApprovalRecord {
+  taskId: string;
+  budgets: HeldBy[];
+  estimatedMicros: number;
+  estimatedTokens: number;
+  apiTokenId: string | null;
+  expiresAt: Date;
+  decision: ApprovalDecision | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface ApprovalStore {
+  /**
+   * Inside the intake transaction, after the task row is written: the task becomes
+   * awaiting_approval (with its estimate), its approval row is written, and an idempotency
+   * ledger snapshot of it says so too. Returns the approval.
+   */
+  hold(
+    tx: SqlExecutor,
+    taskId: string,
+    a: Pick<ApprovalRecord, 'budgets' | 'estimatedMicros' | 'estimatedTokens' | 'apiTokenId'> & {
+      ttlMinutes: number;
+    },
+  ): Promise<ApprovalRecord>;
+  get(taskId: string): Promise<ApprovalRecord | null>;
+  /**
+   * In ONE transaction: awaiting_approval → `queued` (approved) or `cancelled` with `error`
+   * (rejected), guarded by the status so only one decision wins; then `inTx` (reserve, enqueue).
+   * 'not_waiting' when the task is not awaiting approval, null when unknown.
+   */
+  decide(
+    taskId: string,
+    d: { decision: 'approved' | 'rejected'; by: string; error?: string },
+    inTx: (task: TaskRecord, approval: ApprovalRecord, tx: SqlExecutor) => Promise<void>,
+  ): Promise<{ task: TaskRecord; approval: ApprovalRecord } | 'not_waiting' | null>;
+  /**
+   * Ends up to `limit` waiting tasks whose approval has expired: failed with `error`, decision
+   * `expired` — each exactly once (status guard), `inTx` per task in its transaction.
+   */
+  expireDue(
+    limit: number,
+    error: string,
+    inTx: (task: TaskRecord, tx: SqlExecutor) => Promise<void>,
+  ): Promise<TaskRecord[]>;
+  /** Who may approve: the team's owners and admins for a team task, else its owner. */
+  approvers(task: Pick<TaskRecord, 'userId' | 'teamId'>): Promise<string[]>;
 }

@@ -121,8 +121,8 @@ export interface TaskStore {
   /** Changes a queued task; 'not_queued' when it has left that state, null when unknown. */
   updateQueued(id: string, patch: TaskPatch, inTx?: InTransaction): Promise<TaskRecord | 'not_queued' | null>;
   /**
-   * Marks a queued or running task cancelled and tells running workers (in any process) to abort
-   * it. 'finished' when it had already ended, null when unknown.
+   * Marks a waiting (awaiting_approval), queued or running task cancelled and tells running workers
+   * (in any process) to abort it. 'finished' when it had already ended, null when unknown.
    */
   cancel(id: string, inTx?: InTransaction): Promise<TaskRecord | 'finished' | null>;
   /** Deletes the task (its assignments go with it). */

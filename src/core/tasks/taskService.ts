@@ -90,8 +90,10 @@ export class TaskService implements TaskCommands {
           ctx: { apiTokenId?: string | null },
           tx: SqlExecutor,
           estimate?: SpendEstimate,
-        ): Promise<unknown>;
+        ): Promise<{ held?: boolean } | undefined>;
       };
+      /** After intake committed a task held for approval (`awaiting_approval`): tells its approvers. */
+      onHeld?: (task: TaskRecord) => Promise<void>;
       /** Settles a task's budget reservations with its real cost once it has ended (idempotent). */
       settleSpend?: (taskId: string) => Promise<void>;
     },
@@ -113,6 +115,7 @@ export class TaskService implements TaskCommands {
       input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
     const title = (input.title?.trim() || titleFrom(input.description)).slice(0, TITLE_MAX);
     const jobId = randomUUID();
+    let held = false;
     // Estimated outside the intake transaction: a lookup from inside it would hold two connections.
     const estimate = await this.deps.spend?.estimate({
       taskType: input.taskType,
@@ -146,7 +149,17 @@ export class TaskService implements TaskCommands {
           details: { taskType: input.taskType, source: input.source, priority },
         },
         inTx: async (task, tx) => {
-          await this.deps.spend?.reserve(task, { apiTokenId: meta.apiTokenId ?? null }, tx, estimate);
+          const r = await this.deps.spend?.reserve(
+            task,
+            { apiTokenId: meta.apiTokenId ?? null },
+            tx,
+            estimate,
+          );
+          // Held by an `approve` budget: no job until someone approves it (core/spend/approvals.ts).
+          if (r?.held) {
+            held = true;
+            return;
+          }
           await this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx);
         },
       },
@@ -159,6 +172,11 @@ export class TaskService implements TaskCommands {
           'This delivery was already received, and the task it made no longer exists',
         );
       return { task, duplicate: true, ...(out.original ? { original: out.original } : {}) };
+    }
+    if (held) {
+      const task: TaskRecord = { ...out.task, status: 'awaiting_approval' };
+      await this.deps.onHeld?.(task);
+      return { task, duplicate: false };
     }
     return { task: out.task, duplicate: false };
   }
@@ -258,7 +276,7 @@ export class TaskService implements TaskCommands {
     return out;
   }
 
-  /** Cancels a queued or running task; not_found if the viewer may not see it, conflict if it has ended. */
+  /** Cancels a waiting, queued or running task; not_found if the viewer may not see it, conflict if it has ended. */
   async cancel(id: string, viewer: Actor): Promise<TaskRecord> {
     const task = await this.visible(id, viewer);
     const out = await this.cancelTask(task.id);

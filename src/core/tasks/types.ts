@@ -4,7 +4,15 @@
  */
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+/** `awaiting_approval`: held at intake by an `approve` budget until approved, rejected or expired (core/spend/approvals.ts). */
+export const TASK_STATUSES = [
+  'awaiting_approval',
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const TASK_SOURCES = [
   'api',

@@ -258,6 +258,14 @@ describe('ApiClient error mapping', () => {
       details: { fieldErrors: { name: ['Required'] } },
     });
     expect(fieldErrors(flat)).toEqual({ name: 'Required' });
+    // What this API's routes send (src/api/route.ts): the field named with where it was.
+    const ours = new ApiError({
+      status: 400,
+      code: 'validation_failed',
+      message: 'Invalid body',
+      details: [{ field: 'body.limitMicros', message: 'Too big', code: 'too_big' }],
+    });
+    expect(fieldErrors(ours)).toEqual({ limitMicros: 'Too big' });
     expect(fieldErrors(new Error('x'))).toEqual({});
   });
 

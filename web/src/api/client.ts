@@ -320,6 +320,13 @@ export class ApiClient {
   cancelTask(id: string) {
     return this.post<ResponseOf<'postTasksByIdCancel'>>(`/api/tasks/${seg(id)}/cancel`);
   }
+  /** A task awaiting approval (an `approve` budget): approve (it is queued) or reject (it is cancelled). */
+  approveTask(id: string) {
+    return this.post<ResponseOf<'postTasksByIdApprove'>>(`/api/tasks/${seg(id)}/approve`);
+  }
+  rejectTask(id: string) {
+    return this.post<ResponseOf<'postTasksByIdReject'>>(`/api/tasks/${seg(id)}/reject`);
+  }
   taskRouting(id: string, signal?: AbortSignal) {
     return this.get<ResponseOf<'getTasksByIdRouting'> | null>(
       `/api/tasks/${seg(id)}/routing`,
@@ -409,9 +416,39 @@ export class ApiClient {
   usageReport(query: Record<string, string>, signal?: AbortSignal) {
     return this.get<ResponseOf<'getReportsUsage'>>('/api/reports/usage', query, signal);
   }
+  reportSchedules(signal?: AbortSignal) {
+    return this.get<ResponseOf<'getReportsSchedules'>>('/api/reports/schedules', {}, signal);
+  }
+  deleteReportSchedule(id: string) {
+    return this.del(`/api/reports/schedules/${seg(id)}`);
+  }
   async usageReportCsv(query: Record<string, string>) {
     const res = await this.raw('GET', '/api/reports/usage', { query: { ...query, format: 'csv' } });
     return res.blob();
+  }
+  // ---------- spend ----------
+
+  listPrices(signal?: AbortSignal) {
+    return this.get<ResponseOf<'listPrices'>>('/api/prices', undefined, signal);
+  }
+  /** Replaces every admin override (send the ones to keep too). */
+  replacePriceOverrides(input: BodyOf<'replacePriceOverrides'>) {
+    return this.put<ResponseOf<'replacePriceOverrides'>>('/api/admin/prices', input);
+  }
+  listBudgets(signal?: AbortSignal) {
+    return this.get<ResponseOf<'listBudgets'>>('/api/budgets', undefined, signal);
+  }
+  createBudget(input: BodyOf<'createBudget'>) {
+    return this.post<ResponseOf<'createBudget'>>('/api/budgets', input);
+  }
+  updateBudget(id: string, input: BodyOf<'updateBudget'>) {
+    return this.put<ResponseOf<'updateBudget'>>(`/api/budgets/${seg(id)}`, input);
+  }
+  deleteBudget(id: string) {
+    return this.del(`/api/budgets/${seg(id)}`);
+  }
+  budgetForecast(id: string, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getBudgetForecast'>>(`/api/budgets/${seg(id)}/forecast`, undefined, signal);
   }
   notifications(query: { unread?: 'true'; limit?: number } = {}, signal?: AbortSignal) {
     return this.get<ResponseOf<'getNotifications'>>('/api/notifications', query, signal);

@@ -182,8 +182,15 @@ export function fieldErrors(e: unknown): Record<string, string> {
   if (issues) {
     for (const issue of issues) {
       if (typeof issue !== 'object' || issue === null) continue;
-      const { path, message } = issue as { path?: unknown; message?: unknown };
-      const key = Array.isArray(path) ? path.join('.') : typeof path === 'string' ? path : '';
+      const { path, field, message } = issue as { path?: unknown; field?: unknown; message?: unknown };
+      // This API sends `{field: 'body.limitMicros', message}`; other zod APIs `{path: [...], message}`.
+      const key = Array.isArray(path)
+        ? path.join('.')
+        : typeof path === 'string'
+          ? path
+          : typeof field === 'string'
+            ? field.replace(/^(body|query|params)\./, '')
+            : '';
       if (key && typeof message === 'string' && !(key in out)) out[key] = message;
     }
     return out;

@@ -232,6 +232,20 @@ export interface paths {
      */
     get: operations['getBudgetForecast'];
   };
+  '/api/tasks/{id}/approve': {
+    /**
+     * Approve a task awaiting approval: reserves its estimate (accepting the overspend) and queues it
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTasksByIdApprove'];
+  };
+  '/api/tasks/{id}/reject': {
+    /**
+     * Reject a task awaiting approval: it ends cancelled (error approval_rejected)
+     * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+     */
+    post: operations['postTasksByIdReject'];
+  };
   '/api/tasks/{id}/events': {
     /**
      * A task’s live output (server-sent events)
@@ -609,10 +623,22 @@ export interface paths {
   };
   '/api/reports/schedules': {
     /**
+     * The report schedules you may manage
+     * @description Your own schedules, those of the teams you own or administer, and every schedule for a site admin; newest first (at most 500).
+     */
+    get: operations['getReportsSchedules'];
+    /**
      * Schedule a usage report every week or month
      * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
      */
     post: operations['postReportsSchedules'];
+  };
+  '/api/reports/schedules/{id}': {
+    /**
+     * Delete a report schedule
+     * @description Its creator, an owner or admin of its team, or a site admin; anyone else gets 404, as for a schedule that does not exist.
+     */
+    delete: operations['deleteReportsSchedulesById'];
   };
   '/api/auth/providers': {
     /**
@@ -2655,7 +2681,7 @@ export interface operations {
       query?: {
         page?: number;
         limit?: number;
-        status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+        status?: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
         taskType?: string;
         source?: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
         userId?: string;
@@ -2679,7 +2705,7 @@ export interface operations {
               /** @enum {string} */
               priority: 'low' | 'normal' | 'high' | 'urgent';
               /** @enum {string} */
-              status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+              status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
               /** @enum {string} */
               source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
               providerId: string | null;
@@ -2817,7 +2843,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -2961,7 +2987,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -3001,6 +3027,25 @@ export interface operations {
             costMicros: number;
             /** @description The estimate reserved against budgets at intake (null: none was made) */
             estimatedCostMicros: number | null;
+            /** @description Set when an `approve` budget held the task at intake */
+            approval: {
+              /** @description The `approve` budgets the task would pass */
+              budgets: {
+                id: string;
+                scope: string;
+                name: string | null;
+                limitMicros: number | null;
+                limitTokens: number | null;
+                resetsAt: string | null;
+              }[];
+              estimatedCostMicros: number;
+              /** @description When the wait ends (the task then fails with approval_expired) */
+              expiresAt: string;
+              /** @enum {string|null} */
+              decision: 'approved' | 'rejected' | 'expired' | null;
+              decidedBy: string | null;
+              decidedAt: string | null;
+            } | null;
           };
         };
       };
@@ -3091,7 +3136,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -3280,7 +3325,7 @@ export interface operations {
           'application/json': {
             id: string;
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             updatedAt: string;
             attempts: number;
             startedAt: string | null;
@@ -3367,7 +3412,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -4229,6 +4274,258 @@ export interface operations {
       };
       /** @description Error */
       404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Approve a task awaiting approval: reserves its estimate (accepting the overspend) and queues it
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTasksByIdApprove: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The task, now queued */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
+            title: string;
+            description: string;
+            taskType: string;
+            /** @enum {string} */
+            priority: 'low' | 'normal' | 'high' | 'urgent';
+            /** @enum {string} */
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            /** @enum {string} */
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
+            providerId: string | null;
+            options: {
+              maxTokens?: number;
+              temperature?: number;
+              model?: string;
+            };
+            callbackUrl: string | null;
+            regenerateContentId: string | null;
+            attempts: number;
+            createdAt: string;
+            updatedAt: string;
+            startedAt: string | null;
+            completedAt: string | null;
+            contentId: string | null;
+            error: string | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      422: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Reject a task awaiting approval: it ends cancelled (error approval_rejected)
+   * @description Needs a bearer token (access token or personal API token). Another user's objects answer 404.
+   */
+  postTasksByIdReject: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description The task, now cancelled */
+      200: {
+        content: {
+          'application/json': {
+            id: string;
+            userId: string;
+            /** @description The owning team; null = personal */
+            teamId: string | null;
+            title: string;
+            description: string;
+            taskType: string;
+            /** @enum {string} */
+            priority: 'low' | 'normal' | 'high' | 'urgent';
+            /** @enum {string} */
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            /** @enum {string} */
+            source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
+            providerId: string | null;
+            options: {
+              maxTokens?: number;
+              temperature?: number;
+              model?: string;
+            };
+            callbackUrl: string | null;
+            regenerateContentId: string | null;
+            attempts: number;
+            createdAt: string;
+            updatedAt: string;
+            startedAt: string | null;
+            completedAt: string | null;
+            contentId: string | null;
+            error: string | null;
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      409: {
         content: {
           'application/json': {
             error: {
@@ -6173,7 +6470,7 @@ export interface operations {
             /** @enum {string} */
             priority: 'low' | 'normal' | 'high' | 'urgent';
             /** @enum {string} */
-            status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+            status: 'awaiting_approval' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
             /** @enum {string} */
             source: 'api' | 'portal' | 'slack' | 'discord' | 'telegram' | 'github' | 'webhook' | 'gateway';
             providerId: string | null;
@@ -6869,6 +7166,7 @@ export interface operations {
             tasksOverTime: {
               date: string;
               total: number;
+              awaiting_approval?: number;
               queued?: number;
               running?: number;
               completed?: number;
@@ -10083,6 +10381,73 @@ export interface operations {
     };
   };
   /**
+   * The report schedules you may manage
+   * @description Your own schedules, those of the teams you own or administer, and every schedule for a site admin; newest first (at most 500).
+   */
+  getReportsSchedules: {
+    responses: {
+      /** @description Schedules */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              id: string;
+              /** @enum {string} */
+              report: 'usage';
+              /** @enum {string} */
+              groupBy: 'day' | 'user' | 'team' | 'provider' | 'taskType' | 'source';
+              /** @enum {string} */
+              every: 'week' | 'month';
+              teamId: string | null;
+              deliverTo: {
+                [key: string]: unknown;
+              };
+              nextRunAt: string;
+              lastSentAt: string | null;
+              createdAt: string;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
    * Schedule a usage report every week or month
    * @description Who may read the report may schedule it (site admins; a team’s owners and admins with `teamId`). Sent after midnight UTC on Mondays (week) or the 1st (month) for the period that ended, to a chat channel (`{platform, channel}`, the bot must be configured) or to a webhook’s callback URL (`{webhookId}`, a hook you manage) signed with X-Switchyard-Signature.
    */
@@ -10195,6 +10560,71 @@ export interface operations {
       };
       /** @description Error */
       415: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Delete a report schedule
+   * @description Its creator, an owner or admin of its team, or a site admin; anyone else gets 404, as for a schedule that does not exist.
+   */
+  deleteReportsSchedulesById: {
+    parameters: {
+      path: {
+        id: string;
+      };
+    };
+    responses: {
+      /** @description Deleted */
+      204: {
+        content: never;
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
         content: {
           'application/json': {
             error: {

@@ -63,6 +63,7 @@ export type RoutingDecision = ResponseOf<'getTasksByIdRouting'>;
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const satisfies readonly Priority[];
 export const TASK_STATUSES = [
+  'awaiting_approval',
   'queued',
   'running',
   'completed',
@@ -146,3 +147,32 @@ export type WebhookCreated = ResponseOf<'postWebhooks'>;
 export type Comment = Item<ResponseOf<'getContentByIdComments'>>;
 export type ActivityItem = Item<ResponseOf<'getContentByIdActivity'>>;
 export type Notification = Item<ResponseOf<'getNotifications'>>;
+
+// ---------- spend ----------
+
+export type PriceRow = Item<ResponseOf<'listPrices'>>;
+export type PriceOverride = BodyOf<'replacePriceOverrides'>['items'][number];
+export type SpendBudget = Item<ResponseOf<'listBudgets'>>;
+export type BudgetScope = SpendBudget['scope'];
+export type BudgetPeriod = SpendBudget['period'];
+export type BudgetAction = SpendBudget['action'];
+export type CreateBudgetInput = BodyOf<'createBudget'>;
+export type UpdateBudgetInput = BodyOf<'updateBudget'>;
+export type BudgetForecast = ResponseOf<'getBudgetForecast'>;
+export type UsageRow = Item<ResponseOf<'getReportsUsage'>>;
+
+export const BUDGET_SCOPES = [
+  'team',
+  'user',
+  'chat_workspace',
+  'api_token',
+  'hook',
+  'provider_account',
+] as const satisfies readonly BudgetScope[];
+export const BUDGET_PERIODS = [
+  'daily',
+  'weekly',
+  'monthly',
+  'total',
+] as const satisfies readonly BudgetPeriod[];
+export const BUDGET_ACTIONS = ['block', 'approve', 'notify'] as const satisfies readonly BudgetAction[];

@@ -12,6 +12,7 @@ const MAIN_LINKS = [
   { to: '/content', label: 'Content' },
   { to: '/teams', label: 'Teams' },
   { to: '/reports', label: 'Reports' },
+  { to: '/spend', label: 'Spend' },
   { to: '/links', label: 'Linked accounts' },
   { to: '/tokens', label: 'API tokens' },
 ];

@@ -39,4 +39,31 @@ describe('<NotificationBell>', () => {
     await waitFor(() => expect(screen.queryByTestId('unread-count')).toBeNull());
     expect(list).toHaveBeenCalledTimes(2);
   });
+
+  it('links an approval request to the task', async () => {
+    const approval = {
+      ...mention,
+      id: 'n2',
+      kind: 'task_approval',
+      payload: { taskId: 't1', title: 'Quarterly summary', budgets: [], estimatedCostMicros: 20_000 },
+    };
+    vi.spyOn(api, 'notifications').mockResolvedValue({
+      items: [approval],
+      unread: 1,
+      page: 1,
+      limit: 10,
+      total: 1,
+    });
+    render(
+      <MemoryRouter>
+        <NotificationBell />
+      </MemoryRouter>,
+    );
+    await screen.findByTestId('unread-count');
+    fireEvent.click(screen.getByRole('button', { name: /Notifications/ }));
+    const link = screen.getByRole('link', {
+      name: /Approval needed: “Quarterly summary” would exceed a budget/,
+    });
+    expect(link.getAttribute('href')).toBe('/tasks/t1');
+  });
 });

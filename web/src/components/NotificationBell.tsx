@@ -14,6 +14,7 @@ const KIND_TEXT: Record<string, string> = {
 function describe(n: Notification): string {
   const p = n.payload as { by?: string; title?: string; action?: string };
   if (n.kind === 'budget_alert') return 'Budget alert';
+  if (n.kind === 'task_approval') return `Approval needed: “${p.title ?? 'a task'}” would exceed a budget`;
   return `${p.by ?? 'Someone'} ${KIND_TEXT[n.kind] ?? n.kind} “${p.title ?? 'content'}”`;
 }
 
@@ -51,9 +52,15 @@ export function NotificationBell() {
             <ul>
               {list.data.items.map((n) => {
                 const contentId = (n.payload as { contentId?: string }).contentId;
+                const taskId =
+                  n.kind === 'task_approval' ? (n.payload as { taskId?: string }).taskId : undefined;
                 return (
                   <li key={n.id} className={n.read ? 'read' : 'unread'}>
-                    {contentId ? (
+                    {taskId ? (
+                      <Link to={`/tasks/${taskId}`} onClick={() => setOpen(false)}>
+                        {describe(n)}
+                      </Link>
+                    ) : contentId ? (
                       <Link to={`/content/${contentId}?tab=discussion`} onClick={() => setOpen(false)}>
                         {describe(n)}
                       </Link>

@@ -58,6 +58,7 @@ export function Empty({ children }: { children: ReactNode }) {
 
 const STATUS_LABELS: Record<string, string> = {
   half_open: 'half open',
+  awaiting_approval: 'awaiting approval',
 };
 
 /** A coloured pill with the status written out (colour is never the only cue). */

@@ -36,6 +36,7 @@ describe('<ReportsPage>', () => {
       p95LatencyMs: 2900,
     };
     const report = vi.spyOn(api, 'usageReport').mockResolvedValue({ items: [row] });
+    vi.spyOn(api, 'reportSchedules').mockResolvedValue({ items: [] });
     render(
       <MemoryRouter>
         <ReportsPage />
@@ -50,5 +51,37 @@ describe('<ReportsPage>', () => {
       ),
     );
     expect(report.mock.lastCall?.[0].from).toMatch(/^\d{4}-\d{2}-01$/);
+  });
+
+  it('lists the scheduled reports and deletes one after confirming', async () => {
+    vi.spyOn(api, 'usageReport').mockResolvedValue({ items: [] });
+    const schedule = {
+      id: 's1',
+      report: 'usage' as const,
+      groupBy: 'user' as const,
+      every: 'month' as const,
+      teamId: null,
+      deliverTo: { platform: 'slack', channel: 'CREPORTS' },
+      nextRunAt: '2030-02-01T00:00:00.000Z',
+      lastSentAt: null,
+      createdAt: '2030-01-05T00:00:00.000Z',
+    };
+    const list = vi
+      .spyOn(api, 'reportSchedules')
+      .mockResolvedValueOnce({ items: [schedule] })
+      .mockResolvedValue({ items: [] });
+    const del = vi.spyOn(api, 'deleteReportSchedule').mockResolvedValue(undefined);
+    render(
+      <MemoryRouter>
+        <ReportsPage />
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole('rowheader', { name: 'usage by user' })).toBeTruthy();
+    expect(screen.getByText('slack #CREPORTS')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete schedule usage by user to slack #CREPORTS' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, delete' }));
+    await waitFor(() => expect(del).toHaveBeenCalledWith('s1'));
+    expect(await screen.findByText('No scheduled reports.')).toBeTruthy();
+    expect(list).toHaveBeenCalledTimes(2);
   });
 });

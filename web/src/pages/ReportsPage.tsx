@@ -2,10 +2,11 @@ import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api/client';
 import { saveBlob } from '../api/contentDisposition';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { PageHeader } from '../components/Layout';
 import { Empty, ErrorMessage, Loading } from '../components/Status';
 import { useCurrentTeam } from '../lib/currentTeam';
-import { formatNumber } from '../lib/format';
+import { formatDateTime, formatNumber } from '../lib/format';
 import { useAction, useAsync, usePageTitle } from '../lib/hooks';
 
 const GROUP_BYS = ['day', 'user', 'team', 'provider', 'taskType', 'source'] as const;
@@ -107,6 +108,71 @@ export function ReportsPage() {
           </table>
         </>
       )}
+      <ReportSchedules />
     </>
+  );
+}
+
+/** Where a schedule sends its report, in words. */
+function destination(to: Record<string, unknown>): string {
+  if (typeof to.webhookId === 'string') return `webhook ${to.webhookId.slice(0, 8)}`;
+  return `${String(to.platform)} #${String(to.channel)}`;
+}
+
+/** The scheduled reports the user may manage (their own, their teams', all for site admins), with delete. */
+export function ReportSchedules() {
+  const schedules = useAsync((s) => api.reportSchedules(s), []);
+  const remove = useAction(async (id: string) => {
+    await api.deleteReportSchedule(id);
+    schedules.reload({ silent: true });
+  });
+  const items = schedules.data?.items ?? [];
+  return (
+    <section className="stack" aria-labelledby="schedules-heading">
+      <h2 id="schedules-heading">Scheduled reports</h2>
+      {schedules.error ? <ErrorMessage error={schedules.error} onRetry={() => schedules.reload()} /> : null}
+      {remove.error !== null && <ErrorMessage error={remove.error} title="Could not delete" />}
+      {schedules.loading && !schedules.data ? (
+        <Loading />
+      ) : items.length === 0 ? (
+        <Empty>No scheduled reports.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Report</th>
+              <th scope="col">Every</th>
+              <th scope="col">Sent to</th>
+              <th scope="col">Next run</th>
+              <th scope="col">Last sent</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((s) => (
+              <tr key={s.id}>
+                <th scope="row">
+                  {s.report} by {s.groupBy}
+                </th>
+                <td>{s.every}</td>
+                <td>{destination(s.deliverTo)}</td>
+                <td>{formatDateTime(s.nextRunAt)}</td>
+                <td>{s.lastSentAt ? formatDateTime(s.lastSentAt) : '—'}</td>
+                <td>
+                  <ConfirmButton
+                    label="Delete"
+                    accessibleName={`Delete schedule ${s.report} by ${s.groupBy} to ${destination(s.deliverTo)}`}
+                    question="Delete this schedule?"
+                    onConfirm={() => remove.run(s.id)}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

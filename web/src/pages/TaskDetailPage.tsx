@@ -27,6 +27,12 @@ export function TaskDetailPage() {
   const live = useLiveText((signal) => api.taskEvents(id, signal), id, active);
 
   const cancel = useAction(async () => task.setData({ ...(t as TaskDetail), ...(await api.cancelTask(id)) }));
+  const decide = async (next: Promise<Partial<TaskDetail>>) => {
+    task.setData({ ...(t as TaskDetail), ...(await next) });
+    await task.reload({ silent: true });
+  };
+  const approve = useAction(() => decide(api.approveTask(id)));
+  const reject = useAction(() => decide(api.rejectTask(id)));
   const remove = useAction(async () => {
     await api.deleteTask(id);
     navigate('/', { replace: true });
@@ -45,7 +51,9 @@ export function TaskDetailPage() {
             Open content
           </Link>
         )}
-        {active && <ActionButton action={cancel} label="Cancel task" pendingLabel="Cancelling…" />}
+        {(active || t.status === 'awaiting_approval') && (
+          <ActionButton action={cancel} label="Cancel task" pendingLabel="Cancelling…" />
+        )}
         <ConfirmButton
           label="Delete"
           accessibleName="Delete task"
@@ -55,6 +63,7 @@ export function TaskDetailPage() {
         />
       </PageHeader>
       {cancel.error !== null && <ErrorMessage error={cancel.error} title="Could not cancel" />}
+      {t.status === 'awaiting_approval' && <AwaitingApproval task={t} approve={approve} reject={reject} />}
       {remove.error !== null && <ErrorMessage error={remove.error} title="Could not delete" />}
       {task.error !== null && (
         <ErrorMessage error={task.error} title="Live updates paused" onRetry={() => task.reload()} />
@@ -82,9 +91,11 @@ export function TaskDetailPage() {
           }}
           dd={{ Status: { 'data-testid': 'task-status', 'aria-live': 'polite' } }}
         />
-        {t.status === 'failed' && t.error && (
+        {(t.status === 'failed' || t.status === 'cancelled') && t.error && (
           <div className="alert alert-error">
-            <p className="alert-title">The task failed</p>
+            <p className="alert-title">
+              {t.status === 'failed' ? 'The task failed' : 'The task was cancelled'}
+            </p>
             <p>{t.error}</p>
           </div>
         )}
@@ -266,5 +277,57 @@ function RoutingSection({ taskId, status }: { taskId: string; status: string }) 
         </>
       )}
     </Card>
+  );
+}
+
+type Action = ReturnType<typeof useAction>;
+
+const usd = (micros: number) => `$${(micros / 1_000_000).toFixed(micros < 10_000 ? 4 : 2)}`;
+
+/**
+ * A task held by an `approve` budget: which budget, the estimate, until when, and Approve/Reject
+ * (its owner, a team owner/admin or a site admin; anyone else gets the server's 403/404 as an error).
+ */
+export function AwaitingApproval({
+  task,
+  approve,
+  reject,
+}: {
+  task: TaskDetail;
+  approve: Action;
+  reject: Action;
+}) {
+  const a = task.approval;
+  const budgets = a?.budgets ?? [];
+  return (
+    <section className="alert alert-warning stack" aria-label="Awaiting approval">
+      <p className="alert-title">This task is waiting for approval</p>
+      <p>
+        It would exceed{' '}
+        {budgets.length
+          ? budgets
+              .map(
+                (b) =>
+                  `${b.name ? `“${b.name}”` : `the ${b.scope.replace('_', ' ')} budget`} (limit ${
+                    b.limitMicros !== null ? usd(b.limitMicros) : `${formatNumber(b.limitTokens)} tokens`
+                  })`,
+              )
+              .join(' and ')
+          : 'a budget'}
+        {a ? `; estimated ${usd(a.estimatedCostMicros)}` : ''}. It runs once approved
+        {a ? `, and ends by itself if nobody decides by ${formatDateTime(a.expiresAt)}` : ''}.
+      </p>
+      <div className="row">
+        <ActionButton
+          action={approve}
+          label="Approve"
+          pendingLabel="Approving…"
+          className="btn btn-primary"
+        />
+        <ActionButton action={reject} label="Reject" pendingLabel="Rejecting…" className="btn btn-danger" />
+      </div>
+      {approve.error !== null && <ErrorMessage error={approve.error} title="Could not approve" />}
+      {reject.error !== null && <ErrorMessage error={reject.error} title="Could not reject" />}
+    </section>
   );
 }

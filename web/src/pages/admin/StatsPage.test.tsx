@@ -47,11 +47,11 @@ describe('<StatsPage> tasks over time', () => {
     render(<StatsPage />);
 
     const rows = await overTimeRows();
-    // Queued, running, completed, failed, cancelled; the empty day in between is filled in.
+    // Awaiting approval, queued, running, completed, failed, cancelled; the empty day in between is filled in.
     expect(rows.map((r) => r.slice(1))).toEqual([
-      ['0', '0', '2', '0', '0'],
-      ['0', '0', '0', '0', '0'],
-      ['0', '0', '0', '1', '0'],
+      ['0', '0', '0', '2', '0', '0'],
+      ['0', '0', '0', '0', '0', '0'],
+      ['0', '0', '0', '0', '1', '0'],
     ]);
     expect((await screen.findByTestId('tasks-over-time-note')).textContent).toContain(
       'each day (UTC), as counted by the server',
@@ -81,7 +81,7 @@ describe('<StatsPage> tasks over time', () => {
       rows = await overTimeRows();
       expect(rows.length).toBeGreaterThan(0);
     });
-    const totals = rows.reduce((acc, r) => acc.map((n, i) => n + Number(r[i + 1])), [0, 0, 0, 0, 0]);
-    expect(totals).toEqual([0, 0, 1, 1, 0]);
+    const totals = rows.reduce((acc, r) => acc.map((n, i) => n + Number(r[i + 1])), [0, 0, 0, 0, 0, 0]);
+    expect(totals).toEqual([0, 0, 0, 1, 1, 0]);
   });
 });

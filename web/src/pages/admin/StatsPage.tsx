@@ -20,6 +20,7 @@ import { dailySeries, pickBucket, recordToRows, tasksOverTime } from '../../lib/
 
 /** Mirrors the status colours in styles.css (SVG fills need concrete values). */
 const STATUS_COLORS: Record<string, string> = {
+  awaiting_approval: '#7c3aed',
   queued: '#64748b',
   running: '#2563eb',
   completed: '#16a34a',
