@@ -104,12 +104,7 @@ export async function createCoreServices(c: CoreInputs) {
     findProvider: createPinnedProviderLookup(providerDirectory),
     teams,
   });
-  const mock = await ensureMockProvider(db, {
-    enabled: mockProviderEnabled(env),
-    taskTypes: taskTypes.ids(),
-    tokensPerSecond: env.MOCK_TOKENS_PER_SECOND,
-  });
-  if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
+  await ensureMock(c, taskTypes);
 
   const metrics = new SwitchyardMetrics();
   return {
@@ -128,6 +123,16 @@ export async function createCoreServices(c: CoreInputs) {
     tasks,
     metrics,
   };
+}
+
+/** The built-in mock provider, created once when MOCK_PROVIDER is on (or auto, with no AI keys set). */
+async function ensureMock({ env, db, logger }: CoreInputs, taskTypes: TaskTypeCatalogue): Promise<void> {
+  const mock = await ensureMockProvider(db, {
+    enabled: mockProviderEnabled(env),
+    taskTypes: taskTypes.ids(),
+    tokensPerSecond: env.MOCK_TOKENS_PER_SECOND,
+  });
+  if (mock.created) logger.info('Created the built-in mock provider (no AI keys configured)');
 }
 
 /** The first admin from ADMIN_EMAIL/ADMIN_PASSWORD, when the site has no admin yet. */
