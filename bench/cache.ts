@@ -11,9 +11,6 @@
  * BENCH_ITERATIONS (default 2000) calls per variant and round, 3 rounds. Figures only.
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ROUTING_SETTINGS } from '../config/routingWeights.js';
 import { AuthService } from '../src/core/auth/authService.js';
 import { AccessTokens } from '../src/core/auth/jwt.js';
@@ -25,12 +22,11 @@ import { cachedAuthStore } from '../src/models/authCache.js';
 import { createAuthStore } from '../src/models/authStore.js';
 import { CacheBus } from '../src/models/cacheBus.js';
 import { createDb, createPool, runMigrations } from '../src/models/db.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { createProviderDirectory } from '../src/models/providerDirectory.js';
 import { createRoutingStore } from '../src/models/routingStore.js';
 import { aiProviders, providerAccounts } from '../src/models/schema.js';
 import { createSettingsStore } from '../src/models/settingsStore.js';
-import { fmt, createDatabase as scratchDatabase, summarize, time } from './lib.js';
+import { fmt, createDatabase as scratchDatabase, startBenchServer, summarize, time } from './lib.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const ROUNDS = 3;
@@ -59,15 +55,8 @@ function report(title: string, samples: Record<string, number[]>, pairs: Array<[
   }
 }
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const database = await scratchDatabase(adminUrl, 'bench_cache');
 const pool = createPool(database.url, logger);
 const bus = new CacheBus({ databaseUrl: database.url, logger });
@@ -75,9 +64,7 @@ try {
   await runMigrations(pool);
   const db = createDb(pool);
   await bus.start();
-  console.log(
-    `bench:cache — ${N} calls × ${ROUNDS} rounds per variant, sequential, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
-  );
+  console.log(`bench:cache — ${N} calls × ${ROUNDS} rounds per variant, sequential, ${postgres.label}`);
 
   // (a) auth lookups
   const settings = createSettingsStore(db);
@@ -148,6 +135,5 @@ try {
   await bus.stop();
   await pool.end();
   await database.drop();
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

@@ -19,14 +19,20 @@
  * BENCH_GATEWAY_CPU_PROF=<dir> writes a V8 CPU profile of Switchyard's process there.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { createLogger } from '../src/logger.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
-import { closedLoop, fmt, createDatabase as scratchDatabase, summarize } from './lib.js';
+import {
+  type BenchServer,
+  closedLoop,
+  fmt,
+  createDatabase as scratchDatabase,
+  startBenchServer,
+  summarize,
+} from './lib.js';
 
 const N = Number(process.env.BENCH_GATEWAY_N ?? 2000);
 const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 8);
@@ -208,17 +214,11 @@ async function measure(t: Target) {
 }
 
 const logger = createLogger({ level: 'error' });
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
+let postgres: BenchServer | undefined;
 let database: { url: string; drop(): Promise<void> } | undefined;
 try {
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-    chmodSync(dataDir, 0o755);
-    embedded = await startEmbeddedPostgres({ dataDir, logger });
-    adminUrl = embedded.url;
-  }
+  postgres = await startBenchServer(logger);
+  const adminUrl = postgres.adminUrl;
   database = await scratchDatabase(adminUrl, 'bench_gateway');
   const tsx = ['--import', 'tsx'];
   const stubPort = await start([...tsx, 'bench/gatewayStub.ts'], 'PORT ');
@@ -257,7 +257,7 @@ try {
       name: 'switchyard',
       client: sdk(`${syUrl}/v1`, token),
       pids: () => [children[1]!.pid!],
-      dbPids: () => postgresPids(dataDir),
+      dbPids: () => postgresPids(postgres?.dataDir),
     },
     {
       name: 'portkey',
@@ -268,7 +268,7 @@ try {
   ];
   console.log(
     `bench:gateway — ${N} sequential calls (c=1) then ${SECONDS} s at c=${C}, non-streaming, 0 ms stub in its own process; ` +
-      `Switchyard (caller's money budget ${process.env.BENCH_GATEWAY_BUDGET === '0' ? 'off' : 'on'}) and Portkey 1.15.2 each one process; ${availableParallelism()} CPUs, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+      `Switchyard (caller's money budget ${process.env.BENCH_GATEWAY_BUDGET === '0' ? 'off' : 'on'}) and Portkey 1.15.2 each one process; ${availableParallelism()} CPUs, ${postgres.label}`,
   );
   const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
   for (const t of targets) results[t.name] = await measure(t);
@@ -299,7 +299,7 @@ try {
       `(Switchyard/Portkey ${fmt(sy.perSecond / pk.perSecond, 2)}×; aim ≥ 2×); direct ${fmt(d.perSecond, 0)}`,
   );
   console.log(
-    `  CPU per call at c=${C}: Switchyard ${fmt(sy.cpuMsPerCall, 3)} ms (its process ${fmt(sy.processCpuMsPerCall, 3)} ms${dataDir ? ' + its PostgreSQL' : '; PostgreSQL elsewhere, not counted'}), ` +
+    `  CPU per call at c=${C}: Switchyard ${fmt(sy.cpuMsPerCall, 3)} ms (its process ${fmt(sy.processCpuMsPerCall, 3)} ms${postgres?.dataDir ? ' + its PostgreSQL' : '; PostgreSQL elsewhere, not counted'}), ` +
       `Portkey ${fmt(pk.cpuMsPerCall, 3)} ms → calls per CPU-second ${fmt(1000 / sy.cpuMsPerCall, 0)} vs ${fmt(1000 / pk.cpuMsPerCall, 0)} ` +
       `(Switchyard/Portkey ${fmt(pk.cpuMsPerCall / sy.cpuMsPerCall, 2)}×): the per-process throughput on a dedicated core, whatever else the machine runs`,
   );
@@ -309,6 +309,5 @@ try {
     await new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)));
   }
   await database?.drop().catch(() => {});
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres?.stop();
 }

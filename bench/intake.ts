@@ -15,7 +15,7 @@
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -25,9 +25,8 @@ import pg from 'pg';
 import { type Switchyard, startSwitchyard } from '../src/compose.js';
 import { parseEnv } from '../src/env.js';
 import { createLogger } from '../src/logger.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { chatSdkPeer } from './chatSdkPeer.js';
-import { closedLoop, fmt, summarize } from './lib.js';
+import { closedLoop, fmt, startBenchServer, summarize } from './lib.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -209,15 +208,8 @@ async function start(databaseUrl: string, apiRoot: string): Promise<Switchyard> 
 
 // ---------------------------------------------------------------------------------------------------
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const dbName = `bench_intake_${randomBytes(4).toString('hex')}`;
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
@@ -248,7 +240,7 @@ try {
   const peerUrl = peer.url;
 
   console.log(
-    `bench:intake — ${CLIENTS} concurrent clients × ${SECONDS} s per row (after ${WARMUP_SECONDS} s warm-up), ${USERS} chat identities, ${availableParallelism()} CPUs, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}; API role only (no worker)`,
+    `bench:intake — ${CLIENTS} concurrent clients × ${SECONDS} s per row (after ${WARMUP_SECONDS} s warm-up), ${USERS} chat identities, ${availableParallelism()} CPUs, ${postgres.label}; API role only (no worker)`,
   );
   const rows = [];
   rows.push(
@@ -321,6 +313,5 @@ try {
   await new Promise((r) => setTimeout(r, 500)); // let the pools' sockets close before the database goes
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.end();
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
+import type { Logger } from '../src/logger.js';
+import { startEmbeddedPostgres } from '../src/models/embedded.js';
 
 /** Small helpers shared by the benchmarks: percentiles, load generators, scratch databases. */
 export function percentile(sorted: number[], p: number): number {
@@ -56,6 +61,36 @@ export async function pool<T>(
     }),
   );
   return out;
+}
+
+/** The PostgreSQL server a benchmark runs on. */
+export interface BenchServer {
+  /** A superuser URL: scratch databases are created (and dropped) through it. */
+  adminUrl: string;
+  /** The embedded server's data directory; undefined with DATABASE_URL. */
+  dataDir?: string;
+  /** For the benchmark's header: `embedded PostgreSQL` or `PostgreSQL at DATABASE_URL`. */
+  label: string;
+  /** Stops the embedded server and removes its directory (nothing to do with DATABASE_URL). */
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL's server when it is set; otherwise an embedded PostgreSQL in a temporary directory. */
+export async function startBenchServer(logger: Logger): Promise<BenchServer> {
+  const url = process.env.DATABASE_URL;
+  if (url) return { adminUrl: url, label: 'PostgreSQL at DATABASE_URL', stop: async () => {} };
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
+  chmodSync(dataDir, 0o755); // the embedded server runs as "postgres" when we are root
+  const embedded = await startEmbeddedPostgres({ dataDir, logger });
+  return {
+    adminUrl: embedded.url,
+    dataDir,
+    label: 'embedded PostgreSQL',
+    async stop() {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A scratch database on the server at `adminUrl`, dropped with `drop()`. */

@@ -12,7 +12,7 @@
  * change the size. DATABASE_URL
  * points it at a server; otherwise an embedded PostgreSQL is started in a temporary directory.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,8 +20,7 @@ import { type Role, type Switchyard, startSwitchyard } from '../src/compose.js';
 import { parseEnv } from '../src/env.js';
 import { createBoss, tunedWorkOptions } from '../src/jobs/boss.js';
 import { createLogger } from '../src/logger.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
-import { fmt, pool, createDatabase as scratchDatabase, summarize } from './lib.js';
+import { fmt, pool, createDatabase as scratchDatabase, startBenchServer, summarize } from './lib.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -185,22 +184,15 @@ async function switchyard(url: string, liveRate: (ours: number) => number) {
 
 // ---------------------------------------------------------------------------------------------------
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const database = await scratchDatabase(adminUrl, 'bench_queue');
 try {
   // Boot once to migrate and create the queues, so neither side pays for it inside a measurement.
   await (await start(database.url, [])).stop();
 
   console.log(
-    `bench:queue — ${N} tasks, HTTP/send concurrency ${C}, worker ${WORKER_CONCURRENCY} in flight, mock latency 0 ms, ${availableParallelism()} CPUs (load ${loadavg()[0]!.toFixed(1)}), ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+    `bench:queue — ${N} tasks, HTTP/send concurrency ${C}, worker ${WORKER_CONCURRENCY} in flight, mock latency 0 ms, ${availableParallelism()} CPUs (load ${loadavg()[0]!.toFixed(1)}), ${postgres.label}`,
   );
   // Both live runs use the same pace: a quarter of Switchyard's drain rate (measured first), so the
   // figure is pick-up latency rather than time spent behind a backlog.
@@ -226,6 +218,5 @@ try {
 } finally {
   await new Promise((r) => setTimeout(r, 500)); // let closed pools' sockets finish closing before the drop
   await database.drop();
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

@@ -8,27 +8,16 @@
  * BENCH_TASKS overrides the count. DATABASE_URL points it at a server; otherwise an embedded
  * PostgreSQL runs in a temporary directory.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createLogger } from '../src/logger.js';
 import { createDb, createPool, runMigrations } from '../src/models/db.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { createReportStore } from '../src/models/reportStore.js';
-import { fmt, createDatabase as scratchDatabase, summarize, time } from './lib.js';
+import { fmt, createDatabase as scratchDatabase, startBenchServer, summarize, time } from './lib.js';
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 1_000_000);
 const logger = createLogger({ level: 'error' });
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const database = await scratchDatabase(adminUrl, 'bench_reports');
 const pool = createPool(database.url, logger);
 try {
@@ -67,7 +56,7 @@ try {
   const all = summarize(await time(5, () => store.usage({ from, to, groupBy: 'user' })));
   const team = summarize(await time(5, () => store.usage({ from, to, groupBy: 'user', teamId })));
   console.log(
-    `bench:reports — ${TASKS.toLocaleString('en-US')} tasks seeded in ${fmt(seeded)} s on ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}; the month holds ${monthTasks.toLocaleString('en-US')} tasks in ${rows.length} rows`,
+    `bench:reports — ${TASKS.toLocaleString('en-US')} tasks seeded in ${fmt(seeded)} s on ${postgres.label}; the month holds ${monthTasks.toLocaleString('en-US')} tasks in ${rows.length} rows`,
   );
   console.log(
     `  monthly report by user, whole site   p50 ${fmt(all.p50)} ms   max ${fmt(all.max)} ms   (aim < 500 ms)`,
@@ -76,6 +65,5 @@ try {
 } finally {
   await pool.end();
   await database.drop();
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

@@ -12,14 +12,12 @@
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createLogger } from '../src/logger.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
-import { closedLoop, fmt, createDatabase as scratchDatabase, summarize } from './lib.js';
+import { closedLoop, fmt, createDatabase as scratchDatabase, startBenchServer, summarize } from './lib.js';
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -58,15 +56,8 @@ function readLag(child: ChildProcess): Promise<Lag> {
   });
 }
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const database = await scratchDatabase(adminUrl, 'bench_rest');
 let server: ChildProcess | undefined;
 const db = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -112,7 +103,7 @@ try {
   console.log(
     `bench:rest — default process (api + worker + bots, mock 0 ms) in a child process, ${CLIENTS} concurrent clients × ${SECONDS} s, ${availableParallelism()} CPUs (load ${loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}), ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+      .join(' ')}), ${postgres.label}`,
   );
   await readLag(server);
   const h = await closedLoop(CLIENTS, SECONDS * 1000, healthz);
@@ -148,6 +139,5 @@ try {
   await db.end();
   await new Promise((r) => setTimeout(r, 500));
   await database.drop();
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

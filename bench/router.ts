@@ -14,7 +14,7 @@
  * BENCH_TASKS (default 300) sequential tasks, then BENCH_TASKS concurrent at BENCH_CONCURRENCY (16).
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
@@ -25,10 +25,9 @@ import { planRoute } from '../src/core/routing/router.js';
 import type { RoutingProvider } from '../src/core/routing/types.js';
 import { parseEnv } from '../src/env.js';
 import { createLogger } from '../src/logger.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { type StubServer, sendSse, startStubServer } from '../test/helpers/stubServer.js';
 import { openaiStreamSteps } from '../test/providers/wire.js';
-import { fmt, pool, createDatabase as scratchDatabase, summarize } from './lib.js';
+import { fmt, pool, createDatabase as scratchDatabase, startBenchServer, summarize } from './lib.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 300);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -284,20 +283,13 @@ async function hub(url: string, stub: StubServer) {
 
 // ---------------------------------------------------------------------------------------------------
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const database = await scratchDatabase(adminUrl, 'bench_router');
 const stub = await openaiStub();
 try {
   console.log(
-    `bench:router — ${N} tasks sequential, then ${N} at concurrency ${C}; stub OpenAI-format provider answering at once (SSE, usage); ${availableParallelism()} CPUs, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+    `bench:router — ${N} tasks sequential, then ${N} at concurrency ${C}; stub OpenAI-format provider answering at once (SSE, usage); ${availableParallelism()} CPUs, ${postgres.label}`,
   );
   const plan = planMicrobench();
   const d = await direct(stub, N);
@@ -334,6 +326,5 @@ try {
 } finally {
   await stub.close();
   await database.drop();
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

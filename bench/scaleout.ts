@@ -10,14 +10,11 @@
  * the mock provider's answer time; real AI calls take seconds, so workers wait on I/O) change the
  * load. DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import { createLogger } from '../src/logger.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { type RoleProcess, spawnRole, startCluster } from '../test/ops/cluster.js';
-import { fmt, pool, createDatabase as scratchDatabase } from './lib.js';
+import { fmt, pool, createDatabase as scratchDatabase, startBenchServer } from './lib.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 400);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -100,20 +97,13 @@ async function scaled(databaseUrl: string): Promise<Figures> {
 
 // ---------------------------------------------------------------------------------------------------
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const one = await scratchDatabase(adminUrl, 'bench_scale1');
 const four = await scratchDatabase(adminUrl, 'bench_scale4');
 try {
   console.log(
-    `bench:scaleout — ${N} tasks, HTTP concurrency ${C}, mock latency ${LATENCY} ms, ${availableParallelism()} CPUs (load ${loadavg()[0]!.toFixed(1)}), ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+    `bench:scaleout — ${N} tasks, HTTP concurrency ${C}, mock latency ${LATENCY} ms, ${availableParallelism()} CPUs (load ${loadavg()[0]!.toFixed(1)}), ${postgres.label}`,
   );
   const base = await single(one.url);
   const ours = await scaled(four.url);
@@ -129,6 +119,5 @@ try {
   await new Promise((r) => setTimeout(r, 500));
   await one.drop().catch(() => undefined);
   await four.drop();
-  if (embedded) await embedded.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

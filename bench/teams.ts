@@ -7,9 +7,6 @@
  * BENCH_ITERATIONS (default 2000) calls per variant and round, 3 rounds, alternating. Figures only.
  * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { TASK_TYPES } from '../config/taskTypes.js';
 import { ResultDelivererRegistry } from '../src/core/tasks/deliverers.js';
 import type { TaskJobs } from '../src/core/tasks/ports.js';
@@ -18,24 +15,16 @@ import { TaskTypeCatalogue } from '../src/core/tasks/taskTypes.js';
 import { TeamService } from '../src/core/teams/teamService.js';
 import { createLogger } from '../src/logger.js';
 import { createDb, createPool, runMigrations } from '../src/models/db.js';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '../src/models/embedded.js';
 import { createTaskStore } from '../src/models/taskStore.js';
 import { createTeamStore } from '../src/models/teamStore.js';
-import { fmt, createDatabase as scratchDatabase, summarize, time } from './lib.js';
+import { fmt, createDatabase as scratchDatabase, startBenchServer, summarize, time } from './lib.js';
 
 const N = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const ROUNDS = 3;
 const logger = createLogger({ level: 'error' });
 
-let embedded: EmbeddedDatabase | undefined;
-let dataDir: string | undefined;
-let adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'sy-bench-pg-'));
-  chmodSync(dataDir, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir, logger });
-  adminUrl = embedded.url;
-}
+const postgres = await startBenchServer(logger);
+const adminUrl = postgres.adminUrl;
 const database = await scratchDatabase(adminUrl, 'bench_teams');
 const pool = createPool(database.url, logger);
 try {
@@ -73,7 +62,7 @@ try {
   for (let r = 0; r < ROUNDS; r++)
     for (const [k, fn] of Object.entries(variants)) samples[k]!.push(...(await time(N, fn)));
   console.log(
-    `bench:teams — TaskService.get(), ${N} calls × ${ROUNDS} rounds per variant, sequential, ${embedded ? 'embedded PostgreSQL' : 'PostgreSQL at DATABASE_URL'}`,
+    `bench:teams — TaskService.get(), ${N} calls × ${ROUNDS} rounds per variant, sequential, ${postgres.label}`,
   );
   const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
   const base = s['owner (baseline)']!;
@@ -84,6 +73,5 @@ try {
 } finally {
   await pool.end();
   await database.drop();
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

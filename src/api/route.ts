@@ -164,33 +164,23 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
     });
   }
 
+  /** One HTTP method's `add`, with the schemas' types inferred for the handler. */
+  const verb =
+    (method: Method) =>
+    <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+      path: string,
+      spec: RouteSpec<P, Q, B>,
+      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
+    ) =>
+      add(method, path, spec, h);
+
   return {
     router,
-    get: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-      path: string,
-      spec: RouteSpec<P, Q, B>,
-      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
-    ) => add('get', path, spec, h),
-    post: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-      path: string,
-      spec: RouteSpec<P, Q, B>,
-      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
-    ) => add('post', path, spec, h),
-    put: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-      path: string,
-      spec: RouteSpec<P, Q, B>,
-      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
-    ) => add('put', path, spec, h),
-    patch: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-      path: string,
-      spec: RouteSpec<P, Q, B>,
-      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
-    ) => add('patch', path, spec, h),
-    delete: <P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-      path: string,
-      spec: RouteSpec<P, Q, B>,
-      h: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown,
-    ) => add('delete', path, spec, h),
+    get: verb('get'),
+    post: verb('post'),
+    put: verb('put'),
+    patch: verb('patch'),
+    delete: verb('delete'),
   };
 }
 

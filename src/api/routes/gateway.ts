@@ -258,6 +258,13 @@ function registerOpenApi(deps: ApiDeps) {
     ]),
   );
   const common = { tags: ['Gateway'], security: [{ bearer: [] }] };
+  // One model, as OpenAI's GET /v1/models lists it.
+  const modelSchema = z.object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number(),
+    owned_by: z.string(),
+  });
   deps.openapi.registerPath({
     ...common,
     method: 'get',
@@ -273,14 +280,7 @@ function registerOpenApi(deps: ApiDeps) {
           'application/json': {
             schema: z.object({
               object: z.literal('list'),
-              data: z.array(
-                z.object({
-                  id: z.string(),
-                  object: z.literal('model'),
-                  created: z.number(),
-                  owned_by: z.string(),
-                }),
-              ),
+              data: z.array(modelSchema),
             }),
           },
         },
@@ -302,12 +302,7 @@ function registerOpenApi(deps: ApiDeps) {
         description: 'Model',
         content: {
           'application/json': {
-            schema: z.object({
-              id: z.string(),
-              object: z.literal('model'),
-              created: z.number(),
-              owned_by: z.string(),
-            }),
+            schema: modelSchema,
           },
         },
       },

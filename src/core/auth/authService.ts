@@ -225,6 +225,23 @@ export class AuthService {
     throw conflict('Could not find a free username');
   }
 
+  /** Audits something a user did to their own account (sign-in, registration…). */
+  private recordOwn(
+    userId: string,
+    action: string,
+    ip: string | null | undefined,
+    details?: Record<string, unknown>,
+  ) {
+    return this.audit.record({
+      actorId: userId,
+      action,
+      targetType: 'user',
+      targetId: userId,
+      ip,
+      ...(details ? { details } : {}),
+    });
+  }
+
   /** Starts a session for a user who proved who they are elsewhere (an identity provider). */
   async issueFor(
     userId: string,
@@ -235,14 +252,7 @@ export class AuthService {
     if (user.status === 'suspended')
       throw new AppError('account_suspended', 'This account is suspended; contact an admin');
     const updated = (await this.store.updateUser(user.id, { lastLogin: new Date() })) ?? user;
-    await this.audit.record({
-      actorId: user.id,
-      action: 'auth.login',
-      targetType: 'user',
-      targetId: user.id,
-      ip: meta.ip,
-      details: { via: 'sso' },
-    });
+    await this.recordOwn(user.id, 'auth.login', meta.ip, { via: 'sso' });
     return this.issue(updated, meta);
   }
 
@@ -265,13 +275,7 @@ export class AuthService {
       passwordHash: await hashPassword(input.password),
       role: 'user',
     });
-    await this.audit.record({
-      actorId: user.id,
-      action: 'user.register',
-      targetType: 'user',
-      targetId: user.id,
-      ip: meta.ip,
-    });
+    await this.recordOwn(user.id, 'user.register', meta.ip);
     const updated = (await this.store.updateUser(user.id, { lastLogin: new Date() })) ?? user;
     return this.issue(updated, meta);
   }
@@ -295,23 +299,11 @@ export class AuthService {
       throw new AppError('invalid_credentials', 'Wrong username/email or password');
     }
     if (user.status === 'suspended') {
-      await this.audit.record({
-        actorId: user.id,
-        action: 'auth.login_suspended',
-        targetType: 'user',
-        targetId: user.id,
-        ip: meta.ip,
-      });
+      await this.recordOwn(user.id, 'auth.login_suspended', meta.ip);
       throw new AppError('account_suspended', 'This account is suspended; contact an admin');
     }
     const updated = (await this.store.updateUser(user.id, { lastLogin: new Date() })) ?? user;
-    await this.audit.record({
-      actorId: user.id,
-      action: 'auth.login',
-      targetType: 'user',
-      targetId: user.id,
-      ip: meta.ip,
-    });
+    await this.recordOwn(user.id, 'auth.login', meta.ip);
     return this.issue(updated, meta);
   }
 

@@ -251,6 +251,16 @@ export function startsWithTitle(blocks: Block[], title: string): boolean {
   );
 }
 
+/**
+ * The title as exporters print it, and the document's blocks without a first heading that only
+ * repeats that title (so it is not printed twice).
+ */
+export function titledDocument(title: string, markdown: string): { title: string; blocks: Block[] } {
+  const shown = displayTitle(title);
+  const blocks = markdownToDocument(markdown);
+  return { title: shown, blocks: startsWithTitle(blocks, shown) ? blocks.slice(1) : blocks };
+}
+
 /** True when the document opens with a top-level heading: its own title, whatever the stored title says. */
 export function startsWithHeading1(blocks: Block[]): boolean {
   const first = blocks[0];

@@ -61,6 +61,14 @@ export function assembleSharePage(input: {
     footerLine: expiry ? `Read-only shared copy. This link expires on ${expiry}.` : 'Read-only shared copy.',
     metaTags: { robots: 'noindex,nofollow' },
   });
+  return sharePageResponse(html);
+}
+
+/**
+ * A page under /s with the share page's strict headers: a CSP without scripts, never indexed,
+ * no referrer, never cached.
+ */
+export function sharePageResponse(html: string): SharePage {
   const csp = documentCsp({ forHeader: true });
   return {
     html,

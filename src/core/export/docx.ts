@@ -17,13 +17,7 @@ import {
   TextRun,
   WidthType,
 } from 'docx';
-import {
-  type Block,
-  displayTitle,
-  markdownToDocument,
-  type Run,
-  startsWithTitle,
-} from '../content/document.js';
+import { type Block, type Run, titledDocument } from '../content/document.js';
 import type { Exporter, ExportOptions } from './types.js';
 
 /**
@@ -205,9 +199,7 @@ export async function renderDocx(
   input: { title: string; contentData: string; version: number },
   options: ExportOptions = {},
 ): Promise<Buffer> {
-  const title = displayTitle(input.title);
-  let blocks = markdownToDocument(input.contentData);
-  if (startsWithTitle(blocks, title)) blocks = blocks.slice(1);
+  const { title, blocks } = titledDocument(input.title, input.contentData);
   const builder = new DocxBuilder();
   const body = builder.blocks(blocks, { indent: 0, listLevel: -1, quote: false });
   const exportedAt = options.exportedAt ?? new Date();

@@ -1,13 +1,7 @@
 import type { Bidi } from 'bidi-js';
 import * as bidiJs from 'bidi-js';
 import PDFDocument from 'pdfkit';
-import {
-  type Block,
-  displayTitle,
-  markdownToDocument,
-  type Run,
-  startsWithTitle,
-} from '../content/document.js';
+import { type Block, type Run, titledDocument } from '../content/document.js';
 import { type Family, FontBook, RTL_CHAR, type Style } from './pdfFonts.js';
 import type { Exporter, ExportOptions } from './types.js';
 
@@ -494,9 +488,7 @@ export async function renderPdf(
   input: { title: string; contentData: string; version: number },
   options: ExportOptions = {},
 ): Promise<Buffer> {
-  const title = displayTitle(input.title);
-  let blocks = markdownToDocument(input.contentData);
-  if (startsWithTitle(blocks, title)) blocks = blocks.slice(1);
+  const { title, blocks } = titledDocument(input.title, input.contentData);
   const exportedAt = options.exportedAt ?? new Date();
 
   const doc = new PDFDocument({

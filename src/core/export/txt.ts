@@ -1,10 +1,4 @@
-import {
-  type Block,
-  displayTitle,
-  markdownToDocument,
-  type Run,
-  startsWithTitle,
-} from '../content/document.js';
+import { type Block, type Run, titledDocument } from '../content/document.js';
 import type { Exporter } from './types.js';
 
 /** Runs as plain text; a link whose text is not its URL is followed by the URL in parentheses. */
@@ -85,9 +79,7 @@ export function blocksToLines(blocks: Block[], spaced = true): string[] {
 
 /** Markdown as readable plain text: the title underlined, then the body without markup. */
 export function markdownToPlainText(title: string, markdown: string): string {
-  const shownTitle = displayTitle(title);
-  let blocks = markdownToDocument(markdown);
-  if (startsWithTitle(blocks, shownTitle)) blocks = blocks.slice(1);
+  const { title: shownTitle, blocks } = titledDocument(title, markdown);
   const head = [shownTitle, underline(shownTitle, '=')];
   const body = blocksToLines(blocks);
   const lines = body.length > 0 ? [...head, '', ...body] : head;

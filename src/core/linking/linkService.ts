@@ -109,18 +109,7 @@ export class LinkService {
       return out;
     }
     const alreadyLinked = out.previous?.userId === out.user.id;
-    let movedTasks = 0;
-    if (out.previous?.isGuest && !alreadyLinked) {
-      try {
-        movedTasks = await this.deps.tasks.reassignUser(out.previous.userId, out.user.id);
-      } catch (e) {
-        // The link stands; the guest's tasks stay where they were. Logged for an operator.
-        this.deps.log.warn('Linked a chat identity but could not move its guest tasks', {
-          guestUserId: out.previous.userId,
-          err: (e as Error).message,
-        });
-      }
-    }
+    const movedTasks = alreadyLinked ? 0 : await this.moveGuestTasks(out.previous, out.user.id);
     await this.deps.audit.record({
       actorId: out.user.id,
       action: 'link.created',
@@ -142,17 +131,7 @@ export class LinkService {
     const out = await this.deps.store.claim(userId, identity, this.now());
     if (!out.ok) return;
     const alreadyLinked = out.previous?.userId === out.user.id;
-    let movedTasks = 0;
-    if (out.previous?.isGuest && !alreadyLinked) {
-      try {
-        movedTasks = await this.deps.tasks.reassignUser(out.previous.userId, out.user.id);
-      } catch (e) {
-        this.deps.log.warn('Linked a chat identity but could not move its guest tasks', {
-          guestUserId: out.previous.userId,
-          err: (e as Error).message,
-        });
-      }
-    }
+    const movedTasks = alreadyLinked ? 0 : await this.moveGuestTasks(out.previous, out.user.id);
     if (!alreadyLinked)
       await this.deps.audit.record({
         actorId: out.user.id,
@@ -168,6 +147,26 @@ export class LinkService {
           movedTasks,
         },
       });
+  }
+
+  /**
+   * A guest identity's tasks follow it to the user who linked it; returns how many moved. When the
+   * move fails the link stands and the tasks stay where they were (logged for an operator).
+   */
+  private async moveGuestTasks(
+    previous: { userId: string; isGuest: boolean } | null,
+    userId: string,
+  ): Promise<number> {
+    if (!previous?.isGuest) return 0;
+    try {
+      return await this.deps.tasks.reassignUser(previous.userId, userId);
+    } catch (e) {
+      this.deps.log.warn('Linked a chat identity but could not move its guest tasks', {
+        guestUserId: previous.userId,
+        err: (e as Error).message,
+      });
+      return 0;
+    }
   }
 
   list(userId: string): Promise<LinkedIdentity[]> {

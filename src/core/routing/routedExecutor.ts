@@ -7,8 +7,21 @@ import { estimateInputTokens } from '../providers/tokens.js';
 import type { ExecutionContext, ExecutionOutcome, TaskExecutor } from '../tasks/executor.js';
 import type { TaskTypeCatalogue } from '../tasks/taskTypes.js';
 import type { TaskRecord } from '../tasks/types.js';
+import {
+  type Attempt,
+  type AttemptOptions,
+  type AttemptResult,
+  type CallTiming,
+  newStep,
+  type Reservation,
+  type Route,
+  succeededAttempt,
+  successOutcome,
+  usageOf,
+} from './attempt.js';
 import { circuitSettingsFor } from './circuit.js';
 import { timeLeftMs } from './deadlines.js';
+import { type ChainStep, decisionDocument, noProviderError } from './decision.js';
 import type {
   BudgetLedger,
   DecisionRecord,
@@ -19,6 +32,8 @@ import type {
 } from './ports.js';
 import { planRoute } from './router.js';
 import type { CandidateEvaluation, RoutePlan, RoutingSettings } from './types.js';
+
+export { type ChainStep, decisionDocument } from './decision.js';
 
 const FALLBACK_MAX_TOKENS = 1000;
 const HEALTHY_WRITE_EVERY_MS = 5_000;
@@ -50,21 +65,6 @@ export interface ProviderAttempt {
   tokens?: { input: number; output: number };
   /** USD, from the provider's cost per 1k input/output tokens. */
   costUsd?: number;
-}
-
-export interface ChainStep {
-  providerId: string;
-  name: string;
-  accountId: string | null;
-  accountName: string | null;
-  assignmentId: string | null;
-  model: string | null;
-  outcome: 'succeeded' | 'failed' | 'aborted' | 'skipped' | 'running';
-  probe?: boolean;
-  errorCode?: string;
-  error?: string;
-  latencyMs?: number;
-  tokens?: { input: number; output: number; total: number; reserved: number };
 }
 
 /**
@@ -125,36 +125,52 @@ export class RoutedExecutor implements TaskExecutor {
 
   async execute(task: TaskRecord, ctx: ExecutionContext): Promise<ExecutionOutcome> {
     if (ctx.signal.aborted) throw new ProviderAborted('The task was stopped before a provider was called');
-    const { store, budgets, settings } = this.deps;
     const t0 = performance.now();
-
-    // Only a re-run can find attempts of an earlier run that nobody settled (its worker died); it
-    // reads its own snapshot after releasing them. It can also find an answer an earlier run got and
-    // settled but never stored as content (its worker died in between): the task completes with that
-    // answer, and no provider is called or charged again.
     const rerun = task.attempts > 1;
     if (rerun) {
-      const [answered] = await Promise.all([
-        budgets.settledOutput(task.id),
-        budgets.releaseUnsettled(task.id),
-      ]);
-      if (answered) {
-        this.deps.log?.info('An earlier run got the answer but did not store it; completing with it', {
-          taskId: task.id,
-          assignmentId: answered.assignmentId,
-          provider: answered.providerName,
-        });
-        return answered;
-      }
+      const answered = await this.earlierAnswer(task);
+      if (answered) return answered;
     }
+    const route = await this.plan(task, ctx, rerun);
+    const steps: ChainStep[] = [];
+    const decision = this.decisionWriter(task, ctx, route.plan, steps);
+    if (route.plan.chain.length === 0) {
+      const err = noProviderError(task, route.plan);
+      await decision.save('no_provider', err.message);
+      throw err;
+    }
+    this.deps.instrument?.onDecision?.(task.id, performance.now() - t0);
+    return this.walkChain(task, ctx, route, steps, decision);
+  }
+
+  /**
+   * Only a re-run can find attempts of an earlier run that nobody settled (its worker died): they are
+   * released (and the re-run reads its own snapshot after that). It can also find an answer an earlier
+   * run got and settled but never stored as content (its worker died in between): the task completes
+   * with that answer, and no provider is called or charged again.
+   */
+  private async earlierAnswer(task: TaskRecord): Promise<ExecutionOutcome | null> {
+    const { budgets } = this.deps;
+    const [answered] = await Promise.all([budgets.settledOutput(task.id), budgets.releaseUnsettled(task.id)]);
+    if (answered) {
+      this.deps.log?.info('An earlier run got the answer but did not store it; completing with it', {
+        taskId: task.id,
+        assignmentId: answered.assignmentId,
+        provider: answered.providerName,
+      });
+    }
+    return answered;
+  }
+
+  /** The route for this run: the task type's prompt and output cap, the snapshot, the plan. */
+  private async plan(task: TaskRecord, ctx: ExecutionContext, rerun: boolean): Promise<Route> {
     const type = this.deps.taskTypes.get(task.taskType);
     const system = type?.systemPrompt;
     const maxTokens = Math.max(
       1,
       Math.floor(task.options.maxTokens ?? type?.defaultMaxTokens ?? FALLBACK_MAX_TOKENS),
     );
-    const targets = await (ctx.batch && !rerun ? this.sharedSnapshot(ctx.batch) : store.snapshot());
-    const byId = new Map(targets.map((t) => [t.id, t]));
+    const targets = await (ctx.batch && !rerun ? this.sharedSnapshot(ctx.batch) : this.deps.store.snapshot());
     const plan = planRoute(
       {
         taskType: task.taskType,
@@ -167,12 +183,20 @@ export class RoutedExecutor implements TaskExecutor {
         source: task.source,
       },
       targets,
-      settings,
+      this.deps.settings,
       { now: this.now(), supports: (k) => this.deps.connectors.has(k) },
     );
+    return { plan, byId: new Map(targets.map((t) => [t.id, t])), system, maxTokens };
+  }
+
+  /**
+   * The decision as it stands now (`record`), and `save` to store it on its own. The decision is
+   * stored with each reservation and with the settlement of a success, in the same statement; the
+   * other outcomes (no provider, aborted, failed) are stored on their own. Every write is awaited, so
+   * they land in order. A decision that cannot be stored on its own is only logged.
+   */
+  private decisionWriter(task: TaskRecord, ctx: ExecutionContext, plan: RoutePlan, steps: ChainStep[]) {
     const runKey = `${ctx.jobId}:${ctx.attempt}`;
-    const steps: ChainStep[] = [];
-    /** The decision as it stands now. */
     const record = (outcome: string, error?: string): DecisionRecord => ({
       taskId: task.id,
       runKey,
@@ -184,12 +208,9 @@ export class RoutedExecutor implements TaskExecutor {
         decidedAt: this.now(),
       }),
     });
-    // The decision is stored with each reservation and with the settlement of a success, in the same
-    // statement; the other outcomes (no provider, aborted, failed) are stored on their own. Every write
-    // is awaited, so they land in order. A decision that cannot be stored on its own is only logged.
     const save = async (outcome: string, error?: string) => {
       try {
-        await store.saveDecision(task.id, runKey, record(outcome, error).decision);
+        await this.deps.store.saveDecision(task.id, runKey, record(outcome, error).decision);
       } catch (e) {
         this.deps.log?.warn('Could not store the routing decision', {
           taskId: task.id,
@@ -197,19 +218,25 @@ export class RoutedExecutor implements TaskExecutor {
         });
       }
     };
+    return { record, save };
+  }
 
-    if (plan.chain.length === 0) {
-      const err = noProviderError(task, plan);
-      await save('no_provider', err.message);
-      throw err;
-    }
-    this.deps.instrument?.onDecision?.(task.id, performance.now() - t0);
-
+  /**
+   * Tries the chain's candidates in order, at most `maxAttemptsPerRun` calls: the first answer wins;
+   * an abort or a request-side rejection ends the run at once; anything else tries the next one.
+   */
+  private async walkChain(
+    task: TaskRecord,
+    ctx: ExecutionContext,
+    { plan, byId, system, maxTokens }: Route,
+    steps: ChainStep[],
+    { record, save }: ReturnType<RoutedExecutor['decisionWriter']>,
+  ): Promise<ExecutionOutcome> {
     let calls = 0;
     const failures: string[] = [];
     let lastError: ProviderError | undefined;
     for (const cand of plan.chain) {
-      if (calls >= settings.maxAttemptsPerRun) break;
+      if (calls >= this.deps.settings.maxAttemptsPerRun) break;
       if (ctx.signal.aborted) {
         await save('aborted');
         throw new ProviderAborted('The task was stopped');
@@ -237,7 +264,6 @@ export class RoutedExecutor implements TaskExecutor {
         err: err.message,
       });
     }
-
     const skippedOnly = calls === 0;
     const message = skippedOnly
       ? `No provider could take the task right now (${steps.map((s) => `${s.name}: ${s.error ?? s.outcome}`).join('; ')})`
@@ -277,44 +303,61 @@ export class RoutedExecutor implements TaskExecutor {
     await this.deps.health.recordSuccess(target.id);
   }
 
+  /**
+   * One candidate of the chain: claim the probe if its circuit is half-open, reserve on one of its
+   * accounts, call it, then record the failure or settle the success. The step it adds to
+   * `o.steps` says how far it got.
+   */
   private async attempt(
     task: TaskRecord,
     ctx: ExecutionContext,
     target: RoutingTarget,
     cand: CandidateEvaluation,
-    o: {
-      system?: string;
-      maxTokens: number;
-      steps: ChainStep[];
-      record: (outcome: string) => DecisionRecord;
-    },
-  ): Promise<
-    { kind: 'skipped' } | { kind: 'failed'; error: ProviderError } | { kind: 'ok'; outcome: ExecutionOutcome }
-  > {
-    const { budgets, health, settings } = this.deps;
-    const circuit = circuitSettingsFor(settings.circuit, target.circuit);
+    o: AttemptOptions,
+  ): Promise<AttemptResult> {
     const model = pickModel(task, target) ?? null;
-    const step: ChainStep = {
-      providerId: target.id,
-      name: target.name,
-      accountId: null,
-      accountName: null,
-      assignmentId: null,
-      model,
-      outcome: 'skipped',
-    };
+    const step = newStep(target, model);
     o.steps.push(step);
-    if (cand.probe) {
-      step.probe = true;
-      const claimed = await health.claimProbe(target.id, circuit.cooldownSeconds, target.timeoutMs + 60_000);
-      if (!claimed) {
-        step.error = 'circuit half-open: another worker took the probe';
-        return { kind: 'skipped' };
-      }
-    }
+    const circuit = circuitSettingsFor(this.deps.settings.circuit, target.circuit);
+    const a: Attempt = { task, ctx, target, cand, o, model, step, circuit };
+    if (cand.probe && !(await this.claimProbe(a))) return { kind: 'skipped' };
+    const reserved = await this.reserve(a);
+    if (!reserved) return { kind: 'skipped' };
+    const { account, assignmentId } = reserved;
+    Object.assign(step, { accountId: account.id, accountName: account.name, assignmentId });
+    ctx.onRunning(target.name);
+    ctx.onAttempt?.({ number: o.steps.filter((x) => x.assignmentId).length, providerName: target.name });
 
-    let account: TargetAccount | undefined;
-    let assignmentId: string | null = null;
+    const started = performance.now();
+    const timing: CallTiming = {};
+    let result: GenerateResult;
+    try {
+      result = await this.call(a, account, timing);
+    } catch (e) {
+      return { kind: 'failed', error: await this.recordFailure(a, assignmentId, e, started) };
+    }
+    return { kind: 'ok', outcome: await this.settleSuccess(a, reserved, result, timing) };
+  }
+
+  /** An open circuit past its cool-down: only the worker that claims the half-open probe calls it. */
+  private async claimProbe({ target, circuit, step }: Attempt): Promise<boolean> {
+    step.probe = true;
+    const claimed = await this.deps.health.claimProbe(
+      target.id,
+      circuit.cooldownSeconds,
+      target.timeoutMs + 60_000,
+    );
+    if (!claimed) step.error = 'circuit half-open: another worker took the probe';
+    return claimed;
+  }
+
+  /**
+   * Reserves the estimate (tokens, and the most the call can cost) on the candidate's first account
+   * that still has room, opening the attempt in the same statement with the decision as it stands.
+   * Another worker may have taken the room meanwhile: then nothing is reserved and the step says so.
+   */
+  private async reserve(a: Attempt): Promise<Reservation | undefined> {
+    const { task, ctx, target, cand, o, model, step } = a;
     // The most this call can cost here, reserved on the account's money budgets with the tokens.
     const micros = this.deps.pricing
       ? await this.deps.pricing.cost(target.kind, model, {
@@ -331,7 +374,7 @@ export class RoutedExecutor implements TaskExecutor {
         assignmentId: id,
         outcome: 'running',
       });
-      assignmentId = await budgets.reserveAndStart(
+      const assignmentId = await this.deps.budgets.reserveAndStart(
         {
           id,
           taskId: task.id,
@@ -345,91 +388,103 @@ export class RoutedExecutor implements TaskExecutor {
         },
         o.record('running'),
       );
-      if (assignmentId) {
-        account = target.accounts.find((a) => a.id === choice.id);
-        break;
-      }
+      const account = assignmentId ? target.accounts.find((x) => x.id === choice.id) : undefined;
+      if (assignmentId && account) return { account, assignmentId };
+      if (assignmentId) break;
     }
-    if (!assignmentId || !account) {
-      Object.assign(step, { accountId: null, accountName: null, assignmentId: null, outcome: 'skipped' });
+    Object.assign(step, { accountId: null, accountName: null, assignmentId: null, outcome: 'skipped' });
+    if (cand.probe) await this.deps.health.releaseProbe(target.id);
+    step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
+    step.errorCode = 'budget_taken';
+    return undefined;
+  }
+
+  /**
+   * Calls the connector with the output cap the reservation assumed, streaming deltas to the task
+   * and noting when the request went out and the first token came back.
+   */
+  private async call(
+    { task, ctx, target, o, model }: Attempt,
+    account: TargetAccount,
+    timing: CallTiming,
+  ): Promise<GenerateResult> {
+    const connector = this.deps.connectors.createConnector({
+      kind: target.kind,
+      baseUrl: target.apiEndpoint ?? undefined,
+      credentials: account.openCredentials(),
+      defaultModel: target.defaultModel || undefined,
+      timeoutMs: target.timeoutMs,
+      config: target.config,
+    });
+    const instrument = this.deps.instrument;
+    return connector.generate({
+      taskId: task.id,
+      taskType: task.taskType,
+      system: o.system,
+      prompt: task.description,
+      model: model ?? undefined,
+      maxTokens: o.maxTokens,
+      temperature: task.options.temperature,
+      signal: ctx.signal,
+      attempt: ctx.attempt,
+      onRequestStart: () => {
+        timing.requestAt = performance.now();
+        instrument?.onRequestStart?.(task.id);
+      },
+      onFirstToken: () => {
+        timing.firstTokenAt ??= performance.now();
+      },
+      onDelta: ctx.onDelta ? (text) => ctx.onDelta?.(text) : undefined,
+    });
+  }
+
+  /**
+   * A failed call: classifies it, releases the reservation (settled with nothing used) and tells the
+   * circuit — an outage or a provider-side rejection counts against the provider; a refusal or an
+   * invalid request is still an answer (the provider is up); an abort only gives the probe back.
+   */
+  private async recordFailure(
+    { ctx, target, cand, circuit, step }: Attempt,
+    assignmentId: string,
+    e: unknown,
+    started: number,
+  ): Promise<ProviderError> {
+    const { budgets, health } = this.deps;
+    const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
+    const latencyMs = Math.round(performance.now() - started);
+    const code = errorCode(err);
+    const outcome = err instanceof ProviderAborted ? 'aborted' : 'failed';
+    await budgets.settle(assignmentId, {
+      status: outcome,
+      tokensUsed: 0,
+      latencyMs,
+      errorCode: code,
+      errorMessage: err.message,
+    });
+    Object.assign(step, { outcome, errorCode: code, error: err.message, latencyMs });
+    this.deps.instrument?.onAttempt?.({ provider: target.name, outcome, errorCode: code, latencyMs });
+    if (err instanceof ProviderAborted) {
       if (cand.probe) await health.releaseProbe(target.id);
-      step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
-      step.errorCode = 'budget_taken';
-      return { kind: 'skipped' };
+    } else if (err instanceof ProviderUnavailable || isProviderSide(err)) {
+      await health.recordFailure(target.id, err.message, circuit);
+    } else {
+      await this.healthy(target);
     }
-    Object.assign(step, { accountId: account.id, accountName: account.name, assignmentId });
-    ctx.onRunning(target.name);
-    ctx.onAttempt?.({ number: o.steps.filter((x) => x.assignmentId).length, providerName: target.name });
+    return err;
+  }
 
-    const started = performance.now();
-    let requestAt: number | undefined;
-    let firstTokenAt: number | undefined;
-    let result: GenerateResult;
-    try {
-      const connector = this.deps.connectors.createConnector({
-        kind: target.kind,
-        baseUrl: target.apiEndpoint ?? undefined,
-        credentials: account.openCredentials(),
-        defaultModel: target.defaultModel || undefined,
-        timeoutMs: target.timeoutMs,
-        config: target.config,
-      });
-      const instrument = this.deps.instrument;
-      result = await connector.generate({
-        taskId: task.id,
-        taskType: task.taskType,
-        system: o.system,
-        prompt: task.description,
-        model: model ?? undefined,
-        maxTokens: o.maxTokens,
-        temperature: task.options.temperature,
-        signal: ctx.signal,
-        attempt: ctx.attempt,
-        onRequestStart: () => {
-          requestAt = performance.now();
-          instrument?.onRequestStart?.(task.id);
-        },
-        onFirstToken: () => {
-          firstTokenAt ??= performance.now();
-        },
-        onDelta: ctx.onDelta ? (text) => ctx.onDelta?.(text) : undefined,
-      });
-    } catch (e) {
-      const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
-      const latencyMs = Math.round(performance.now() - started);
-      const code = errorCode(err);
-      await budgets.settle(assignmentId, {
-        status: err instanceof ProviderAborted ? 'aborted' : 'failed',
-        tokensUsed: 0,
-        latencyMs,
-        errorCode: code,
-        errorMessage: err.message,
-      });
-      Object.assign(step, {
-        outcome: err instanceof ProviderAborted ? 'aborted' : 'failed',
-        errorCode: code,
-        error: err.message,
-        latencyMs,
-      });
-      const outcome = err instanceof ProviderAborted ? 'aborted' : 'failed';
-      this.deps.instrument?.onAttempt?.({ provider: target.name, outcome, errorCode: code, latencyMs });
-      if (err instanceof ProviderAborted) {
-        if (cand.probe) await health.releaseProbe(target.id);
-      } else if (err instanceof ProviderUnavailable || isProviderSide(err)) {
-        await health.recordFailure(target.id, err.message, circuit);
-      } else {
-        // A refusal or invalid request is still an answer: the provider is up.
-        await this.healthy(target);
-      }
-      return { kind: 'failed', error: err };
-    }
-
-    const usage = {
-      input: result.usage.inputTokens,
-      output: result.usage.outputTokens,
-      total: result.usage.totalTokens,
-      ...(result.usage.estimated ? { estimated: true } : {}),
-    };
+  /**
+   * A success: settles the reservation to the real usage and price, storing the answer on the
+   * attempt in the same statement (the re-run's checkpoint), and closes the circuit.
+   */
+  private async settleSuccess(
+    a: Attempt,
+    { account, assignmentId }: Reservation,
+    result: GenerateResult,
+    timing: CallTiming,
+  ): Promise<ExecutionOutcome> {
+    const { task, target, cand, o, step } = a;
+    const usage = usageOf(result);
     Object.assign(step, {
       outcome: 'succeeded',
       model: result.model,
@@ -451,27 +506,7 @@ export class RoutedExecutor implements TaskExecutor {
         used: usage.total,
       });
     }
-    const accountId = account.id;
-    const outcome: ExecutionOutcome = {
-      text: result.text,
-      model: result.model,
-      providerId: target.id,
-      providerName: target.name,
-      accountId,
-      assignmentId,
-      usage,
-      latencyMs: result.latencyMs,
-      fallbackChain: o.steps.filter((s) => s.outcome !== 'skipped').map((s) => s.name),
-      ...(result.attachments?.length ? { attachments: result.attachments } : {}),
-      providerMeta: {
-        ...(result.providerMeta ?? {}),
-        ...(result.providerRequestId ? { requestId: result.providerRequestId } : {}),
-        ...(result.finishReason ? { finishReason: result.finishReason } : {}),
-        accountName: account.name,
-        tokensReserved: cand.estimatedTokens,
-        routing: { score: cand.score ?? null, tier: cand.tier, rank: cand.rank ?? null },
-      },
-    };
+    const outcome = successOutcome(a, account, assignmentId, result, usage);
     const { assignmentId: _id, ...output } = outcome;
     const costMicros = this.deps.pricing
       ? await this.deps.pricing.cost(target.kind, result.model, {
@@ -479,10 +514,9 @@ export class RoutedExecutor implements TaskExecutor {
           outputTokens: usage.output,
         })
       : 0;
-    // Settling (with the final decision and the answer, the re-run's checkpoint) and the circuit are
-    // independent writes: in parallel.
+    // Settling (with the final decision and the answer) and the circuit are independent writes: in parallel.
     await Promise.all([
-      budgets.settle(
+      this.deps.budgets.settle(
         assignmentId,
         {
           status: 'succeeded',
@@ -498,19 +532,8 @@ export class RoutedExecutor implements TaskExecutor {
       ),
       this.healthy(target),
     ]);
-    this.deps.instrument?.onAttempt?.({
-      provider: target.name,
-      outcome: 'succeeded',
-      latencyMs: result.latencyMs,
-      // The connector rounds its latency to whole ms; the first token cannot come after the answer.
-      ttftMs:
-        requestAt !== undefined && firstTokenAt !== undefined
-          ? Math.min(result.latencyMs, Math.max(0, firstTokenAt - requestAt))
-          : result.latencyMs,
-      tokens: { input: usage.input, output: usage.output },
-      costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,
-    });
-    return { kind: 'ok', outcome };
+    this.deps.instrument?.onAttempt?.(succeededAttempt(target, result, usage, timing));
+    return outcome;
   }
 }
 
@@ -567,69 +590,3 @@ export const PROVIDER_FAILURE_CODES = [
   'not_found',
   'misconfigured',
 ] as const;
-
-function noProviderError(task: TaskRecord, plan: RoutePlan): ProviderError {
-  const temporary = plan.candidates.some(
-    (c) =>
-      c.reason === 'circuit_open' ||
-      c.reason === 'probe_in_flight' ||
-      (c.reason === 'no_budget' && c.budgetHeldByReservations),
-  );
-  const reasons = plan.candidates
-    .filter((c) => c.reason !== 'no_competency' || c.pinned)
-    .map((c) => `${c.name} (${c.note})`)
-    .slice(0, 8);
-  const pinned = plan.pinned && !plan.pinned.honoured ? ` The pinned provider: ${plan.pinned.reason}.` : '';
-  const detail = reasons.length ? ` Candidates: ${reasons.join('; ')}.` : '';
-  if (temporary) {
-    return new ProviderUnavailable(
-      `No provider can take this "${task.taskType}" task right now (open circuits or budgets held by running tasks); it will be retried.${pinned}${detail}`,
-      { reason: 'other', code: 'no_provider_now' },
-    );
-  }
-  const none = plan.candidates.length === 0 ? ' No provider is configured.' : '';
-  return new ProviderRejected(`No provider can run this "${task.taskType}" task.${none}${pinned}${detail}`, {
-    code: 'no_provider',
-  });
-}
-
-/** The JSON stored in tasks.routing and served at GET /api/tasks/:id/routing. */
-export function decisionDocument(
-  plan: RoutePlan,
-  steps: ChainStep[],
-  run: { runKey: string; attempt: number; outcome: string; error?: string; decidedAt: Date },
-): Record<string, unknown> {
-  return {
-    version: 1,
-    run: { key: run.runKey, attempt: run.attempt },
-    decidedAt: run.decidedAt.toISOString(),
-    outcome: run.outcome,
-    ...(run.error ? { error: run.error } : {}),
-    taskType: plan.taskType,
-    priority: plan.priority,
-    estimate: plan.estimate,
-    weights: plan.weights,
-    pinned: plan.pinned,
-    tier: plan.tier,
-    candidates: plan.candidates.map((c) => ({
-      providerId: c.providerId,
-      name: c.name,
-      kind: c.kind,
-      tier: c.tier,
-      kept: c.kept,
-      ...(c.reason ? { reason: c.reason } : {}),
-      note: c.note,
-      competency: c.competency,
-      circuit: c.circuit,
-      estimatedTokens: c.estimatedTokens,
-      estimatedCostUsd: c.estimatedCostUsd,
-      ...(c.terms ? { terms: c.terms, score: c.score } : {}),
-      ...(c.rank ? { rank: c.rank } : {}),
-      ...(c.pinned ? { pinned: true } : {}),
-      ...(c.probe ? { probe: true } : {}),
-      ...(c.deadline ? { deadline: { ...c.deadline, p95LatencyMs: c.p95LatencyMs ?? null } } : {}),
-      accounts: c.accounts,
-    })),
-    chain: steps.map((step) => ({ ...step })),
-  };
-}

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ProviderRejected } from '../../errors.js';
 import { callSignals } from '../callSignals.js';
 import { classifyProviderError, isJsonResponse, protocolError, readJsonAnswer } from '../classify.js';
+import { connectionTest } from '../connectionTest.js';
 import type {
   Connector,
   ConnectorSettings,
@@ -143,24 +144,14 @@ export function createAnthropicConnector(settings: ConnectorSettings): Connector
   }
 
   async function test(signal?: AbortSignal): Promise<TestResult> {
-    const t0 = performance.now();
-    const signals = callSignals(signal, settings.timeoutMs);
-    try {
-      await client().models.list({ limit: 1 }, { signal: signals.signal });
-      return {
-        ok: true,
-        latencyMs: Math.round(performance.now() - t0),
-        model: settings.defaultModel ?? DEFAULT_MODEL,
-      };
-    } catch (err) {
-      const e = classifyProviderError(err, {
-        providerKind: 'anthropic',
-        callerSignal: signal,
-        deadlineSignal: signals.deadline,
-        secrets: [apiKey],
-      });
-      return { ok: false, latencyMs: Math.round(performance.now() - t0), error: e.message };
-    }
+    return connectionTest({
+      providerKind: 'anthropic',
+      signal,
+      timeoutMs: settings.timeoutMs,
+      secrets: [apiKey],
+      model: settings.defaultModel ?? DEFAULT_MODEL,
+      probe: (signals) => client().models.list({ limit: 1 }, { signal: signals.signal }),
+    });
   }
 
   return { kind: 'anthropic', generate, test };

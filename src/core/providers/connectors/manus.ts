@@ -2,6 +2,7 @@ import { ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavaila
 import { type CallSignals, callSignals, sleep } from '../callSignals.js';
 import { classifyProviderError, fromHttpStatus } from '../classify.js';
 import { configBoolean, configEnum, configNumber, configString } from '../config.js';
+import { connectionTest } from '../connectionTest.js';
 import type {
   Attachment,
   Connector,
@@ -372,24 +373,14 @@ export function createManusConnector(settings: ConnectorSettings): Connector {
   }
 
   async function test(signal?: AbortSignal): Promise<TestResult> {
-    const t0 = performance.now();
-    const signals = callSignals(signal, Math.min(settings.timeoutMs, requestTimeoutMs));
-    try {
-      await call('GET', '/v2/task.list', { query: { limit: '1' }, signals });
-      return {
-        ok: true,
-        latencyMs: Math.round(performance.now() - t0),
-        model: settings.defaultModel ?? configString(cfg, 'agentProfile') ?? 'manus-1.6',
-      };
-    } catch (err) {
-      const e = classifyProviderError(err, {
-        providerKind: KIND,
-        callerSignal: signal,
-        deadlineSignal: signals.deadline,
-        secrets,
-      });
-      return { ok: false, latencyMs: Math.round(performance.now() - t0), error: e.message };
-    }
+    return connectionTest({
+      providerKind: KIND,
+      signal,
+      timeoutMs: Math.min(settings.timeoutMs, requestTimeoutMs),
+      secrets,
+      model: settings.defaultModel ?? configString(cfg, 'agentProfile') ?? 'manus-1.6',
+      probe: (signals) => call('GET', '/v2/task.list', { query: { limit: '1' }, signals }),
+    });
   }
 
   return { kind: KIND, generate, test };

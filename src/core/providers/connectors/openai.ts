@@ -3,6 +3,7 @@ import { ProviderRejected } from '../../errors.js';
 import { callSignals } from '../callSignals.js';
 import { classifyProviderError, isJsonResponse, protocolError, readJsonAnswer } from '../classify.js';
 import { configBoolean, configEnum, configString } from '../config.js';
+import { connectionTest } from '../connectionTest.js';
 import type {
   Connector,
   ConnectorSettings,
@@ -185,24 +186,14 @@ export function createOpenAIConnector(settings: ConnectorSettings): Connector {
   }
 
   async function test(signal?: AbortSignal): Promise<TestResult> {
-    const t0 = performance.now();
-    const signals = callSignals(signal, settings.timeoutMs);
-    try {
-      await client().models.list({ signal: signals.signal });
-      return {
-        ok: true,
-        latencyMs: Math.round(performance.now() - t0),
-        model: settings.defaultModel ?? DEFAULT_MODEL[kind],
-      };
-    } catch (err) {
-      const e = classifyProviderError(err, {
-        providerKind: kind,
-        callerSignal: signal,
-        deadlineSignal: signals.deadline,
-        secrets: [apiKey],
-      });
-      return { ok: false, latencyMs: Math.round(performance.now() - t0), error: e.message };
-    }
+    return connectionTest({
+      providerKind: kind,
+      signal,
+      timeoutMs: settings.timeoutMs,
+      secrets: [apiKey],
+      model: settings.defaultModel ?? DEFAULT_MODEL[kind],
+      probe: (signals) => client().models.list({ signal: signals.signal }),
+    });
   }
 
   return { kind, generate, test };
