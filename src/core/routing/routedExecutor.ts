@@ -479,6 +479,10 @@ export class RoutedExecutor implements TaskExecutor {
           outputTokens: usage.output,
         })
       : 0;
+    const ttftMs =
+      requestAt !== undefined && firstTokenAt !== undefined
+        ? Math.round(Math.max(0, firstTokenAt - requestAt))
+        : result.latencyMs;
     // Settling (with the final decision and the answer, the re-run's checkpoint) and the circuit are
     // independent writes: in parallel.
     await Promise.all([
@@ -491,6 +495,7 @@ export class RoutedExecutor implements TaskExecutor {
           tokensOutput: usage.output,
           tokensUsed: usage.total,
           latencyMs: result.latencyMs,
+          ttftMs,
           costMicros,
           output,
         },
@@ -502,10 +507,7 @@ export class RoutedExecutor implements TaskExecutor {
       provider: target.name,
       outcome: 'succeeded',
       latencyMs: result.latencyMs,
-      ttftMs:
-        requestAt !== undefined && firstTokenAt !== undefined
-          ? Math.max(0, firstTokenAt - requestAt)
-          : result.latencyMs,
+      ttftMs,
       tokens: { input: usage.input, output: usage.output },
       costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,
     });
