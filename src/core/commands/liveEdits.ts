@@ -12,6 +12,36 @@ export interface LiveEditPort<O> {
   edit(taskId: string, origin: O, text: string, view: TaskView): Promise<void>;
   /** The wait a 429 asked for (Retry-After), or undefined for any other error. */
   retryAfterMs(e: unknown): number | undefined;
+  /**
+   * How long the answer streams before the first edit (default 0). A platform that posts a message
+   * of its own for the live text waits, so an answer that arrives at once is simply the result.
+   */
+  readonly startDelayMs?: number;
+  /** The first edit posts the message it then edits: live edits need no progress reply to start. */
+  readonly postsOwnMessage?: boolean;
+}
+
+/**
+ * The next time a key (a chat channel) may be written to, shared by every live session of this
+ * process: `take` books the key's next slot; `block` pushes it back (a 429's Retry-After).
+ */
+export class PacePerKey {
+  private readonly next = new Map<string, number>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Books the key's slot and answers 0 when it is free now, else the ms until it is (nothing booked). */
+  take(key: string, now = Date.now()): number {
+    const at = this.next.get(key) ?? 0;
+    if (at > now) return at - now;
+    this.next.set(key, now + this.intervalMs);
+    if (this.next.size > 1000) for (const [k, t] of this.next) if (t <= now) this.next.delete(k);
+    return 0;
+  }
+
+  block(key: string, ms: number, now = Date.now()): void {
+    this.next.set(key, Math.max(this.next.get(key) ?? 0, now + ms));
+  }
 }
 
 /** Marks text that stopped before the answer was complete. */
@@ -40,6 +70,7 @@ export class LiveEditSession<O extends { rank?: number }> {
     private readonly port: LiveEditPort<O>,
     private readonly deps: { feed: LiveFeed; origins: ChatOriginStore; onEnd: () => void },
   ) {
+    this.nextAt = Date.now() + (port.startDelayMs ?? 0);
     const snap = deps.feed.snapshot(taskId);
     if (snap?.attempt && !snap.partial) this.text = snap.text;
     this.unsubscribe = deps.feed.subscribe(taskId, (e) => this.onEvent(e));
