@@ -236,7 +236,8 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
       { length: 25 },
       (_, i) => `Pgrph ${i}: ${'why shy lynx fly by dry gym crypts '.repeat(6).trim()}.`,
     ).join('\n\n');
-    await setMockConfig(app.databaseUrl, { latencyMs: 1500 });
+    // The answer comes at once (no live message: that path is test/streaming/slackLive.test.ts).
+    await setMockConfig(app.databaseUrl, { latencyMs: 1500, tokensPerSecond: 0 });
     try {
       const body = slashCommand(stub.url, `generate --type translation ${long}`, {
         triggerId: 'trig-long-1',
@@ -267,7 +268,7 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
       expect(posts.map(slackText).join('\n')).toMatch(/Pgrph 1\d:/);
       expect(responseUrlPosts('trig-long-1').filter((r) => r.json().text?.startsWith('✅'))).toHaveLength(0);
     } finally {
-      await setMockConfig(app.databaseUrl, { latencyMs: 0 });
+      await setMockConfig(app.databaseUrl, { latencyMs: 0, tokensPerSecond: 200 });
     }
   });
 
@@ -306,13 +307,22 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
     const form = new URLSearchParams(ack.body);
     expect(form.get('channel')).toBe('C123');
     expect(form.get('thread_ts')).toBe('1700000100.000200');
-    // The result follows in the same thread (no response_url for events: the bot token is used).
+    // The result follows in the same thread (no response_url for events: the bot token is used):
+    // posted there, or, when the answer streamed, replacing the live message posted there.
     const result = await waitFor(
       async () =>
-        stub.requests.find((r) => r.path === '/api/chat.postMessage' && slackText(r).startsWith('✅')),
+        stub.requests.find(
+          (r) =>
+            (r.path === '/api/chat.postMessage' || r.path === '/api/chat.update') &&
+            slackText(r).startsWith('✅'),
+        ),
       'the threaded result',
     );
-    expect(new URLSearchParams(result.body).get('thread_ts')).toBe('1700000100.000200');
+    const inThread =
+      result.path === '/api/chat.postMessage'
+        ? result
+        : stub.requests.find((r) => r.path === '/api/chat.postMessage' && slackText(r).startsWith('⚙️'));
+    expect(new URLSearchParams(inThread!.body).get('thread_ts')).toBe('1700000100.000200');
     expect(await countTasks(app, 'slack')).toBe(before + 1);
   });
   it('asks Slack who the bot is (auth.test) once at most, however many commands, buttons and mentions arrive', async () => {
