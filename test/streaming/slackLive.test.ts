@@ -133,6 +133,29 @@ describe('Slack: live edits (chat.update) while the answer streams', () => {
     expect(responseUrl.filter((b) => b.replace_original === false)).toHaveLength(0);
   });
 
+  it('two answers streaming in one channel share its pace: live edits there stay a second apart', async () => {
+    await setMockConfig(app.databaseUrl, { tokensPerSecond: 30, failureMode: 'none' });
+    const send = (prompt: string, triggerId: string) => {
+      const body = slashCommand(stub.url, `generate ${prompt}`, { triggerId });
+      return fetch(`${app.url}/api/integrations/slack/events`, {
+        method: 'POST',
+        body,
+        headers: slackHeaders(body),
+      });
+    };
+    const sent = await Promise.all([send('Tides and harbours', 'pair-1'), send('Canal locks', 'pair-2')]);
+    expect(sent.map((r) => r.status)).toEqual([200, 200]);
+    await waitFor(
+      async () => edits.filter((e) => e.text.startsWith('✅')).length === 2 || null,
+      'both results',
+      40_000,
+    );
+    const live = edits.filter((e) => e.text.startsWith('⚙️') && e.text.includes('\n\n'));
+    // Both messages were edited live, but never two edits in the channel within a second.
+    expect(new Set(live.map((e) => e.ts)).size).toBe(2);
+    for (let i = 1; i < live.length; i++) expect(live[i]!.at - live[i - 1]!.at).toBeGreaterThanOrEqual(950);
+  });
+
   it('honours a 429 Retry-After before the next edit of that message', async () => {
     await setMockConfig(app.databaseUrl, { tokensPerSecond: 20, failureMode: 'none' });
     refuse = new Set([2]);
