@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { liveMessage } from '../../src/bots/slack/slackBlocks.js';
 import {
   SLACK_SECRET,
   setMockConfig,
@@ -178,5 +179,27 @@ describe('Slack: live edits (chat.update) while the answer streams', () => {
     const posted = edits.filter((e) => e.method === 'postMessage');
     expect(posted).toHaveLength(1);
     expect(new Set(edits.map((e) => e.ts))).toEqual(new Set([posted[0]!.ts]));
+  });
+});
+
+describe('Slack live message rendering', () => {
+  const view = {
+    kind: 'running' as const,
+    headline: '⚙️ Task abcd1234 is running…',
+    portalUrl: 'https://sy.example/tasks/x',
+    buttons: [{ action: 'cancel' as const, label: 'Cancel', taskId: 'x' }],
+    final: false,
+  };
+  it('stays within one 3000-character section once escaped, keeping the [incomplete] marker or cursor at the end', () => {
+    for (const tail of ['\n\n[incomplete]', ' ▍']) {
+      const m = liveMessage(`${view.headline}\n\n${'a & b < c > d '.repeat(400)}${tail}`, view);
+      const section = m.blocks[0] as { text: { text: string; verbatim: boolean } };
+      expect(section.text.text.length).toBeLessThanOrEqual(3000);
+      expect(section.text.text.endsWith(tail)).toBe(true);
+      expect(section.text.text).not.toMatch(/<(?!https?:)/); // escaped: no <!channel> can slip through
+      expect(section.text.verbatim).toBe(true);
+      expect(m.blocks[1]).toMatchObject({ type: 'actions' });
+      expect(m.text).toBe(view.headline);
+    }
   });
 });
