@@ -106,7 +106,7 @@ export class SlackPort implements ChatPlatformPort<StoredOrigin, SlackMessage> {
       edit: async (taskId, o, text, view) => {
         const channel = o.liveChannel ?? o.channelId;
         if (!channel || o.liveRefused) return;
-        const wait = this.channels.take(channel);
+        const wait = this.channels.take(channel, taskId);
         if (wait > 0) throw new ChannelBusy(wait);
         const msg = liveMessage(text, view);
         try {
@@ -136,6 +136,7 @@ export class SlackPort implements ChatPlatformPort<StoredOrigin, SlackMessage> {
           throw e;
         }
       },
+      unsent: (e) => e instanceof ChannelBusy,
       retryAfterMs: (e) =>
         e instanceof ChannelBusy
           ? e.ms
