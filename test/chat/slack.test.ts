@@ -41,6 +41,9 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
         PUBLIC_URL: 'https://sy.example',
       },
     });
+    // Answers come at once here, so results take the response_url path; a streamed answer is edited
+    // live with the bot token instead (test/streaming/slackLive.test.ts).
+    await setMockConfig(app.databaseUrl, { tokensPerSecond: 0 });
   });
   afterAll(async () => {
     await app?.close();
@@ -236,8 +239,7 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
       { length: 25 },
       (_, i) => `Pgrph ${i}: ${'why shy lynx fly by dry gym crypts '.repeat(6).trim()}.`,
     ).join('\n\n');
-    // The answer comes at once (no live message: that path is test/streaming/slackLive.test.ts).
-    await setMockConfig(app.databaseUrl, { latencyMs: 1500, tokensPerSecond: 0 });
+    await setMockConfig(app.databaseUrl, { latencyMs: 1500 });
     try {
       const body = slashCommand(stub.url, `generate --type translation ${long}`, {
         triggerId: 'trig-long-1',
@@ -268,7 +270,7 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
       expect(posts.map(slackText).join('\n')).toMatch(/Pgrph 1\d:/);
       expect(responseUrlPosts('trig-long-1').filter((r) => r.json().text?.startsWith('✅'))).toHaveLength(0);
     } finally {
-      await setMockConfig(app.databaseUrl, { latencyMs: 0, tokensPerSecond: 200 });
+      await setMockConfig(app.databaseUrl, { latencyMs: 0 });
     }
   });
 

@@ -13,8 +13,9 @@ export interface LiveEditPort<O> {
   /** The wait a 429 asked for (Retry-After), or undefined for any other error. */
   retryAfterMs(e: unknown): number | undefined;
   /**
-   * How long the answer streams before the first edit (default 0). A platform that posts a message
-   * of its own for the live text waits, so an answer that arrives at once is simply the result.
+   * How long the answer streams (from its first text) before the first edit (default 0). A platform
+   * that posts a message of its own for the live text waits, so an answer that arrives at once is
+   * simply the result.
    */
   readonly startDelayMs?: number;
   /** The first edit posts the message it then edits: live edits need no progress reply to start. */
@@ -83,6 +84,8 @@ export class LiveEditSession<O extends { rank?: number }> {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private nextAt = 0;
+  /** When this session first had text to show (for startDelayMs). */
+  private firstTextAt = 0;
   /** When the last edit was handed to the platform, and what it showed. */
   private sentAt = 0;
   private sentText = '';
@@ -97,7 +100,6 @@ export class LiveEditSession<O extends { rank?: number }> {
     private readonly port: LiveEditPort<O>,
     private readonly deps: { feed: LiveFeed; origins: ChatOriginStore; onEnd: () => void },
   ) {
-    this.nextAt = Date.now() + (port.startDelayMs ?? 0);
     const snap = deps.feed.snapshot(taskId);
     if (snap?.attempt && !snap.partial) this.text = snap.text;
     this.unsubscribe = deps.feed.subscribe(taskId, (e) => this.onEvent(e));
@@ -134,6 +136,12 @@ export class LiveEditSession<O extends { rank?: number }> {
   private changed(): void {
     this.dirty = true;
     if (this.timer || this.stopped) return;
+    if (this.sentAt === 0 && this.port.startDelayMs) {
+      // Nothing is shown until the answer has streamed for startDelayMs.
+      if (!this.text) return;
+      this.firstTextAt ||= Date.now();
+      this.nextAt = Math.max(this.nextAt, this.firstTextAt + this.port.startDelayMs);
+    }
     this.timer = setTimeout(() => this.flush(), Math.max(0, this.nextAt - Date.now()));
   }
 
