@@ -49,7 +49,13 @@ export async function createFeatures(core: Core, inputs: FeatureInputs, stoppers
     publicUrl: core.publicUrl,
     teams: core.teams,
   });
-  const { chat, collab, reportSchedules } = await createChatAndCollab(core, inputs, content, webhooks, renderPool);
+  const { chat, collab, reportSchedules } = await createChatAndCollab(
+    core,
+    inputs,
+    content,
+    webhooks,
+    renderPool,
+  );
   const sso = createSso(core, chat);
   return {
     providers,

@@ -83,7 +83,9 @@ function revive(kind: RenderKind, value: unknown): unknown {
   if (kind === 'reportChart') {
     const chart = value as RenderResults['reportChart'];
     const png = chart.png as Buffer | Uint8Array;
-    return Buffer.isBuffer(png) ? chart : { ...chart, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength) };
+    return Buffer.isBuffer(png)
+      ? chart
+      : { ...chart, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength) };
   }
   if (kind !== 'export') return value;
   const file = value as RenderResults['export'];

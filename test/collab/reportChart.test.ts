@@ -92,7 +92,8 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
   const TEAM_NAME = '写作组 Команда';
   let nextFile = 0;
 
-  const form = (r: RecordedRequest) => Object.fromEntries(new URLSearchParams(r.body)) as Record<string, string>;
+  const form = (r: RecordedRequest) =>
+    Object.fromEntries(new URLSearchParams(r.body)) as Record<string, string>;
   /** Multipart fields (text parts) of a request grammY sent with a file. */
   const multipartField = (r: RecordedRequest, name: string) =>
     r.rawBody.toString('latin1').match(new RegExp(`name="${name}"\\r\\n\\r\\n([^\\r]*)\\r\\n`))?.[1];
@@ -244,16 +245,13 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
       'the report text in the channel whose upload fails',
     );
     expect(failedText.text).toContain(TEAM_NAME);
-    await waitFor(
-      async () => {
-        const rows = await sql<{ last_sent_at: Date | null }>(
-          app,
-          'SELECT last_sent_at FROM report_schedules WHERE id = ANY($1)',
-          [ids],
-        );
-        return rows.length === 3 && rows.every((r) => r.last_sent_at !== null);
-      },
-      'all three schedules marked sent',
-    );
+    await waitFor(async () => {
+      const rows = await sql<{ last_sent_at: Date | null }>(
+        app,
+        'SELECT last_sent_at FROM report_schedules WHERE id = ANY($1)',
+        [ids],
+      );
+      return rows.length === 3 && rows.every((r) => r.last_sent_at !== null);
+    }, 'all three schedules marked sent');
   });
 });

@@ -45,7 +45,11 @@ export interface ReportDelivery {
    * Posts an image to the channel (Slack file upload, Discord attachment, Telegram photo); absent,
    * or false from `imagePlatforms`, where the platform's client cannot.
    */
-  imageToChannel?(platform: 'slack' | 'discord' | 'telegram', channel: string, image: ChannelImage): Promise<void>;
+  imageToChannel?(
+    platform: 'slack' | 'discord' | 'telegram',
+    channel: string,
+    image: ChannelImage,
+  ): Promise<void>;
   imagePlatforms?(): Array<'slack' | 'discord' | 'telegram'>;
   /** Checks the hook exists, has a callback URL and the user may manage it (throws 404/403 otherwise). */
   checkWebhook(viewer: { userId: string; isAdmin: boolean }, webhookId: string): Promise<void>;
