@@ -232,8 +232,17 @@ export async function composeChat(c: {
           body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
         });
       };
+      // Uploads go through Node's fetch: the FormData @discordjs/rest builds is Node's global one,
+      // which its bundled undici `request` refuses ("must be a FormData created by this undici").
+      const uploadRest = new REST({
+        api: env.DISCORD_API_URL,
+        version: '10',
+        retries: 0,
+        timeout: 10_000,
+        makeRequest: fetch as never,
+      }).setToken(env.DISCORD_BOT_TOKEN as string);
       channelImageSenders.discord = async (channelId, image) => {
-        await botRest.post(Routes.channelMessages(channelId), {
+        await uploadRest.post(Routes.channelMessages(channelId), {
           body: {
             content: image.title.slice(0, 2000),
             allowed_mentions: { parse: [] },

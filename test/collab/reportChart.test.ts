@@ -4,6 +4,7 @@ import { renderReportChart } from '../../src/core/reports/chartImage.js';
 import type { UsageRow } from '../../src/core/reports/usageReport.js';
 import { REPORT_SCHEDULES_QUEUE } from '../../src/jobs/reportJobs.js';
 import {
+  discordKeys,
   SLACK_SECRET,
   slackStubHandler,
   TELEGRAM_SECRET,
@@ -85,7 +86,7 @@ describe('reports: chart image renderer', () => {
 });
 
 /** Slack's files.uploadV2 (three calls) and Telegram's sendPhoto, beside the text messages. */
-describe('reports: scheduled report with its chart image in Slack and Telegram', () => {
+describe('reports: scheduled report with its chart image in Slack, Telegram and Discord', () => {
   let app: TestApp;
   let stub: StubServer;
   let f: Awaited<ReturnType<typeof teamFixture>>;
@@ -122,6 +123,8 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
         });
       }
       if (r.path.startsWith('/bot')) return telegram(r, res);
+      if (r.path.startsWith('/api/v10/channels/'))
+        return sendJson(res, 200, { id: '900', channel_id: r.path.split('/')[4], content: '' });
       if (r.path === '/api/files.getUploadURLExternal') {
         const id = `F${++nextFile}`;
         return sendJson(res, 200, { ok: true, upload_url: `${stub.url}/upload/${id}`, file_id: id });
@@ -141,6 +144,9 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
         TELEGRAM_BOT_TOKEN: TELEGRAM_TOKEN,
         TELEGRAM_WEBHOOK_SECRET: TELEGRAM_SECRET,
         TELEGRAM_API_ROOT: stub.url,
+        DISCORD_PUBLIC_KEY: discordKeys().publicKeyHex,
+        DISCORD_BOT_TOKEN: 'discord-bot-token',
+        DISCORD_API_URL: `${stub.url}/api`,
       },
     });
     f = await teamFixture(app);
@@ -170,11 +176,12 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
     return r.body.id as string;
   };
 
-  it('Slack gets the text and a PNG upload to the channel; Telegram the text and a photo; a failed upload keeps the text', async () => {
+  it('Slack gets the text and a PNG upload to the channel; Telegram the text and a photo; Discord an attachment; a failed upload keeps the text', async () => {
     const ids = [
       await schedule({ platform: 'slack', channel: 'CCHART' }),
       await schedule({ platform: 'telegram', channel: '-1001234' }),
       await schedule({ platform: 'slack', channel: 'CFAIL' }),
+      await schedule({ platform: 'discord', channel: '555000111' }),
     ];
     await sql(app, `UPDATE report_schedules SET next_run_at = date_trunc('week', now()) WHERE id = ANY($1)`, [
       ids,
@@ -235,6 +242,20 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
     expect(photoPng.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
     expect(pngSize(photoPng).width).toBeGreaterThanOrEqual(400);
 
+    // Discord: the text message, then a message with the PNG attached (multipart: payload_json + files[0]).
+    const discordPosts = () => stub.requests.filter((r) => r.path === '/api/v10/channels/555000111/messages');
+    const withFile = await waitFor(
+      async () => discordPosts().find((r) => String(r.headers['content-type']).startsWith('multipart/')),
+      'the chart attachment in Discord',
+    );
+    const discordText = discordPosts().find((r) => String(r.headers['content-type']).includes('json'));
+    expect(discordText?.json().content).toContain(TEAM_NAME);
+    expect(JSON.parse(multipartField(withFile, 'payload_json') ?? '{}')).toMatchObject({
+      content: expect.stringContaining('Usage by team'),
+      attachments: [{ id: 0, filename: expect.stringMatching(/\.png$/) }],
+    });
+    expect(multipartFile(withFile).subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
+
     // The channel whose upload fails still got its text, and every schedule moved on.
     const failedText = await waitFor(
       async () =>
@@ -245,13 +266,22 @@ describe('reports: scheduled report with its chart image in Slack and Telegram',
       'the report text in the channel whose upload fails',
     );
     expect(failedText.text).toContain(TEAM_NAME);
+    const warning = await waitFor(
+      async () => app.logs.find((l) => l.includes('Could not add the chart image')),
+      'the failed upload logged',
+    );
+    expect(JSON.parse(warning)).toMatchObject({
+      level: 'warn',
+      platform: 'slack',
+      err: expect.stringContaining('not_in_channel'),
+    });
     await waitFor(async () => {
       const rows = await sql<{ last_sent_at: Date | null }>(
         app,
         'SELECT last_sent_at FROM report_schedules WHERE id = ANY($1)',
         [ids],
       );
-      return rows.length === 3 && rows.every((r) => r.last_sent_at !== null);
-    }, 'all three schedules marked sent');
+      return rows.length === 4 && rows.every((r) => r.last_sent_at !== null);
+    }, 'all four schedules marked sent');
   });
 });
