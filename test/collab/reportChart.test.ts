@@ -1,6 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportChart } from '../../src/core/reports/chartImage.js';
+import {
+  type ChannelImage,
+  type ReportDelivery,
+  type ReportSchedule,
+  ScheduleService,
+} from '../../src/core/reports/scheduleService.js';
 import type { UsageRow } from '../../src/core/reports/usageReport.js';
 import { REPORT_SCHEDULES_QUEUE } from '../../src/jobs/reportJobs.js';
 import {
@@ -82,6 +88,87 @@ describe('reports: chart image renderer', () => {
     const one = await renderReportChart({ title: 'x', rows: [row('张伟', 1, 0)] });
     const other = await renderReportChart({ title: 'x', rows: [row('李娜', 1, 0)] });
     expect(one.png.equals(other.png)).toBe(false);
+  });
+});
+
+/** ScheduleService with in-memory ports: the text always goes out, the image only where it can. */
+describe('reports: the chart is an extra, never in the way of the text', () => {
+  const due: ReportSchedule = {
+    id: 's1',
+    userId: 'u1',
+    teamId: null,
+    report: 'usage',
+    groupBy: 'user',
+    every: 'week',
+    deliverTo: { platform: 'slack', channel: 'C1' },
+    lastSentAt: null,
+    nextRunAt: new Date('2026-11-30T00:00:00Z'),
+    createdAt: new Date('2026-11-01T00:00:00Z'),
+  };
+  const setup = (opts: {
+    chart?: () => Promise<Buffer>;
+    imagePlatforms?: Array<'slack' | 'discord' | 'telegram'>;
+    rows?: UsageRow[];
+    schedule?: ReportSchedule;
+  }) => {
+    const texts: string[] = [];
+    const images: Array<{ channel: string; image: ChannelImage }> = [];
+    const warnings: Array<Record<string, unknown> | undefined> = [];
+    const delivery: ReportDelivery = {
+      platforms: () => ['slack', 'discord', 'telegram'],
+      toChannel: async (_p, _c, text) => void texts.push(text),
+      imagePlatforms: () => opts.imagePlatforms ?? ['slack'],
+      imageToChannel: async (_p, channel, image) => void images.push({ channel, image }),
+      checkWebhook: async () => {},
+      toWebhook: async () => {},
+    };
+    const service = new ScheduleService({
+      store: { claimDue: async () => [opts.schedule ?? due] } as never,
+      reports: { usage: async () => opts.rows ?? [row('Ольга', 2, 0)] } as never,
+      delivery,
+      ...(opts.chart ? { chart: opts.chart } : {}),
+      log: { warn: (_m, meta) => void warnings.push(meta) },
+    });
+    return { service, texts, images, warnings };
+  };
+
+  it('a chart that fails to render is logged; the text report is sent and counted', async () => {
+    const t = setup({
+      chart: async () => {
+        throw new Error('render pool is shutting down');
+      },
+    });
+    expect(await t.service.runDue()).toBe(1);
+    expect(t.texts).toHaveLength(1);
+    expect(t.texts[0]).toContain('Ольга');
+    expect(t.images).toHaveLength(0);
+    expect(t.warnings).toEqual([
+      expect.objectContaining({ scheduleId: 's1', err: 'render pool is shutting down' }),
+    ]);
+  });
+
+  it('sends the rendered PNG after the text, named after the report; none for a platform without images or an empty report', async () => {
+    const png = Buffer.from('png-bytes');
+    const ok = setup({ chart: async () => png });
+    expect(await ok.service.runDue()).toBe(1);
+    expect(ok.images).toEqual([
+      {
+        channel: 'C1',
+        image: {
+          png,
+          filename: 'usage-by-user-2026-11-30.png',
+          title: expect.stringContaining('Usage by user'),
+        },
+      },
+    ]);
+    const noImages = setup({ chart: async () => png, imagePlatforms: [] });
+    await noImages.service.runDue();
+    expect(noImages.texts).toHaveLength(1);
+    expect(noImages.images).toHaveLength(0);
+    const empty = setup({ chart: async () => png, rows: [] });
+    await empty.service.runDue();
+    expect(empty.texts).toHaveLength(1);
+    expect(empty.images).toHaveLength(0);
   });
 });
 
