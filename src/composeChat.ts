@@ -1,7 +1,7 @@
 import { REST } from '@discordjs/rest';
 import { webApi } from '@slack/bolt';
 import { Routes } from 'discord-api-types/v10';
-import { Api } from 'grammy';
+import { Api, InputFile } from 'grammy';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { ApiDeps, RouteFactory } from './api/deps.js';
@@ -69,6 +69,12 @@ function describeIntegration(
  * the HTTP endpoints (API role), the result deliverer (worker role) and Telegram long polling
  * (bots role, TELEGRAM_MODE=polling).
  */
+/** Posts a PNG to a chat channel (see ChannelImage in core/reports/scheduleService.ts). */
+export type ChannelImageSender = (
+  channel: string,
+  image: { png: Buffer; filename: string; title: string },
+) => Promise<void>;
+
 export async function composeChat(c: {
   env: Env;
   db: Db;
@@ -125,6 +131,8 @@ export async function composeChat(c: {
   const dmSenders: Partial<Record<DmPlatform, (platformUserId: string, text: string) => Promise<void>>> = {};
   /** Posts to a channel per platform, for scheduled reports. */
   const channelSenders: Partial<Record<DmPlatform, (channel: string, text: string) => Promise<void>>> = {};
+  /** Posts an image (PNG) to a channel per platform, for scheduled reports' charts. */
+  const channelImageSenders: Partial<Record<DmPlatform, ChannelImageSender>> = {};
 
   // Slack: on with a signing secret. The bot token adds chat.postMessage (results after response_url runs out, mentions).
   if (env.SLACK_SIGNING_SECRET) {
@@ -170,6 +178,16 @@ export async function composeChat(c: {
         await web.chat.postMessage({ channel: userId, text, unfurl_links: false });
       };
       channelSenders.slack = dmSenders.slack;
+      // files.uploadV2: getUploadURLExternal, a POST of the bytes to that URL, completeUploadExternal.
+      channelImageSenders.slack = async (channel, image) => {
+        await web.filesUploadV2({
+          channel_id: channel,
+          file: image.png,
+          filename: image.filename,
+          title: image.title,
+          alt_text: image.title,
+        });
+      };
     }
     status.push(
       `slack on${env.SLACK_BOT_TOKEN ? '' : ' (no SLACK_BOT_TOKEN: results only through response_url)'}`,
@@ -233,6 +251,25 @@ export async function composeChat(c: {
           body: { content: text.slice(0, 2000), allowed_mentions: { parse: [] } },
         });
       };
+      // Uploads go through Node's fetch: the FormData @discordjs/rest builds is Node's global one,
+      // which its bundled undici `request` refuses ("must be a FormData created by this undici").
+      const uploadRest = new REST({
+        api: env.DISCORD_API_URL,
+        version: '10',
+        retries: 0,
+        timeout: 10_000,
+        makeRequest: fetch as never,
+      }).setToken(env.DISCORD_BOT_TOKEN as string);
+      channelImageSenders.discord = async (channelId, image) => {
+        await uploadRest.post(Routes.channelMessages(channelId), {
+          body: {
+            content: image.title.slice(0, 2000),
+            allowed_mentions: { parse: [] },
+            attachments: [{ id: 0, filename: image.filename, description: image.title.slice(0, 1024) }],
+          },
+          files: [{ name: image.filename, data: image.png, contentType: 'image/png' }],
+        });
+      };
     }
     status.push(
       `discord on${env.DISCORD_BOT_TOKEN ? '' : ' (no DISCORD_BOT_TOKEN: no results after 15 minutes)'}`,
@@ -251,6 +288,11 @@ export async function composeChat(c: {
       });
     };
     channelSenders.telegram = dmSenders.telegram;
+    channelImageSenders.telegram = async (chatId, image) => {
+      await telegramApi.sendPhoto(chatId, new InputFile(image.png, image.filename), {
+        caption: image.title.slice(0, 1024),
+      });
+    };
     c.deliverers.register(
       new TelegramDeliverer({
         origins,
@@ -323,6 +365,8 @@ export async function composeChat(c: {
     directMessages,
     /** Channel posts per configured platform (scheduled reports). */
     channelSenders,
+    /** Image posts per platform that can take them (scheduled reports' charts). */
+    channelImageSenders,
     routes,
     rawRoutes,
     /** The bots role: background parts (Telegram long polling). */

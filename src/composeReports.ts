@@ -1,7 +1,10 @@
 import type { PgBoss } from 'pg-boss';
 import type { ApiDeps } from './api/deps.js';
 import { reportScheduleRoutes } from './api/routes/reportSchedules.js';
+import type { ChannelImageSender } from './composeChat.js';
+import type { Renderer } from './core/content/renderer.js';
 import { badRequest } from './core/errors.js';
+import type { ReportChartInput } from './core/reports/chartImage.js';
 import { type ReportDelivery, ScheduleService } from './core/reports/scheduleService.js';
 import type { ReportService } from './core/reports/usageReport.js';
 import type { HookService } from './core/webhooks/hookService.js';
@@ -25,6 +28,10 @@ export function composeReports(c: {
   reports: ReportService;
   hooks: HookService;
   channelSenders: Partial<Record<DmPlatform, (channel: string, text: string) => Promise<void>>>;
+  /** Image posts per platform: a report to such a channel also gets a chart image. */
+  channelImageSenders?: Partial<Record<DmPlatform, ChannelImageSender>>;
+  /** Renders the chart (the server's render pool: off the event loop). Unset = text only. */
+  renderer?: Renderer;
   outbound: { allowPrivate: boolean; timeoutMs: number };
 }) {
   const delivery: ReportDelivery = {
@@ -33,6 +40,12 @@ export function composeReports(c: {
       const send = c.channelSenders[platform];
       if (!send) throw new Error(`${platform} is not configured`);
       await send(channel, text);
+    },
+    imagePlatforms: () => Object.keys(c.channelImageSenders ?? {}) as DmPlatform[],
+    async imageToChannel(platform, channel, image) {
+      const send = c.channelImageSenders?.[platform];
+      if (!send) throw new Error(`${platform} cannot take images here`);
+      await send(channel, image);
     },
     async checkWebhook(viewer, webhookId) {
       const hook = await c.hooks.get(webhookId, viewer);
@@ -55,6 +68,12 @@ export function composeReports(c: {
     store: createScheduleStore(c.db),
     reports: c.reports,
     delivery,
+    ...(c.renderer
+      ? {
+          chart: async (input: ReportChartInput) =>
+            (await c.renderer!.render({ kind: 'reportChart', input })).png,
+        }
+      : {}),
     log: c.logger.child({ scope: 'reports' }),
   });
   return {

@@ -49,7 +49,13 @@ export async function createFeatures(core: Core, inputs: FeatureInputs, stoppers
     publicUrl: core.publicUrl,
     teams: core.teams,
   });
-  const { chat, collab, reportSchedules } = await createChatAndCollab(core, inputs, content, webhooks);
+  const { chat, collab, reportSchedules } = await createChatAndCollab(
+    core,
+    inputs,
+    content,
+    webhooks,
+    renderPool,
+  );
   const sso = createSso(core, chat);
   return {
     providers,
@@ -131,6 +137,7 @@ async function createChatAndCollab(
   inputs: FeatureInputs,
   content: ContentService,
   webhooks: ReturnType<typeof composeWebhooks>,
+  renderPool: RenderPool,
 ) {
   const { env, db, logger, audit, teams, publicUrl } = core;
   // A chat user acts as their linked account, without site-admin powers.
@@ -176,6 +183,8 @@ async function createChatAndCollab(
     reports: collab.reports,
     hooks: webhooks.hooks,
     channelSenders: chat.channelSenders,
+    channelImageSenders: chat.channelImageSenders,
+    renderer: renderPool,
     outbound: { allowPrivate: env.OUTBOUND_ALLOW_PRIVATE, timeoutMs: env.WEBHOOK_TIMEOUT_MS },
   });
   return { chat, collab, reportSchedules };

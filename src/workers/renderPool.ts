@@ -80,6 +80,13 @@ function workerEntry(): { filename: string; execArgv?: string[] } {
 
 /** Structured cloning turns a Buffer into a plain Uint8Array: give exports their Buffer back. */
 function revive(kind: RenderKind, value: unknown): unknown {
+  if (kind === 'reportChart') {
+    const chart = value as RenderResults['reportChart'];
+    const png = chart.png as Buffer | Uint8Array;
+    return Buffer.isBuffer(png)
+      ? chart
+      : { ...chart, png: Buffer.from(png.buffer, png.byteOffset, png.byteLength) };
+  }
   if (kind !== 'export') return value;
   const file = value as RenderResults['export'];
   const body = file.body as Buffer | Uint8Array | string;

@@ -1,4 +1,5 @@
 import type { ExportedFile, ExportFormat, ExportOptions, ExportSource } from '../export/types.js';
+import type { ReportChart, ReportChartInput } from '../reports/chartImage.js';
 import type { UnifiedDiff, UnifiedDiffInput } from './diff.js';
 import type { ShareBody } from './sharePage.js';
 
@@ -10,7 +11,9 @@ import type { ShareBody } from './sharePage.js';
 export type RenderJob =
   | { kind: 'diff'; input: UnifiedDiffInput }
   | { kind: 'export'; source: ExportSource & { format: ExportFormat }; options?: ExportOptions }
-  | { kind: 'shareBody'; title: string; markdown: string };
+  | { kind: 'shareBody'; title: string; markdown: string }
+  /** A scheduled report's chart image (reports/chartImage.ts): always on a thread (30–60 ms warm). */
+  | { kind: 'reportChart'; input: ReportChartInput };
 
 export type RenderKind = RenderJob['kind'];
 export type RenderJobOf<K extends RenderKind> = Extract<RenderJob, { kind: K }>;
@@ -19,6 +22,7 @@ export interface RenderResults {
   diff: UnifiedDiff;
   export: ExportedFile;
   shareBody: ShareBody;
+  reportChart: ReportChart;
 }
 
 /**
@@ -48,6 +52,7 @@ const lazy = <T>(load: () => Promise<T>) => {
 const loadExporters = lazy(() => import('../export/index.js'));
 const loadDiff = lazy(() => import('./diff.js'));
 const loadSharePage = lazy(() => import('./sharePage.js'));
+const loadChart = lazy(() => import('../reports/chartImage.js'));
 
 /** Runs a job on the calling thread (the worker entry and `inlineRenderer` both use this). */
 export async function renderHere<K extends RenderKind>(job: RenderJobOf<K>): Promise<RenderResults[K]> {
@@ -59,6 +64,8 @@ export async function renderHere<K extends RenderKind>(job: RenderJobOf<K>): Pro
       return (await (await loadExporters()).exportContent(j.source, j.options)) as RenderResults[K];
     case 'shareBody':
       return (await loadSharePage()).renderShareBody(j.title, j.markdown) as RenderResults[K];
+    case 'reportChart':
+      return (await (await loadChart()).renderReportChart(j.input)) as RenderResults[K];
   }
 }
 
@@ -83,6 +90,8 @@ export function renderWeight(job: RenderJob): number {
       return exportWeight(job.source.format, job.source.contentData.length);
     case 'shareBody':
       return job.markdown.length;
+    case 'reportChart':
+      return Number.POSITIVE_INFINITY;
   }
 }
 

@@ -1,4 +1,5 @@
 import { badRequest, notFound } from '../errors.js';
+import type { ReportChartInput } from './chartImage.js';
 import { CSV_COLUMNS, type ReportGroupBy, type ReportService, type UsageRow } from './usageReport.js';
 
 export type ScheduleEvery = 'week' | 'month';
@@ -40,9 +41,27 @@ export interface ScheduleStore {
 export interface ReportDelivery {
   platforms(): Array<'slack' | 'discord' | 'telegram'>;
   toChannel(platform: 'slack' | 'discord' | 'telegram', channel: string, text: string): Promise<void>;
+  /**
+   * Posts an image to the channel (Slack file upload, Discord attachment, Telegram photo); absent,
+   * or false from `imagePlatforms`, where the platform's client cannot.
+   */
+  imageToChannel?(
+    platform: 'slack' | 'discord' | 'telegram',
+    channel: string,
+    image: ChannelImage,
+  ): Promise<void>;
+  imagePlatforms?(): Array<'slack' | 'discord' | 'telegram'>;
   /** Checks the hook exists, has a callback URL and the user may manage it (throws 404/403 otherwise). */
   checkWebhook(viewer: { userId: string; isAdmin: boolean }, webhookId: string): Promise<void>;
   toWebhook(webhookId: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** A PNG for a chat channel. */
+export interface ChannelImage {
+  png: Buffer;
+  filename: string;
+  /** A short caption / alt text. */
+  title: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -88,6 +107,8 @@ export class ScheduleService {
       store: ScheduleStore;
       reports: ReportService;
       delivery: ReportDelivery;
+      /** Renders a report's chart as a PNG (the server's render pool); unset = text only. */
+      chart?: (input: ReportChartInput) => Promise<Buffer>;
       clock?: () => Date;
       log?: { warn(message: string, meta?: Record<string, unknown>): void };
     },
@@ -180,11 +201,38 @@ export class ScheduleService {
         items: rows,
       });
     } else {
-      await this.deps.delivery.toChannel(
-        s.deliverTo.platform,
-        s.deliverTo.channel,
-        reportText(`Usage by ${s.groupBy}, ${period}`, rows),
-      );
+      const title = `Usage by ${s.groupBy}, ${period}`;
+      const { platform, channel } = s.deliverTo;
+      await this.deps.delivery.toChannel(platform, channel, reportText(title, rows));
+      await this.sendChart(s, platform, channel, title, rows);
+    }
+  }
+
+  /**
+   * After the text, the chart image where the platform takes one and there is something to draw.
+   * A chart that fails to render or upload is logged: the text report has gone out already.
+   */
+  private async sendChart(
+    s: ReportSchedule,
+    platform: 'slack' | 'discord' | 'telegram',
+    channel: string,
+    title: string,
+    rows: UsageRow[],
+  ): Promise<void> {
+    const { chart } = this.deps;
+    const { imageToChannel, imagePlatforms } = this.deps.delivery;
+    if (!chart || !imageToChannel || rows.length === 0) return;
+    if (!(imagePlatforms?.call(this.deps.delivery) ?? []).includes(platform)) return;
+    try {
+      const png = await chart({ title, rows });
+      const filename = `usage-by-${s.groupBy}-${s.nextRunAt.toISOString().slice(0, 10)}.png`;
+      await imageToChannel.call(this.deps.delivery, platform, channel, { png, filename, title });
+    } catch (e) {
+      this.deps.log?.warn('Could not add the chart image to a scheduled report (the text was sent)', {
+        scheduleId: s.id,
+        platform,
+        err: (e as Error).message,
+      });
     }
   }
 }
