@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
-import { type StubServer, startStubServer } from '../helpers/stubServer.js';
+import { type StubServer, sendJson, startStubServer } from '../helpers/stubServer.js';
 import {
   blockAction,
+  DISCORD_APP_ID,
+  discordButton,
+  discordCommand,
+  discordKeys,
   SLACK_SECRET,
   slackHeaders,
   slackStubHandler,
@@ -31,7 +35,12 @@ const SERVER_THRESHOLD = 1_000_000_000;
 let app: TestApp;
 let stub: StubServer;
 let user: Awaited<ReturnType<typeof registerUser>>;
+const discord = discordKeys();
 const env = () => ({
+  DISCORD_PUBLIC_KEY: discord.publicKeyHex,
+  DISCORD_APPLICATION_ID: DISCORD_APP_ID,
+  DISCORD_BOT_TOKEN: 'discord-bot-token',
+  DISCORD_API_URL: `${stub.url}/api`,
   SLACK_SIGNING_SECRET: SLACK_SECRET,
   SLACK_BOT_TOKEN: 'xoxb-test-token-1234567890',
   SLACK_API_URL: `${stub.url}/api/`,
@@ -66,6 +75,16 @@ const tgDeliver = (update: unknown) =>
     headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': TELEGRAM_SECRET },
     body: JSON.stringify(update),
   });
+const discordInteract = async (body: unknown) => {
+  const raw = JSON.stringify(body);
+  const res = await fetch(`${app.url}/api/integrations/discord/interactions`, {
+    method: 'POST',
+    headers: discord.headers(raw),
+    body: raw,
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as any;
+};
 const tasksOf = async (userId: string) =>
   sql<{ id: string; description: string; status: string; source: string }>(
     app,
@@ -83,7 +102,11 @@ beforeAll(async () => {
   stub = await startStubServer();
   const slack = slackStubHandler(() => stub);
   const telegram = telegramStubHandler();
-  stub.handle((r, res) => (r.path.startsWith('/bot') ? telegram(r, res) : slack(r, res)));
+  stub.handle((r, res) => {
+    if (r.path.startsWith('/bot')) return telegram(r, res);
+    if (r.path.startsWith('/api/v10/')) return sendJson(res, 200, { id: `${Date.now()}`, channel_id: 'CH1' });
+    return slack(r, res);
+  });
   app = await startTestApp({ env: env() });
   const admin = await loginAdmin(app.url);
   const prices = await admin.api.put('/api/admin/prices', {
@@ -96,8 +119,12 @@ beforeAll(async () => {
   expect((await slackCommand(`link ${code1}`)).text).toMatch(/^🔗 Linked!/);
   const code2 = (await user.api.post('/api/links/codes')).body.code as string;
   await tgDeliver(telegramMessage(`/link ${code2}`, { userId: 870 }));
+  const code3 = (await user.api.post('/api/links/codes')).body.code as string;
+  expect(
+    (await discordInteract(discordCommand('link', { code: code3 }, { user: 'DU70' }))).data.content,
+  ).toMatch(/^🔗 Linked!/);
   const linked = await sql(app, 'SELECT 1 FROM chat_identities WHERE user_id = $1', [user.user.id]);
-  expect(linked).toHaveLength(2);
+  expect(linked).toHaveLength(3);
 });
 afterAll(async () => {
   await app?.close();
@@ -230,6 +257,40 @@ describe('chat generate: estimate before running', () => {
     expect(
       (await tasksOf(user.user.id)).filter((t) => t.description === 'Another telegram haiku'),
     ).toHaveLength(0);
+  });
+
+  it('a guest (unlinked chat identity) is never asked: its generate runs at once, as before', async () => {
+    expect((await slackCommand('tasks', { user: 'U72' })).text).toMatch(/no tasks yet/);
+    const [guest] = await sql<{ id: string }>(app, "SELECT id FROM users WHERE username = 'slack-T1-U72'");
+    // Even with a threshold on the guest row (guests have no profile to set it), nothing is asked.
+    await sql(app, 'UPDATE users SET estimate_confirm_threshold_micros = 1 WHERE id = $1', [guest!.id]);
+    expect((await slackCommand('generate A guest haiku', { user: 'U72' })).text).toMatch(/^⏳ Queued task/);
+    expect(await tasksOf(guest!.id)).toHaveLength(1);
+  });
+
+  it('Discord: the range comes with Run/Cancel components; a stranger is refused; Run makes one task', async () => {
+    await setThreshold(1);
+    const r = await discordInteract(
+      discordCommand('generate', { prompt: 'A discord haiku' }, { user: 'DU70' }),
+    );
+    expect(r.type).toBe(4);
+    expect(r.data.content).toMatch(RANGE);
+    const ids = r.data.components[0].components.map((c: { custom_id: string }) => c.custom_id);
+    expect(ids[0]).toMatch(/^sy:run:[0-9a-f-]{36}$/);
+    const pendingId = ids[0].slice('sy:run:'.length);
+    expect(ids[1]).toBe(`sy:drop:${pendingId}`);
+    const made = async () => (await tasksOf(user.user.id)).filter((t) => t.description === 'A discord haiku');
+    expect(await made()).toHaveLength(0);
+
+    const refused = await discordInteract(discordButton(`sy:run:${pendingId}`, { user: 'DU71' }));
+    expect(refused.data.flags & 64).toBe(64);
+    expect(refused.data.content).toMatch(/^You’re not allowed to run this request/);
+    // Run: a deferred response the result later edits; a second press says it runs already.
+    expect((await discordInteract(discordButton(`sy:run:${pendingId}`, { user: 'DU70' }))).type).toBe(5);
+    const again = await discordInteract(discordButton(`sy:run:${pendingId}`, { user: 'DU70' }));
+    expect(again.data.content).toMatch(/^Already running it as task/);
+    expect(await made()).toHaveLength(1);
+    expect((await made())[0]!.source).toBe('discord');
   });
 
   it('a pending request survives a restart: Run after it submits once', async () => {
