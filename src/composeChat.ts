@@ -19,16 +19,19 @@ import {
 import { TelegramDeliverer } from './bots/telegram/telegramDeliverer.js';
 import type { AuditSink } from './core/audit/audit.js';
 import type { DirectMessenger } from './core/collab/ports.js';
-import { type ChatApprovals, ChatCommandHandler } from './core/commands/handler.js';
-import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
+import { type ChatApprovals, ChatCommandHandler, type ChatEstimates } from './core/commands/handler.js';
+import type { ChatCollab, PendingRunStore, ShareLinks } from './core/commands/ports.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
+import type { EstimateInput, TaskQuote } from './core/spend/intakeReservation.js';
+import type { IntakeScopes } from './core/spend/ports.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import type { LiveFeed } from './core/tasks/liveStream.js';
 import type { TaskCommands } from './core/tasks/types.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
 import { createChatIdentityStore } from './models/chatIdentityStore.js';
+import { createPendingRunStore } from './models/chatPendingRunStore.js';
 import {
   createChatOriginStore,
   createChatProviderDirectory,
@@ -91,6 +94,16 @@ export async function composeChat(c: {
   collab?: ChatCollab;
   /** Approve/Reject buttons on tasks held by an `approve` budget (spend control's TaskApprovals). */
   approvals?: ChatApprovals;
+  /**
+   * Estimate before running (spend control's quote with the user's confirm threshold): a `generate`
+   * above it waits for Run/Cancel.
+   */
+  estimate?: (
+    task: EstimateInput,
+    scopes: Omit<IntakeScopes, 'taskId'>,
+  ) => Promise<
+    Pick<TaskQuote, 'estimatedCostMicros' | 'estimatedTokens' | 'thresholdMicros' | 'exceedsThreshold'>
+  >;
   /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
   teamForWorkspace?: (
     platform: 'slack' | 'discord' | 'telegram',
@@ -120,6 +133,7 @@ export async function composeChat(c: {
     log,
     defaultTaskType: 'article',
     ...(c.teamForWorkspace ? { teamForWorkspace: c.teamForWorkspace } : {}),
+    ...(c.estimate ? { estimates: chatEstimates(c.estimate, createPendingRunStore(db)) } : {}),
   });
   const origins = createChatOriginStore(db, c.pool);
 
@@ -379,5 +393,31 @@ export async function composeChat(c: {
       };
     },
     banner: status.join(', '),
+  };
+}
+
+/** How long Run stays possible on a `generate` waiting for its cost to be confirmed. */
+export const PENDING_RUN_TTL_MS = 15 * 60_000;
+
+function chatEstimates(
+  estimate: NonNullable<Parameters<typeof composeChat>[0]['estimate']>,
+  pending: PendingRunStore,
+): ChatEstimates {
+  return {
+    pending,
+    ttlMs: PENDING_RUN_TTL_MS,
+    async quote(t) {
+      const q = await estimate(
+        { taskType: t.taskType, description: t.description, options: {}, providerId: t.providerId },
+        { userId: t.userId, teamId: t.teamId, webhookId: null, apiTokenId: null, chatWorkspace: null },
+      );
+      return {
+        minMicros: q.estimatedCostMicros.min,
+        maxMicros: q.estimatedCostMicros.max,
+        tokens: q.estimatedTokens,
+        thresholdMicros: q.thresholdMicros,
+        exceedsThreshold: q.exceedsThreshold,
+      };
+    },
   };
 }

@@ -169,10 +169,18 @@ export function composeSpend(c: {
     );
     return over.length ? { reserved: false, over: over[0] } : { reserved: true };
   };
-  const threshold = c.env.ESTIMATE_CONFIRM_THRESHOLD_MICROS;
-  /** POST /api/tasks/estimate. */
-  const estimate = (task: EstimateInput, scopes: Omit<IntakeScopes, 'taskId'>) =>
-    intake.quote(task, scopes, threshold);
+  /** The user's confirm threshold (their profile setting), else the server default. */
+  const thresholdFor = async (userId: string | null): Promise<number> => {
+    if (!userId) return c.env.ESTIMATE_CONFIRM_THRESHOLD_MICROS;
+    const r = await c.db.execute<{ t: string | null }>(
+      sql`SELECT estimate_confirm_threshold_micros AS t FROM users WHERE id = ${userId}::uuid`,
+    );
+    const t = r.rows[0]?.t;
+    return t == null ? c.env.ESTIMATE_CONFIRM_THRESHOLD_MICROS : Number(t);
+  };
+  /** POST /api/tasks/estimate and chat `generate`: the quote against the user's threshold. */
+  const estimate = async (task: EstimateInput, scopes: Omit<IntakeScopes, 'taskId'>) =>
+    intake.quote(task, scopes, await thresholdFor(scopes.userId));
   return {
     prices,
     budgets,

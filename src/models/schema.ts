@@ -41,6 +41,11 @@ export const users = pgTable(
       .default('active'),
     /** A per-chat-identity stand-in for someone who has not linked an account yet. */
     isGuest: boolean('is_guest').notNull().default(false),
+    /**
+     * Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a
+     * task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS).
+     */
+    estimateConfirmThresholdMicros: bigint('estimate_confirm_threshold_micros', { mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     lastLogin: ts('last_login'),
@@ -851,6 +856,28 @@ export const taskApprovals = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('task_approvals_waiting_idx').on(t.expiresAt).where(sql`decision IS NULL`)],
+);
+
+/**
+ * A chat `generate` whose estimate is above its user's confirm threshold, waiting for Run or Cancel
+ * (survives a restart). `taskId` is set once Run made the task; `decision` ends it.
+ */
+export const chatPendingRuns = pgTable(
+  'chat_pending_runs',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** What to submit on Run: prompt, task type, priority, provider, team, source platform. */
+    request: jsonb('request').$type<Record<string, unknown>>().notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    decision: text('decision', { enum: ['run', 'cancelled'] }),
+    taskId: uuid('task_id').references(() => tasks.id, { onDelete: 'set null' }),
+    decidedAt: ts('decided_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('chat_pending_runs_expires_idx').on(t.expiresAt)],
 );
 
 /** One row per budget, period and threshold: an alert is sent once. */

@@ -163,6 +163,7 @@ async function createChatAndCollab(
     },
     teamForWorkspace: (platform, externalId) => teams.teamForWorkspace(platform, externalId),
     approvals: core.spend.approvals,
+    estimate: core.spend.estimate,
     publicUrl,
     roles: inputs.roles,
     live: inputs.live,

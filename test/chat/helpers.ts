@@ -67,7 +67,7 @@ export function slashCommand(
 
 export function blockAction(
   stubUrl: string,
-  action: 'regenerate' | 'share' | 'cancel' | 'approve' | 'reject',
+  action: 'regenerate' | 'share' | 'cancel' | 'approve' | 'reject' | 'run' | 'drop',
   taskId: string,
   o: { user?: string; team?: string } = {},
 ) {

@@ -8,6 +8,13 @@ export const userSchema = z.object({
   role: z.enum(['admin', 'user']),
   status: z.enum(['active', 'suspended']),
   isGuest: z.boolean(),
+  estimateConfirmThresholdMicros: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS)',
+    ),
   createdAt: z.string(),
   updatedAt: z.string(),
   lastLogin: z.string().nullable(),
@@ -22,6 +29,7 @@ export function presentUser(u: UserRecord): z.infer<typeof userSchema> {
     role: u.role,
     status: u.status,
     isGuest: u.isGuest,
+    estimateConfirmThresholdMicros: u.estimateConfirmThresholdMicros ?? null,
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),
     lastLogin: u.lastLogin ? u.lastLogin.toISOString() : null,

@@ -138,6 +138,16 @@ export function authRoutes(deps: ApiDeps) {
           email: email.optional(),
           password: password.optional(),
           currentPassword: z.string().max(256).optional(),
+          estimateConfirmThresholdMicros: z
+            .number()
+            .int()
+            .min(0)
+            .max(1_000_000_000_000)
+            .nullable()
+            .optional()
+            .describe(
+              'Confirm before running a task whose estimate is above this (integer micro-dollars; 10000 = $0.01); null: the server default',
+            ),
         })
         .strict(),
       responses: {

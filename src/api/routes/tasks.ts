@@ -196,7 +196,7 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       operationId: 'estimateTask',
       summary: 'Estimate what a task would cost before submitting it (nothing is written)',
       description:
-        'The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).',
+        'The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (the user’s `estimateConfirmThresholdMicros` on PUT /api/auth/me, else ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).',
       tags: ['Tasks'],
       auth: 'user',
       body: submitBody,

@@ -6,7 +6,7 @@ export const DISCORD_CONTENT_LIMIT = 2000;
 /** Never let generated text ping @everyone, roles or users. */
 export const NO_MENTIONS = { parse: [] as string[] };
 
-const STYLE = { regenerate: 1, share: 2, cancel: 4, approve: 3, reject: 4 } as const; // primary, secondary, danger, success
+const STYLE = { regenerate: 1, share: 2, cancel: 4, approve: 3, reject: 4, run: 3, drop: 4 } as const; // primary, secondary, danger, success
 
 export function components(buttons: ChatButton[] | undefined): Array<Record<string, unknown>> {
   if (!buttons?.length) return [];

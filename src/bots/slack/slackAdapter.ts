@@ -129,9 +129,9 @@ export function createSlackRouter(opts: SlackAdapterOptions): Router {
     await ack({ response_type: reply.private ? 'ephemeral' : 'in_channel', ...replyMessage(reply) });
   });
 
-  // Buttons on our messages: regenerate, share, cancel, approve, reject.
+  // Buttons on our messages: regenerate, share, cancel, approve, reject, run, drop (cost confirmation).
   app.action(
-    { type: 'block_actions', action_id: /^sy_(regenerate|share|cancel|approve|reject)$/ },
+    { type: 'block_actions', action_id: /^sy_(regenerate|share|cancel|approve|reject|run|drop)$/ },
     async ({ ack, body, action, respond }) => {
       await ack();
       const b = body as BlockAction;

@@ -36,9 +36,9 @@ function actions(buttons: ChatButton[]) {
       text: { type: 'plain_text', text: b.label, emoji: true },
       action_id: actionId(b),
       value: b.taskId,
-      ...(b.action === 'cancel' || b.action === 'reject'
+      ...(b.action === 'cancel' || b.action === 'reject' || b.action === 'drop'
         ? { style: 'danger' }
-        : b.action === 'approve'
+        : b.action === 'approve' || b.action === 'run'
           ? { style: 'primary' }
           : {}),
     })),

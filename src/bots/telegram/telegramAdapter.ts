@@ -237,7 +237,8 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
     const msg = cq.message;
     const chatId = msg?.chat.id ?? cq.from.id;
     const replyTo = msg?.message_id ?? null;
-    const { origin, state } = ackFirst(ctx, chatId, replyTo, '🔁 Regenerating…');
+    const running = b.action === 'run';
+    const { origin, state } = ackFirst(ctx, chatId, replyTo, running ? '⏳ On it…' : '🔁 Regenerating…');
     const reply = await opts.handler.handleAction({
       identity: identityOf(cq.from),
       action: b.action,
@@ -247,7 +248,9 @@ export function createTelegramBot(opts: TelegramBotOptions): Bot {
     });
     // A short private answer fits the toast; anything longer (a share link) becomes a message.
     const toast = reply.taskCreated
-      ? 'Regenerating…'
+      ? running
+        ? 'Running…'
+        : 'Regenerating…'
       : reply.text.length <= 190 && !/https?:\/\//.test(reply.text)
         ? reply.text
         : undefined;

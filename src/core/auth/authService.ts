@@ -17,6 +17,8 @@ export interface UserRecord {
   role: Role;
   status: UserStatus;
   isGuest: boolean;
+  /** Above this estimate (micro-dollars) a task is confirmed before it runs; null: the server default. */
+  estimateConfirmThresholdMicros: number | null;
   createdAt: Date;
   updatedAt: Date;
   lastLogin: Date | null;
@@ -42,7 +44,10 @@ export interface ApiTokenRecord {
 }
 
 export type UserPatch = Partial<
-  Pick<UserRecord, 'username' | 'email' | 'passwordHash' | 'role' | 'status' | 'lastLogin'>
+  Pick<
+    UserRecord,
+    'username' | 'email' | 'passwordHash' | 'role' | 'status' | 'lastLogin' | 'estimateConfirmThresholdMicros'
+  >
 >;
 
 /** How many of a user's credentials a change ended. */
@@ -405,7 +410,13 @@ export class AuthService {
    */
   async updateMe(
     p: Principal,
-    input: { username?: string; email?: string; password?: string; currentPassword?: string },
+    input: {
+      username?: string;
+      email?: string;
+      password?: string;
+      currentPassword?: string;
+      estimateConfirmThresholdMicros?: number | null;
+    },
     meta: { ip?: string | null },
   ): Promise<{ user: UserRecord } & AccessRevoked> {
     const sensitive = input.email !== undefined || input.password !== undefined;
@@ -426,6 +437,8 @@ export class AuthService {
     if (input.username !== undefined) patch.username = input.username;
     if (input.email !== undefined) patch.email = input.email;
     if (input.password !== undefined) patch.passwordHash = await hashPassword(input.password);
+    if (input.estimateConfirmThresholdMicros !== undefined)
+      patch.estimateConfirmThresholdMicros = input.estimateConfirmThresholdMicros;
     const emailChanged =
       input.email !== undefined && input.email.toLowerCase() !== (p.user.email ?? '').toLowerCase();
     const credentialChanged = input.password !== undefined || emailChanged;

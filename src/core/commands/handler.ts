@@ -1,6 +1,7 @@
 import { isAppError } from '../errors.js';
 import type { LinkService } from '../linking/linkService.js';
 import type { Settings } from '../settings/settings.js';
+import { formatUsd } from '../spend/pricing.js';
 import type { TaskCommands, TaskRecord } from '../tasks/types.js';
 import type { ChatCommand, ParseResult } from './grammar.js';
 import { type ChatPlatform, helpText, usageLine } from './help.js';
@@ -11,6 +12,8 @@ import type {
   ChatIdentityStore,
   ContentLookup,
   DeliveryLedger,
+  PendingRunRequest,
+  PendingRunStore,
   ProviderDirectory,
   RateLimiter,
   ShareLinks,
@@ -55,6 +58,29 @@ export interface ChatApprovals {
   reject(taskId: string, actor: { userId: string }): Promise<TaskRecord>;
 }
 
+/** The cost estimate of a task not submitted yet, against its user's confirm threshold. */
+export interface ChatEstimate {
+  minMicros: number;
+  maxMicros: number;
+  tokens: number;
+  thresholdMicros: number;
+  exceedsThreshold: boolean;
+}
+
+/** Estimate before running (issue 14): a `generate` above the user's threshold asks first. */
+export interface ChatEstimates {
+  quote(input: {
+    userId: string;
+    teamId: string | null;
+    taskType: string;
+    description: string;
+    providerId: string | null;
+  }): Promise<ChatEstimate>;
+  pending: PendingRunStore;
+  /** How long Run stays possible. */
+  ttlMs: number;
+}
+
 export interface ChatLog {
   warn(message: string, meta?: Record<string, unknown>): void;
   error(message: string, meta?: Record<string, unknown>): void;
@@ -80,6 +106,8 @@ export interface ChatHandlerDeps {
   defaultTaskType?: string;
   /** Tasks held by an `approve` budget (core/spend/approvals.ts): the Approve/Reject buttons. */
   approvals?: ChatApprovals;
+  /** Cost confirmation before running; without it `generate` submits at once. */
+  estimates?: ChatEstimates;
   /** The team a chat workspace is attached to (core/teams), if any. */
   teamForWorkspace?: (platform: ChatPlatform, externalId: string) => Promise<string | null>;
 }
@@ -173,6 +201,10 @@ export class ChatCommandHandler {
           const action = req.action;
           return await this.once(req.delivery, () => this.decide(action, req.taskId, who!.userId));
         }
+        case 'run':
+          return await this.once(req.delivery, () => this.runPending(req, who!));
+        case 'drop':
+          return await this.once(req.delivery, () => this.dropPending(req.taskId, who!.userId));
       }
     } catch (e) {
       return this.failure(e, { action: req.action, platform });
@@ -318,13 +350,36 @@ export class ChatCommandHandler {
       workspace && this.deps.teamForWorkspace
         ? await this.deps.teamForWorkspace(req.identity.platform, workspace)
         : null;
+    const taskType = cmd.taskType ?? this.deps.defaultTaskType ?? 'article';
+    // Estimate before running: above the user's threshold, ask first (guests submit at once, as before).
+    const est = this.deps.estimates;
+    if (est && !who.identity.user.isGuest) {
+      const q = await est.quote({
+        userId: who.userId,
+        teamId,
+        taskType,
+        description: cmd.prompt,
+        providerId,
+      });
+      if (q.exceedsThreshold) {
+        const request: PendingRunRequest = {
+          prompt: cmd.prompt,
+          taskType,
+          ...(cmd.priority ? { priority: cmd.priority } : {}),
+          providerId,
+          teamId,
+          source: req.identity.platform,
+        };
+        return this.once(req.delivery, () => this.askToRun(who, request, q));
+      }
+    }
     const origin = typeof req.origin === 'function' ? await req.origin() : req.origin;
     const { task, duplicate } = await this.deps.tasks.submit(
       {
         userId: who.userId,
         teamId,
         description: cmd.prompt,
-        taskType: cmd.taskType ?? this.deps.defaultTaskType ?? 'article',
+        taskType,
         ...(cmd.priority ? { priority: cmd.priority } : {}),
         source: req.identity.platform,
         providerId,
@@ -342,6 +397,101 @@ export class ChatCommandHandler {
       taskCreated: !duplicate,
       duplicate,
     };
+  }
+
+  /** A `generate` above the threshold: stored until Run or Cancel (or expiry), with the range shown. */
+  private async askToRun(who: Who, request: PendingRunRequest, q: ChatEstimate): Promise<ChatReply> {
+    const est = this.deps.estimates!;
+    const id = await est.pending.create({
+      userId: who.userId,
+      request,
+      expiresAt: new Date(Date.now() + est.ttlMs),
+    });
+    const minutes = Math.round(est.ttlMs / 60_000);
+    return {
+      text:
+        `💰 Estimated cost ${formatUsd(q.minMicros)}–${formatUsd(q.maxMicros)} (up to ${q.tokens.toLocaleString('en-US')} tokens). Run it?` +
+        ` (Above your confirm threshold of ${formatUsd(q.thresholdMicros)}; the buttons work for ${minutes} minutes.)`,
+      buttons: [button('run', id), button('drop', id)],
+    };
+  }
+
+  /** Run pressed: submits the stored request once (a second press gets the same task). */
+  private async runPending(req: ChatActionRequest, who: Who): Promise<ChatReply> {
+    const p = await this.pendingFor(req.taskId, who.userId, 'run');
+    if ('text' in p) return p;
+    if (p.decision === 'cancelled')
+      return { private: true, text: 'That request was cancelled; nothing to run.' };
+    if (p.decision === 'run' && p.taskId)
+      return {
+        private: true,
+        text: `Already running it as task ${shortId(p.taskId)}.`,
+        taskId: p.taskId,
+        buttons: [button('cancel', p.taskId)],
+      };
+    if (p.expiresAt.getTime() <= Date.now())
+      return { private: true, text: 'That request has expired; send the generate command again.' };
+    const r = p.request;
+    const origin = typeof req.origin === 'function' ? await req.origin() : req.origin;
+    const { task, duplicate } = await this.deps.tasks.submit(
+      {
+        userId: who.userId,
+        teamId: r.teamId,
+        description: r.prompt,
+        taskType: r.taskType,
+        ...(r.priority ? { priority: r.priority } : {}),
+        source: r.source,
+        providerId: r.providerId,
+        origin,
+        // The pending request's id: two presses (or a retry after a crash) make one task.
+        dedupe: { source: 'chat-confirm', deliveryId: p.id },
+      },
+      { teamChecked: true },
+    );
+    await this.deps.estimates!.pending.decide(p.id, 'run', task.id);
+    if (duplicate)
+      return {
+        private: true,
+        text: `Already running it as task ${shortId(task.id)}.`,
+        taskId: task.id,
+        buttons: [button('cancel', task.id)],
+      };
+    if (task.status === 'awaiting_approval') return this.held(task, false);
+    return {
+      text: `⏳ Queued task ${shortId(task.id)} (${task.taskType}, ${task.priority} priority). I’ll post the result here.`,
+      buttons: [button('cancel', task.id)],
+      taskId: task.id,
+      taskCreated: true,
+    };
+  }
+
+  /** Cancel pressed on a request waiting for Run: it is dropped. */
+  private async dropPending(id: string, userId: string): Promise<ChatReply> {
+    const p = await this.pendingFor(id, userId, 'cancel');
+    if ('text' in p) return p;
+    if (p.decision === 'run' && p.taskId)
+      return {
+        private: true,
+        text: `It is already running as task ${shortId(p.taskId)}; use that task’s Cancel button.`,
+        taskId: p.taskId,
+        buttons: [button('cancel', p.taskId)],
+      };
+    if (p.decision === 'cancelled' || !(await this.deps.estimates!.pending.decide(p.id, 'cancelled')))
+      return { private: true, text: 'That request was already cancelled.' };
+    return { text: '✖ Cancelled; nothing was run.' };
+  }
+
+  private async pendingFor(id: string, userId: string, what: 'run' | 'cancel') {
+    if (!this.deps.estimates)
+      return { private: true, text: `Run it from the portal: ${this.portal()}` } satisfies ChatReply;
+    const p = await this.deps.estimates.pending.get(id);
+    if (!p) return { private: true, text: 'I can’t find that request any more.' } satisfies ChatReply;
+    if (p.userId !== userId)
+      return {
+        private: true,
+        text: `You’re not allowed to ${what} this request: only the person who asked for it can.`,
+      } satisfies ChatReply;
+    return p;
   }
 
   private async regenerate(req: ChatActionRequest, who: Who): Promise<ChatReply> {

@@ -1,4 +1,5 @@
 import type { IdentityKey, IdentityRecord } from '../linking/identity.js';
+import type { Priority } from '../tasks/types.js';
 import type { ChatPlatform } from './help.js';
 
 /**
@@ -80,4 +81,31 @@ export interface ChatOriginStore {
   /** Atomically takes one use of a counted resource (Slack response_url: 5 uses); false when none is left. */
   takeUse(taskId: string, field: string, max: number): Promise<boolean>;
   withLock<T>(taskId: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** What a confirmed chat `generate` submits on Run (issue 14: estimate before running). */
+export interface PendingRunRequest {
+  prompt: string;
+  taskType: string;
+  priority?: Priority;
+  providerId: string | null;
+  teamId: string | null;
+  source: 'slack' | 'discord' | 'telegram';
+}
+
+export interface PendingRun {
+  id: string;
+  userId: string;
+  request: PendingRunRequest;
+  expiresAt: Date;
+  decision: 'run' | 'cancelled' | null;
+  taskId: string | null;
+}
+
+/** Chat `generate` requests waiting for Run/Cancel, stored so they survive a restart. */
+export interface PendingRunStore {
+  create(p: { userId: string; request: PendingRunRequest; expiresAt: Date }): Promise<string>;
+  get(id: string): Promise<PendingRun | null>;
+  /** Records Run (with its task) or Cancel on an undecided request; false when it was decided already. */
+  decide(id: string, decision: 'run' | 'cancelled', taskId?: string): Promise<boolean>;
 }

@@ -2,9 +2,21 @@
  * The platform-neutral reply model. Adapters render it: Slack Block Kit, Discord message
  * components, Telegram inline keyboards.
  */
-export type ButtonAction = 'regenerate' | 'share' | 'cancel' | 'approve' | 'reject';
+/**
+ * `run`/`drop` are Run/Cancel on a `generate` waiting for its cost to be confirmed; their id is the
+ * pending request's, not a task's.
+ */
+export type ButtonAction = 'regenerate' | 'share' | 'cancel' | 'approve' | 'reject' | 'run' | 'drop';
 
-export const BUTTON_ACTIONS: readonly ButtonAction[] = ['regenerate', 'share', 'cancel', 'approve', 'reject'];
+export const BUTTON_ACTIONS: readonly ButtonAction[] = [
+  'regenerate',
+  'share',
+  'cancel',
+  'approve',
+  'reject',
+  'run',
+  'drop',
+];
 
 export interface ChatButton {
   action: ButtonAction;
@@ -36,6 +48,8 @@ export const BUTTON_LABELS: Record<ButtonAction, string> = {
   cancel: '✖ Cancel',
   approve: '✅ Approve',
   reject: '⛔ Reject',
+  run: '▶️ Run',
+  drop: '✖ Cancel',
 };
 
 export const button = (action: ButtonAction, taskId: string): ChatButton => ({
@@ -53,6 +67,6 @@ export function encodeButton(b: Pick<ChatButton, 'action' | 'taskId'>): string {
 }
 
 export function decodeButton(data: string): { action: ButtonAction; taskId: string } | null {
-  const m = /^sy:(regenerate|share|cancel|approve|reject):([0-9a-f-]{36})$/i.exec(data);
+  const m = /^sy:(regenerate|share|cancel|approve|reject|run|drop):([0-9a-f-]{36})$/i.exec(data);
   return m ? { action: m[1] as ButtonAction, taskId: m[2]!.toLowerCase() } : null;
 }

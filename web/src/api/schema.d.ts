@@ -154,7 +154,7 @@ export interface paths {
   '/api/tasks/estimate': {
     /**
      * Estimate what a task would cost before submitting it (nothing is written)
-     * @description The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).
+     * @description The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (the user’s `estimateConfirmThresholdMicros` on PUT /api/auth/me, else ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).
      */
     post: operations['estimateTask'];
   };
@@ -1394,6 +1394,8 @@ export interface operations {
               /** @enum {string} */
               status: 'active' | 'suspended';
               isGuest: boolean;
+              /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+              estimateConfirmThresholdMicros: number | null;
               createdAt: string;
               updatedAt: string;
               lastLogin: string | null;
@@ -1518,6 +1520,8 @@ export interface operations {
               /** @enum {string} */
               status: 'active' | 'suspended';
               isGuest: boolean;
+              /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+              estimateConfirmThresholdMicros: number | null;
               createdAt: string;
               updatedAt: string;
               lastLogin: string | null;
@@ -1778,6 +1782,8 @@ export interface operations {
               /** @enum {string} */
               status: 'active' | 'suspended';
               isGuest: boolean;
+              /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+              estimateConfirmThresholdMicros: number | null;
               createdAt: string;
               updatedAt: string;
               lastLogin: string | null;
@@ -1836,6 +1842,8 @@ export interface operations {
           email?: string;
           password?: string;
           currentPassword?: string;
+          /** @description Confirm before running a task whose estimate is above this (integer micro-dollars; 10000 = $0.01); null: the server default */
+          estimateConfirmThresholdMicros?: number | null;
         };
       };
     };
@@ -1853,6 +1861,8 @@ export interface operations {
               /** @enum {string} */
               status: 'active' | 'suspended';
               isGuest: boolean;
+              /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+              estimateConfirmThresholdMicros: number | null;
               createdAt: string;
               updatedAt: string;
               lastLogin: string | null;
@@ -2184,6 +2194,8 @@ export interface operations {
               /** @enum {string} */
               status: 'active' | 'suspended';
               isGuest: boolean;
+              /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+              estimateConfirmThresholdMicros: number | null;
               createdAt: string;
               updatedAt: string;
               lastLogin: string | null;
@@ -2277,6 +2289,8 @@ export interface operations {
             /** @enum {string} */
             status: 'active' | 'suspended';
             isGuest: boolean;
+            /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+            estimateConfirmThresholdMicros: number | null;
             createdAt: string;
             updatedAt: string;
             lastLogin: string | null;
@@ -2971,7 +2985,7 @@ export interface operations {
   };
   /**
    * Estimate what a task would cost before submitting it (nothing is written)
-   * @description The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).
+   * @description The same body as POST /api/tasks. `estimatedCostMicros.max` is what intake would reserve (input with its safety margin plus the output cap, at the dearest provider that could run it); `min` is the prompt alone on the cheapest one. `exceedsThreshold`: max is above the confirm threshold (the user’s `estimateConfirmThresholdMicros` on PUT /api/auth/me, else ESTIMATE_CONFIRM_THRESHOLD_MICROS), so the portal asks before submitting. `budgets`: every budget the task would be reserved against; `wouldExceed` means submitting now would be refused (422 budget_exceeded).
    */
   estimateTask: {
     requestBody: {
@@ -11038,6 +11052,8 @@ export interface operations {
               /** @enum {string} */
               status: 'active' | 'suspended';
               isGuest: boolean;
+              /** @description Above this estimate (integer micro-dollars) the portal and chat `generate` ask before running a task; null: the server default (ESTIMATE_CONFIRM_THRESHOLD_MICROS) */
+              estimateConfirmThresholdMicros: number | null;
               createdAt: string;
               updatedAt: string;
               lastLogin: string | null;

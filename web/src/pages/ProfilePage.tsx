@@ -9,9 +9,14 @@ import { Card, PageHeader } from '../components/Layout';
 import { ErrorMessage, Notice } from '../components/Status';
 import { formatDateTime } from '../lib/format';
 import { useAction, useAsync, usePageTitle } from '../lib/hooks';
+import { microsToDollarString, parseDollars } from '../lib/money';
 
 const NO_PASSWORDS = { password: '', confirm: '', currentPassword: '' };
-type Values = typeof NO_PASSWORDS & { username: string; email: string };
+type Values = typeof NO_PASSWORDS & { username: string; email: string; confirmAbove: string };
+
+/** The confirm threshold as typed: blank is the server default (null). */
+const thresholdOf = (s: string) =>
+  s.trim() === '' ? ({ ok: true, micros: null } as const) : parseDollars(s);
 
 export function ProfilePage() {
   usePageTitle('Profile');
@@ -21,7 +26,15 @@ export function ProfilePage() {
     return { emailChanged, needsCurrent: emailChanged || v.password.length > 0 };
   };
   const form = useForm({
-    initial: { username: user?.username ?? '', email: user?.email ?? '', ...NO_PASSWORDS } as Values,
+    initial: {
+      username: user?.username ?? '',
+      email: user?.email ?? '',
+      confirmAbove:
+        user?.estimateConfirmThresholdMicros == null
+          ? ''
+          : microsToDollarString(user.estimateConfirmThresholdMicros),
+      ...NO_PASSWORDS,
+    } as Values,
     send: async (v) => {
       if (!user) return;
       const { emailChanged, needsCurrent } = changes(v);
@@ -30,6 +43,9 @@ export function ProfilePage() {
       if (emailChanged) input.email = v.email.trim();
       if (v.password) input.password = v.password;
       if (needsCurrent) input.currentPassword = v.currentPassword;
+      const threshold = thresholdOf(v.confirmAbove);
+      if (threshold.ok && threshold.micros !== (user.estimateConfirmThresholdMicros ?? null))
+        input.estimateConfirmThresholdMicros = threshold.micros;
       if (Object.keys(input).length === 0) return;
       setUser(await api.updateMe(input));
       form.setValues((prev) => ({ ...prev, ...NO_PASSWORDS }));
@@ -39,6 +55,8 @@ export function ProfilePage() {
       if (!v.username.trim()) errs.username = 'Username cannot be empty.';
       if (v.password && v.password.length < 8) errs.password = 'Use at least 8 characters.';
       if (v.password !== v.confirm) errs.confirm = 'The passwords do not match.';
+      const threshold = thresholdOf(v.confirmAbove);
+      if (!threshold.ok) errs.confirmAbove = threshold.error;
       if (changes(v).needsCurrent && !v.currentPassword)
         errs.currentPassword = 'Enter your current password to change your email or password.';
       return errs;
@@ -67,6 +85,12 @@ export function ProfilePage() {
       >
         <TextField label="Username" autoComplete="username" {...form.field('username')} />
         <TextField label="Email" type="email" autoComplete="email" {...form.field('email')} />
+        <TextField
+          label="Confirm tasks estimated above ($)"
+          hint="New task and chat generate show the estimated cost and ask before running a task above this. Leave blank for the server default."
+          inputMode="decimal"
+          {...form.field('confirmAbove')}
+        />
         <fieldset className="fieldset">
           <legend>Change password</legend>
           <TextField
