@@ -51,13 +51,15 @@ const ATTEMPT_LEAD = '1 day';
  * - `window`: aggregate every attempt stamped since `from - ATTEMPT_LEAD` per task (a range of
  *   `task_assignments_created_idx`) and hash-join them to the range's tasks: fast when the range
  *   ends near now, as monthly and scheduled reports do.
- * - `perTask`: look each task's attempts up by `task_assignments_report_idx`; an old range would
- *   otherwise hash every attempt made since.
+ * - `perTask`: look each task's attempts up by `task_assignments_report_idx`: for one team's report
+ *   (a part of the window's attempts), and for an old range, which would otherwise hash every attempt
+ *   made since.
  */
 export type AttemptsPlan = 'window' | 'perTask';
 
-/** `window` unless the attempts since `from` span over three times the report's range. */
-export function attemptsPlan(q: Pick<UsageQuery, 'from' | 'to'>, now = new Date()): AttemptsPlan {
+/** `window` for the whole site's report unless the attempts since `from` span over three times its range. */
+export function attemptsPlan(q: Pick<UsageQuery, 'from' | 'to' | 'teamId'>, now = new Date()): AttemptsPlan {
+  if (q.teamId) return 'perTask';
   const range = q.to.getTime() - q.from.getTime();
   return now.getTime() - q.from.getTime() <= 3 * range + 86_400_000 ? 'window' : 'perTask';
 }
@@ -66,7 +68,9 @@ export function attemptsPlan(q: Pick<UsageQuery, 'from' | 'to'>, now = new Date(
 function attemptsOf(q: UsageQuery, plan: AttemptsPlan): { join: SQL; on: SQL } {
   // The provider of the last attempt costs a sort per task: only when grouping by it.
   const providerOf =
-    q.groupBy === 'provider' ? sql`(array_agg(x.provider_name ORDER BY x.created_at DESC))[1]` : sql`NULL::text`;
+    q.groupBy === 'provider'
+      ? sql`(array_agg(x.provider_name ORDER BY x.created_at DESC))[1]`
+      : sql`NULL::text`;
   if (plan === 'perTask')
     return {
       join: sql`LEFT JOIN LATERAL (
