@@ -92,7 +92,7 @@ export async function composeChat(c: {
   ) => Promise<string | null>;
   /** Which roles this process runs: endpoints need `api`, polling needs `bots`. */
   roles: { api: boolean; bots: boolean };
-  /** Live output of running tasks: Discord and Telegram replies are edited as the answer streams. */
+  /** Live output of running tasks: Discord, Telegram and (with a bot token) Slack replies are edited as the answer streams. */
   live?: LiveFeed;
 }) {
   const { env, db, logger } = c;
@@ -160,7 +160,10 @@ export async function composeChat(c: {
           logger: boltLogger(logger),
         })
       : undefined;
-    c.deliverers.register(new SlackDeliverer({ origins, web, publicUrl: c.publicUrl, logger: log }));
+    // With the bot token, replies are also edited live (chat.postMessage, then chat.update) as the answer streams.
+    c.deliverers.register(
+      new SlackDeliverer({ origins, web, publicUrl: c.publicUrl, logger: log, live: c.live }),
+    );
     if (web) {
       // A user id as the channel opens (or reuses) the app's DM with that user.
       dmSenders.slack = async (userId, text) => {
@@ -197,8 +200,24 @@ export async function composeChat(c: {
           env.DISCORD_BOT_TOKEN,
         )
       : undefined;
+    // Live edits learn of a 429 (and wait its Retry-After) instead of the client retrying a stale edit.
+    const liveRest = new REST({
+      api: env.DISCORD_API_URL,
+      version: '10',
+      retries: 0,
+      timeout: 10_000,
+      rejectOnRateLimit: () => true,
+    });
     c.deliverers.register(
-      new DiscordDeliverer({ origins, rest, botRest, publicUrl: c.publicUrl, logger: log, live: c.live }),
+      new DiscordDeliverer({
+        origins,
+        rest,
+        liveRest,
+        botRest,
+        publicUrl: c.publicUrl,
+        logger: log,
+        live: c.live,
+      }),
     );
     if (botRest) {
       dmSenders.discord = async (userId, text) => {

@@ -110,6 +110,7 @@ export function createBudgetStore(db: Db): BudgetStore {
             tokens_output = ${r.tokensOutput ?? 0},
             tokens_used = ${r.tokensUsed ?? 0},
             latency_ms = ${r.latencyMs ?? null}::integer,
+            ttft_ms = ${r.ttftMs ?? null}::integer,
             error_code = ${r.errorCode ?? null}::text,
             error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
             output = ${r.output ? JSON.stringify(r.output) : null}::jsonb,

@@ -38,6 +38,8 @@ interface StatsRow extends Record<string, unknown> {
   in_flight: number | string;
   p50: number | string | null;
   p95: number | string | null;
+  p95_ttft: number | string | null;
+  rate: number | string | null;
   samples: number | string;
   failures: number | string;
 }
@@ -47,9 +49,14 @@ export type CredentialOpener = (envelope: string, accountId: string) => Record<s
 const date = (v: Date | string | null | undefined) => (v ? new Date(v) : null);
 const EMPTY_STATS: RoutingStats = { inFlight: 0, p50LatencyMs: null, errorRate: null, samples: 0 };
 
+/** An answer that streamed for less than this after its first token tells nothing about the rate. */
+const MIN_STREAM_MS = 100;
+
 /**
- * Recent statistics per provider from task_assignments: attempts in flight, p50 latency of recent
- * successes, and the share of recent attempts that failed for provider-side reasons.
+ * Recent statistics per provider from task_assignments: attempts in flight, p50/p95 latency of recent
+ * successes, their p95 time to first token and the slow end (5th percentile) of their output rate
+ * (output tokens ÷ time after the first token), and the share of recent attempts that failed for
+ * provider-side reasons.
  */
 export async function providerStats(
   db: Db,
@@ -63,6 +70,12 @@ export async function providerStats(
         FILTER (WHERE status = 'succeeded' AND latency_ms IS NOT NULL AND created_at > now() - make_interval(secs => ${windowSeconds}::double precision)) AS p50,
       percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)
         FILTER (WHERE status = 'succeeded' AND latency_ms IS NOT NULL AND created_at > now() - make_interval(secs => ${windowSeconds}::double precision)) AS p95,
+      percentile_cont(0.95) WITHIN GROUP (ORDER BY ttft_ms)
+        FILTER (WHERE status = 'succeeded' AND ttft_ms IS NOT NULL AND created_at > now() - make_interval(secs => ${windowSeconds}::double precision)) AS p95_ttft,
+      percentile_cont(0.05) WITHIN GROUP (ORDER BY tokens_output * 1000.0 / (latency_ms - ttft_ms))
+        FILTER (WHERE status = 'succeeded' AND ttft_ms IS NOT NULL AND tokens_output > 0
+                  AND latency_ms - ttft_ms >= ${MIN_STREAM_MS}
+                  AND created_at > now() - make_interval(secs => ${windowSeconds}::double precision)) AS rate,
       count(*) FILTER (WHERE created_at > now() - make_interval(secs => ${windowSeconds}::double precision)
                          AND (status = 'succeeded' OR error_code IN ${FAILURE_CODES_SQL})) AS samples,
       count(*) FILTER (WHERE created_at > now() - make_interval(secs => ${windowSeconds}::double precision)
@@ -79,6 +92,8 @@ export async function providerStats(
       inFlight: Number(row.in_flight),
       p50LatencyMs: row.p50 === null ? null : Math.round(Number(row.p50)),
       p95LatencyMs: row.p95 === null ? null : Math.round(Number(row.p95)),
+      p95TtftMs: row.p95_ttft === null ? null : Math.round(Number(row.p95_ttft)),
+      tokensPerSecond: row.rate === null ? null : Math.round(Number(row.rate) * 10) / 10,
       errorRate: samples > 0 ? Number(row.failures) / samples : null,
       samples,
     });

@@ -380,6 +380,8 @@ export const taskAssignments = pgTable(
     tokensOutput: integer('tokens_output').notNull().default(0),
     tokensUsed: integer('tokens_used').notNull().default(0),
     latencyMs: integer('latency_ms'),
+    /** Request sent → first token of a succeeded call (the router's time-to-first-token estimate). */
+    ttftMs: integer('ttft_ms'),
     /** The attempt's cost from its real usage and the price table, integer micro-dollars. */
     costMicros: bigint('cost_micros', { mode: 'number' }).notNull().default(0),
     /** The estimate reserved on the account's money budgets (provider_account scope) until settled. */

@@ -106,6 +106,10 @@ export function slackStubHandler(stub: () => StubServer) {
     if (r.path === '/api/chat.postMessage' || r.path === '/api/chat.postEphemeral') {
       return sendJson(res, 200, { ok: true, channel: 'C123', ts: `${Date.now() / 1000}` });
     }
+    if (r.path === '/api/chat.update') {
+      const f = Object.fromEntries(new URLSearchParams(r.body));
+      return sendJson(res, 200, { ok: true, channel: f.channel, ts: f.ts });
+    }
     if (r.path.startsWith('/response_url/')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');

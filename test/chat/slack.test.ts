@@ -41,6 +41,9 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
         PUBLIC_URL: 'https://sy.example',
       },
     });
+    // Answers come at once here, so results take the response_url path; a streamed answer is edited
+    // live with the bot token instead (test/streaming/slackLive.test.ts).
+    await setMockConfig(app.databaseUrl, { tokensPerSecond: 0 });
   });
   afterAll(async () => {
     await app?.close();
@@ -306,13 +309,22 @@ describe('Slack (Bolt over HTTP, signed requests, Web API and response_url on a 
     const form = new URLSearchParams(ack.body);
     expect(form.get('channel')).toBe('C123');
     expect(form.get('thread_ts')).toBe('1700000100.000200');
-    // The result follows in the same thread (no response_url for events: the bot token is used).
+    // The result follows in the same thread (no response_url for events: the bot token is used):
+    // posted there, or, when the answer streamed, replacing the live message posted there.
     const result = await waitFor(
       async () =>
-        stub.requests.find((r) => r.path === '/api/chat.postMessage' && slackText(r).startsWith('✅')),
+        stub.requests.find(
+          (r) =>
+            (r.path === '/api/chat.postMessage' || r.path === '/api/chat.update') &&
+            slackText(r).startsWith('✅'),
+        ),
       'the threaded result',
     );
-    expect(new URLSearchParams(result.body).get('thread_ts')).toBe('1700000100.000200');
+    const inThread =
+      result.path === '/api/chat.postMessage'
+        ? result
+        : stub.requests.find((r) => r.path === '/api/chat.postMessage' && slackText(r).startsWith('⚙️'));
+    expect(new URLSearchParams(inThread!.body).get('thread_ts')).toBe('1700000100.000200');
     expect(await countTasks(app, 'slack')).toBe(before + 1);
   });
   it('asks Slack who the bot is (auth.test) once at most, however many commands, buttons and mentions arrive', async () => {

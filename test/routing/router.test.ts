@@ -390,9 +390,19 @@ describe('deadline-aware routing', () => {
     );
     expect(plan.chain.map((c) => c.name)).toEqual(['fast-but-weaker', 'slow-but-better']);
     const late = plan.chain[1]!;
-    expect(late.deadline).toEqual({ leftMs: 15 * 60_000, fits: false });
+    expect(late.deadline).toEqual({
+      leftMs: 15 * 60_000,
+      fits: false,
+      predictedMs: 20 * 60_000,
+      basis: 'p95_latency',
+    });
     expect(late.note).toMatch(/p95 latency 1200 s exceeds the 900 s left of the discord time budget/);
-    expect(plan.chain[0]!.deadline).toEqual({ leftMs: 15 * 60_000, fits: true });
+    expect(plan.chain[0]!.deadline).toEqual({
+      leftMs: 15 * 60_000,
+      fits: true,
+      predictedMs: 60_000,
+      basis: 'p95_latency',
+    });
   });
 
   it('a provider without latency samples is assumed to fit', () => {

@@ -1,11 +1,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../src/core/webhooks/signature.js';
+import { slackStubHandler } from '../chat/helpers.js';
 import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { type StubServer, sendJson, startStubServer } from '../helpers/stubServer.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
  * Done means (issue 14): a $1.00 monthly team budget and $0.10 per-user budgets, a burst of 200
- * concurrent tasks → no budget over its limit by one micro-dollar, the right tasks refused.
+ * concurrent tasks → no budget over its limit by one micro-dollar, the right tasks refused, the team
+ * budget's alerts sent once per threshold crossed to a stub Slack channel and a signed webhook, and
+ * its forecast naming a run-out date.
  * The burst runs against an API-only process (nothing settles meanwhile, so the expected counts are
  * exact); a worker process then drains the queue and the budgets settle with the real costs.
  */
@@ -18,9 +23,21 @@ const DESCRIPTION = 'Summarise the quarterly spend report for the finance team i
 let api: TestApp;
 let worker: TestApp | undefined;
 let db: pg.Client;
+let slack: StubServer;
+let hook: StubServer;
+let alertEnv: Record<string, string>;
 
 beforeAll(async () => {
-  api = await startTestApp({ roles: ['api'] });
+  slack = await startStubServer();
+  slack.handle(slackStubHandler(() => slack));
+  hook = await startStubServer((_r, res) => sendJson(res, 200, { ok: true }));
+  alertEnv = {
+    SLACK_SIGNING_SECRET: 'slack-signing-secret-for-tests',
+    SLACK_BOT_TOKEN: 'xoxb-test-token-1234567890',
+    SLACK_API_URL: `${slack.url}/api/`,
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+  };
+  api = await startTestApp({ roles: ['api'], env: alertEnv });
   db = new pg.Client({ connectionString: api.databaseUrl });
   await db.connect();
 });
@@ -28,6 +45,8 @@ afterAll(async () => {
   await db?.end();
   await worker?.close();
   await api?.close();
+  await slack?.close();
+  await hook?.close();
 });
 
 describe('budgets under a burst of 200 concurrent tasks', () => {
@@ -68,6 +87,7 @@ describe('budgets under a burst of 200 concurrent tasks', () => {
       limitMicros: TEAM_LIMIT,
       period: 'monthly',
       timeZone: 'Europe/Paris',
+      alertTargets: { slackChannel: 'C-SPEND', webhookUrl: `${hook.url}/alerts` },
     });
     expect(teamBudget.status).toBe(201);
     const userBudgets = new Map<string, string>();
@@ -126,7 +146,7 @@ describe('budgets under a burst of 200 concurrent tasks', () => {
     for (const b of await reserved()) expect(b.spent + b.reserved).toBeLessThanOrEqual(b.limit);
 
     // A worker drains the queue; every budget settles with the real cost.
-    worker = await startTestApp({ roles: ['worker'], databaseUrl: api.databaseUrl });
+    worker = await startTestApp({ roles: ['worker'], databaseUrl: api.databaseUrl, env: alertEnv });
     await waitFor(
       async () => {
         const { rows } = await db.query(
@@ -159,11 +179,46 @@ describe('budgets under a burst of 200 concurrent tasks', () => {
       expect(b.spent).toBeLessThanOrEqual(b.limit);
     }
     const userAfter = after.filter((b) => b.scope === 'user');
+
+    // The team budget's alerts: one per threshold its settled spend crossed, to Slack and the webhook.
+    const crossed = [50, 80, 100].filter((t) => teamAfter.spent * 100 >= t * TEAM_LIMIT);
+    expect(crossed.length).toBeGreaterThan(0);
+    const posts = () =>
+      slack.requests
+        .filter((r) => r.path === '/api/chat.postMessage')
+        .map((r) =>
+          r.headers['content-type']?.includes('json')
+            ? r.json()
+            : Object.fromEntries(new URLSearchParams(r.body)),
+        )
+        .filter((b) => b.channel === 'C-SPEND');
+    const hooks = () => hook.requests.filter((r) => r.path === '/alerts');
+    await waitFor(
+      async () => posts().length >= crossed.length && hooks().length >= crossed.length,
+      'the team budget alerts',
+    );
+    // Every settlement is done, so nothing more is coming: exactly one alert per crossed threshold.
+    expect(posts().map((b) => Number(String(b.text).match(/reached (\d+)%/)?.[1]))).toEqual(crossed);
+    expect(hooks().map((r) => r.json().threshold)).toEqual(crossed);
+    const secret = (await admin.api.get('/api/webhooks/callback-secret')).body.secret;
+    for (const r of hooks())
+      expect(verifySignature(r.headers['x-switchyard-signature'] as string, r.rawBody, [secret]).ok).toBe(
+        true,
+      );
+
+    // The forecast: at this burn rate the team budget runs out before its period ends.
+    const forecast = await admin.api.get(`/api/budgets/${teamBudget.body.id}/forecast`);
+    expect(forecast.status).toBe(200);
+    expect(forecast.body.burnRatePerDayMicros).toBeGreaterThan(0);
+    expect(forecast.body.runsOutAt).toEqual(expect.any(String));
+    const resetsAt = (await admin.api.get(`/api/budgets/${teamBudget.body.id}`)).body.resetsAt;
+    expect(Date.parse(forecast.body.runsOutAt)).toBeLessThanOrEqual(Date.parse(resetsAt));
     console.log(
       [
         `spend burst: tasks=${results.length} accepted=${accepted.length} refused=${refused.length} estimate/task=${E}µ$`,
         `  team budget: spent ${teamAfter.spent}µ$ of ${teamAfter.limit}µ$ (estimates held at the peak: ${accepted.length * E}µ$)`,
         `  user budgets (${userAfter.length}): max spent ${Math.max(...userAfter.map((b) => b.spent))}µ$ of ${USER_LIMIT}µ$, total ${userAfter.reduce((n, b) => n + b.spent, 0)}µ$`,
+        `  team alerts sent (Slack and webhook, once each): ${crossed.map((t) => `${t}%`).join(', ')}; forecast runs out ${forecast.body.runsOutAt}`,
         `  refused by the team budget: ${refused.filter((r) => r.body.error.details.budgetId === teamBudget.body.id).length}, by a user budget: ${refused.filter((r) => r.body.error.details.budgetId !== teamBudget.body.id).length}`,
       ].join('\n'),
     );

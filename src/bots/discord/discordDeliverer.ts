@@ -1,4 +1,4 @@
-import { DiscordAPIError, type REST } from '@discordjs/rest';
+import { DiscordAPIError, RateLimitError, type REST } from '@discordjs/rest';
 import { Routes } from 'discord-api-types/v10';
 import { ChatDeliverer, type ChatPlatformPort } from '../../core/commands/chatDeliverer.js';
 import type { LiveEditPort } from '../../core/commands/liveEdits.js';
@@ -29,6 +29,12 @@ interface DiscordDeps {
   live?: LiveFeed;
   /** REST client for interaction webhooks (requests made with auth: false). */
   rest: REST;
+  /**
+   * REST client for live edits, made with `rejectOnRateLimit: true`: a 429 is thrown to the live
+   * session (which waits its Retry-After, then sends the latest text) instead of the client sleeping
+   * and then sending the stale edit. Without it `rest` is used.
+   */
+  liveRest?: REST;
   /** REST client with the bot token, for channel messages; absent without DISCORD_BOT_TOKEN. */
   botRest?: REST;
   publicUrl: () => string;
@@ -80,18 +86,26 @@ export class DiscordPort implements ChatPlatformPort<StoredOrigin, DiscordBody> 
     }
   }
 
-  /** @original is edited once a second while the answer streams (well inside the webhook's limits). */
+  /**
+   * @original is edited once a second while the answer streams (well inside the webhook's limits);
+   * a 429 holds the next edit for its Retry-After (RateLimitError.retryAfter, from liveRest).
+   */
   readonly live: LiveEditPort<StoredOrigin> = {
     intervalMs: 1000,
     limit: DISCORD_CONTENT_LIMIT,
     edit: async (_taskId, o, content, view) => {
       if (!o.canEdit || !this.tokenUsable(o)) return;
-      await this.deps.rest.patch(Routes.webhookMessage(o.applicationId, o.token), {
+      await (this.deps.liveRest ?? this.deps.rest).patch(Routes.webhookMessage(o.applicationId, o.token), {
         body: { content, components: components(view.buttons), allowed_mentions: NO_MENTIONS },
         auth: false,
       });
     },
-    retryAfterMs: (e) => (e instanceof DiscordAPIError && e.status === 429 ? 1000 : undefined),
+    retryAfterMs: (e) =>
+      e instanceof RateLimitError
+        ? Math.max(1000, e.retryAfter)
+        : e instanceof DiscordAPIError && e.status === 429
+          ? 1000
+          : undefined,
   };
 
   messages(view: TaskView): DiscordBody[] {

@@ -59,6 +59,24 @@ export function replyMessage(reply: ChatReply): SlackMessage {
   return { text: reply.text.slice(0, 3000), blocks };
 }
 
+/**
+ * A reply being edited while the answer streams: one section with the text so far (cut so that,
+ * escaped, it stays within the section limit) and the view's buttons; `text` (notifications) is the headline.
+ */
+export function liveMessage(text: string, view: TaskView): SlackMessage {
+  // The cursor or the [incomplete] marker stays at the end, whatever is cut before it.
+  const tail = /(?:\n\n\[incomplete\]| ▍)$/.exec(text)?.[0] ?? '';
+  let body = text.slice(0, text.length - tail.length);
+  let s = section(body + tail);
+  while (s.text.text.length > SLACK_SECTION_LIMIT) {
+    body = `${body.slice(0, Math.max(0, body.length - (s.text.text.length - SLACK_SECTION_LIMIT) - 2))}…`;
+    s = section(body + tail);
+  }
+  const blocks: Array<Record<string, unknown>> = [s];
+  if (view.buttons.length) blocks.push(actions(view.buttons));
+  return { text: view.headline.slice(0, 300), blocks };
+}
+
 /** A task view as Slack messages: sections of ≤ 3000 characters, grouped, buttons on the last one. */
 export function viewMessages(view: TaskView): SlackMessage[] {
   const blocks = taskMessages(view, SPLIT_AT, { maxParts: 4 * SECTIONS_PER_MESSAGE }).flatMap(sections);

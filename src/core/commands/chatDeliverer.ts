@@ -79,7 +79,7 @@ export class ChatDeliverer<O extends DeliveredOrigin, M> implements ResultDelive
     this.sessions.set(taskId, session);
   }
 
-  /** Answers the progress view when the reply showed it (live edits may follow), else null. */
+  /** Answers the progress view when the reply showed it, or live edits post their own message (live edits may follow); else null. */
   private deliverLocked(event: TaskEvent): Promise<TaskView | null> {
     const taskId = event.task.id;
     return this.deps.origins.withLock(taskId, async () => {
@@ -89,7 +89,8 @@ export class ChatDeliverer<O extends DeliveredOrigin, M> implements ResultDelive
       const rank = EVENT_RANK[event.kind];
       if (!view.final) {
         if ((origin.rank ?? 0) >= rank) return null;
-        if (!(await this.port.progress(taskId, origin, view, rank))) return null;
+        if (!(await this.port.progress(taskId, origin, view, rank)))
+          return this.port.live?.postsOwnMessage ? view : null;
         await this.deps.origins.patch(taskId, { rank });
         return view;
       }

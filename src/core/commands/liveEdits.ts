@@ -12,6 +12,59 @@ export interface LiveEditPort<O> {
   edit(taskId: string, origin: O, text: string, view: TaskView): Promise<void>;
   /** The wait a 429 asked for (Retry-After), or undefined for any other error. */
   retryAfterMs(e: unknown): number | undefined;
+  /**
+   * How long the answer streams (from its first text) before the first edit (default 0). A platform
+   * that posts a message of its own for the live text waits, so an answer that arrives at once is
+   * simply the result.
+   */
+  readonly startDelayMs?: number;
+  /** The first edit posts the message it then edits: live edits need no progress reply to start. */
+  readonly postsOwnMessage?: boolean;
+  /** The error means the edit was held back before it was sent (the port's own pacing). */
+  unsent?(e: unknown): boolean;
+}
+
+/**
+ * One pace per key (a chat channel) shared by every live session of this process, first come first
+ * served: `take` answers 0 when `holder` may send now, else how long to wait, with the slot after the
+ * ones already promised reserved for it (so no session starves); `block` holds the key (a 429's
+ * Retry-After) and voids the reservations, which are then taken again after it.
+ */
+export class PacePerKey {
+  private readonly keys = new Map<string, { next: number; reserved: Map<string, number> }>();
+
+  constructor(private readonly intervalMs: number) {}
+
+  take(key: string, holder: string, now = Date.now()): number {
+    let k = this.keys.get(key);
+    if (!k) {
+      if (this.keys.size > 1000) this.sweep(now);
+      k = { next: 0, reserved: new Map() };
+      this.keys.set(key, k);
+    }
+    const promised = k.reserved.get(holder);
+    if (promised !== undefined) {
+      if (promised > now) return promised - now;
+      k.reserved.delete(holder);
+      return 0;
+    }
+    const slot = Math.max(k.next, now);
+    k.next = slot + this.intervalMs;
+    if (slot <= now) return 0;
+    k.reserved.set(holder, slot);
+    return slot - now;
+  }
+
+  block(key: string, ms: number, now = Date.now()): void {
+    const k = this.keys.get(key) ?? { next: 0, reserved: new Map() };
+    k.next = Math.max(k.next, now + ms);
+    k.reserved.clear();
+    this.keys.set(key, k);
+  }
+
+  private sweep(now: number): void {
+    for (const [key, k] of this.keys) if (k.next <= now) this.keys.delete(key);
+  }
 }
 
 /** Marks text that stopped before the answer was complete. */
@@ -31,6 +84,13 @@ export class LiveEditSession<O extends { rank?: number }> {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private nextAt = 0;
+  /** When this session first had text to show (for startDelayMs). */
+  private firstTextAt = 0;
+  /** When the last edit was handed to the platform, and what it showed. */
+  private sentAt = 0;
+  private sentText = '';
+  /** Ends a pause early when the session stops. */
+  private wake: (() => void) | null = null;
   private editing: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
 
@@ -52,6 +112,7 @@ export class LiveEditSession<O extends { rank?: number }> {
     this.stopped = true;
     this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
     this.deps.onEnd();
     return this.editing;
   }
@@ -75,6 +136,12 @@ export class LiveEditSession<O extends { rank?: number }> {
   private changed(): void {
     this.dirty = true;
     if (this.timer || this.stopped) return;
+    if (this.sentAt === 0 && this.port.startDelayMs) {
+      // Nothing is shown until the answer has streamed for startDelayMs.
+      if (!this.text) return;
+      this.firstTextAt ||= Date.now();
+      this.nextAt = Math.max(this.nextAt, this.firstTextAt + this.port.startDelayMs);
+    }
     this.timer = setTimeout(() => this.flush(), Math.max(0, this.nextAt - Date.now()));
   }
 
@@ -83,16 +150,31 @@ export class LiveEditSession<O extends { rank?: number }> {
     if (this.stopped || !this.dirty) return;
     this.dirty = false;
     this.nextAt = Date.now() + this.port.intervalMs;
-    const text = this.render();
-    this.editing = this.editing.then(() => this.edit(text));
+    this.editing = this.editing.then(() => this.edit());
   }
 
-  private async edit(text: string): Promise<void> {
+  /**
+   * Sends the latest text, never sooner than `intervalMs` after the previous edit was sent (measured
+   * when it is handed to the platform, so a slow lock or query cannot bunch two edits together).
+   */
+  private async edit(): Promise<void> {
+    const wait = this.sentAt + this.port.intervalMs - Date.now();
+    if (wait > 0) await this.pause(wait);
+    if (this.stopped) return;
     try {
       await this.deps.origins.withLock(this.taskId, async () => {
         const origin = (await this.deps.origins.get(this.taskId)) as O | null;
-        if (this.stopped || !origin || (origin.rank ?? 0) >= 3) return;
-        await this.port.edit(this.taskId, origin, text, this.view);
+        const text = this.render();
+        if (this.stopped || !origin || (origin.rank ?? 0) >= 3 || text === this.sentText) return;
+        const before = this.sentAt;
+        this.sentAt = Date.now();
+        try {
+          await this.port.edit(this.taskId, origin, text, this.view);
+        } catch (e) {
+          if (this.port.unsent?.(e)) this.sentAt = before;
+          throw e;
+        }
+        this.sentText = text;
       });
     } catch (e) {
       // Live edits are best effort (the final result follows regardless); a 429 sets the pace.
@@ -103,6 +185,18 @@ export class LiveEditSession<O extends { rank?: number }> {
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.flush(), this.nextAt - Date.now());
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.wake = done;
+    });
   }
 
   private render(): string {

@@ -107,6 +107,16 @@ export function successOutcome(
 }
 
 /** A succeeded call as the instrumentation sees it (metrics: latency, time to first token, tokens, cost). */
+/**
+ * A call's time to first token in whole ms. The connector rounds its latency to whole ms; the first
+ * token cannot come after the answer; without a first token (one-piece answer) it is the latency.
+ */
+export function timeToFirstToken(latencyMs: number, timing: CallTiming): number {
+  return timing.requestAt !== undefined && timing.firstTokenAt !== undefined
+    ? Math.min(latencyMs, Math.round(Math.max(0, timing.firstTokenAt - timing.requestAt)))
+    : latencyMs;
+}
+
 export function succeededAttempt(
   target: RoutingTarget,
   result: GenerateResult,
@@ -117,11 +127,7 @@ export function succeededAttempt(
     provider: target.name,
     outcome: 'succeeded',
     latencyMs: result.latencyMs,
-    // The connector rounds its latency to whole ms; the first token cannot come after the answer.
-    ttftMs:
-      timing.requestAt !== undefined && timing.firstTokenAt !== undefined
-        ? Math.min(result.latencyMs, Math.max(0, timing.firstTokenAt - timing.requestAt))
-        : result.latencyMs,
+    ttftMs: timeToFirstToken(result.latencyMs, timing),
     tokens: { input: usage.input, output: usage.output },
     costUsd: (usage.input * target.costPer1kInput + usage.output * target.costPer1kOutput) / 1000,
   };

@@ -57,6 +57,8 @@ export interface SettleAttempt {
   /** Tokens charged to the account (0 for a failed attempt: the reservation is simply released). */
   tokensUsed?: number;
   latencyMs?: number | null;
+  /** Request sent → first token (a succeeded call); feeds the router's time-to-first-token estimate. */
+  ttftMs?: number | null;
   /** The call's cost in integer micro-dollars, from its real usage and the price table. */
   costMicros?: number;
   errorCode?: string | null;

@@ -17,6 +17,7 @@ import {
   type Route,
   succeededAttempt,
   successOutcome,
+  timeToFirstToken,
   usageOf,
 } from './attempt.js';
 import { circuitSettingsFor } from './circuit.js';
@@ -514,6 +515,7 @@ export class RoutedExecutor implements TaskExecutor {
           outputTokens: usage.output,
         })
       : 0;
+    const ttftMs = timeToFirstToken(result.latencyMs, timing);
     // Settling (with the final decision and the answer) and the circuit are independent writes: in parallel.
     await Promise.all([
       this.deps.budgets.settle(
@@ -525,6 +527,7 @@ export class RoutedExecutor implements TaskExecutor {
           tokensOutput: usage.output,
           tokensUsed: usage.total,
           latencyMs: result.latencyMs,
+          ttftMs,
           costMicros,
           output,
         },

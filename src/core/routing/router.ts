@@ -73,6 +73,7 @@ export function planRoute(
       kept.filter((e) => e.tier === tier && e !== pinnedEval),
       req.timeLeftMs,
       req.source ?? 'source',
+      req.maxOutputTokens,
     );
   const primaries = inTime('primary');
   const secondaries = inTime('secondary');
@@ -144,6 +145,8 @@ function evaluate(
     probe: false,
     ...(isPinned ? { pinned: true } : {}),
     ...(p.stats.p95LatencyMs != null ? { p95LatencyMs: p.stats.p95LatencyMs } : {}),
+    ...(p.stats.p95TtftMs != null ? { p95TtftMs: p.stats.p95TtftMs } : {}),
+    ...(p.stats.tokensPerSecond != null ? { tokensPerSecond: p.stats.tokensPerSecond } : {}),
   };
   const drop = (
     reason: CandidateEvaluation['reason'],

@@ -64,6 +64,13 @@ export interface RoutingStats {
   p50LatencyMs: number | null;
   /** 95th percentile latency of recent successful attempts (the time a call takes to finish); null or absent with no samples. */
   p95LatencyMs?: number | null;
+  /** 95th percentile time to first token of recent successful attempts; null or absent with no samples. */
+  p95TtftMs?: number | null;
+  /**
+   * Output tokens per second after the first token, at the slow end of recent successful attempts
+   * (their 5th percentile, so that with p95TtftMs it predicts a late finish); null or absent with no samples.
+   */
+  tokensPerSecond?: number | null;
   /** Share of recent attempts that failed for provider-side reasons; null with no samples. */
   errorRate: number | null;
   samples: number;
@@ -122,6 +129,16 @@ export interface AccountChoice {
   team?: boolean;
 }
 
+/** How a candidate's predicted finish compares with the time left in its source's budget (deadlines.ts). */
+export interface CandidateDeadline {
+  leftMs: number;
+  fits: boolean;
+  /** p95 time to first token + output tokens ÷ tokens/s, else the p95 total latency; null with no samples. */
+  predictedMs: number | null;
+  /** What the prediction was made from. */
+  basis: 'ttft_and_rate' | 'p95_latency' | 'no_samples';
+}
+
 export interface CandidateEvaluation {
   providerId: string;
   name: string;
@@ -149,8 +166,12 @@ export interface CandidateEvaluation {
   pinned?: boolean;
   /** The provider's recent p95 latency, when known. */
   p95LatencyMs?: number | null;
-  /** With a source deadline: the time left, and whether the p95 latency fits in it. */
-  deadline?: { leftMs: number; fits: boolean };
+  /** The provider's recent p95 time to first token, when known. */
+  p95TtftMs?: number | null;
+  /** The provider's recent output rate (slow end, tokens/s), when known. */
+  tokensPerSecond?: number | null;
+  /** With a source deadline: the time left, the predicted finish (null: no samples) and whether it fits. */
+  deadline?: CandidateDeadline;
 }
 
 export interface RoutePlan {

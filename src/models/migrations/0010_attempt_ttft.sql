@@ -1,0 +1,1 @@
+ALTER TABLE "task_assignments" ADD COLUMN "ttft_ms" integer;
