@@ -1,45 +1,106 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { ReportGroupBy, ReportStore, UsageRow } from '../core/reports/usageReport.js';
+import type { ReportGroupBy, ReportStore, UsageQuery, UsageRow } from '../core/reports/usageReport.js';
 import type { Db } from './db.js';
 
 /** The one place tasks' cost enters reports: the real cost settled on each task (integer micro-dollars). */
 const COST_MICROS = sql`coalesce(sum(t.cost_micros), 0)::bigint`;
 
-/** The group key of each task row `t` (with its last attempt's provider as `a.provider`). */
-const KEY: Record<ReportGroupBy, SQL> = {
-  day: sql`to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
-  user: sql`t.user_id::text`,
-  team: sql`coalesce(t.team_id::text, '')`,
+/**
+ * The group of each task row `t` (with its last attempt's provider as `a.provider`), in its own type:
+ * uuids and dates group and sort faster than their text.
+ */
+const GROUP: Record<ReportGroupBy, SQL> = {
+  day: sql`(t.created_at AT TIME ZONE 'UTC')::date`,
+  user: sql`t.user_id`,
+  team: sql`t.team_id`,
   provider: sql`coalesce(a.provider, '')`,
   taskType: sql`t.task_type`,
   source: sql`t.source`,
 };
 
-/** The readable name of each key `g.key`. */
+/** The key of each group `g.k`, as the API shows it. */
+const KEY: Record<ReportGroupBy, SQL> = {
+  day: sql`to_char(g.k, 'YYYY-MM-DD')`,
+  user: sql`g.k::text`,
+  team: sql`coalesce(g.k::text, '')`,
+  provider: sql`g.k`,
+  taskType: sql`g.k`,
+  source: sql`g.k`,
+};
+
+/** The readable name of each group `g.k` (looked up by primary key). */
 const LABEL: Record<ReportGroupBy, SQL> = {
-  day: sql`g.key`,
-  user: sql`coalesce((SELECT username FROM users WHERE id::text = g.key), g.key)`,
-  team: sql`CASE WHEN g.key = '' THEN '(personal)' ELSE coalesce((SELECT name FROM teams WHERE id::text = g.key), g.key) END`,
-  provider: sql`CASE WHEN g.key = '' THEN '(none)' ELSE g.key END`,
-  taskType: sql`g.key`,
-  source: sql`g.key`,
+  day: KEY.day,
+  user: sql`coalesce((SELECT username FROM users WHERE id = g.k), g.k::text)`,
+  team: sql`CASE WHEN g.k IS NULL THEN '(personal)' ELSE coalesce((SELECT name FROM teams WHERE id = g.k), g.k::text) END`,
+  provider: sql`CASE WHEN g.k = '' THEN '(none)' ELSE g.k END`,
+  taskType: sql`g.k`,
+  source: sql`g.k`,
 };
 
 /**
+ * How long before its task an attempt may be stamped, at most. Attempts are written after their task
+ * (database clock), except a gateway call's, stamped with the gateway process's clock like its task;
+ * the margin only absorbs clock differences, so the attempts of a range's tasks all fall after
+ * `from - ATTEMPT_LEAD`.
+ */
+const ATTEMPT_LEAD = '1 day';
+
+/**
+ * How a report finds each task's attempts (tokens, provider); both give the same rows.
+ * - `window`: aggregate every attempt stamped since `from - ATTEMPT_LEAD` per task (a range of
+ *   `task_assignments_created_idx`) and hash-join them to the range's tasks: fast when the range
+ *   ends near now, as monthly and scheduled reports do.
+ * - `perTask`: look each task's attempts up by `task_assignments_report_idx`: for one team's report
+ *   (a part of the window's attempts), and for an old range, which would otherwise hash every attempt
+ *   made since.
+ */
+export type AttemptsPlan = 'window' | 'perTask';
+
+/** `window` for the whole site's report unless the attempts since `from` span over three times its range. */
+export function attemptsPlan(q: Pick<UsageQuery, 'from' | 'to' | 'teamId'>, now = new Date()): AttemptsPlan {
+  if (q.teamId) return 'perTask';
+  const range = q.to.getTime() - q.from.getTime();
+  return now.getTime() - q.from.getTime() <= 3 * range + 86_400_000 ? 'window' : 'perTask';
+}
+
+/** Each task's attempts as `a` (`tokens`, and `provider` of the last when grouping by provider). */
+function attemptsOf(q: UsageQuery, plan: AttemptsPlan): { join: SQL; on: SQL } {
+  // The provider of the last attempt costs a sort per task: only when grouping by it.
+  const providerOf =
+    q.groupBy === 'provider'
+      ? sql`(array_agg(x.provider_name ORDER BY x.created_at DESC))[1]`
+      : sql`NULL::text`;
+  if (plan === 'perTask')
+    return {
+      join: sql`LEFT JOIN LATERAL (
+            SELECT sum(x.tokens_used) AS tokens, ${providerOf} AS provider
+            FROM task_assignments x WHERE x.task_id = t.id
+          ) a`,
+      on: sql`true`,
+    };
+  return {
+    join: sql`LEFT JOIN (
+            SELECT x.task_id, sum(x.tokens_used) AS tokens, ${providerOf} AS provider
+            FROM task_assignments x
+            WHERE x.created_at >= ${q.from.toISOString()}::timestamptz - ${ATTEMPT_LEAD}::interval
+            GROUP BY x.task_id
+          ) a`,
+    on: sql`a.task_id = t.id`,
+  };
+}
+
+/**
  * Usage reports in one statement over the `tasks_report_idx` range (created_at, covering the grouped
- * columns); tokens and the provider come from each task's attempts through `task_assignments_report_idx`
- * (task_id, covering tokens, provider, time), both read without touching the tables' heaps.
+ * columns and the cost), read without touching the heap; tokens and the provider come from each
+ * task's attempts (see `AttemptsPlan`), from covering indexes too.
  * Latency is the task's started → completed time, for completed tasks.
  */
-export function createReportStore(db: Db): ReportStore {
+export function createReportStore(db: Db, opts: { plan?: AttemptsPlan } = {}): ReportStore {
   return {
     async usage(q) {
       const team = q.teamId ? sql`AND t.team_id = ${q.teamId}::uuid` : sql``;
-      // The provider of the last attempt costs a sort per task: only when grouping by it.
-      const providerOf =
-        q.groupBy === 'provider'
-          ? sql`(array_agg(x.provider_name ORDER BY x.created_at DESC))[1]`
-          : sql`NULL::text`;
+      const a = attemptsOf(q, opts.plan ?? attemptsPlan(q));
       const r = await db.execute<{
         key: string;
         label: string;
@@ -51,9 +112,9 @@ export function createReportStore(db: Db): ReportStore {
         p50: number | null;
         p95: number | null;
       }>(sql`
-        SELECT g.key, ${LABEL[q.groupBy]} AS label, g.tasks, g.completed, g.failed, g.tokens, g.cost_micros, g.p50, g.p95
+        SELECT ${KEY[q.groupBy]} AS key, ${LABEL[q.groupBy]} AS label, g.tasks, g.completed, g.failed, g.tokens, g.cost_micros, g.p50, g.p95
         FROM (
-          SELECT ${KEY[q.groupBy]} AS key,
+          SELECT ${GROUP[q.groupBy]} AS k,
                  count(*)::int AS tasks,
                  count(*) FILTER (WHERE t.status = 'completed')::int AS completed,
                  count(*) FILTER (WHERE t.status = 'failed')::int AS failed,
@@ -68,13 +129,10 @@ export function createReportStore(db: Db): ReportStore {
             WHERE t.created_at >= ${q.from.toISOString()}::timestamptz
               AND t.created_at < ${q.to.toISOString()}::timestamptz ${team}
           ) t
-          LEFT JOIN LATERAL (
-            SELECT sum(x.tokens_used) AS tokens, ${providerOf} AS provider
-            FROM task_assignments x WHERE x.task_id = t.id
-          ) a ON true
+          ${a.join} ON ${a.on}
           GROUP BY 1
         ) g
-        ORDER BY g.key`);
+        ORDER BY 1`);
       return r.rows.map(
         (row): UsageRow => ({
           key: row.key,
