@@ -76,7 +76,12 @@ export function createApprovalStore(db: Db): ApprovalStore {
         const changed = (
           await tx.execute<RawTaskRow>(sql`
             UPDATE tasks SET ${set}
-            WHERE id = ${taskId}::uuid AND status = 'awaiting_approval'
+            WHERE id = ${taskId}::uuid AND status = 'awaiting_approval'${
+              // Past its expiry a task can no longer be approved, even before the expiry job ends it.
+              d.decision === 'approved'
+                ? sql` AND EXISTS (SELECT 1 FROM task_approvals a WHERE a.task_id = tasks.id AND a.expires_at > now())`
+                : sql``
+            }
             RETURNING ${rawColumns()}`)
         ).rows;
         const row = changed[0];

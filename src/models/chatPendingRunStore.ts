@@ -41,11 +41,16 @@ export function createPendingRunStore(db: Db): PendingRunStore {
         SELECT id, user_id, request, expires_at, decision, task_id FROM chat_pending_runs WHERE id = ${id}::uuid`);
       return r.rows[0] ? toRun(r.rows[0]) : null;
     },
-    async decide(id, decision, taskId) {
+    async decide(id, decision) {
       const r = await db.execute(sql`
-        UPDATE chat_pending_runs SET decision = ${decision}, task_id = ${taskId ?? null}::uuid, decided_at = now()
-        WHERE id = ${id}::uuid AND decision IS NULL`);
+        UPDATE chat_pending_runs SET decision = ${decision}, decided_at = now()
+        WHERE id = ${id}::uuid AND decision IS NULL
+          AND (${decision} = 'cancelled' OR expires_at > now())`);
       return (r.rowCount ?? 0) > 0;
+    },
+
+    async attach(id, taskId) {
+      await db.execute(sql`UPDATE chat_pending_runs SET task_id = ${taskId}::uuid WHERE id = ${id}::uuid`);
     },
   };
 }

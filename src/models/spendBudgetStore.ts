@@ -253,7 +253,13 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       // disk flush (every reservation of the same budget waits for them). A settlement lost with a
       // database crash leaves its reservations unsettled, and the budget job's settleEnded sweep settles them.
       const settled = await rows(sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), t AS (
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), lk AS (
+          -- The budgets to settle, locked in id order as reserve locks them (no lock-order deadlock).
+          SELECT id FROM budgets WHERE id IN (
+            SELECT budget_id FROM budget_reservations
+            WHERE task_id = ANY(${`{${taskIds.join(',')}}`}::uuid[]) AND settled_at IS NULL)
+          ORDER BY id FOR UPDATE
+        ), t AS (
           SELECT id, cost_micros,
                  (SELECT coalesce(sum(tokens_used), 0) FROM task_assignments WHERE task_id = tasks.id) AS tokens
           FROM tasks, relaxed WHERE id = ANY(${`{${taskIds.join(',')}}`}::uuid[])
@@ -263,7 +269,8 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           UPDATE budget_reservations br
           SET settled_at = now(), actual_micros = t.cost_micros, actual_tokens = t.tokens
           FROM t
-          WHERE br.task_id = t.id AND br.settled_at IS NULL
+          -- (the uncorrelated count runs once, first: every lock is taken before any budget is updated)
+          WHERE br.task_id = t.id AND br.settled_at IS NULL AND (SELECT count(*) FROM lk) >= 0
           RETURNING br.budget_id, br.reserved_micros, br.reserved_tokens, br.actual_micros, br.actual_tokens
         ), s AS (
           -- Several tasks of a batch may settle on the same budget: one update per budget.

@@ -221,6 +221,25 @@ describe('chat generate: estimate before running', () => {
     expect(await tasksOf(user.user.id)).toHaveLength(before);
   });
 
+  it('Slack: Run and Cancel pressed at once — whichever wins, the replies tell the truth', async () => {
+    await setThreshold(1);
+    for (let round = 0; round < 4; round++) {
+      const prompt = `A race haiku number ${round}`;
+      const ask = await slackCommand(`generate ${prompt}`);
+      const pendingId = ask.blocks.at(-1).elements[0].value as string;
+      const [run, drop] = await Promise.all([slackPress('run', pendingId), slackPress('drop', pendingId)]);
+      const made = (await tasksOf(user.user.id)).filter((t) => t.description === prompt);
+      if (made.length === 1) {
+        expect(run.text).toMatch(/^⏳ Queued task [0-9a-f]{8}/);
+        expect(drop.text).not.toMatch(/Cancelled; nothing was run/);
+      } else {
+        expect(made).toHaveLength(0);
+        expect(drop.text).toBe('✖ Cancelled; nothing was run.');
+        expect(run.text).toMatch(/was cancelled; nothing to run/);
+      }
+    }
+  });
+
   it('Telegram: the range comes with an inline keyboard; Run twice makes one task; Cancel none', async () => {
     await setThreshold(1);
     const before = (await tasksOf(user.user.id)).length;

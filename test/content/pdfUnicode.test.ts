@@ -1,6 +1,7 @@
 import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderSharePage } from '../../src/core/content/sharePage.js';
+import { renderPdf } from '../../src/core/export/pdf.js';
 import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 import { parseHtml } from './dom.js';
 import { contentWithBody } from './helpers.js';
@@ -78,6 +79,16 @@ describe('PDF export of non-Latin text', () => {
     expect(text).toContain('const greeting = "Привет, 世界";');
     expect(text).toContain('Mixed line: Hello');
     expect(text).not.toContain('?');
+  });
+});
+
+describe('hostile PDF input', () => {
+  it('a paragraph switching script on every character (140,000 runs) renders instead of overflowing the stack', {
+    timeout: 120_000,
+  }, async () => {
+    const pdf = await renderPdf({ title: 'Runs', contentData: 'aא'.repeat(70_000), version: 1 });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.length).toBeGreaterThan(10_000);
   });
 });
 

@@ -191,6 +191,19 @@ describe('a task over an approve budget', () => {
     expect(c.body.status).toBe('cancelled');
     expect((await f.member.api.post(`/api/tasks/${id}/approve`)).status).toBe(409);
   });
+
+  it('past its expiry a waiting task cannot be approved, even before the expiry job has ended it', async () => {
+    const id = (await submit(f.member.api)).body.id as string;
+    await db.query("UPDATE task_approvals SET expires_at = now() - interval '1 second' WHERE task_id = $1", [
+      id,
+    ]);
+    const a = await f.teamAdmin.api.post(`/api/tasks/${id}/approve`);
+    expect(a.status).toBe(409);
+    expect(a.body.error.code).toBe('not_awaiting_approval');
+    expect(await generateJobs(id)).toBe(0);
+    expect(await reservations(id)).toBe(0);
+    expect((await f.member.api.get(`/api/tasks/${id}`)).body.status).toBe('awaiting_approval');
+  });
 });
 
 describe('approve / reject: who may decide (one row per actor)', () => {

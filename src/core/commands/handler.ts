@@ -429,8 +429,16 @@ export class ChatCommandHandler {
         taskId: p.taskId,
         buttons: [button('cancel', p.taskId)],
       };
-    if (p.expiresAt.getTime() <= Date.now())
-      return { private: true, text: 'That request has expired; send the generate command again.' };
+    // Claim the Run first (a Cancel pressed meanwhile then loses); a Run already claimed by an
+    // earlier press re-submits with the same dedupe key, which answers with the same task.
+    if (p.decision === null && !(await this.deps.estimates!.pending.decide(p.id, 'run'))) {
+      const now = await this.pendingFor(req.taskId, who.userId, 'run');
+      if ('text' in now) return now;
+      if (now.decision === 'cancelled')
+        return { private: true, text: 'That request was cancelled; nothing to run.' };
+      if (now.decision === null)
+        return { private: true, text: 'That request has expired; send the generate command again.' };
+    }
     const r = p.request;
     const origin = typeof req.origin === 'function' ? await req.origin() : req.origin;
     const { task, duplicate } = await this.deps.tasks.submit(
@@ -448,7 +456,7 @@ export class ChatCommandHandler {
       },
       { teamChecked: true },
     );
-    await this.deps.estimates!.pending.decide(p.id, 'run', task.id);
+    await this.deps.estimates!.pending.attach(p.id, task.id);
     if (duplicate)
       return {
         private: true,
@@ -476,8 +484,9 @@ export class ChatCommandHandler {
         taskId: p.taskId,
         buttons: [button('cancel', p.taskId)],
       };
-    if (p.decision === 'cancelled' || !(await this.deps.estimates!.pending.decide(p.id, 'cancelled')))
-      return { private: true, text: 'That request was already cancelled.' };
+    if (p.decision === 'cancelled') return { private: true, text: 'That request was already cancelled.' };
+    if (p.decision === 'run' || !(await this.deps.estimates!.pending.decide(p.id, 'cancelled')))
+      return { private: true, text: 'Too late: Run was pressed first; use the task’s Cancel button.' };
     return { text: '✖ Cancelled; nothing was run.' };
   }
 

@@ -106,6 +106,11 @@ export interface PendingRun {
 export interface PendingRunStore {
   create(p: { userId: string; request: PendingRunRequest; expiresAt: Date }): Promise<string>;
   get(id: string): Promise<PendingRun | null>;
-  /** Records Run (with its task) or Cancel on an undecided request; false when it was decided already. */
-  decide(id: string, decision: 'run' | 'cancelled', taskId?: string): Promise<boolean>;
+  /**
+   * Records the first decision (false when there already is one, or — for `run` — the request has
+   * expired). Run is claimed before the task is submitted, so a Cancel cannot win after it.
+   */
+  decide(id: string, decision: 'run' | 'cancelled'): Promise<boolean>;
+  /** The task a claimed Run submitted. */
+  attach(id: string, taskId: string): Promise<void>;
 }

@@ -225,7 +225,7 @@ class PdfWriter {
   }
 
   private linesHeight(pieces: Piece[], lines: Line[], lineGap: number): number {
-    const size = Math.max(...pieces.map((p) => p.size));
+    const size = largestSize(pieces);
     return lines.length * this.lineHeight(size, lineGap);
   }
 
@@ -238,7 +238,7 @@ class PdfWriter {
       for (let k = 0; k < p.text.length; k++) owner.push(i);
     });
     const levels = bidi.getEmbeddingLevels(text, 'auto');
-    const size = Math.max(...pieces.map((p) => p.size));
+    const size = largestSize(pieces);
     const height = this.lineHeight(size, lineGap);
     let y = doc.y;
     for (const line of lines) {
@@ -254,8 +254,8 @@ class PdfWriter {
         if (last && last.level === level && last.piece === owner[i]) last.end = i + 1;
         else runs.push({ start: i, end: i + 1, level, piece: owner[i]! });
       }
-      const maxLevel = Math.max(0, ...runs.map((r) => r.level));
-      const minOdd = Math.min(...runs.map((r) => (r.level % 2 === 1 ? r.level : r.level + 1)));
+      const maxLevel = runs.reduce((m, r) => Math.max(m, r.level), 0);
+      const minOdd = runs.reduce((m, r) => Math.min(m, r.level % 2 === 1 ? r.level : r.level + 1), Infinity);
       for (let k = maxLevel; k >= minOdd && k > 0; k--) {
         let i = 0;
         while (i < runs.length) {
@@ -521,3 +521,10 @@ export const pdfExporter: Exporter = {
     return renderPdf(source, options);
   },
 };
+
+/** The largest font size among a paragraph's pieces (a loop: a hostile paragraph can hold 10⁵ pieces). */
+function largestSize(pieces: Piece[]): number {
+  let size = 0;
+  for (const p of pieces) if (p.size > size) size = p.size;
+  return size;
+}
