@@ -106,7 +106,11 @@ export function register(program: Command): void {
     .option('--json', 'print the task (and content) as JSON instead of text')
     .option('--timeout <seconds>', 'give up waiting after this many seconds', '600')
     .option('--idempotency-key <key>', 'makes a retried submission safe: the same key returns the same task')
-    .option('--url <url>', 'Switchyard base URL', process.env.SWITCHYARD_URL ?? 'http://localhost:3000')
+    .option(
+      '--url <url>',
+      'Switchyard base URL (default: SWITCHYARD_URL, else http://localhost:PORT)',
+      process.env.SWITCHYARD_URL ?? `http://localhost:${process.env.PORT || 3000}`,
+    )
     .option('--token <token>', 'API token or access token (default: SWITCHYARD_TOKEN)')
     .addHelpText(
       'after',
@@ -138,14 +142,24 @@ export function register(program: Command): void {
         },
         o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {},
       );
+      const held =
+        task.status === 'awaiting_approval'
+          ? `Task ${task.id} (${o.type}) is waiting for approval: it would exceed a budget whose action is "approve". ` +
+            `Its owner or a team admin approves it in the portal or with POST /api/tasks/${task.id}/approve.\n`
+          : null;
       if (!o.wait) {
         process.stdout.write(
           o.json
             ? `${JSON.stringify(task, null, 2)}\n`
-            : `Queued task ${task.id} (${o.type}). Follow it with: GET /api/tasks/${task.id}/status\n`,
+            : (held ??
+                `Queued task ${task.id} (${o.type}). Follow it with: GET /api/tasks/${task.id}/status\n`),
         );
         return;
       }
+      if (held)
+        process.stderr.write(
+          `${held}Waiting for the decision (Ctrl-C stops waiting; the task carries on).\n`,
+        );
 
       const line = progressLine(process.stderr);
       const started = Date.now();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { client, loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -80,6 +80,28 @@ describe('CLI', () => {
     const parsed = JSON.parse(json.stdout);
     expect(parsed.task.status).toBe('completed');
     expect(parsed.content.version).toBe(1);
+  }, 180_000);
+
+  it('submit says when a task waits for approval, and finds the server on PORT without --url', async () => {
+    const u = await registerUser(app.url);
+    const admin = await loginAdmin(app.url);
+    const budget = await admin.api.post('/api/budgets', {
+      scope: 'user',
+      scopeId: u.user.id,
+      limitTokens: 1,
+      period: 'monthly',
+      action: 'approve',
+    });
+    expect(budget.status).toBe(201);
+    const token = (await u.api.post('/api/auth/tokens', { name: 'cli' })).body.token as string;
+    const out = await cli(['submit', 'A post over budget', '--type', 'social_post'], {
+      SWITCHYARD_TOKEN: token,
+      PORT: new URL(app.url).port,
+    });
+    const task = (await u.api.get('/api/tasks')).body.items[0];
+    expect(task.status).toBe('awaiting_approval');
+    expect(out.stdout).toContain(`Task ${task.id} (social_post) is waiting for approval`);
+    expect(out.stdout).toContain(`POST /api/tasks/${task.id}/approve`);
   }, 180_000);
 
   it('submit reports API errors and a missing token with a non-zero exit', async () => {
