@@ -24,13 +24,8 @@ import { createLinkStore } from './models/linkStore.js';
 export { PENDING_RUN_TTL_MS } from './composeChat/handler.js';
 export type { ChannelImageSender } from './composeChat/wiring.js';
 
-/**
- * Builds the chat area for the composition root (src/compose.ts): the command handler and account
- * linking (API routes /api/links), and per platform — each on only when its credentials are set —
- * the HTTP endpoints (API role), the result deliverer (worker role) and Telegram long polling
- * (bots role, TELEGRAM_MODE=polling). The platforms are wired in src/composeChat/.
- */
-export async function composeChat(c: {
+/** What the chat area is built from (see composeChat). */
+export interface ComposeChatInputs {
   env: Env;
   db: Db;
   pool: pg.Pool;
@@ -60,7 +55,15 @@ export async function composeChat(c: {
   roles: { api: boolean; bots: boolean };
   /** Live output of running tasks: Discord, Telegram and (with a bot token) Slack replies are edited as the answer streams. */
   live?: LiveFeed;
-}) {
+}
+
+/**
+ * Builds the chat area for the composition root (src/compose.ts): the command handler and account
+ * linking (API routes /api/links), and per platform — each on only when its credentials are set —
+ * the HTTP endpoints (API role), the result deliverer (worker role) and Telegram long polling
+ * (bots role, TELEGRAM_MODE=polling). The platforms are wired in src/composeChat/.
+ */
+export async function composeChat(c: ComposeChatInputs) {
   const { db, logger } = c;
   const log = logger.child({ scope: 'chat' });
   const links = new LinkService({ store: createLinkStore(db), tasks: c.tasks, audit: c.audit, log });
