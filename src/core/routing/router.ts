@@ -115,6 +115,9 @@ export function planRoute(
   };
 }
 
+/** Why a candidate is dropped (with anything the plan shows alongside). */
+type Drop = { reason: CandidateEvaluation['reason']; note: string; extra?: Partial<CandidateEvaluation> };
+
 function evaluate(
   p: RoutingProvider,
   req: RouteRequest,
@@ -123,13 +126,44 @@ function evaluate(
   weights: ScoreWeights,
   strict: boolean,
 ): CandidateEvaluation {
+  const isPinned = p.id === req.pinnedProviderId;
+  const { base, estimatedCostUsd } = baseEvaluation(p, req, settings, isPinned);
+  const drop = (d: Drop): CandidateEvaluation => ({
+    ...base,
+    ...(d.extra ?? {}),
+    reason: d.reason,
+    note: d.note,
+  });
+
+  const ineligible = eligibility(p, req, settings, opts, strict, isPinned, base.competency);
+  if (ineligible) return drop(ineligible);
+  const gate = circuitCheck(p, settings, opts);
+  if (typeof gate !== 'string') return drop(gate);
+  const accounts = accountsWithRoom(p, req, base.estimatedTokens);
+  if ('reason' in accounts) return drop(accounts);
+
+  const terms = scoreTerms(p, settings, base.competency, estimatedCostUsd, accounts);
+  const score = weightedMean(terms, weights);
+  const probe = gate === 'probe';
+  return {
+    ...base,
+    kept: true,
+    accounts: accounts.fits,
+    probe,
+    terms: roundTerms(terms),
+    score: round(score, 4),
+    note: `${isPinned ? 'pinned; ' : ''}score ${round(score, 3)}${probe ? '; circuit open past its cool-down: this call is the half-open probe' : ''}`,
+  };
+}
+
+/** The candidate as the plan shows it before any rule: competency, estimate, cost, latency figures. */
+function baseEvaluation(p: RoutingProvider, req: RouteRequest, settings: RoutingSettings, isPinned: boolean) {
   const competency = clamp01(Number(p.competencies?.[req.taskType] ?? 0) || 0);
   const estimatedTokens = estimateFor(p.kind, req, settings);
   const inputEstimate = estimatedTokens - Math.max(0, Math.floor(req.maxOutputTokens));
   const estimatedCostUsd =
     (inputEstimate / 1000) * (p.costPer1kInput || 0) +
     (req.maxOutputTokens / 1000) * (p.costPer1kOutput || 0);
-  const isPinned = p.id === req.pinnedProviderId;
   const base: CandidateEvaluation = {
     providerId: p.id,
     name: p.name,
@@ -148,25 +182,41 @@ function evaluate(
     ...(p.stats.p95TtftMs != null ? { p95TtftMs: p.stats.p95TtftMs } : {}),
     ...(p.stats.tokensPerSecond != null ? { tokensPerSecond: p.stats.tokensPerSecond } : {}),
   };
-  const drop = (
-    reason: CandidateEvaluation['reason'],
-    note: string,
-    extra: Partial<CandidateEvaluation> = {},
-  ) => ({ ...base, ...extra, reason, note });
+  return { base, estimatedCostUsd };
+}
 
-  if (p.status !== 'active') return drop('disabled', 'provider is disabled');
+/** Rules 1, 2 and strict pinning: active, a connector, the pin, competency. */
+function eligibility(
+  p: RoutingProvider,
+  req: RouteRequest,
+  settings: RoutingSettings,
+  opts: PlanOptions,
+  strict: boolean,
+  isPinned: boolean,
+  competency: number,
+): Drop | undefined {
+  if (p.status !== 'active') return { reason: 'disabled', note: 'provider is disabled' };
   if (opts.supports && !opts.supports(p.kind))
-    return drop('no_connector', `no connector is registered for kind "${p.kind}"`);
-  if (strict && !isPinned) return drop('not_pinned', 'another provider was pinned (strict)');
+    return { reason: 'no_connector', note: `no connector is registered for kind "${p.kind}"` };
+  if (strict && !isPinned) return { reason: 'not_pinned', note: 'another provider was pinned (strict)' };
   if (!isPinned && (competency <= 0 || competency < settings.minCompetency)) {
-    return drop(
-      'no_competency',
-      competency <= 0
-        ? `no competency for "${req.taskType}"`
-        : `competency ${competency} is below the minimum ${settings.minCompetency}`,
-    );
+    return {
+      reason: 'no_competency',
+      note:
+        competency <= 0
+          ? `no competency for "${req.taskType}"`
+          : `competency ${competency} is below the minimum ${settings.minCompetency}`,
+    };
   }
+  return undefined;
+}
 
+/** Rule 3: the circuit's gate (closed, or the half-open probe), or why it drops the candidate. */
+function circuitCheck(
+  p: RoutingProvider,
+  settings: RoutingSettings,
+  opts: PlanOptions,
+): Drop | 'pass' | 'probe' {
   const circuit = circuitSettingsFor(settings.circuit, p.circuit);
   const staleMs = opts.probeStaleMs ? opts.probeStaleMs(p) : p.timeoutMs + 60_000;
   const gate = circuitGate(p.health, opts.now, circuit, staleMs);
@@ -174,18 +224,30 @@ function evaluate(
     const left = p.health.openedAt
       ? Math.max(0, circuit.cooldownSeconds * 1000 - (opts.now.getTime() - p.health.openedAt.getTime()))
       : 0;
-    return drop(
-      'circuit_open',
-      `circuit open after ${p.health.consecutiveFailures} failure(s); probe in ${Math.ceil(left / 1000)} s`,
-    );
+    return {
+      reason: 'circuit_open',
+      note: `circuit open after ${p.health.consecutiveFailures} failure(s); probe in ${Math.ceil(left / 1000)} s`,
+    };
   }
   if (gate === 'probe_in_flight')
-    return drop('probe_in_flight', 'circuit half-open: another worker is probing it');
+    return { reason: 'probe_in_flight', note: 'circuit half-open: another worker is probing it' };
+  return gate;
+}
 
-  // Another team's accounts are never used; the task's own team's come first.
+type AccountsWithRoom = { active: RoutingProvider['accounts']; fits: AccountChoice[] };
+
+/**
+ * Rule 4: the active accounts with room for the estimate, the team's first, then by room left.
+ * Another team's accounts are never used.
+ */
+function accountsWithRoom(
+  p: RoutingProvider,
+  req: RouteRequest,
+  estimatedTokens: number,
+): AccountsWithRoom | Drop {
   const team = req.teamId ?? null;
   const active = p.accounts.filter((a) => a.status === 'active' && (!a.teamId || a.teamId === team));
-  if (active.length === 0) return drop('no_account', 'no active account');
+  if (active.length === 0) return { reason: 'no_account', note: 'no active account' };
   const fits: AccountChoice[] = active
     .filter((a) => a.tokenUsed + a.tokenReserved + estimatedTokens <= a.tokenLimit)
     .map((a) => ({
@@ -202,19 +264,27 @@ function evaluate(
         x.name.localeCompare(y.name),
     )
     .map(({ limit: _limit, ...a }) => a);
-  if (fits.length === 0) {
-    const best = Math.max(...active.map((a) => a.tokenLimit - a.tokenUsed - a.tokenReserved));
-    const later = active.some((a) => a.tokenUsed + estimatedTokens <= a.tokenLimit);
-    return drop(
-      'no_budget',
-      `needs ${estimatedTokens} tokens; the best account has ${Math.max(0, best)} left${later ? ' (more once in-flight reservations settle)' : ''}`,
-      { budgetHeldByReservations: later },
-    );
-  }
+  if (fits.length > 0) return { active, fits };
+  const best = Math.max(...active.map((a) => a.tokenLimit - a.tokenUsed - a.tokenReserved));
+  const later = active.some((a) => a.tokenUsed + estimatedTokens <= a.tokenLimit);
+  return {
+    reason: 'no_budget',
+    note: `needs ${estimatedTokens} tokens; the best account has ${Math.max(0, best)} left${later ? ' (more once in-flight reservations settle)' : ''}`,
+    extra: { budgetHeldByReservations: later },
+  };
+}
 
+/** Rule 6's terms, each in [0, 1]: competency, budget left on the best account, load, latency, reliability, cost. */
+function scoreTerms(
+  p: RoutingProvider,
+  settings: RoutingSettings,
+  competency: number,
+  estimatedCostUsd: number,
+  { active, fits }: AccountsWithRoom,
+): ScoreTerms {
   const best = fits[0]!;
   const bestAccount = active.find((a) => a.id === best.id)!;
-  const terms: ScoreTerms = {
+  return {
     competency,
     budget: bestAccount.tokenLimit > 0 ? clamp01(best.remainingAfter / bestAccount.tokenLimit) : 0,
     load: 1 / (1 + Math.max(0, p.stats.inFlight)),
@@ -224,17 +294,6 @@ function evaluate(
         : settings.latencyRefMs / (settings.latencyRefMs + Math.max(0, p.stats.p50LatencyMs)),
     reliability: 1 - clamp01(p.stats.errorRate ?? 0),
     cost: settings.costRefUsd / (settings.costRefUsd + Math.max(0, estimatedCostUsd)),
-  };
-  const score = weightedMean(terms, weights);
-  const probe = gate === 'probe';
-  return {
-    ...base,
-    kept: true,
-    accounts: fits,
-    probe,
-    terms: roundTerms(terms),
-    score: round(score, 4),
-    note: `${isPinned ? 'pinned; ' : ''}score ${round(score, 3)}${probe ? '; circuit open past its cool-down: this call is the half-open probe' : ''}`,
   };
 }
 

@@ -1,0 +1,86 @@
+import { type ChatApprovals, ChatCommandHandler, type ChatEstimates } from '../core/commands/handler.js';
+import type { ChatCollab, PendingRunStore, ShareLinks } from '../core/commands/ports.js';
+import type { LinkService } from '../core/linking/linkService.js';
+import type { SettingsStore } from '../core/settings/settings.js';
+import type { EstimateInput, TaskQuote } from '../core/spend/intakeReservation.js';
+import type { IntakeScopes } from '../core/spend/ports.js';
+import type { TaskCommands } from '../core/tasks/types.js';
+import type { Logger } from '../logger.js';
+import { createChatIdentityStore } from '../models/chatIdentityStore.js';
+import { createPendingRunStore } from '../models/chatPendingRunStore.js';
+import {
+  createChatProviderDirectory,
+  createContentLookup,
+  createDeliveryLedger,
+  createRateLimiter,
+} from '../models/chatSupportStores.js';
+import type { Db } from '../models/db.js';
+
+/** How long Run stays possible on a `generate` waiting for its cost to be confirmed. */
+export const PENDING_RUN_TTL_MS = 15 * 60_000;
+
+/** Spend control's quote with the user's confirm threshold (see composeChat's `estimate`). */
+export type ChatEstimate = (
+  task: EstimateInput,
+  scopes: Omit<IntakeScopes, 'taskId'>,
+) => Promise<
+  Pick<TaskQuote, 'estimatedCostMicros' | 'estimatedTokens' | 'thresholdMicros' | 'exceedsThreshold'>
+>;
+
+/** The command handler's dependencies: the chat stores on `db` plus the optional areas' ports. */
+export function createChatHandler(c: {
+  db: Db;
+  tasks: TaskCommands;
+  settings: SettingsStore;
+  links: LinkService;
+  publicUrl: () => string;
+  log: Logger;
+  shares?: ShareLinks;
+  collab?: ChatCollab;
+  approvals?: ChatApprovals;
+  estimate?: ChatEstimate;
+  teamForWorkspace?: (
+    platform: 'slack' | 'discord' | 'telegram',
+    externalId: string,
+  ) => Promise<string | null>;
+}): ChatCommandHandler {
+  const { db } = c;
+  return new ChatCommandHandler({
+    tasks: c.tasks,
+    identities: createChatIdentityStore(db),
+    links: c.links,
+    rateLimiter: createRateLimiter(db),
+    ledger: createDeliveryLedger(db),
+    settings: c.settings,
+    providers: createChatProviderDirectory(db),
+    content: createContentLookup(db),
+    ...(c.shares ? { shares: c.shares } : {}),
+    ...(c.collab ? { collab: c.collab } : {}),
+    ...(c.approvals ? { approvals: c.approvals } : {}),
+    publicUrl: c.publicUrl,
+    log: c.log,
+    defaultTaskType: 'article',
+    ...(c.teamForWorkspace ? { teamForWorkspace: c.teamForWorkspace } : {}),
+    ...(c.estimate ? { estimates: chatEstimates(c.estimate, createPendingRunStore(db)) } : {}),
+  });
+}
+
+function chatEstimates(estimate: ChatEstimate, pending: PendingRunStore): ChatEstimates {
+  return {
+    pending,
+    ttlMs: PENDING_RUN_TTL_MS,
+    async quote(t) {
+      const q = await estimate(
+        { taskType: t.taskType, description: t.description, options: {}, providerId: t.providerId },
+        { userId: t.userId, teamId: t.teamId, webhookId: null, apiTokenId: null, chatWorkspace: null },
+      );
+      return {
+        minMicros: q.estimatedCostMicros.min,
+        maxMicros: q.estimatedCostMicros.max,
+        tokens: q.estimatedTokens,
+        thresholdMicros: q.thresholdMicros,
+        exceedsThreshold: q.exceedsThreshold,
+      };
+    },
+  };
+}
