@@ -51,7 +51,14 @@ describe('reports: failure reasons', () => {
     await attempt(b, '2026-11-03T10:00:05Z', 'succeeded', 'Claude', null, null);
     const c = await task(f.teamAdmin.user.id, team, 'failed', '2026-11-20T10:00:00Z');
     await attempt(c, '2026-11-20T10:00:00Z', 'failed', 'Mock', null, null);
-    await attempt(c, '2026-11-20T10:00:10Z', 'failed', 'Mock', 'server_error', `key sk-abcdefghijklmnop ${LONG}`);
+    await attempt(
+      c,
+      '2026-11-20T10:00:10Z',
+      'failed',
+      'Mock',
+      'server_error',
+      `key sk-abcdefghijklmnop ${LONG}`,
+    );
     await attempt(c, '2026-11-20T10:00:20Z', 'aborted', 'Mock', 'aborted', 'cancelled');
     const dec = await task(f.member.user.id, team, 'failed', '2026-12-01T00:00:00Z');
     await attempt(dec, '2026-12-01T00:00:00Z', 'failed', 'Mock', 'timeout', 'december');

@@ -33,7 +33,9 @@ export const usageRowSchema = z.object({
 });
 
 export const failureRowSchema = z.object({
-  code: z.string().describe('The attempts’ error code (timeout, rate_limit, server_error, …); `unknown` when none'),
+  code: z
+    .string()
+    .describe('The attempts’ error code (timeout, rate_limit, server_error, …); `unknown` when none'),
   label: z.string().describe('A readable sentence for the code'),
   attempts: z.number().describe('Failed attempts with this code in the range'),
   tasks: z.number().describe('Distinct tasks that ended failed with at least one such attempt'),
