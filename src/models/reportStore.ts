@@ -1,5 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { FAILURE_EXAMPLE_CHARS, type FailureRow, failureLabel } from '../core/reports/failureReport.js';
 import type { ReportGroupBy, ReportStore, UsageQuery, UsageRow } from '../core/reports/usageReport.js';
+import { redactString } from '../logger.js';
 import type { Db } from './db.js';
 
 /** The one place tasks' cost enters reports: the real cost settled on each task (integer micro-dollars). */
@@ -144,6 +146,49 @@ export function createReportStore(db: Db, opts: { plan?: AttemptsPlan } = {}): R
           costMicros: Number(row.cost_micros),
           p50LatencyMs: row.p50 === null ? null : Math.round(Number(row.p50)),
           p95LatencyMs: row.p95 === null ? null : Math.round(Number(row.p95)),
+        }),
+      );
+    },
+
+    /**
+     * Failed attempts stamped in the range (a range of `task_assignments_created_idx`), each joined to
+     * its task by primary key (team filter, whether the task ended failed), grouped by error code.
+     */
+    async failures(q) {
+      const team = q.teamId ? sql`AND t.team_id = ${q.teamId}::uuid` : sql``;
+      const r = await db.execute<{
+        code: string;
+        attempts: number;
+        tasks: number;
+        providers: string[] | null;
+        last_at: Date | string;
+        example: string | null;
+      }>(sql`
+        SELECT coalesce(a.error_code, 'unknown') AS code,
+               count(*)::int AS attempts,
+               count(DISTINCT a.task_id) FILTER (WHERE t.status = 'failed')::int AS tasks,
+               array_agg(DISTINCT a.provider_name) FILTER (WHERE a.provider_name IS NOT NULL) AS providers,
+               max(a.created_at) AS last_at,
+               (array_agg(left(a.error_message, ${FAILURE_EXAMPLE_CHARS * 2}::int) ORDER BY a.created_at DESC)
+                  FILTER (WHERE a.error_message IS NOT NULL AND a.error_message <> ''))[1] AS example
+        FROM task_assignments a
+        JOIN tasks t ON t.id = a.task_id
+        WHERE a.created_at >= ${q.from.toISOString()}::timestamptz
+          AND a.created_at < ${q.to.toISOString()}::timestamptz
+          AND a.status = 'failed' ${team}
+        GROUP BY 1
+        ORDER BY 2 DESC, 1`);
+      return r.rows.map(
+        (row): FailureRow => ({
+          code: row.code,
+          label: failureLabel(row.code),
+          attempts: Number(row.attempts),
+          tasks: Number(row.tasks),
+          providers: [...(row.providers ?? [])].sort(),
+          lastAt: new Date(row.last_at).toISOString(),
+          // Stored messages are redacted where they are made (providers/classify.ts); the known
+          // secret shapes are redacted again here, before cutting, so a cut never reveals a key's head.
+          example: row.example === null ? null : redactString(row.example).slice(0, FAILURE_EXAMPLE_CHARS),
         }),
       );
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILURE_CSV_COLUMNS } from '../../core/reports/failureReport.js';
 import {
   CSV_COLUMNS,
   csvLine,
@@ -29,6 +30,21 @@ export const usageRowSchema = z.object({
   costMicros: z.number().describe('Integer micro-dollars'),
   p50LatencyMs: z.number().nullable(),
   p95LatencyMs: z.number().nullable(),
+});
+
+export const failureRowSchema = z.object({
+  code: z
+    .string()
+    .describe('The attempts’ error code (timeout, rate_limit, server_error, …); `unknown` when none'),
+  label: z.string().describe('A readable sentence for the code'),
+  attempts: z.number().describe('Failed attempts with this code in the range'),
+  tasks: z.number().describe('Distinct tasks that ended failed with at least one such attempt'),
+  providers: z.array(z.string()).describe('Names of the providers those attempts went to'),
+  lastAt: z.string().describe('When the most recent such attempt was made'),
+  example: z
+    .string()
+    .nullable()
+    .describe('The most recent such attempt’s error message (redacted), at most 200 characters'),
 });
 
 /** Usage and cost reports (API.md "Collaboration and reports"). Mounted at /api. */
@@ -70,6 +86,48 @@ export function reportRoutes(deps: ApiDeps, c: { reports: ReportService }) {
       });
       res.write(csvLine([...CSV_COLUMNS]));
       for (const row of items) res.write(csvLine(CSV_COLUMNS.map((k) => row[k])));
+      res.end();
+      return undefined;
+    },
+  );
+
+  r.get(
+    '/reports/failures',
+    {
+      summary: 'Failure reasons: failed attempts over a date range, by error code',
+      description: `Failed provider attempts made in the range (\`from\` inclusive, \`to\` exclusive; default the 30 days up to now; at most ${MAX_REPORT_DAYS} days), grouped by error code, most attempts first. Authorised like \`/reports/usage\`: site admins see every team (or one with \`teamId\`); a team's owners and admins pass their \`teamId\`; members get 403, other teams 404. \`format=csv\` streams the same columns with a header row (providers joined with \`;\`).`,
+      tags: ['Reports'],
+      auth: 'user',
+      query: z.object({
+        from: instant.optional(),
+        to: instant.optional(),
+        teamId: z.uuid('must be a UUID').optional(),
+        format: z.enum(['json', 'csv']).default('json'),
+      }),
+      responses: {
+        200: { description: 'The failure reasons', schema: z.object({ items: z.array(failureRowSchema) }) },
+      },
+      errors: [403, 404],
+    },
+    async (ctx) => {
+      const to = ctx.query.to ?? new Date();
+      const from = ctx.query.from ?? new Date(to.getTime() - 30 * DAY_MS);
+      const items = await c.reports.failures(
+        { userId: ctx.principal.user.id, isAdmin: ctx.principal.user.role === 'admin' },
+        { from, to, ...(ctx.query.teamId ? { teamId: ctx.query.teamId } : {}) },
+      );
+      if (ctx.query.format === 'json') return { items };
+      const res = ctx.res;
+      res.status(200).set({
+        'Content-Type': 'text/csv; charset=utf-8',
+        'Content-Disposition': `attachment; filename="failures-${from.toISOString().slice(0, 10)}.csv"`,
+        'Cache-Control': 'no-store',
+      });
+      res.write(csvLine([...FAILURE_CSV_COLUMNS]));
+      for (const row of items)
+        res.write(
+          csvLine(FAILURE_CSV_COLUMNS.map((k) => (k === 'providers' ? row.providers.join(';') : row[k]))),
+        );
       res.end();
       return undefined;
     },

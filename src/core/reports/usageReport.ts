@@ -1,6 +1,7 @@
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { authorizeTeam } from '../teams/authorization.js';
+import type { FailureQuery, FailureRow } from './failureReport.js';
 
 export const REPORT_GROUP_BYS = ['day', 'user', 'team', 'provider', 'taskType', 'source'] as const;
 export type ReportGroupBy = (typeof REPORT_GROUP_BYS)[number];
@@ -31,6 +32,8 @@ export interface UsageQuery {
 
 export interface ReportStore {
   usage(q: UsageQuery): Promise<UsageRow[]>;
+  /** Failed attempts of the range by error code, most attempts first (see failureReport.ts). */
+  failures(q: FailureQuery): Promise<FailureRow[]>;
 }
 
 export const CSV_COLUMNS = [
@@ -55,6 +58,12 @@ export function csvField(v: string | number | null): string {
 
 export const csvLine = (values: Array<string | number | null>) => `${values.map(csvField).join(',')}\r\n`;
 
+function checkRange(q: { from: Date; to: Date }): void {
+  if (!(q.from < q.to)) throw badRequest('`from` must be before `to`');
+  if (q.to.getTime() - q.from.getTime() > MAX_REPORT_DAYS * 86_400_000)
+    throw badRequest(`A report covers at most ${MAX_REPORT_DAYS} days`);
+}
+
 /**
  * Usage and cost reports over tasks. Site admins see everything (optionally one team); a team's
  * admins see their team (`teamId`, team matrix `reports.read`); members 403, outsiders 404; without
@@ -64,11 +73,16 @@ export class ReportService {
   constructor(private readonly deps: { store: ReportStore; teams?: TeamMembership }) {}
 
   async usage(viewer: { userId: string; isAdmin: boolean }, q: UsageQuery): Promise<UsageRow[]> {
-    if (!(q.from < q.to)) throw badRequest('`from` must be before `to`');
-    if (q.to.getTime() - q.from.getTime() > MAX_REPORT_DAYS * 86_400_000)
-      throw badRequest(`A report covers at most ${MAX_REPORT_DAYS} days`);
+    checkRange(q);
     await this.authorize(viewer, q.teamId);
     return this.deps.store.usage(q);
+  }
+
+  /** Failure reasons over the range: who may see them is who may see the usage report. */
+  async failures(viewer: { userId: string; isAdmin: boolean }, q: FailureQuery): Promise<FailureRow[]> {
+    checkRange(q);
+    await this.authorize(viewer, q.teamId);
+    return this.deps.store.failures(q);
   }
 
   async authorize(viewer: { userId: string; isAdmin: boolean }, teamId: string | undefined): Promise<void> {

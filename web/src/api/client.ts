@@ -420,6 +420,9 @@ export class ApiClient {
   usageReport(query: Record<string, string>, signal?: AbortSignal) {
     return this.get<ResponseOf<'getReportsUsage'>>('/api/reports/usage', query, signal);
   }
+  failureReport(query: Record<string, string>, signal?: AbortSignal) {
+    return this.get<ResponseOf<'getReportsFailures'>>('/api/reports/failures', query, signal);
+  }
   reportSchedules(signal?: AbortSignal) {
     return this.get<ResponseOf<'getReportsSchedules'>>('/api/reports/schedules', {}, signal);
   }

@@ -628,6 +628,13 @@ export interface paths {
      */
     get: operations['getReportsUsage'];
   };
+  '/api/reports/failures': {
+    /**
+     * Failure reasons: failed attempts over a date range, by error code
+     * @description Failed provider attempts made in the range (`from` inclusive, `to` exclusive; default the 30 days up to now; at most 366 days), grouped by error code, most attempts first. Authorised like `/reports/usage`: site admins see every team (or one with `teamId`); a team's owners and admins pass their `teamId`; members get 403, other teams 404. `format=csv` streams the same columns with a header row (providers joined with `;`).
+     */
+    get: operations['getReportsFailures'];
+  };
   '/api/reports/schedules': {
     /**
      * The report schedules you may manage
@@ -10486,6 +10493,105 @@ export interface operations {
               costMicros: number;
               p50LatencyMs: number | null;
               p95LatencyMs: number | null;
+            }[];
+          };
+        };
+      };
+      /** @description Error */
+      400: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      401: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      403: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      404: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+      /** @description Error */
+      500: {
+        content: {
+          'application/json': {
+            error: {
+              code: string;
+              message: string;
+              details?: unknown;
+            };
+          };
+        };
+      };
+    };
+  };
+  /**
+   * Failure reasons: failed attempts over a date range, by error code
+   * @description Failed provider attempts made in the range (`from` inclusive, `to` exclusive; default the 30 days up to now; at most 366 days), grouped by error code, most attempts first. Authorised like `/reports/usage`: site admins see every team (or one with `teamId`); a team's owners and admins pass their `teamId`; members get 403, other teams 404. `format=csv` streams the same columns with a header row (providers joined with `;`).
+   */
+  getReportsFailures: {
+    parameters: {
+      query?: {
+        from?: string;
+        to?: string;
+        teamId?: string;
+        format?: 'json' | 'csv';
+      };
+    };
+    responses: {
+      /** @description The failure reasons */
+      200: {
+        content: {
+          'application/json': {
+            items: {
+              /** @description The attempts’ error code (timeout, rate_limit, server_error, …); `unknown` when none */
+              code: string;
+              /** @description A readable sentence for the code */
+              label: string;
+              /** @description Failed attempts with this code in the range */
+              attempts: number;
+              /** @description Distinct tasks that ended failed with at least one such attempt */
+              tasks: number;
+              /** @description Names of the providers those attempts went to */
+              providers: string[];
+              /** @description When the most recent such attempt was made */
+              lastAt: string;
+              /** @description The most recent such attempt’s error message (redacted), at most 200 characters */
+              example: string | null;
             }[];
           };
         };

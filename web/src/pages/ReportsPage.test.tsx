@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../api/client';
 import { monthRange, ReportsPage } from './ReportsPage';
 
@@ -11,6 +11,9 @@ beforeAll(() => {
     unobserve() {}
     disconnect() {}
   } as unknown as typeof ResizeObserver;
+});
+beforeEach(() => {
+  vi.spyOn(api, 'failureReport').mockResolvedValue({ items: [] });
 });
 afterEach(() => {
   cleanup();
@@ -83,5 +86,34 @@ describe('<ReportsPage>', () => {
     await waitFor(() => expect(del).toHaveBeenCalledWith('s1'));
     expect(await screen.findByText('No scheduled reports.')).toBeTruthy();
     expect(list).toHaveBeenCalledTimes(2);
+  });
+
+  it('lists the failure reasons of the same month and team under the chart', async () => {
+    vi.spyOn(api, 'usageReport').mockResolvedValue({ items: [] });
+    vi.spyOn(api, 'reportSchedules').mockResolvedValue({ items: [] });
+    const failures = vi.spyOn(api, 'failureReport').mockResolvedValue({
+      items: [
+        {
+          code: 'timeout',
+          label: 'The provider did not answer in time',
+          attempts: 3,
+          tasks: 2,
+          providers: ['Claude', 'Mock'],
+          lastAt: '2026-11-04T00:00:00.000Z',
+          example: 'mock: timed out after 30s',
+        },
+      ],
+    });
+    render(
+      <MemoryRouter>
+        <ReportsPage />
+      </MemoryRouter>,
+    );
+    const row = await screen.findByRole('rowheader', { name: 'The provider did not answer in time' });
+    const cells = Array.from(row.parentElement!.querySelectorAll('td')).map((td) => td.textContent);
+    expect(cells.slice(0, 3)).toEqual(['3', '2', 'Claude, Mock']);
+    expect(cells[4]).toBe('mock: timed out after 30s');
+    const usageQuery = (api.usageReport as any).mock.lastCall[0];
+    expect(failures.mock.lastCall?.[0]).toEqual({ from: usageQuery.from, to: usageQuery.to });
   });
 });

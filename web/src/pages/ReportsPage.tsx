@@ -108,8 +108,60 @@ export function ReportsPage() {
           </table>
         </>
       )}
+      <FailureReasons range={monthRange(month)} team={team} />
       <ReportSchedules />
     </>
+  );
+}
+
+/** Failed attempts of the range (and team) by error code, most first. */
+export function FailureReasons({
+  range,
+  team,
+}: {
+  range: { from: string; to: string };
+  team: string | null;
+}) {
+  const query = { ...range, ...(team ? { teamId: team } : {}) };
+  const report = useAsync((s) => api.failureReport(query, s), [range.from, range.to, team]);
+  const items = report.data?.items ?? [];
+  return (
+    <section className="stack" aria-labelledby="failures-heading">
+      <h2 id="failures-heading">Failure reasons</h2>
+      {report.error ? <ErrorMessage error={report.error} onRetry={() => report.reload()} /> : null}
+      {report.loading && !report.data ? (
+        <Loading />
+      ) : items.length === 0 ? (
+        <Empty>No failed attempts in this month.</Empty>
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Reason</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Failed tasks</th>
+              <th scope="col">Providers</th>
+              <th scope="col">Last</th>
+              <th scope="col">Latest message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((r) => (
+              <tr key={r.code}>
+                <th scope="row" title={r.code}>
+                  {r.label}
+                </th>
+                <td>{formatNumber(r.attempts)}</td>
+                <td>{formatNumber(r.tasks)}</td>
+                <td>{r.providers.join(', ') || '—'}</td>
+                <td>{formatDateTime(r.lastAt)}</td>
+                <td>{r.example ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }
 
