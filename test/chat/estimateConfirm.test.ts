@@ -226,7 +226,9 @@ describe('chat generate: estimate before running', () => {
     // Four rounds of a command and two presses: more than the default 20 commands a minute per
     // chat identity, which the later tests of this file would then run into.
     const admin = await loginAdmin(app.url);
-    expect((await admin.api.post('/api/admin/settings', { 'chat.rateLimitPerMinute': 1000 })).status).toBe(200);
+    expect((await admin.api.post('/api/admin/settings', { 'chat.rateLimitPerMinute': 1000 })).status).toBe(
+      200,
+    );
     for (let round = 0; round < 4; round++) {
       const prompt = `A race haiku number ${round}`;
       const ask = await slackCommand(`generate ${prompt}`);
