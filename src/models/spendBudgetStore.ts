@@ -307,6 +307,12 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
         LIMIT 500`);
       const out: CrossedBudget[] = [];
       for (const r of ended) out.push(...(await this.settle(String(r.task_id))));
+      // Provider-account budgets are charged by the router's and the gateway's own statements, which
+      // do not alert: their thresholds are checked here, on every run of the budget job (5 minutes).
+      const accounts = await rows(
+        sql`SELECT ${COLUMNS} FROM budgets WHERE scope = 'provider_account' AND jsonb_array_length(alert_thresholds) > 0`,
+      );
+      out.push(...(await recordCrossings(accounts.map(fromRow))));
       return out;
     },
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUEUES } from '../../src/jobs/boss.js';
 import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 import { TERMINAL, waitFor, withDb } from '../tasks/helpers.js';
 
@@ -135,6 +136,32 @@ describe('provider-account money budgets', () => {
     console.log(
       `provider budget: 40 tasks → ${second[acc.A]} on A (spent ${after.spent}µ$ of 20000µ$, peak spent+reserved ${peak}µ$), ${second[acc.B]} on B`,
     );
+
+    // Its alerts: the budget job checks provider-account thresholds and tells the budget's creator
+    // once per threshold reached (a second run sends nothing new).
+    const reached = [50, 80, 100].filter((t) => after.spent * 100 >= t * 20_000);
+    expect(reached.length).toBeGreaterThan(0);
+    const alerts = async () =>
+      ((await admin.api.get('/api/notifications')).body.items as { kind: string; payload: any }[])
+        .filter((n) => n.kind === 'budget_alert' && n.payload.budgetId === b.body.id)
+        .map((n) => n.payload.threshold as number)
+        .sort((x, y) => x - y);
+    const runBudgetJob = async () => {
+      const id = await app.sy.boss.send(QUEUES.resetBudgets, {});
+      await waitFor(
+        async () =>
+          (
+            await withDb(app.databaseUrl, (c) =>
+              c.query("SELECT 1 FROM pgboss.job WHERE id = $1 AND state = 'completed'", [id]),
+            )
+          ).rows.length === 1,
+        'the budget job to run',
+        30_000,
+      );
+    };
+    await runBudgetJob();
+    await runBudgetJob();
+    expect(await alerts()).toEqual(reached);
 
     // Room again (a new limit here; a period reset does the same): traffic returns to A.
     expect((await admin.api.put(`/api/budgets/${b.body.id}`, { limitMicros: 10_000_000 })).status).toBe(200);

@@ -151,6 +151,7 @@ export interface BudgetStore {
   /** `settle` for many tasks in one statement (the gateway's recorder, per batch). */
   settleMany(taskIds: string[]): Promise<CrossedBudget[]>;
   /** Settles every reservation of tasks that have ended (a missed settle); returns the crossings. */
+  /** Settles ended tasks left unsettled, and checks the provider-account budgets' alert thresholds. */
   settleEnded(): Promise<CrossedBudget[]>;
   /** Who gets a budget's portal alerts: its team's owners and admins, or the user it belongs to, and its creator. */
   alertRecipients(b: BudgetRecord): Promise<string[]>;
