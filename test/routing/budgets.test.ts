@@ -128,7 +128,7 @@ describe('budgets under concurrency', () => {
     expect(completed.length).toBeLessThanOrEqual(80);
     for (const t of failed)
       expect(t.error).toMatch(
-        /No provider can (run|take) this "article" task.*(needs \d+ tokens|budgets held)/s,
+        /No provider can (run|take) this "article" task.*(not enough token budget left|budgets held)/s,
       );
 
     // The overflow fell back to the secondary tier.

@@ -362,7 +362,7 @@ describe('RoutedExecutor', () => {
     const e1 = await spent.executor.execute(task(), ctx()).catch((e) => e);
     expect(e1).toBeInstanceOf(ProviderRejected);
     expect(e1.message).toMatch(
-      /No provider can run this "article" task\. Candidates: a \(needs \d+ tokens; the best account has 10 left\)/,
+      /No provider can run this "article" task\. Candidates: a \(not enough token budget left on its accounts for this task\)/,
     );
     expect(spent.decisions).toEqual([expect.objectContaining({ outcome: 'no_provider' })]);
 

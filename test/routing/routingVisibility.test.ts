@@ -142,10 +142,16 @@ describe('the routing decision', () => {
       expect(done.status).toBe('failed');
       const r = await user.api.get(`/api/tasks/${done.id}/routing`);
       expect(r.body.outcome).toBe('no_provider');
-      expect(r.body.error).toContain('Tiny (provider has no token budget left for this task)');
+      expect(r.body.error).toContain('Tiny (not enough token budget left on its accounts for this task)');
       expectNoBudgets(r.body);
+      // The task's own error (GET /api/tasks/:id) names no account's remaining budget either.
+      const task = await user.api.get(`/api/tasks/${done.id}`);
+      expect(task.body.error).toContain('Tiny (not enough token budget left on its accounts for this task)');
+      expect(task.body.error).not.toMatch(/has \d+ left/);
+      // The admin still sees each account's remaining budget in the candidates' notes.
       const full = await admin.api.get(`/api/tasks/${done.id}/routing`);
-      expect(full.body.error).toMatch(/the best account has 10 left/);
+      const tinyNote = full.body.candidates.find((c: { name: string }) => c.name === 'Tiny').note;
+      expect(tinyNote).toMatch(/the best account has 10 left/);
     } finally {
       await admin.api.put(`/api/providers/${mockId}`, { status: 'active' });
     }

@@ -26,11 +26,19 @@ export function noProviderError(task: TaskRecord, plan: RoutePlan): ProviderErro
       c.reason === 'probe_in_flight' ||
       (c.reason === 'no_budget' && c.budgetHeldByReservations),
   );
+  // The error is the task's, shown to its owner: it names no account's remaining budget (admins read
+  // the full notes in the routing record).
+  const told = (c: (typeof plan.candidates)[number]) =>
+    c.reason === 'no_budget' ? 'not enough token budget left on its accounts for this task' : c.note;
   const reasons = plan.candidates
     .filter((c) => c.reason !== 'no_competency' || c.pinned)
-    .map((c) => `${c.name} (${c.note})`)
+    .map((c) => `${c.name} (${told(c)})`)
     .slice(0, 8);
-  const pinned = plan.pinned && !plan.pinned.honoured ? ` The pinned provider: ${plan.pinned.reason}.` : '';
+  const pinnedReason = plan.candidates.reduce(
+    (text, c) => (c.note ? text.split(c.note).join(told(c)) : text),
+    plan.pinned?.reason ?? '',
+  );
+  const pinned = plan.pinned && !plan.pinned.honoured ? ` The pinned provider: ${pinnedReason}.` : '';
   const detail = reasons.length ? ` Candidates: ${reasons.join('; ')}.` : '';
   if (temporary) {
     return new ProviderUnavailable(
