@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { oneAtATime } from '../helpers/oneAtATime.js';
 import { waitFor } from '../helpers/wait.js';
 import { setMockConfig } from '../tasks/helpers.js';
 import { spawnWorker, type WorkerProcess } from '../tasks/workerProcess.js';
@@ -28,6 +29,7 @@ const KILLS = 3;
 
 let app: TestApp;
 const fleet: WorkerProcess[] = [];
+oneAtATime();
 beforeAll(async () => {
   app = await startTestApp({ roles: ['api'], env: { LOG_LEVEL: 'warn' } });
 });

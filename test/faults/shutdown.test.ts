@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { oneAtATime } from '../helpers/oneAtATime.js';
 import { sql } from '../helpers/sql.js';
 import { waitFor } from '../helpers/wait.js';
 import { setMockConfig } from '../tasks/helpers.js';
@@ -22,6 +23,7 @@ const TASKS = 100;
 
 let app: TestApp;
 const workers: WorkerProcess[] = [];
+oneAtATime();
 beforeAll(async () => {
   app = await startTestApp({ roles: ['api'], env: { LOG_LEVEL: 'warn' } });
 });

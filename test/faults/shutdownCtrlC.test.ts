@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, OWNER_FILE, readEmbeddedOwner } from '../../src/models/embedded.js';
+import { oneAtATime } from '../helpers/oneAtATime.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive, type ServerProcess, startServer, waitReady } from './serverProcess.js';
 
@@ -20,6 +21,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'sy-ctrlc-'));
 chmodSync(dataDir, 0o755);
 let server: ServerProcess | undefined;
 
+oneAtATime();
 afterAll(async () => {
   if (server?.child.exitCode === null) process.kill(-server.child.pid!, 'SIGKILL');
   try {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayStore.js';
 import { client } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { oneAtATime } from '../helpers/oneAtATime.js';
 import { withDb } from '../helpers/sql.js';
 import { type StubServer, startStubServer } from '../helpers/stubServer.js';
 import { waitFor } from '../helpers/wait.js';
@@ -17,6 +18,7 @@ let databaseUrl: string;
 let stub: StubServer;
 let api: RoleProcess | undefined;
 
+oneAtATime();
 beforeAll(async () => {
   databaseUrl = await createTestDatabase();
   // A provider that accepts the call and never answers.

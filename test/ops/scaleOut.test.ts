@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { oneAtATime } from '../helpers/oneAtATime.js';
 import { withDb } from '../helpers/sql.js';
 import { waitFor } from '../helpers/wait.js';
 import { METRICS_TOKEN, startCluster } from './cluster.js';
@@ -13,6 +14,7 @@ import { sampleValue, scrape } from './scrape.js';
 const N = 300;
 let databaseUrl: string;
 let cluster: Awaited<ReturnType<typeof startCluster>>;
+oneAtATime();
 beforeAll(async () => {
   databaseUrl = await createTestDatabase();
   cluster = await startCluster(databaseUrl, { apis: 2, workers: 2 });

@@ -28,6 +28,8 @@ export async function spawnWorker(
       ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       // Like the in-process test app: the built-in Mock answers at once (start-up writes its pace).
       MOCK_TOKENS_PER_SECOND: '0',
+      // Small pools, as test/ops/cluster.ts: several of these share one server's max_connections.
+      DATABASE_POOL_MAX: '8',
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sy-worker-')),
       LOG_LEVEL: 'info',
       PORT: '0',

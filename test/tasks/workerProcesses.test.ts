@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { oneAtATime } from '../helpers/oneAtATime.js';
 import { setMockConfig, waitFor, waitForStatus, withDb } from './helpers.js';
 import { spawnWorker, type WorkerProcess } from './workerProcess.js';
 
@@ -9,6 +10,7 @@ import { spawnWorker, type WorkerProcess } from './workerProcess.js';
  */
 let app: TestApp;
 const workers: WorkerProcess[] = [];
+oneAtATime();
 beforeAll(async () => {
   app = await startTestApp({ roles: ['api'] });
 });
