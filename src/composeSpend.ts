@@ -18,7 +18,7 @@ import {
 import type { BudgetStore, IntakeScopes } from './core/spend/ports.js';
 import { PriceBook } from './core/spend/priceBook.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
-import type { SqlExecutor, TaskJobs, TaskStore, TeamMembership } from './core/tasks/ports.js';
+import type { TaskJobs, TaskStore, TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import type { Env } from './env.js';
@@ -28,10 +28,10 @@ import { createApprovalStore } from './models/approvalStore.js';
 import { createBudgetedScopes } from './models/budgetedScopes.js';
 import type { Db } from './models/db.js';
 import { createNotificationStore } from './models/notificationStore.js';
-import { poolOf } from './models/preparedStatements.js';
 import { createPriceStore } from './models/priceStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
 import { createSpendBudgetStore } from './models/spendBudgetStore.js';
+import { executorOf } from './models/taskStore.js';
 
 /**
  * Spend control (issue 14): the price book (built-in table + admin overrides), budgets and their
@@ -147,12 +147,9 @@ export function composeSpend(c: {
    * The gateway's reservation (issue 17): the intake reservation's statement, with the call's task
    * row written by it (the call has none yet); skipped when the caller has no budget at all.
    */
-  const pool = poolOf(c.db);
+  const exec = executorOf(c.db);
   const reserveGateway: GatewaySpend['reserve'] = async (call, micros, tokens) => {
     if (!(await budgeted.any(call))) return { reserved: false };
-    const exec: SqlExecutor = {
-      executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }),
-    };
     const over = await store.reserve(
       exec,
       {
