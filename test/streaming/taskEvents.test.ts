@@ -67,9 +67,10 @@ describe('authorisation', () => {
       const r = await events(taskId, f[who].accessToken);
       expect(r.status).toBe(200);
       expect(r.contentType).toMatch(/^text\/event-stream/);
-      expect(r.events.map((e) => e.event)).toEqual(['status', 'delta', 'status', 'done']);
+      expect(r.events.map((e) => e.event)).toEqual(['status', 'delta', 'done']);
+      expect(r.events[0]!.data).toEqual({ status: 'completed' });
       expect(r.events[1]!.data.text).toBe(final.text);
-      expect(r.events[3]!.data).toEqual({ contentId: final.contentId });
+      expect(r.events[2]!.data).toEqual({ contentId: final.contentId });
     },
   );
 

@@ -59,6 +59,7 @@ class TaskEventStream {
   private sent: number;
   private closed = false;
   private finishing: Promise<void> | null = null;
+  private lastStatus: string | null = null;
 
   constructor(
     private readonly res: Response,
@@ -89,7 +90,7 @@ class TaskEventStream {
       this.closed = true;
       unsubscribe();
     });
-    this.event('status', { status: this.task.status });
+    this.status(this.task.status);
     if (TERMINAL_STATUSES.includes(this.task.status)) {
       await this.finish(this.task);
       return;
@@ -123,7 +124,7 @@ class TaskEventStream {
       if (e.attempt !== this.attempt) this.startAttempt(e.attempt, '');
       this.sendText(e.text, e.offset);
     } else if (e.status === 'retry') {
-      this.event('status', { status: 'queued' });
+      this.status('queued');
     } else {
       void reload().then((now) => now && this.end(now));
     }
@@ -132,6 +133,7 @@ class TaskEventStream {
   private startAttempt(attempt: string, provider: string): void {
     this.attempt = attempt;
     this.sent = 0;
+    this.lastStatus = null;
     this.event('attempt', { attempt, provider });
   }
 
@@ -161,16 +163,23 @@ class TaskEventStream {
         this.sent = 0;
       }
       if (text.length > this.sent) this.sendText(text.slice(this.sent), this.sent);
-      this.event('status', { status: 'completed' });
+      this.status('completed');
       this.event('done', { contentId: task.contentId });
     } else {
-      this.event('status', { status: task.status });
+      this.status(task.status);
       this.event('error', {
         code: task.status === 'cancelled' ? 'task_cancelled' : 'task_failed',
         message: task.error ?? `The task was ${task.status}`,
       });
     }
     this.res.end();
+  }
+
+  /** A status event, unless it repeats the last one sent (a finished task's replay says it once). */
+  private status(status: string): void {
+    if (status === this.lastStatus) return;
+    this.lastStatus = status;
+    this.event('status', { status });
   }
 
   private event(name: string, data: unknown, id?: string): void {
