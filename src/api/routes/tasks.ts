@@ -304,9 +304,14 @@ export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {
       },
     },
     async (ctx) => {
-      const { task, assignments } = await t.tasks.getWithAssignments(ctx.params.id, actorOf(ctx));
-      const cost = (await t.costOf?.(task.id)) ?? { costMicros: 0, estimatedCostMicros: null };
-      const approval = (await t.approvalOf?.(task.id)) ?? null;
+      // The cost and approval reads run beside the (authorising) task read; shown only if it passes.
+      const [{ task, assignments }, costRead, approvalRead] = await Promise.all([
+        t.tasks.getWithAssignments(ctx.params.id, actorOf(ctx)),
+        t.costOf?.(ctx.params.id),
+        t.approvalOf?.(ctx.params.id),
+      ]);
+      const cost = costRead ?? { costMicros: 0, estimatedCostMicros: null };
+      const approval = approvalRead ?? null;
       return { ...presentTask(task), assignments: assignments.map(presentAssignment), ...cost, approval };
     },
   );
