@@ -9,6 +9,7 @@ import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import type { TaskService } from './core/tasks/taskService.js';
 import type { TeamService } from './core/teams/teamService.js';
 import type { Env } from './env.js';
+import { statusLine } from './integrations/integration.js';
 import type { Logger } from './logger.js';
 import type { SwitchyardMetrics } from './metrics/switchyardMetrics.js';
 import type { CacheBus } from './models/cacheBus.js';
@@ -120,8 +121,8 @@ export async function startSwitchyard(opts: StartOptions): Promise<Switchyard> {
         databaseLabel,
         workers: roles.has('worker'),
         metricsPort,
-        chat: features.chat.banner,
-        webhooks: features.webhooks.banner,
+        chat: statusLine(features.chat.integrations),
+        webhooks: statusLine(features.webhooks.integrations),
       });
     return {
       env,

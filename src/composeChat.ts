@@ -2,27 +2,31 @@ import type pg from 'pg';
 import type { RouteFactory } from './api/deps.js';
 import { linkRoutes } from './api/routes/links.js';
 import { createDirectMessenger } from './composeChat/directMessages.js';
-import { wireDiscord } from './composeChat/discord.js';
 import { type ChatEstimate, createChatHandler } from './composeChat/handler.js';
-import { wireSlack } from './composeChat/slack.js';
-import { wireTelegram } from './composeChat/telegram.js';
-import { emptyWiring, type PlatformInputs } from './composeChat/wiring.js';
 import type { AuditSink } from './core/audit/audit.js';
 import type { ChatApprovals } from './core/commands/handler.js';
 import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
 import { LinkService } from './core/linking/linkService.js';
 import type { SettingsStore } from './core/settings/settings.js';
-import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import type { LiveFeed } from './core/tasks/liveStream.js';
 import type { TaskCommands } from './core/tasks/types.js';
 import type { Env } from './env.js';
+import { discordIntegration } from './integrations/discord/index.js';
+import type {
+  ChatPlatform,
+  ChatPlatformInputs,
+  ChatSenders,
+  Integration,
+} from './integrations/integration.js';
+import { slackIntegration } from './integrations/slack/index.js';
+import { telegramIntegration } from './integrations/telegram/index.js';
 import type { Logger } from './logger.js';
 import { createChatOriginStore } from './models/chatSupportStores.js';
 import type { Db } from './models/db.js';
 import { createLinkStore } from './models/linkStore.js';
 
 export { PENDING_RUN_TTL_MS } from './composeChat/handler.js';
-export type { ChannelImageSender } from './composeChat/wiring.js';
+export type { ChannelImageSender } from './integrations/integration.js';
 
 /** What the chat area is built from (see composeChat). */
 export interface ComposeChatInputs {
@@ -33,7 +37,6 @@ export interface ComposeChatInputs {
   audit: AuditSink;
   settings: SettingsStore;
   tasks: TaskCommands;
-  deliverers: ResultDelivererRegistry;
   publicUrl: () => string;
   /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
   shares?: ShareLinks;
@@ -59,52 +62,57 @@ export interface ComposeChatInputs {
 
 /**
  * Builds the chat area for the composition root (src/compose.ts): the command handler and account
- * linking (API routes /api/links), and per platform — each on only when its credentials are set —
- * the HTTP endpoints (API role), the result deliverer (worker role) and Telegram long polling
- * (bots role, TELEGRAM_MODE=polling). The platforms are wired in src/composeChat/.
+ * linking (API routes /api/links), and one integration per platform (src/integrations/slack,
+ * discord, telegram) — each on only when its credentials are set — with its HTTP endpoint (API
+ * role), result deliverer (worker role), outbound senders and, for Telegram, long polling (bots
+ * role, TELEGRAM_MODE=polling).
  */
 export async function composeChat(c: ComposeChatInputs) {
   const { db, logger } = c;
   const log = logger.child({ scope: 'chat' });
   const links = new LinkService({ store: createLinkStore(db), tasks: c.tasks, audit: c.audit, log });
   const handler = createChatHandler({ ...c, links, log });
-  const platforms: PlatformInputs = {
+  const platforms: ChatPlatformInputs = {
     env: c.env,
     logger,
     log,
     handler,
     origins: createChatOriginStore(db, c.pool),
-    deliverers: c.deliverers,
     publicUrl: c.publicUrl,
     live: c.live,
     roles: c.roles,
   };
-  const w = emptyWiring();
-  wireSlack(platforms, w);
-  wireDiscord(platforms, w);
-  const startBots = await wireTelegram(platforms, w);
+  const integrations = [
+    slackIntegration(platforms),
+    discordIntegration(platforms),
+    await telegramIntegration(platforms),
+  ];
   const routes: RouteFactory[] = [{ path: '/api', create: (d) => linkRoutes(d, { links }) }];
 
   return {
     handler,
     links,
+    /** Slack, Discord and Telegram, in the banner's order. */
+    integrations: integrations as Integration[],
     /** Direct messages to a user's linked chat identities (notifications). */
-    directMessages: createDirectMessenger(db, w.dmSenders),
+    directMessages: createDirectMessenger(db, sendersOf(integrations, 'dm')),
     /** Channel posts per configured platform (scheduled reports). */
-    channelSenders: w.channelSenders,
+    channelSenders: sendersOf(integrations, 'channel'),
     /** Image posts per platform that can take them (scheduled reports' charts). */
-    channelImageSenders: w.channelImageSenders,
+    channelImageSenders: sendersOf(integrations, 'channelImage'),
     routes,
-    rawRoutes: w.rawRoutes,
-    /** The bots role: background parts (Telegram long polling). */
-    async startBots() {
-      await startBots();
-      return {
-        async stop() {
-          for (const s of w.stoppers.reverse()) await s();
-        },
-      };
-    },
-    banner: w.status.join(', '),
   };
+}
+
+/** One kind of outbound sender, by platform, of the platforms that have it. */
+function sendersOf<K extends keyof ChatSenders>(
+  integrations: Integration[],
+  kind: K,
+): Partial<Record<ChatPlatform, NonNullable<ChatSenders[K]>>> {
+  const out: Partial<Record<ChatPlatform, NonNullable<ChatSenders[K]>>> = {};
+  for (const i of integrations) {
+    const send = i.senders?.[kind];
+    if (send) out[i.name as ChatPlatform] = send;
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ import type { PriceBook } from './core/spend/priceBook.js';
 import type { TeamMembership } from './core/tasks/ports.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import type { Env } from './env.js';
+import { manusIntegration } from './integrations/manus/index.js';
 import { startBudgetJobs } from './jobs/budgetJobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { createBudgetStore } from './models/budgetStore.js';
@@ -27,7 +28,6 @@ import { createProviderHealthStore } from './models/providerHealthStore.js';
 import { createProviderStore } from './models/providerStore.js';
 import { createRoutingStore, createTaskRoutingReader } from './models/routingStore.js';
 import { aiProviders, providerAccounts } from './models/schema.js';
-import { manusPublicKeySource, manusWebhookRoutes } from './webhooks/manusRoutes.js';
 
 /** The provider keys the environment may carry, and the catalogue kind each creates. */
 function envProviders(env: Env): EnvProvider[] {
@@ -101,43 +101,40 @@ export async function composeProviders(c: {
   ];
 
   // Manus signs its webhooks; the public key is fetched with the first active Manus account's key.
-  const manusKey = manusPublicKeySource(async () => {
-    const [row] = await c.db
-      .select({
-        id: providerAccounts.id,
-        endpoint: aiProviders.apiEndpoint,
-        credentials: providerAccounts.credentials,
-      })
-      .from(providerAccounts)
-      .innerJoin(aiProviders, eq(aiProviders.id, providerAccounts.providerId))
-      .where(
-        and(
-          eq(aiProviders.kind, 'manus'),
-          eq(aiProviders.status, 'active'),
-          eq(providerAccounts.status, 'active'),
-          isNotNull(providerAccounts.credentials),
-        ),
-      )
-      .orderBy(asc(providerAccounts.createdAt))
-      .limit(1);
-    const apiKey = row?.credentials ? service.open(row.credentials, row.id).apiKey : undefined;
-    return row && typeof apiKey === 'string'
-      ? { baseUrl: row.endpoint ?? 'https://api.manus.ai', apiKey }
-      : null;
-  });
-  const rawRoutes: RouteFactory[] = [
-    {
-      path: '/api/integrations/manus',
-      create: (d) => manusWebhookRoutes({ logger: log, publicUrl: d.config.publicUrl, publicKey: manusKey }),
+  const manus = manusIntegration({
+    log,
+    account: async () => {
+      const [row] = await c.db
+        .select({
+          id: providerAccounts.id,
+          endpoint: aiProviders.apiEndpoint,
+          credentials: providerAccounts.credentials,
+        })
+        .from(providerAccounts)
+        .innerJoin(aiProviders, eq(aiProviders.id, providerAccounts.providerId))
+        .where(
+          and(
+            eq(aiProviders.kind, 'manus'),
+            eq(aiProviders.status, 'active'),
+            eq(providerAccounts.status, 'active'),
+            isNotNull(providerAccounts.credentials),
+          ),
+        )
+        .orderBy(asc(providerAccounts.createdAt))
+        .limit(1);
+      const apiKey = row?.credentials ? service.open(row.credentials, row.id).apiKey : undefined;
+      return row && typeof apiKey === 'string'
+        ? { baseUrl: row.endpoint ?? 'https://api.manus.ai', apiKey }
+        : null;
     },
-  ];
+  });
 
   return {
     service,
     connectors,
     routes,
-    /** Signature-verified routes (raw bodies): Manus task webhooks. */
-    rawRoutes,
+    /** Manus task webhooks (src/integrations/manus). */
+    manus,
     settings,
     /** The worker's executor: the router with budgets, circuit breaker and fallback. */
     createExecutor(): RoutedExecutor {

@@ -4,7 +4,6 @@ import type { PgBoss } from 'pg-boss';
 import type { RouteFactory } from './api/deps.js';
 import { approvalRoutes } from './api/routes/approvals.js';
 import { spendRoutes } from './api/routes/spend.js';
-import { boltLogger } from './bots/slack/slackAdapter.js';
 import type { AuditSink } from './core/audit/audit.js';
 import type { GatewaySpend } from './core/gateway/ports.js';
 import { TaskApprovals } from './core/spend/approvals.js';
@@ -22,6 +21,7 @@ import type { TaskJobs, TaskStore, TeamMembership } from './core/tasks/ports.js'
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import type { Env } from './env.js';
+import { boltLogger } from './integrations/slack/slackAdapter.js';
 import { startApprovalJobs } from './jobs/approvalJobs.js';
 import type { Logger } from './logger.js';
 import { createApprovalStore } from './models/approvalStore.js';

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { TASK_TYPES } from '../../config/taskTypes.js';
-import { registerDiscordCommands } from '../../src/bots/discord/discordCommands.js';
 import { parseEnv } from '../../src/env.js';
+import { registerDiscordCommands } from '../../src/integrations/discord/discordCommands.js';
 
 export function register(program: Command): void {
   program

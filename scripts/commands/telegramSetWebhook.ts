@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parseEnv } from '../../src/env.js';
 import {
   deleteTelegramWebhook,
   setTelegramWebhook,
   TELEGRAM_WEBHOOK_PATH,
-} from '../../src/bots/telegram/telegramWebhookSetup.js';
-import { parseEnv } from '../../src/env.js';
+} from '../../src/integrations/telegram/telegramWebhookSetup.js';
 
 export function register(program: Command): void {
   program

@@ -1,10 +1,13 @@
 import type { DirectMessenger } from '../core/collab/ports.js';
+import type { ChatPlatform, ChatSenders } from '../integrations/integration.js';
 import type { Db } from '../models/db.js';
 import { createLinkedIdentityLookup } from '../models/linkedIdentities.js';
-import type { ChatWiring } from './wiring.js';
 
 /** Direct messages to every linked chat identity of a user; one failing platform does not stop the others. */
-export function createDirectMessenger(db: Db, dmSenders: ChatWiring['dmSenders']): DirectMessenger {
+export function createDirectMessenger(
+  db: Db,
+  dmSenders: Partial<Record<ChatPlatform, NonNullable<ChatSenders['dm']>>>,
+): DirectMessenger {
   const linkedIdentities = createLinkedIdentityLookup(db);
   return {
     async send(userId, text) {

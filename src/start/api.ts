@@ -103,7 +103,7 @@ function apiDeps(
     },
     routes: apiRoutes(core, features, live),
     earlyRoutes: features.gateway.routes,
-    rawRoutes: [...features.providers.rawRoutes, ...features.webhooks.rawRoutes, ...features.chat.rawRoutes],
+    rawRoutes: features.integrations.flatMap((i) => i.rawRoutes ?? []),
   };
 }
 
@@ -139,7 +139,7 @@ function apiRoutes(core: Core, f: Features, live: StreamBus): RouteFactory[] {
     { path: '/s', create: (d) => sharePageRoutes(d, { content }) },
     { path: '/api', create: (d) => adminStatsRoutes(d, { stats: createStatsReader(core.db) }) },
     ...f.providers.routes,
-    ...f.webhooks.routes,
+    ...f.integrations.flatMap((i) => i.routes ?? []),
     ...f.chat.routes,
     ...f.collab.routes,
     ...f.reportSchedules.routes,

@@ -9,6 +9,7 @@ import { ContentService } from '../core/content/contentService.js';
 import type { ExecutorInstrumentation } from '../core/routing/routedExecutor.js';
 import { SsoService } from '../core/sso/ssoService.js';
 import { createIdentityProviderClients } from '../identityProviders/openidClients.js';
+import type { Integration } from '../integrations/integration.js';
 import { createContentRepository } from '../models/contentRepository.js';
 import { createSsoStore } from '../models/ssoStore.js';
 import type { StreamBus } from '../models/streamBus.js';
@@ -45,7 +46,6 @@ export async function createFeatures(core: Core, inputs: FeatureInputs, stoppers
     tasks: core.tasks,
     taskSource: core.taskStore,
     taskTypes: core.taskTypes,
-    deliverers: core.deliverers,
     publicUrl: core.publicUrl,
     teams: core.teams,
   });
@@ -57,6 +57,9 @@ export async function createFeatures(core: Core, inputs: FeatureInputs, stoppers
     renderPool,
   );
   const sso = createSso(core, chat);
+  // Every inbound/outbound integration (src/integrations/*), in the order their endpoints are mounted.
+  const integrations: Integration[] = [providers.manus, ...webhooks.integrations, ...chat.integrations];
+  for (const i of integrations) if (i.deliverer) core.deliverers.register(i.deliverer);
   return {
     providers,
     gateway,
@@ -68,6 +71,7 @@ export async function createFeatures(core: Core, inputs: FeatureInputs, stoppers
     collab,
     reportSchedules,
     sso,
+    integrations,
   };
 }
 
@@ -150,7 +154,6 @@ async function createChatAndCollab(
     audit,
     settings: core.settings,
     tasks: core.tasks,
-    deliverers: core.deliverers,
     shares: content.shareLinks(),
     // The collaboration area is built after chat (it sends DMs through it); these run later.
     collab: {

@@ -73,8 +73,11 @@ export async function startMetricsOnly(
   return server.port;
 }
 
-/** The bots role: long polling and gateway connections of the chat adapters that have credentials. */
+/** The bots role: what the integrations run by themselves (Telegram long polling), each stopped in reverse. */
 export async function startBots(features: Features, stoppers: Stoppers): Promise<void> {
-  const bots = await features.chat.startBots();
-  stoppers.push(() => bots.stop());
+  for (const i of features.integrations) {
+    if (!i.start) continue;
+    await i.start();
+    if (i.stop) stoppers.push(async () => i.stop?.());
+  }
 }

@@ -2,11 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationCommandOptionType } from 'discord-api-types/v10';
 import { describe, expect, it } from 'vitest';
-import { interactionCommand } from '../../src/bots/discord/discordAdapter.js';
+import { interactionCommand } from '../../src/integrations/discord/discordAdapter.js';
 import {
   discordCommandDefinitions,
   registerDiscordCommands,
-} from '../../src/bots/discord/discordCommands.js';
+} from '../../src/integrations/discord/discordCommands.js';
 
 /** /comment and /approve are Discord slash commands like the rest, and reach the chat grammar. */
 describe('Discord slash commands: comment and approve', () => {

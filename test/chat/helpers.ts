@@ -1,5 +1,5 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
-import { fallbackBotInfo } from '../../src/bots/telegram/telegramAdapter.js';
+import { fallbackBotInfo } from '../../src/integrations/telegram/telegramAdapter.js';
 import type { TestApp } from '../helpers/app.js';
 import { sql } from '../helpers/sql.js';
 import { type RecordedRequest, type StubServer, sendJson } from '../helpers/stubServer.js';

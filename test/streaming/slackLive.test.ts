@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { liveMessage } from '../../src/bots/slack/slackBlocks.js';
+import { liveMessage } from '../../src/integrations/slack/slackBlocks.js';
 import {
   SLACK_SECRET,
   setMockConfig,

@@ -4,8 +4,8 @@ import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../src/api/errorHandler.js';
 import { manusEvents } from '../../src/core/providers/connectors/manus.js';
+import { manusPublicKeySource, manusWebhookRoutes } from '../../src/integrations/manus/manusRoutes.js';
 import { createLogger } from '../../src/logger.js';
-import { manusPublicKeySource, manusWebhookRoutes } from '../../src/webhooks/manusRoutes.js';
 import { loginAdmin, startTestApp } from '../helpers/app.js';
 import { type StubServer, sendJson, startStubServer } from '../helpers/stubServer.js';
 

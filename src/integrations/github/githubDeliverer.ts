@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
-import type { ResultDeliverer, TaskEvent } from '../core/tasks/types.js';
-import type { GithubOrigin } from '../core/webhooks/githubIntake.js';
-import type { Logger } from '../logger.js';
+import type { ResultDeliverer, TaskEvent } from '../../core/tasks/types.js';
+import type { GithubOrigin } from '../../core/webhooks/githubIntake.js';
+import type { Logger } from '../../logger.js';
 
 /** GitHub refuses comments longer than 65 536 characters. */
 const MAX_COMMENT = 65_000;

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { AppError, notFound } from '../core/errors.js';
-import type { HookService } from '../core/webhooks/hookService.js';
-import { SIGNATURE_HEADER } from '../core/webhooks/signature.js';
-import { bodyBytes, rawBody, requireJson } from './rawBody.js';
+import { AppError, notFound } from '../../core/errors.js';
+import type { HookService } from '../../core/webhooks/hookService.js';
+import { SIGNATURE_HEADER } from '../../core/webhooks/signature.js';
+import { bodyBytes, rawBody, requireJson } from '../rawBody.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

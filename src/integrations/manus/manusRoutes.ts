@@ -1,9 +1,12 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import { AppError } from '../core/errors.js';
-import { manusEvents, manusTaskIdOf } from '../core/providers/connectors/manus.js';
-import { checkManusWebhookHeaders, verifyManusWebhook } from '../core/providers/connectors/manusWebhook.js';
-import type { Logger } from '../logger.js';
-import { bodyBytes, rawBody, requireJson } from './rawBody.js';
+import { AppError } from '../../core/errors.js';
+import { manusEvents, manusTaskIdOf } from '../../core/providers/connectors/manus.js';
+import {
+  checkManusWebhookHeaders,
+  verifyManusWebhook,
+} from '../../core/providers/connectors/manusWebhook.js';
+import type { Logger } from '../../logger.js';
+import { bodyBytes, rawBody, requireJson } from '../rawBody.js';
 
 /**
  * Manus posts task events to `POST /api/integrations/manus/webhook`. Each delivery is verified

@@ -1,15 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Webhooks } from '@octokit/webhooks';
 import { Router } from 'express';
-import { AppError } from '../core/errors.js';
+import { AppError } from '../../core/errors.js';
 import type {
   GithubIntake,
   GithubIntakeResult,
   GithubOrigin,
   GithubTriggerEvent,
-} from '../core/webhooks/githubIntake.js';
-import type { Logger } from '../logger.js';
-import { bodyBytes, rawBody, requireJson } from './rawBody.js';
+} from '../../core/webhooks/githubIntake.js';
+import type { Logger } from '../../logger.js';
+import { bodyBytes, rawBody, requireJson } from '../rawBody.js';
 
 /**
  * GitHub caps webhook payloads at 25 MB ("Payloads are capped at 25 MB. If an event generates a
