@@ -91,7 +91,7 @@ export function presentDelivery(d: DeliveryRecord) {
   return { ...d, createdAt: d.createdAt.toISOString() };
 }
 
-/** Admin management of inbound hooks (the signed deliveries themselves go to src/webhooks/inboundRoutes.ts). */
+/** Admin management of inbound hooks (the signed deliveries themselves go to src/integrations/hooks/inboundRoutes.ts). */
 export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
   const r = createRouteBuilder(deps.openapi, '/api');
   const actor = (ctx: { principal: { user: { id: string; role: string } }; ip: string | null }) => ({
@@ -275,7 +275,7 @@ const errorResponse = (description: string) => ({
 });
 
 /**
- * Documents the signature-verified intake routes (src/webhooks/*Routes.ts). They read raw bodies
+ * Documents the signature-verified intake routes (src/integrations/hooks and github). They read raw bodies
  * before the JSON parser, so they are not built with the route builder; their docs are added here.
  */
 export function registerWebhookIntakeDocs(registry: OpenAPIRegistry, opts: { github: boolean }) {
