@@ -93,7 +93,7 @@ export async function composeChat(c: ComposeChatInputs) {
     handler,
     links,
     /** Slack, Discord and Telegram, in the banner's order. */
-    integrations: integrations as Integration[],
+    integrations,
     /** Direct messages to a user's linked chat identities (notifications). */
     directMessages: createDirectMessenger(db, sendersOf(integrations, 'dm')),
     /** Channel posts per configured platform (scheduled reports). */

@@ -9,7 +9,6 @@ import type { CallbackTaskSource } from './core/webhooks/ports.js';
 import type { Env } from './env.js';
 import { githubIntegration } from './integrations/github/index.js';
 import { hooksIntegration } from './integrations/hooks/index.js';
-import type { Integration } from './integrations/integration.js';
 import { startDeliverWebhookWorker } from './jobs/deliverWebhook.js';
 import type { Logger } from './logger.js';
 import type { Db } from './models/db.js';
@@ -90,7 +89,7 @@ export function composeWebhooks(c: {
     hooks,
     callbacks,
     /** GitHub and the generic hooks, in the banner's order. */
-    integrations: [github, hooksIn] as Integration[],
+    integrations: [github, hooksIn],
     startWorker: (onRetry?: () => void) =>
       startDeliverWebhookWorker({ boss: c.boss, callbacks, logger, onRetry }),
   };
