@@ -29,4 +29,23 @@ describe('PacePerKey', () => {
     expect(pace.take('C1', 'a', 1100)).toBe(5100);
     expect(pace.take('C1', 'b', 5200)).toBe(0);
   });
+
+  it('a slow send pushes the next slots: a whole interval after the platform answered', () => {
+    const pace = new PacePerKey(1000);
+    expect(pace.take('C1', 'a', 0)).toBe(0);
+    expect(pace.take('C1', 'b', 100)).toBe(900);
+    // a's request took 300 ms: b, promised 1000, waits until 1300; c queues after it.
+    pace.sent('C1', 300);
+    expect(pace.take('C1', 'b', 1000)).toBe(300);
+    expect(pace.take('C1', 'c', 1000)).toBe(1300);
+    expect(pace.take('C1', 'b', 1300)).toBe(0);
+    // b's request took 10 ms: c, promised 2300, goes a whole interval after b's answer.
+    pace.sent('C1', 1310);
+    expect(pace.take('C1', 'c', 2300)).toBe(10);
+    expect(pace.take('C1', 'c', 2310)).toBe(0);
+    // c's request was answered at 2320: d, promised 3310, goes at 3320.
+    expect(pace.take('C1', 'd', 2310)).toBe(1000);
+    pace.sent('C1', 2320);
+    expect(pace.take('C1', 'd', 3310)).toBe(10);
+  });
 });

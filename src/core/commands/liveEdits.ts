@@ -62,6 +62,21 @@ export class PacePerKey {
     this.keys.set(key, k);
   }
 
+  /**
+   * A send to `key` finished at `now`: the platform has seen it by then, so the next slot (and every
+   * slot already promised) is at least a whole interval later — however long the request took.
+   */
+  sent(key: string, now = Date.now()): void {
+    const k = this.keys.get(key);
+    if (!k) return;
+    let prev = now;
+    for (const [holder, slot] of [...k.reserved].sort((a, b) => a[1] - b[1])) {
+      prev = Math.max(slot, prev + this.intervalMs);
+      k.reserved.set(holder, prev);
+    }
+    k.next = Math.max(k.next, prev + this.intervalMs);
+  }
+
   private sweep(now: number): void {
     for (const [key, k] of this.keys) if (k.next <= now) this.keys.delete(key);
   }
@@ -154,8 +169,8 @@ export class LiveEditSession<O extends { rank?: number }> {
   }
 
   /**
-   * Sends the latest text, never sooner than `intervalMs` after the previous edit was sent (measured
-   * when it is handed to the platform, so a slow lock or query cannot bunch two edits together).
+   * Sends the latest text, never sooner than `intervalMs` after the previous edit was answered (so
+   * neither a slow lock or query nor a slow request can bunch two edits together at the platform).
    */
   private async edit(): Promise<void> {
     const wait = this.sentAt + this.port.intervalMs - Date.now();
@@ -170,6 +185,8 @@ export class LiveEditSession<O extends { rank?: number }> {
         this.sentAt = Date.now();
         try {
           await this.port.edit(this.taskId, origin, text, this.view);
+          // The pace counts from when the platform answered: a slow request cannot bring the next closer.
+          this.sentAt = Date.now();
         } catch (e) {
           if (this.port.unsent?.(e)) this.sentAt = before;
           throw e;

@@ -112,6 +112,7 @@ export class SlackPort implements ChatPlatformPort<StoredOrigin, SlackMessage> {
         try {
           if (o.liveTs) {
             await web.chat.update({ channel, ts: o.liveTs, ...msg } as never);
+            this.channels.sent(channel);
             return;
           }
           const res = await web.chat.postMessage({
@@ -120,6 +121,7 @@ export class SlackPort implements ChatPlatformPort<StoredOrigin, SlackMessage> {
             unfurl_links: false,
             ...msg,
           } as never);
+          this.channels.sent(channel);
           const liveChannel = (res.channel as string | undefined) ?? channel;
           await this.deps.origins.patch(taskId, { liveTs: res.ts, liveChannel });
           if (o.via === 'command' && o.canReplace) await this.dropAcknowledgement(taskId, o);
