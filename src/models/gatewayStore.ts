@@ -160,6 +160,7 @@ export function createGatewayStore(
         },
         routing: c.routing,
         cost_micros: c.attempts.reduce((n, a) => n + (a.costMicros ?? 0), 0),
+        estimated_cost_micros: c.estimatedMicros ?? null,
         created_at: c.createdAt.toISOString(),
         completed_at: c.completedAt.toISOString(),
       }));
@@ -188,15 +189,17 @@ export function createGatewayStore(
         t AS (
           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
             id uuid, user_id uuid, team_id uuid, title text, description text, task_type text, status text, error text,
-            provider_id uuid, options jsonb, routing jsonb, cost_micros bigint, created_at timestamptz, completed_at timestamptz)
+            provider_id uuid, options jsonb, routing jsonb, cost_micros bigint, estimated_cost_micros bigint,
+            created_at timestamptz, completed_at timestamptz)
         ), inserted AS (
-          -- A budgeted call's task row exists already (running, written by its budget reservation):
-          -- completed here, once (a second write finds it ended and changes nothing).
+          -- Written here, once (a second write of the batch finds the row and changes nothing). A row
+          -- written running by an older release's budget reservation is completed here.
           INSERT INTO tasks (id, user_id, team_id, title, description, task_type, priority, status, source, provider_id,
-                             options, error, attempts, routing, cost_micros, created_at, updated_at, started_at, completed_at)
+                             options, error, attempts, routing, cost_micros, estimated_cost_micros, created_at, updated_at,
+                             started_at, completed_at)
           SELECT t.id, t.user_id, (SELECT tm.id FROM teams tm WHERE tm.id = t.team_id), t.title, t.description, t.task_type, 'normal', t.status, 'gateway',
                  (SELECT p.id FROM ai_providers p WHERE p.id = t.provider_id), t.options, t.error, 1, t.routing, t.cost_micros,
-                 t.created_at, t.completed_at, t.created_at, t.completed_at
+                 t.estimated_cost_micros, t.created_at, t.completed_at, t.created_at, t.completed_at
           FROM t, relaxed
           WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = t.user_id)
           ON CONFLICT (id) DO UPDATE SET

@@ -15,7 +15,7 @@ import type { CandidateEvaluation, RoutePlan, RoutingSettings } from '../routing
 import { backendFor } from './backends.js';
 import { budgetError } from './budgetError.js';
 import { listModels, type ModelChoice, resolveModel, SWITCHYARD_PREFIX } from './modelNames.js';
-import type { GatewayAttempt, GatewayCallRecord, GatewaySpend, GatewayStore } from './ports.js';
+import type { BudgetHold, GatewayAttempt, GatewayCallRecord, GatewaySpend, GatewayStore } from './ports.js';
 import type { CallRecorder } from './recorder.js';
 import { SSE_DONE, sseData, sseError } from './sse.js';
 import type {
@@ -91,9 +91,10 @@ const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
  *    settles the reservations, in batches.
  *
  * Before the first candidate, the estimate (input with margin + max_tokens, at the dearest candidate's
- * price) is reserved against the caller's budgets (user, team of a team token, API token) in one
- * statement (core/spend: the intake reservation's SQL); a block or approve budget without room
- * answers 429 insufficient_quota / budget_exceeded (docs/gateway.md § Budgets).
+ * price) is reserved against the caller's budgets (user, team of a team token, API token): out of
+ * this process's lease on them, or by one statement that reserves a new lease (core/spend/
+ * gatewayLeases.ts); a block or approve budget without room answers 429 insufficient_quota /
+ * budget_exceeded (docs/gateway.md § Budgets).
  */
 export class GatewayService {
   private readonly connectorBackend: ChatBackend;
@@ -187,6 +188,8 @@ export class GatewayService {
     const createdAt = new Date();
     const taskId = randomUUID();
     let budgeted = false;
+    let hold: BudgetHold | undefined;
+    let estimatedMicros: number | undefined;
     const targets = visibleTargets(await this.deps.store.snapshot(), caller.teamId);
     const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
     if (!choice) throw modelNotFound(o.model);
@@ -225,6 +228,8 @@ export class GatewayService {
       const rec: GatewayCallRecord = {
         taskId,
         budgeted,
+        ...(hold ? { hold } : {}),
+        ...(estimatedMicros !== undefined ? { estimatedMicros } : {}),
         userId: caller.userId,
         teamId: caller.teamId ?? null,
         taskType: plan.taskType,
@@ -277,6 +282,8 @@ export class GatewayService {
         throw err;
       }
       budgeted = r.reserved;
+      hold = r.hold;
+      if (r.reserved) estimatedMicros = estimate;
     }
 
     try {

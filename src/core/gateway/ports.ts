@@ -65,8 +65,19 @@ export interface GatewayCallRecord {
   completedAt: Date;
   routing: Record<string, unknown>;
   attempts: GatewayAttempt[];
-  /** Budgets were reserved for the call (its task row exists already): settle them once it is recorded. */
+  /** Budgets were reserved for the call: settle them once it is recorded. */
   budgeted?: boolean;
+  /** What the call took from its caller's budget lease (settled once after the call is recorded). */
+  hold?: BudgetHold;
+  /** The estimate reserved for the call (tasks.estimated_cost_micros). */
+  estimatedMicros?: number;
+}
+
+/** What a gateway call holds on its caller's budgets (out of this process's lease). */
+export interface BudgetHold {
+  budgetIds: string[];
+  micros: number;
+  tokens: number;
 }
 
 /** What identifies the call for the caller's route-independent budgets (user, team of a team token, API token). */
@@ -88,12 +99,13 @@ export interface GatewaySpend {
   /** The most the call could cost on any of `candidates` (integer micro-dollars). */
   estimate(candidates: Array<{ kind: string; model: string | null }>, usage: CallUsage): Promise<number>;
   /**
-   * In ONE statement: reserves on every budget of the caller, all or nothing. `reserved` is false
-   * when no budget applies (nothing to settle); `over` names a block/approve budget without room.
+   * Reserves on every budget of the caller, all or nothing: out of this process's lease on them, or
+   * in ONE statement that reserves a new lease. `reserved` is false when no budget applies (nothing
+   * to settle); `over` names a block/approve budget without room; `hold` is what the call took.
    */
   reserve(
     call: GatewayBudgetCall,
     micros: number,
     tokens: number,
-  ): Promise<{ reserved: boolean; over?: OverBudget }>;
+  ): Promise<{ reserved: boolean; over?: OverBudget; hold?: BudgetHold }>;
 }
