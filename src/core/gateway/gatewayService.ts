@@ -325,15 +325,23 @@ export class GatewayService {
           continue;
         }
       }
-      const account = await this.reserve(cand, target);
-      if (!account) {
+      const model = choice.model ?? target.defaultModel ?? '';
+      // The most the call can cost here, reserved on the account's own money budgets with the tokens.
+      const micros = this.deps.spend
+        ? await this.deps.spend.estimate([{ kind: target.kind, model: model || null }], {
+            inputTokens: o.inputTokens,
+            outputTokens: o.maxOut,
+          })
+        : 0;
+      const reserved = await this.reserve(cand, target, micros);
+      if (!reserved) {
         if (cand.probe) await this.deps.health.releaseProbe(target.id);
         step.errorCode = 'budget_taken';
-        step.error = `no account has ${cand.estimatedTokens} tokens free any more`;
+        step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
         continue;
       }
+      const { account, micros: microsReserved } = reserved;
       calls++;
-      const model = choice.model ?? target.defaultModel ?? '';
       Object.assign(step, { accountId: account.id, accountName: account.name, model });
       const meter: Meter = { input: 0, output: 0, model: null };
       const attempt: GatewayAttempt = {
@@ -347,6 +355,7 @@ export class GatewayService {
         tokensInput: 0,
         tokensOutput: 0,
         tokensReserved: cand.estimatedTokens,
+        microsReserved,
         latencyMs: 0,
         errorCode: null,
         errorMessage: null,
@@ -428,7 +437,7 @@ export class GatewayService {
     if (!lastError && steps.length && steps.every((s) => s.errorCode === 'budget_taken')) {
       const err = new AppError(
         'rate_limited',
-        'The token budget of every provider that could serve this model is spent',
+        'The token or money budget of every provider account that could serve this model is spent',
         {
           details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
         },
@@ -476,10 +485,20 @@ export class GatewayService {
     );
   }
 
-  private async reserve(cand: CandidateEvaluation, target: RoutingTarget): Promise<TargetAccount | null> {
+  /**
+   * Reserves the call on the candidate's first account with room (tokens, and money on the
+   * account's own budgets); an account without room is skipped, as the task router skips it.
+   */
+  private async reserve(
+    cand: CandidateEvaluation,
+    target: RoutingTarget,
+    micros: number,
+  ): Promise<{ account: TargetAccount; micros: number } | null> {
     for (const a of cand.accounts) {
-      if (await this.deps.store.reserve(a.id, cand.estimatedTokens))
-        return target.accounts.find((x) => x.id === a.id) ?? null;
+      const m = await this.deps.store.reserve(a.id, cand.estimatedTokens, micros);
+      if (m === null) continue;
+      const account = target.accounts.find((x) => x.id === a.id);
+      return account ? { account, micros: m } : null;
     }
     return null;
   }

@@ -11,10 +11,12 @@ export interface GatewayStore {
   /** The router's view of providers, budgets and circuits (may be a few hundred ms old). */
   snapshot(): Promise<RoutingTarget[]>;
   /**
-   * Reserves `tokens` on the account if it is active and has room: in ONE statement, or out of a
-   * lease this process already holds on the account (reserved in the database by such a statement).
+   * Reserves `tokens` on the account if it is active and has room, and `micros` on the account's own
+   * money budgets (provider_account scope) if every block/approve one has room: in ONE statement, or
+   * out of a lease this process already holds on the account (reserved by such a statement). Returns
+   * the micro-dollars reserved on the account's budgets (0 when it has none), null when refused.
    */
-  reserve(accountId: string, tokens: number): Promise<boolean>;
+  reserve(accountId: string, tokens: number, micros?: number): Promise<number | null>;
   /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
   releaseLeases(idleMs?: number): Promise<void>;
   /** Stops the idle-lease timer and gives every lease back (shutdown, after the recorder's last batch). */
@@ -39,6 +41,8 @@ export interface GatewayAttempt {
   tokensInput: number;
   tokensOutput: number;
   tokensReserved: number;
+  /** Micro-dollars reserved on the account's own money budgets (given back when recorded). */
+  microsReserved?: number;
   latencyMs: number;
   errorCode: string | null;
   errorMessage: string | null;
