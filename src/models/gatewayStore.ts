@@ -36,10 +36,14 @@ export const DEAD_LEASE_SECONDS = 60;
  *   after LEASE_IDLE_MS without use, and on shutdown. What the process holds (lease and calls in
  *   flight) is also counted in gateway_leases under its process id, with a heartbeat every
  *   HEARTBEAT_MS, so that a process killed without shutting down does not hold budget for ever: the
- *   worker's budget job gives a dead process's holdings back (releaseDeadGatewayLeases).
+ *   worker's budget job gives a dead process's holdings back (releaseDeadGatewayLeases). The account's
+ *   own money budgets (provider_account scope) are leased by the same statement (locked after the
+ *   account row, as budgetStore.ts's reserveAndStart), counted in gateway_leases.micros: an account
+ *   whose block/approve budget has no room for the call is refused, and the call tries the next one.
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
- *   the reservations back and charges the usage. A batch written twice changes nothing the second time.
+ *   the reservations back (tokens, and micro-dollars on the account's budgets) and charges the usage.
+ *   A batch written twice changes nothing the second time.
  */
 export function createGatewayStore(
   db: Db,
