@@ -70,14 +70,16 @@ export function createGatewayStore(
       await queryPrepared(
         pool,
         sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), held AS (
-          UPDATE gateway_leases SET tokens = greatest(0, tokens - ${n}::bigint),
-                 micros = greatest(0, micros - ${m}::bigint), heartbeat_at = now()
-          WHERE process_id = ${processId}::uuid AND account_id = ${id}
-        ), freed AS (
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), freed AS (
           UPDATE provider_accounts SET token_reserved = greatest(0, token_reserved - ${n}::bigint), updated_at = now()
           FROM relaxed WHERE id = ${id}
           RETURNING id
+        ), held AS (
+          -- Reads freed: the account row is locked before the lease row, as by reserve and record
+          -- (the other order deadlocks with them).
+          UPDATE gateway_leases SET tokens = greatest(0, tokens - ${n}::bigint),
+                 micros = greatest(0, micros - ${m}::bigint), heartbeat_at = now()
+          WHERE process_id = ${processId}::uuid AND account_id IN (SELECT id FROM freed)
         )
         -- The account's money budgets: reads freed, so the account row is locked before them.
         UPDATE budgets SET reserved_micros = greatest(0, budgets.reserved_micros - ${m}::bigint), updated_at = now()
@@ -310,8 +312,10 @@ export function createGatewayStore(
           UPDATE gateway_leases AS g
           SET tokens = greatest(0, g.tokens - s.reserved), micros = greatest(0, g.micros - s.micros),
               heartbeat_at = now()
+          -- Joins charged: the account row is locked before the lease row, as by reserve (the other
+          -- order deadlocks with a concurrent reserve of the same account).
           FROM (SELECT account_id, sum(tokens_reserved)::bigint AS reserved, sum(micros_reserved)::bigint AS micros
-                FROM a GROUP BY account_id) s
+                FROM a GROUP BY account_id) s JOIN charged ON charged.id = s.account_id
           WHERE g.process_id = $3::uuid AND g.account_id = s.account_id
         )
         SELECT count(*)::int AS n FROM inserted`,
