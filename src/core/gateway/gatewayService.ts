@@ -83,7 +83,8 @@ const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
  * 2. the router plans the route (core/routing/router.ts) over a snapshot that is cached for a few
  *    hundred milliseconds (budgets are enforced by the reservation, not the snapshot);
  * 3. per candidate: the half-open probe claim when its circuit is open, the reservation on its best
- *    account (one statement), the call;
+ *    account with room (tokens, and the account's own money budgets; out of this process's lease on
+ *    the account or one statement), the call;
  * 4. failover (rate limit, 5xx, timeout, connection, provider-side 401/403/404) happens only while
  *    nothing has been sent to the client; a stream cut after its first byte ends with an error event;
  * 5. after the response: the call goes to the recorder, which prices its attempts (the PriceBook),
