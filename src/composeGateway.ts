@@ -7,6 +7,7 @@ import { CallRecorder } from './core/gateway/recorder.js';
 import type { Connector, ConnectorSettings, ProviderKind } from './core/providers/connector.js';
 import type { RoutingSettings } from './core/routing/types.js';
 import type { BudgetService } from './core/spend/budgetService.js';
+import type { GatewayBudgetLeases } from './core/spend/gatewayLeases.js';
 import type { PriceBook } from './core/spend/priceBook.js';
 import type { TaskTypeCatalogue } from './core/tasks/taskTypes.js';
 import type { Env } from './env.js';
@@ -36,6 +37,7 @@ export function composeGateway(c: {
     prices: PriceBook;
     budgets: Pick<BudgetService, 'settleTasks'>;
     reserveGateway: GatewaySpend['reserve'];
+    gatewayLeases: Pick<GatewayBudgetLeases, 'settle' | 'release' | 'close'>;
   };
 }) {
   const log = c.logger.child({ scope: 'gateway' });
@@ -86,7 +88,26 @@ export function composeGateway(c: {
           },
           // Exactly once per call (settled_at on its reservations), after its task row is complete.
           settle: async (batch: GatewayCallRecord[]) => {
-            const ids = batch.filter((c) => c.budgeted).map((c) => c.taskId);
+            // Calls served from a budget lease: settled once each (a settled reservation row per
+            // call and budget), the lease's reserved amount shrinking by the estimate.
+            await spend.gatewayLeases.settle(
+              batch.flatMap((c) =>
+                c.hold
+                  ? [
+                      {
+                        taskId: c.taskId,
+                        budgetIds: c.hold.budgetIds,
+                        reservedMicros: c.hold.micros,
+                        reservedTokens: c.hold.tokens,
+                        costMicros: c.attempts.reduce((n, a) => n + (a.costMicros ?? 0), 0),
+                        usedTokens: c.attempts.reduce((n, a) => n + a.tokensInput + a.tokensOutput, 0),
+                      },
+                    ]
+                  : [],
+              ),
+            );
+            // Calls reserved by an older release's per-call statement (none are made any more).
+            const ids = batch.filter((c) => c.budgeted && !c.hold).map((c) => c.taskId);
             if (ids.length) await spend.budgets.settleTasks(ids);
           },
         }
@@ -124,11 +145,13 @@ export function composeGateway(c: {
     async flush() {
       await recorder.drain();
       await store.releaseLeases();
+      await spend?.gatewayLeases.release();
     },
     /** Writes every call still waiting to be recorded, then gives the budget leases back (shutdown). */
     async stop() {
       await recorder.stop();
       await store.close();
+      await spend?.gatewayLeases.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { webApi } from '@slack/bolt';
 import { sql } from 'drizzle-orm';
 import type { PgBoss } from 'pg-boss';
@@ -9,6 +10,7 @@ import type { GatewaySpend } from './core/gateway/ports.js';
 import { TaskApprovals } from './core/spend/approvals.js';
 import { createBudgetAlerter } from './core/spend/budgetAlerts.js';
 import { BudgetService } from './core/spend/budgetService.js';
+import { GatewayBudgetLeases } from './core/spend/gatewayLeases.js';
 import {
   type CandidateLookup,
   type EstimateInput,
@@ -31,7 +33,6 @@ import { createNotificationStore } from './models/notificationStore.js';
 import { createPriceStore } from './models/priceStore.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';
 import { createSpendBudgetStore } from './models/spendBudgetStore.js';
-import { executorOf } from './models/taskStore.js';
 
 /**
  * Spend control (issue 14): the price book (built-in table + admin overrides), budgets and their
@@ -144,27 +145,25 @@ export function composeSpend(c: {
     };
   };
   /**
-   * The gateway's reservation (issue 17): the intake reservation's statement, with the call's task
-   * row written by it (the call has none yet); skipped when the caller has no budget at all.
+   * The gateway's reservation (issue 17): out of this process's lease on the caller's budgets, or one
+   * statement that reserves a new lease (core/spend/gatewayLeases.ts); skipped when the caller has no
+   * budget at all. The call's task row is written after the response by the gateway's recorder.
    */
-  const exec = executorOf(c.db);
+  const gatewayLeases = new GatewayBudgetLeases({
+    processId: randomUUID(),
+    store,
+    settle: (processId, calls) => budgets.settleLeased(processId, calls),
+  });
   const reserveGateway: GatewaySpend['reserve'] = async (call, micros, tokens) => {
     if (!(await budgeted.any(call))) return { reserved: false };
-    const over = await store.reserve(
-      exec,
-      {
-        taskId: call.taskId,
-        userId: call.userId,
-        teamId: call.teamId,
-        webhookId: null,
-        apiTokenId: call.apiTokenId,
-        chatWorkspace: null,
-      },
+    const t = await gatewayLeases.take(
+      { userId: call.userId, teamId: call.teamId, apiTokenId: call.apiTokenId },
       micros,
       tokens,
-      { pending: { title: call.title, description: call.description, taskType: call.taskType } },
     );
-    return over.length ? { reserved: false, over: over[0] } : { reserved: true };
+    if (t.kind === 'none') return { reserved: false };
+    if (t.kind === 'over') return { reserved: false, over: t.over };
+    return { reserved: true, hold: t.hold };
   };
   /** The user's confirm threshold (their profile setting), else the server default. */
   const thresholdFor = async (userId: string | null): Promise<number> => {
@@ -187,6 +186,7 @@ export function composeSpend(c: {
     costOf,
     approvalOf,
     reserveGateway,
+    gatewayLeases,
     estimate,
     /** TaskService's hook after intake held a task: tells its approvers. */
     onHeld: (task: Parameters<TaskApprovals['notifyHeld']>[0]) => approvals.notifyHeld(task),

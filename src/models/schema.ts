@@ -256,6 +256,8 @@ export const gatewayLeases = pgTable(
       .notNull()
       .references(() => providerAccounts.id, { onDelete: 'cascade' }),
     tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
+    /** Micro-dollars held on the account's own money budgets (provider_account scope). */
+    micros: bigint('micros', { mode: 'number' }).notNull().default(0),
     heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
   },
   (t) => [
@@ -807,6 +809,29 @@ export const budgets = pgTable(
     index('budgets_scope_idx').on(t.scope, t.scopeId),
     index('budgets_team_idx').on(t.teamId),
     index('budgets_owner_idx').on(t.ownerUserId),
+  ],
+);
+
+/**
+ * What each gateway process holds reserved on a spend budget (issue 17): its lease (money and tokens
+ * reserved ahead for the caller's next calls) plus its calls in flight, with a heartbeat. Counted in
+ * the budget's reserved amounts; the worker's budget job gives back the holdings of a process that
+ * died without shutting down once its heartbeat is stale.
+ */
+export const budgetLeases = pgTable(
+  'budget_leases',
+  {
+    processId: uuid('process_id').notNull(),
+    budgetId: uuid('budget_id')
+      .notNull()
+      .references(() => budgets.id, { onDelete: 'cascade' }),
+    micros: bigint('micros', { mode: 'number' }).notNull().default(0),
+    tokens: bigint('tokens', { mode: 'number' }).notNull().default(0),
+    heartbeatAt: ts('heartbeat_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.processId, t.budgetId] }),
+    index('budget_leases_heartbeat_idx').on(t.heartbeatAt),
   ],
 );
 

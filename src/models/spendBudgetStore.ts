@@ -6,10 +6,12 @@ import type {
   BudgetStore,
   CrossedBudget,
   IntakeScopes,
+  LeaseGrant,
   OverBudget,
   ScopeOwner,
 } from '../core/spend/ports.js';
 import type { Db } from './db.js';
+import { poolOf, queryPrepared } from './preparedStatements.js';
 
 /**
  * Spend budgets (team, user, chat workspace, API token, hook, provider account) in money and/or
@@ -85,8 +87,11 @@ function applying(s: Omit<IntakeScopes, 'taskId'>): SQL {
                    WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text)))`;
 }
 
+const uuids = (ids: string[]) => `{${ids.join(',')}}`;
+
 export function createSpendBudgetStore(db: Db): BudgetStore {
   const rows = async (q: SQL) => (await db.execute<Row>(q)).rows;
+  const pool = poolOf(db);
 
   async function recordCrossings(budgets: BudgetRecord[]): Promise<CrossedBudget[]> {
     const out: CrossedBudget[] = [];
@@ -328,6 +333,197 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       if (b.scope === 'user') ids.add(b.scopeId);
       if (b.createdBy) ids.add(b.createdBy);
       return [...ids];
+    },
+
+    async lease(processId, s, micros, tokens, size) {
+      const scopes = { ...s, webhookId: null, chatWorkspace: null };
+      const out = await queryPrepared<Row>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), b AS (
+          SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
+                 ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
+          FROM budgets
+          WHERE ${applying(scopes)}
+          ORDER BY id
+          FOR UPDATE
+        ), over AS (
+          SELECT id FROM b
+          WHERE action <> 'notify' AND (
+            (limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros)
+            OR (limit_tokens IS NOT NULL AND spent_t + reserved_tokens + ${tokens}::bigint > limit_tokens))
+        ), room AS (
+          SELECT min(limit_micros - spent_m - reserved_micros) FILTER (WHERE action <> 'notify' AND limit_micros IS NOT NULL) AS m,
+                 min(limit_tokens - spent_t - reserved_tokens) FILTER (WHERE action <> 'notify' AND limit_tokens IS NOT NULL) AS t
+          FROM b
+        ), k AS (
+          -- How many calls the chunk covers: at most size.calls, at most 1/size.share of the smallest
+          -- room left (LEAST ignores the NULLs of unlimited budgets and free calls), at least this call.
+          SELECT greatest(1, least(${size.calls}::bigint,
+                                   room.m / ${size.share}::bigint / nullif(${micros}::bigint, 0),
+                                   room.t / ${size.share}::bigint / nullif(${tokens}::bigint, 0))) AS n
+          FROM room
+        ), upd AS (
+          UPDATE budgets u SET
+            reserved_micros = u.reserved_micros + k.n * ${micros}::bigint,
+            reserved_tokens = u.reserved_tokens + k.n * ${tokens}::bigint,
+            spent_micros = b.spent_m, spent_tokens = b.spent_t, resets_at = b.next_reset, updated_at = now()
+          FROM b, k, relaxed
+          WHERE u.id = b.id AND NOT EXISTS (SELECT 1 FROM over)
+          RETURNING u.id
+        ), held AS (
+          INSERT INTO budget_leases (process_id, budget_id, micros, tokens)
+          SELECT ${processId}::uuid, upd.id, k.n * ${micros}::bigint, k.n * ${tokens}::bigint FROM upd, k
+          ON CONFLICT (process_id, budget_id) DO UPDATE SET
+            micros = budget_leases.micros + excluded.micros, tokens = budget_leases.tokens + excluded.tokens,
+            heartbeat_at = now()
+        )
+        SELECT b.id, b.scope, b.name, b.action, b.limit_micros, b.limit_tokens, b.next_reset,
+               b.id IN (SELECT id FROM over) AS over, k.n::text AS n
+        FROM b, k ORDER BY b.id`,
+      );
+      if (!out.length) return { kind: 'none' };
+      const over = out.find((r) => r.over === true);
+      if (over)
+        return {
+          kind: 'over',
+          over: {
+            id: String(over.id),
+            scope: over.scope as BudgetScope,
+            name: (over.name as string | null) ?? null,
+            action: over.action as OverBudget['action'],
+            limitMicros: num(over.limit_micros),
+            limitTokens: num(over.limit_tokens),
+            resetsAt: over.next_reset ? new Date(over.next_reset as string) : null,
+          },
+        };
+      const n = Number(out[0]!.n);
+      const ends = out
+        .map((r) => (r.next_reset ? new Date(r.next_reset as string).getTime() : Number.POSITIVE_INFINITY))
+        .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
+      return {
+        kind: 'granted',
+        budgetIds: out.map((r) => String(r.id)),
+        micros: n * micros,
+        tokens: n * tokens,
+        until: Number.isFinite(ends) ? new Date(ends) : null,
+      } satisfies LeaseGrant;
+    },
+
+    async releaseLease(processId, budgetIds, micros, tokens) {
+      if (!budgetIds.length || (micros <= 0 && tokens <= 0)) return;
+      await queryPrepared(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), lk AS (
+          SELECT id FROM budgets WHERE id = ANY(${uuids(budgetIds)}::uuid[]) ORDER BY id FOR UPDATE
+        ), old AS (
+          -- Never more than the lease row holds: a process the sweep took for dead gives back nothing twice.
+          SELECT budget_id, least(micros, ${micros}::bigint) AS m, least(tokens, ${tokens}::bigint) AS t
+          FROM budget_leases
+          WHERE process_id = ${processId}::uuid AND budget_id IN (SELECT id FROM lk)
+        ), g AS (
+          UPDATE budget_leases l SET micros = greatest(0, l.micros - old.m), tokens = greatest(0, l.tokens - old.t),
+                 heartbeat_at = now()
+          FROM old WHERE l.process_id = ${processId}::uuid AND l.budget_id = old.budget_id
+        )
+        UPDATE budgets u SET reserved_micros = greatest(0, u.reserved_micros - old.m),
+               reserved_tokens = greatest(0, u.reserved_tokens - old.t), updated_at = now()
+        FROM old, relaxed WHERE u.id = old.budget_id`,
+      );
+    },
+
+    async settleLeased(processId, calls) {
+      if (!calls.length) return [];
+      const json = JSON.stringify(
+        calls.map((c) => ({
+          task_id: c.taskId,
+          budget_ids: c.budgetIds,
+          micros: c.reservedMicros,
+          tokens: c.reservedTokens,
+          cost: c.costMicros,
+          used: c.usedTokens,
+        })),
+      );
+      const settled = await queryPrepared<Row>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), c AS (
+          SELECT x.task_id, x.micros, x.tokens, x.cost, x.used, bid
+          FROM jsonb_to_recordset(${json}::jsonb) AS x(task_id uuid, budget_ids uuid[], micros bigint, tokens bigint, cost bigint, used bigint),
+               unnest(x.budget_ids) AS bid
+        ), lk AS (
+          -- Locked in id order, as lease and reserve lock them (no lock-order deadlock).
+          SELECT id FROM budgets WHERE id IN (SELECT bid FROM c) ORDER BY id FOR UPDATE
+        ), r AS (
+          -- One settled reservation per call and budget: a call settled already inserts nothing.
+          INSERT INTO budget_reservations (budget_id, task_id, reserved_micros, reserved_tokens, actual_micros,
+                                           actual_tokens, settled_at)
+          SELECT c.bid, c.task_id, c.micros, c.tokens, c.cost, c.used, now()
+          FROM c, relaxed
+          WHERE (SELECT count(*) FROM lk) >= 0 AND c.bid IN (SELECT id FROM lk)
+            AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id)
+          ON CONFLICT (budget_id, task_id) DO NOTHING
+          RETURNING budget_id, reserved_micros, reserved_tokens, actual_micros, actual_tokens
+        ), s AS (
+          SELECT budget_id, sum(reserved_micros)::bigint AS reserved_micros, sum(reserved_tokens)::bigint AS reserved_tokens,
+                 sum(actual_micros)::bigint AS actual_micros, sum(actual_tokens)::bigint AS actual_tokens
+          FROM (
+            SELECT * FROM r
+            UNION ALL
+            -- A call whose task could not be recorded (its user is gone): its estimate goes back, uncharged.
+            SELECT c.bid, c.micros, c.tokens, 0, 0 FROM c
+            WHERE c.bid IN (SELECT id FROM lk) AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id)
+          ) x GROUP BY budget_id
+        ), held AS (
+          UPDATE budget_leases l SET micros = greatest(0, l.micros - s.reserved_micros),
+                 tokens = greatest(0, l.tokens - s.reserved_tokens), heartbeat_at = now()
+          FROM s WHERE l.process_id = ${processId}::uuid AND l.budget_id = s.budget_id
+        ), u AS (
+          UPDATE budgets SET
+            reserved_micros = greatest(0, budgets.reserved_micros - s.reserved_micros),
+            reserved_tokens = greatest(0, budgets.reserved_tokens - s.reserved_tokens),
+            spent_micros = ${live('spent_micros')} + s.actual_micros,
+            spent_tokens = ${live('spent_tokens')} + s.actual_tokens,
+            resets_at = ${nextReset},
+            updated_at = now()
+          FROM s
+          WHERE budgets.id = s.budget_id
+          RETURNING budgets.*
+        )
+        SELECT ${COLUMNS} FROM u`,
+      );
+      return recordCrossings(settled.map(fromRow));
+    },
+
+    async heartbeatLeases(processId) {
+      await queryPrepared(
+        pool,
+        sql`UPDATE budget_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid`,
+      );
+    },
+
+    async dropEmptyLeases(processId) {
+      await queryPrepared(
+        pool,
+        sql`DELETE FROM budget_leases WHERE process_id = ${processId}::uuid AND micros = 0 AND tokens = 0`,
+      );
+    },
+
+    async releaseDeadLeases(staleSeconds) {
+      const [r] = await rows(sql`
+        WITH gone AS (
+          DELETE FROM budget_leases WHERE heartbeat_at < now() - make_interval(secs => ${staleSeconds}::double precision)
+          RETURNING budget_id, micros, tokens
+        ), s AS (
+          SELECT budget_id, sum(micros)::bigint AS m, sum(tokens)::bigint AS t FROM gone GROUP BY budget_id
+        ), freed AS (
+          UPDATE budgets u SET reserved_micros = greatest(0, u.reserved_micros - s.m),
+                 reserved_tokens = greatest(0, u.reserved_tokens - s.t), updated_at = now()
+          FROM s WHERE u.id = s.budget_id
+        )
+        SELECT coalesce(sum(m), 0)::text AS n FROM s`);
+      return Number(r?.n ?? 0);
     },
 
     async spentSince(budgetId, since) {

@@ -213,6 +213,143 @@ describe('gateway: money', () => {
     const b = await budget(id);
     expect(b.spentMicros).toBe(settled);
     expect(b.reservedMicros).toBe(0);
+    // Every call settled once: one settled reservation per completed or refused-and-recorded call.
+    const reservations = await db.query<{ n: number; actual: string }>(
+      `SELECT count(*)::int AS n, coalesce(sum(actual_micros), 0) AS actual FROM budget_reservations
+       WHERE budget_id = $1 AND settled_at IS NOT NULL`,
+      [id],
+    );
+    expect(Number(reservations.rows[0]!.actual)).toBe(settled);
+    expect(reservations.rows[0]!.n).toBe(ok);
+    // The process's lease on the budget is given back by flush.
+    const leased = await db.query<{ m: string }>(
+      'SELECT coalesce(sum(micros), 0) AS m FROM budget_leases WHERE budget_id = $1',
+      [id],
+    );
+    expect(Number(leased.rows[0]!.m)).toBe(0);
+  });
+
+  it('a lease reserved by the first call serves the next ones and goes back when flushed', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 10_000_000);
+    await ask(c.sdk);
+    // Recorded and settled, but the lease is kept (drain, not flush).
+    await app.sy.gateway.recorder.drain();
+    const [first] = await gatewayTasks(c.id);
+    expect(first!.estimate).toBeGreaterThan(CALL_COST);
+    // The process still holds a chunk of several estimates on the budget, counted under its process
+    // id, though no call is in flight.
+    const held = await budget(id);
+    expect(held).toMatchObject({ spentMicros: CALL_COST });
+    expect(held.reservedMicros).toBeGreaterThan(first!.estimate!);
+    const rows = await db.query<{ m: string }>(
+      'SELECT coalesce(sum(micros), 0) AS m FROM budget_leases WHERE budget_id = $1',
+      [id],
+    );
+    expect(Number(rows.rows[0]!.m)).toBe(held.reservedMicros);
+    for (let i = 0; i < 4; i++) await ask(c.sdk);
+    await app.sy.gateway.flush();
+    const tasks = await gatewayTasks(c.id);
+    expect(tasks).toHaveLength(5);
+    expect(tasks.every((t) => t.status === 'completed' && t.estimate! > CALL_COST)).toBe(true);
+    expect(await budget(id)).toMatchObject({ spentMicros: 5 * CALL_COST, reservedMicros: 0 });
+  });
+
+  it('two Switchyard instances sharing one small budget never overspend it together', async () => {
+    const c = await customer();
+    const limit = 80_000;
+    const id = await userBudget(c.id, limit);
+    const second = await startTestApp({
+      roles: ['api'],
+      env: { MOCK_PROVIDER: 'off' },
+      databaseUrl: app.databaseUrl,
+    });
+    try {
+      const sdk2 = new OpenAI({
+        apiKey: c.token,
+        baseURL: `${second.url}/v1`,
+        maxRetries: 0,
+        timeout: 30_000,
+      });
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) => ask(i % 2 ? sdk2 : c.sdk)),
+      );
+      const ok = results.filter((r) => r.status === 'fulfilled').length;
+      const refused = results.filter(
+        (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'budget_exceeded',
+      ).length;
+      expect(ok).toBeGreaterThan(0);
+      expect(ok + refused).toBe(40);
+      await app.sy.gateway.flush();
+      await second.sy.gateway.flush();
+      const tasks = await gatewayTasks(c.id);
+      const settled = tasks.reduce((n, t) => n + t.cost, 0);
+      expect(settled).toBe(ok * CALL_COST);
+      expect(settled).toBeLessThanOrEqual(limit);
+      expect(await budget(id)).toMatchObject({ spentMicros: settled, reservedMicros: 0 });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a provider account's money budget without room is skipped: the call goes to another account, or gets 429 when none has room", async () => {
+    const p = await admin.api.post('/api/providers', {
+      name: 'twin',
+      kind: 'openai_compatible',
+      apiEndpoint: `${oa.url}/v1`,
+      models: ['twin-model'],
+      defaultModel: 'twin-model',
+      competencies: { article: 0.9 },
+    });
+    expect(p.status, p.text).toBe(201);
+    const account = async (accountName: string, tokenLimit: number) => {
+      const a = await admin.api.post(`/api/providers/${p.body.id}/accounts`, {
+        accountName,
+        tokenLimit,
+        credentials: { apiKey: `key-${accountName}` },
+      });
+      expect(a.status, a.text).toBe(201);
+      return a.body.id as string;
+    };
+    // The router tries the account with the most tokens left first: `big`.
+    const big = await account('big', 2_000_000_000);
+    const small = await account('small', 100_000_000);
+    const accountBudget = async (accountId: string, limitMicros: number) => {
+      const r = await admin.api.post('/api/budgets', {
+        scope: 'provider_account',
+        scopeId: accountId,
+        limitMicros,
+        period: 'monthly',
+      });
+      expect(r.status, r.text).toBe(201);
+      return r.body.id as string;
+    };
+    // Less than one call's estimate: `big` has no room for any call.
+    const bigBudget = await accountBudget(big, 1_000);
+    const smallBudget = await accountBudget(small, 10_000_000);
+    const c = await customer();
+    // The gateway's view of providers is cached for a second: wait for the new one.
+    await waitFor(async () => {
+      const models = await c.sdk.models.list();
+      return models.data.some((m) => m.id === 'twin-model');
+    }, 'the new provider to be routable');
+    for (let i = 0; i < 3; i++) await ask(c.sdk, 'twin-model');
+    await app.sy.gateway.flush();
+    const used = await db.query<{ account_id: string }>(
+      `SELECT a.account_id FROM task_assignments a JOIN tasks t ON t.id = a.task_id WHERE t.user_id = $1`,
+      [c.id],
+    );
+    expect(used.rows.map((r) => r.account_id)).toEqual([small, small, small]);
+    expect(await budget(bigBudget)).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+    expect(await budget(smallBudget)).toMatchObject({ spentMicros: 3 * CALL_COST, reservedMicros: 0 });
+    // No account with room: the documented 429 insufficient_quota, and nothing charged.
+    const full = await admin.api.put(`/api/budgets/${smallBudget}`, { limitMicros: 3 * CALL_COST });
+    expect(full.status, full.text).toBe(200);
+    const refused = await ask(c.sdk, 'twin-model').catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota' });
+    await app.sy.gateway.flush();
+    expect(await budget(smallBudget)).toMatchObject({ spentMicros: 3 * CALL_COST, reservedMicros: 0 });
   });
 
   it("a team token's calls count on the team's budget, a token's on its own; notify budgets never refuse", async () => {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEAD_BUDGET_LEASE_SECONDS } from '../../src/core/spend/gatewayLeases.js';
+import { createLogger } from '../../src/logger.js';
+import { createDb, createPool } from '../../src/models/db.js';
 import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayStore.js';
+import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { client } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { oneAtATime } from '../helpers/oneAtATime.js';
@@ -11,7 +15,8 @@ import { type RoleProcess, spawnRole } from '../ops/cluster.js';
 /**
  * A gateway process killed with SIGKILL (no shutdown) while a call is in flight: its lease and the
  * call's reservation are counted under its process id in gateway_leases, and the worker's budget job
- * gives them back once its heartbeat is stale, so the account's budget is not held for ever.
+ * gives them back once its heartbeat is stale, so the account's budget is not held for ever. The same
+ * for money: the caller's budget lease (budget_leases) and the account's own money budget.
  */
 const ADMIN = { email: 'lease-admin@example.com', password: 'lease-admin-password' };
 let databaseUrl: string;
@@ -34,6 +39,15 @@ afterAll(async () => {
   await api?.stop('SIGKILL');
   await stub?.close();
 }, 60_000);
+
+async function money(): Promise<{ reserved: number; leased: number; accountLeased: number }> {
+  return withDb(databaseUrl, async (db) => {
+    const b = await db.query(`SELECT coalesce(sum(reserved_micros), 0)::int AS n FROM budgets`);
+    const l = await db.query(`SELECT coalesce(sum(micros), 0)::int AS n FROM budget_leases`);
+    const g = await db.query(`SELECT coalesce(sum(micros), 0)::int AS n FROM gateway_leases`);
+    return { reserved: b.rows[0].n, leased: l.rows[0].n, accountLeased: g.rows[0].n };
+  });
+}
 
 async function held(): Promise<{ reserved: number; leased: number; rows: number }> {
   return withDb(databaseUrl, async (db) => {
@@ -66,6 +80,25 @@ describe('gateway leases after a SIGKILL', () => {
     expect(acc.status, acc.text).toBe(201);
     const tok = await admin.post('/api/auth/tokens', { name: 'gw' });
     expect(tok.status).toBe(201);
+    // Priced, with a money budget on the caller and one on the account.
+    const prices = await admin.put('/api/admin/prices', {
+      items: [
+        { providerKind: 'openai_compatible', model: '*', inputPerMTokUsd: 100, outputPerMTokUsd: 1000 },
+      ],
+    });
+    expect(prices.status, prices.text).toBe(200);
+    for (const [scope, scopeId] of [
+      ['user', login.body.user.id],
+      ['provider_account', acc.body.id],
+    ]) {
+      const b = await admin.post('/api/budgets', {
+        scope,
+        scopeId,
+        limitMicros: 100_000_000,
+        period: 'monthly',
+      });
+      expect(b.status, b.text).toBe(201);
+    }
 
     const inFlight = fetch(`${api!.url}/v1/chat/completions`, {
       method: 'POST',
@@ -77,11 +110,16 @@ describe('gateway leases after a SIGKILL', () => {
     const before = await held();
     expect(before.reserved).toBeGreaterThan(0);
     expect(before.leased).toBe(before.reserved);
+    const moneyBefore = await money();
+    expect(moneyBefore.leased).toBeGreaterThan(0);
+    expect(moneyBefore.accountLeased).toBeGreaterThan(0);
+    expect(moneyBefore.reserved).toBe(moneyBefore.leased + moneyBefore.accountLeased);
 
     await api!.stop('SIGKILL');
     await inFlight;
     // The process is gone, but what it held is still counted.
     expect((await held()).reserved).toBe(before.reserved);
+    expect(await money()).toEqual(moneyBefore);
 
     await withDb(databaseUrl, async (db) => {
       // Its heartbeat is fresh: the budget job's sweep leaves it alone...
@@ -93,5 +131,19 @@ describe('gateway leases after a SIGKILL', () => {
       expect(await releaseDeadGatewayLeases(db, DEAD_LEASE_SECONDS)).toBe(0);
     });
     expect(await held()).toEqual({ reserved: 0, leased: 0, rows: 0 });
+    // The caller's budget lease: the budget job's sweep (BudgetService.settleEnded) gives it back
+    // once the dead process's heartbeat is stale, not before, and once.
+    const pool = createPool(databaseUrl, createLogger({ level: 'silent' }), 2);
+    try {
+      const spend = createSpendBudgetStore(createDb(pool));
+      expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(0);
+      expect((await money()).leased).toBe(moneyBefore.leased);
+      await pool.query(`UPDATE budget_leases SET heartbeat_at = now() - interval '2 minutes'`);
+      expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(moneyBefore.leased);
+      expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(0);
+    } finally {
+      await pool.end();
+    }
+    expect(await money()).toEqual({ reserved: 0, leased: 0, accountLeased: 0 });
   }, 120_000);
 });

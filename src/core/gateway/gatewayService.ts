@@ -15,7 +15,7 @@ import type { CandidateEvaluation, RoutePlan, RoutingSettings } from '../routing
 import { backendFor } from './backends.js';
 import { budgetError } from './budgetError.js';
 import { listModels, type ModelChoice, resolveModel, SWITCHYARD_PREFIX } from './modelNames.js';
-import type { GatewayAttempt, GatewayCallRecord, GatewaySpend, GatewayStore } from './ports.js';
+import type { BudgetHold, GatewayAttempt, GatewayCallRecord, GatewaySpend, GatewayStore } from './ports.js';
 import type { CallRecorder } from './recorder.js';
 import { SSE_DONE, sseData, sseError } from './sse.js';
 import type {
@@ -83,7 +83,8 @@ const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
  * 2. the router plans the route (core/routing/router.ts) over a snapshot that is cached for a few
  *    hundred milliseconds (budgets are enforced by the reservation, not the snapshot);
  * 3. per candidate: the half-open probe claim when its circuit is open, the reservation on its best
- *    account (one statement), the call;
+ *    account with room (tokens, and the account's own money budgets; out of this process's lease on
+ *    the account or one statement), the call;
  * 4. failover (rate limit, 5xx, timeout, connection, provider-side 401/403/404) happens only while
  *    nothing has been sent to the client; a stream cut after its first byte ends with an error event;
  * 5. after the response: the call goes to the recorder, which prices its attempts (the PriceBook),
@@ -91,9 +92,10 @@ const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
  *    settles the reservations, in batches.
  *
  * Before the first candidate, the estimate (input with margin + max_tokens, at the dearest candidate's
- * price) is reserved against the caller's budgets (user, team of a team token, API token) in one
- * statement (core/spend: the intake reservation's SQL); a block or approve budget without room
- * answers 429 insufficient_quota / budget_exceeded (docs/gateway.md § Budgets).
+ * price) is reserved against the caller's budgets (user, team of a team token, API token): out of
+ * this process's lease on them, or by one statement that reserves a new lease (core/spend/
+ * gatewayLeases.ts); a block or approve budget without room answers 429 insufficient_quota /
+ * budget_exceeded (docs/gateway.md § Budgets).
  */
 export class GatewayService {
   private readonly connectorBackend: ChatBackend;
@@ -187,6 +189,8 @@ export class GatewayService {
     const createdAt = new Date();
     const taskId = randomUUID();
     let budgeted = false;
+    let hold: BudgetHold | undefined;
+    let estimatedMicros: number | undefined;
     const targets = visibleTargets(await this.deps.store.snapshot(), caller.teamId);
     const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
     if (!choice) throw modelNotFound(o.model);
@@ -225,6 +229,8 @@ export class GatewayService {
       const rec: GatewayCallRecord = {
         taskId,
         budgeted,
+        ...(hold ? { hold } : {}),
+        ...(estimatedMicros !== undefined ? { estimatedMicros } : {}),
         userId: caller.userId,
         teamId: caller.teamId ?? null,
         taskType: plan.taskType,
@@ -277,6 +283,8 @@ export class GatewayService {
         throw err;
       }
       budgeted = r.reserved;
+      hold = r.hold;
+      if (r.reserved) estimatedMicros = estimate;
     }
 
     try {
@@ -318,15 +326,23 @@ export class GatewayService {
           continue;
         }
       }
-      const account = await this.reserve(cand, target);
-      if (!account) {
+      const model = choice.model ?? target.defaultModel ?? '';
+      // The most the call can cost here, reserved on the account's own money budgets with the tokens.
+      const micros = this.deps.spend
+        ? await this.deps.spend.estimate([{ kind: target.kind, model: model || null }], {
+            inputTokens: o.inputTokens,
+            outputTokens: o.maxOut,
+          })
+        : 0;
+      const reserved = await this.reserve(cand, target, micros);
+      if (!reserved) {
         if (cand.probe) await this.deps.health.releaseProbe(target.id);
         step.errorCode = 'budget_taken';
-        step.error = `no account has ${cand.estimatedTokens} tokens free any more`;
+        step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
         continue;
       }
+      const { account, micros: microsReserved } = reserved;
       calls++;
-      const model = choice.model ?? target.defaultModel ?? '';
       Object.assign(step, { accountId: account.id, accountName: account.name, model });
       const meter: Meter = { input: 0, output: 0, model: null };
       const attempt: GatewayAttempt = {
@@ -340,6 +356,7 @@ export class GatewayService {
         tokensInput: 0,
         tokensOutput: 0,
         tokensReserved: cand.estimatedTokens,
+        microsReserved,
         latencyMs: 0,
         errorCode: null,
         errorMessage: null,
@@ -421,7 +438,7 @@ export class GatewayService {
     if (!lastError && steps.length && steps.every((s) => s.errorCode === 'budget_taken')) {
       const err = new AppError(
         'rate_limited',
-        'The token budget of every provider that could serve this model is spent',
+        'The token or money budget of every provider account that could serve this model is spent',
         {
           details: { openai: { type: 'insufficient_quota', code: 'insufficient_quota' } },
         },
@@ -469,10 +486,20 @@ export class GatewayService {
     );
   }
 
-  private async reserve(cand: CandidateEvaluation, target: RoutingTarget): Promise<TargetAccount | null> {
+  /**
+   * Reserves the call on the candidate's first account with room (tokens, and money on the
+   * account's own budgets); an account without room is skipped, as the task router skips it.
+   */
+  private async reserve(
+    cand: CandidateEvaluation,
+    target: RoutingTarget,
+    micros: number,
+  ): Promise<{ account: TargetAccount; micros: number } | null> {
     for (const a of cand.accounts) {
-      if (await this.deps.store.reserve(a.id, cand.estimatedTokens))
-        return target.accounts.find((x) => x.id === a.id) ?? null;
+      const m = await this.deps.store.reserve(a.id, cand.estimatedTokens, micros);
+      if (m === null) continue;
+      const account = target.accounts.find((x) => x.id === a.id);
+      return account ? { account, micros: m } : null;
     }
     return null;
   }

@@ -11,10 +11,12 @@ export interface GatewayStore {
   /** The router's view of providers, budgets and circuits (may be a few hundred ms old). */
   snapshot(): Promise<RoutingTarget[]>;
   /**
-   * Reserves `tokens` on the account if it is active and has room: in ONE statement, or out of a
-   * lease this process already holds on the account (reserved in the database by such a statement).
+   * Reserves `tokens` on the account if it is active and has room, and `micros` on the account's own
+   * money budgets (provider_account scope) if every block/approve one has room: in ONE statement, or
+   * out of a lease this process already holds on the account (reserved by such a statement). Returns
+   * the micro-dollars reserved on the account's budgets (0 when it has none), null when refused.
    */
-  reserve(accountId: string, tokens: number): Promise<boolean>;
+  reserve(accountId: string, tokens: number, micros?: number): Promise<number | null>;
   /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
   releaseLeases(idleMs?: number): Promise<void>;
   /** Stops the idle-lease timer and gives every lease back (shutdown, after the recorder's last batch). */
@@ -39,6 +41,8 @@ export interface GatewayAttempt {
   tokensInput: number;
   tokensOutput: number;
   tokensReserved: number;
+  /** Micro-dollars reserved on the account's own money budgets (given back when recorded). */
+  microsReserved?: number;
   latencyMs: number;
   errorCode: string | null;
   errorMessage: string | null;
@@ -65,8 +69,19 @@ export interface GatewayCallRecord {
   completedAt: Date;
   routing: Record<string, unknown>;
   attempts: GatewayAttempt[];
-  /** Budgets were reserved for the call (its task row exists already): settle them once it is recorded. */
+  /** Budgets were reserved for the call: settle them once it is recorded. */
   budgeted?: boolean;
+  /** What the call took from its caller's budget lease (settled once after the call is recorded). */
+  hold?: BudgetHold;
+  /** The estimate reserved for the call (tasks.estimated_cost_micros). */
+  estimatedMicros?: number;
+}
+
+/** What a gateway call holds on its caller's budgets (out of this process's lease). */
+export interface BudgetHold {
+  budgetIds: string[];
+  micros: number;
+  tokens: number;
 }
 
 /** What identifies the call for the caller's route-independent budgets (user, team of a team token, API token). */
@@ -88,12 +103,13 @@ export interface GatewaySpend {
   /** The most the call could cost on any of `candidates` (integer micro-dollars). */
   estimate(candidates: Array<{ kind: string; model: string | null }>, usage: CallUsage): Promise<number>;
   /**
-   * In ONE statement: reserves on every budget of the caller, all or nothing. `reserved` is false
-   * when no budget applies (nothing to settle); `over` names a block/approve budget without room.
+   * Reserves on every budget of the caller, all or nothing: out of this process's lease on them, or
+   * in ONE statement that reserves a new lease. `reserved` is false when no budget applies (nothing
+   * to settle); `over` names a block/approve budget without room; `hold` is what the call took.
    */
   reserve(
     call: GatewayBudgetCall,
     micros: number,
     tokens: number,
-  ): Promise<{ reserved: boolean; over?: OverBudget }>;
+  ): Promise<{ reserved: boolean; over?: OverBudget; hold?: BudgetHold }>;
 }

@@ -1,12 +1,14 @@
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { canTeam } from '../teams/authorization.js';
+import { DEAD_BUDGET_LEASE_SECONDS } from './gatewayLeases.js';
 import type {
   BudgetFields,
   BudgetRecord,
   BudgetScope,
   BudgetStore,
   CrossedBudget,
+  LeasedCall,
   ScopeOwner,
 } from './ports.js';
 
@@ -160,8 +162,16 @@ export class BudgetService {
     if (crossed.length) await this.deps.alert?.(crossed);
   }
 
+  /** Settles gateway calls served from budget leases (once each) and sends the alerts they trigger. */
+  async settleLeased(processId: string, calls: LeasedCall[]): Promise<void> {
+    const crossed = await this.deps.store.settleLeased(processId, calls);
+    if (crossed.length) await this.deps.alert?.(crossed);
+  }
+
   /** The budget job's sweep: settles ended tasks left unsettled; returns how many budgets alerted. */
   async settleEnded(): Promise<number> {
+    // Gateway processes that died holding budget leases (their heartbeat is stale): given back first.
+    await this.deps.store.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS);
     const crossed = await this.deps.store.settleEnded();
     if (crossed.length) await this.deps.alert?.(crossed);
     return crossed.length;

@@ -157,6 +157,61 @@ export interface BudgetStore {
   alertRecipients(b: BudgetRecord): Promise<string[]>;
   /** Micro-dollars settled on the budget since `since`. */
   spentSince(budgetId: string, since: Date): Promise<number>;
+  /**
+   * Gateway money leases (issue 17), in ONE statement: locks the caller's applicable budgets in id
+   * order and, if every `block`/`approve` budget has room for one call (`micros`/`tokens`), reserves
+   * a chunk of `k` calls on all of them (k ≤ size.calls, the chunk ≤ 1/size.share of the smallest room
+   * left, k ≥ 1), counted in budget_leases under `processId`. All or nothing.
+   */
+  lease(
+    processId: string,
+    scopes: LeaseScopes,
+    micros: number,
+    tokens: number,
+    size: { calls: number; share: number },
+  ): Promise<LeaseGrant>;
+  /** Gives back `micros`/`tokens` of this process's lease on each of `budgetIds` (never more than it holds). */
+  releaseLease(processId: string, budgetIds: string[], micros: number, tokens: number): Promise<void>;
+  /**
+   * Settles leased gateway calls once each (a budget_reservations row per call and budget, settled
+   * at once; a call settled already changes nothing): the budget's and the lease's reserved amounts
+   * shrink by the call's estimate, spent grows by its real cost. Returns the alert crossings.
+   */
+  settleLeased(processId: string, calls: LeasedCall[]): Promise<CrossedBudget[]>;
+  /** This process is alive for what it holds (budget_leases.heartbeat_at). */
+  heartbeatLeases(processId: string): Promise<void>;
+  /** Forgets this process's emptied lease rows (shutdown, after the last settlement and release). */
+  dropEmptyLeases(processId: string): Promise<void>;
+  /**
+   * The budget job's sweep: gives back what processes silent for `staleSeconds` still hold (their
+   * leases and their unsettled calls). Returns the micro-dollars released.
+   */
+  releaseDeadLeases(staleSeconds: number): Promise<number>;
+}
+
+/** The caller of a gateway call: its user, the team of a team token, the API token. */
+export interface LeaseScopes {
+  userId: string;
+  teamId: string | null;
+  apiTokenId: string | null;
+}
+
+export type LeaseGrant =
+  /** No budget applies to the caller. */
+  | { kind: 'none' }
+  /** A block/approve budget has no room for the call: nothing reserved. */
+  | { kind: 'over'; over: OverBudget }
+  /** Reserved on every one of `budgetIds`; `until`: the earliest period end among them. */
+  | { kind: 'granted'; budgetIds: string[]; micros: number; tokens: number; until: Date | null };
+
+/** A gateway call served from a lease, with its estimate and its real cost. */
+export interface LeasedCall {
+  taskId: string;
+  budgetIds: string[];
+  reservedMicros: number;
+  reservedTokens: number;
+  costMicros: number;
+  usedTokens: number;
 }
 
 /** An `approve` budget that held a task at intake, as recorded on its approval. */
