@@ -419,9 +419,11 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           SELECT id FROM budgets WHERE id = ANY(${uuids(budgetIds)}::uuid[]) ORDER BY id FOR UPDATE
         ), old AS (
           -- Never more than the lease row holds: a process the sweep took for dead gives back nothing twice.
+          -- FOR UPDATE, after the budgets: the row's latest values (a sweep's delete is seen, not missed).
           SELECT budget_id, least(micros, ${micros}::bigint) AS m, least(tokens, ${tokens}::bigint) AS t
           FROM budget_leases
           WHERE process_id = ${processId}::uuid AND budget_id IN (SELECT id FROM lk)
+          FOR UPDATE
         ), g AS (
           UPDATE budget_leases l SET micros = greatest(0, l.micros - old.m), tokens = greatest(0, l.tokens - old.t),
                  heartbeat_at = now()
@@ -475,20 +477,31 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
             SELECT c.bid, c.micros, c.tokens, 0, 0 FROM c
             WHERE c.bid IN (SELECT id FROM lk) AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id)
           ) x GROUP BY budget_id
+        ), lh AS (
+          -- This process's lease rows, locked after their budgets (FOR UPDATE reads their latest values).
+          SELECT l.budget_id, l.micros, l.tokens FROM budget_leases l
+          WHERE l.process_id = ${processId}::uuid AND l.budget_id IN (SELECT budget_id FROM s)
+          FOR UPDATE
+        ), d AS (
+          -- Never more than the lease row holds: the budget gives back exactly what the row gives back,
+          -- so a process the sweep took for dead (paused, then resumed) gives back nothing twice.
+          SELECT s.budget_id, least(s.reserved_micros, coalesce(lh.micros, 0)) AS m,
+                 least(s.reserved_tokens, coalesce(lh.tokens, 0)) AS t, s.actual_micros, s.actual_tokens
+          FROM s LEFT JOIN lh ON lh.budget_id = s.budget_id
         ), held AS (
-          UPDATE budget_leases l SET micros = greatest(0, l.micros - s.reserved_micros),
-                 tokens = greatest(0, l.tokens - s.reserved_tokens), heartbeat_at = now()
-          FROM s WHERE l.process_id = ${processId}::uuid AND l.budget_id = s.budget_id
+          UPDATE budget_leases l SET micros = greatest(0, l.micros - d.m),
+                 tokens = greatest(0, l.tokens - d.t), heartbeat_at = now()
+          FROM d WHERE l.process_id = ${processId}::uuid AND l.budget_id = d.budget_id
         ), u AS (
           UPDATE budgets SET
-            reserved_micros = greatest(0, budgets.reserved_micros - s.reserved_micros),
-            reserved_tokens = greatest(0, budgets.reserved_tokens - s.reserved_tokens),
-            spent_micros = ${live('spent_micros')} + s.actual_micros,
-            spent_tokens = ${live('spent_tokens')} + s.actual_tokens,
+            reserved_micros = greatest(0, budgets.reserved_micros - d.m),
+            reserved_tokens = greatest(0, budgets.reserved_tokens - d.t),
+            spent_micros = ${live('spent_micros')} + d.actual_micros,
+            spent_tokens = ${live('spent_tokens')} + d.actual_tokens,
             resets_at = ${nextReset},
             updated_at = now()
-          FROM s
-          WHERE budgets.id = s.budget_id
+          FROM d
+          WHERE budgets.id = d.budget_id
           RETURNING budgets.*
         )
         SELECT ${COLUMNS} FROM u`,
@@ -512,8 +525,19 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
 
     async releaseDeadLeases(staleSeconds) {
       const [r] = await rows(sql`
-        WITH gone AS (
-          DELETE FROM budget_leases WHERE heartbeat_at < now() - make_interval(secs => ${staleSeconds}::double precision)
+        WITH stale AS (
+          SELECT DISTINCT budget_id FROM budget_leases
+          WHERE heartbeat_at < now() - make_interval(secs => ${staleSeconds}::double precision)
+        ), lk AS (
+          -- The budgets first, in id order, then their lease rows: as lease, releaseLease and
+          -- settleLeased lock them (the other order deadlocks with a live process leasing the same
+          -- budgets, or with a paused process that resumes and settles).
+          SELECT id FROM budgets WHERE id IN (SELECT budget_id FROM stale) ORDER BY id FOR UPDATE
+        ), gone AS (
+          -- A row whose heartbeat came back meanwhile is re-checked and kept.
+          DELETE FROM budget_leases
+          WHERE heartbeat_at < now() - make_interval(secs => ${staleSeconds}::double precision)
+            AND (SELECT count(*) FROM lk) >= 0 AND budget_id IN (SELECT id FROM lk)
           RETURNING budget_id, micros, tokens
         ), s AS (
           SELECT budget_id, sum(micros)::bigint AS m, sum(tokens)::bigint AS t FROM gone GROUP BY budget_id

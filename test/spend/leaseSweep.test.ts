@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEAD_BUDGET_LEASE_SECONDS } from '../../src/core/spend/gatewayLeases.js';
+import type { BudgetStore } from '../../src/core/spend/ports.js';
+import { createLogger } from '../../src/logger.js';
+import { createDb, createPool } from '../../src/models/db.js';
+import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
+import { createTestDatabase } from '../helpers/db.js';
+
+/**
+ * The gateway's budget leases (models/spendBudgetStore.ts) against the budget job's sweep of dead
+ * processes: a process paused long enough to be swept, then resumed, gives back nothing twice (the
+ * budget's reserved amount stays the sum of the live lease rows), and the sweep locks the budgets
+ * before the lease rows, as everything else does (no deadlock with the resumed process's settlement).
+ */
+let pool: pg.Pool;
+let store: BudgetStore;
+let userId: string;
+const budgetIds: string[] = [];
+const size = { calls: 4, share: 1 };
+
+beforeAll(async () => {
+  pool = createPool(await createTestDatabase(), createLogger({ level: 'silent' }), 6);
+  store = createSpendBudgetStore(createDb(pool));
+  const u = await pool.query(`INSERT INTO users (username) VALUES ('sweep-user') RETURNING id`);
+  userId = u.rows[0].id;
+  for (const name of ['a', 'b']) {
+    const b = await pool.query(
+      `INSERT INTO budgets (scope, scope_id, owner_user_id, name, limit_micros, period, action)
+       VALUES ('user', $1, $1, $2, 1000000, 'total', 'block') RETURNING id`,
+      [userId, name],
+    );
+    budgetIds.push(b.rows[0].id);
+  }
+  budgetIds.sort();
+}, 60_000);
+
+afterAll(async () => {
+  await pool?.end();
+});
+
+async function ledger(): Promise<{ reserved: number[]; leased: number[]; spent: number[] }> {
+  const b = await pool.query(
+    `SELECT b.reserved_micros::int AS r, b.spent_micros::int AS s,
+            (SELECT coalesce(sum(micros), 0)::int FROM budget_leases l WHERE l.budget_id = b.id) AS l
+     FROM budgets b ORDER BY b.id`,
+  );
+  return {
+    reserved: b.rows.map((r) => r.r),
+    leased: b.rows.map((r) => r.l),
+    spent: b.rows.map((r) => r.s),
+  };
+}
+
+async function gatewayTask(): Promise<string> {
+  const id = randomUUID();
+  await pool.query(
+    `INSERT INTO tasks (id, user_id, title, description, task_type, status, source)
+     VALUES ($1, $2, 'Gateway: m', 'x', 'chat', 'completed', 'gateway')`,
+    [id, userId],
+  );
+  return id;
+}
+
+const stale = (processId: string) =>
+  pool.query(`UPDATE budget_leases SET heartbeat_at = now() - interval '2 minutes' WHERE process_id = $1`, [
+    processId,
+  ]);
+
+describe('budget leases and the sweep of dead processes', () => {
+  it('a process swept as dead that resumes and settles gives back nothing twice', async () => {
+    const paused = randomUUID();
+    const live = randomUUID();
+    const caller = { userId, teamId: null, apiTokenId: null };
+    const g1 = await store.lease(paused, caller, 1000, 0, size);
+    const g2 = await store.lease(live, caller, 1000, 0, size);
+    expect(g1).toMatchObject({ kind: 'granted', micros: 4000 });
+    expect(g2).toMatchObject({ kind: 'granted', micros: 4000 });
+    expect((await ledger()).reserved).toEqual([8000, 8000]);
+
+    // The paused process is silent for two minutes: the sweep gives its lease back.
+    await stale(paused);
+    expect(await store.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(8000);
+    expect(await ledger()).toEqual({ reserved: [4000, 4000], leased: [4000, 4000], spent: [0, 0] });
+
+    // It resumes: its call in flight settles (charged), its leftover goes back — neither takes
+    // anything from the live process's lease.
+    const taskId = await gatewayTask();
+    await store.settleLeased(paused, [
+      { taskId, budgetIds, reservedMicros: 1000, reservedTokens: 0, costMicros: 700, usedTokens: 0 },
+    ]);
+    await store.releaseLease(paused, budgetIds, 3000, 0);
+    expect(await ledger()).toEqual({ reserved: [4000, 4000], leased: [4000, 4000], spent: [700, 700] });
+
+    // The live process settles and gives back all it holds: nothing left reserved.
+    const t2 = await gatewayTask();
+    await store.settleLeased(live, [
+      { taskId: t2, budgetIds, reservedMicros: 1000, reservedTokens: 0, costMicros: 500, usedTokens: 0 },
+    ]);
+    await store.releaseLease(live, budgetIds, 3000, 0);
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [1200, 1200] });
+    await pool.query(`DELETE FROM budget_leases`);
+  });
+
+  it('the sweep locks the budgets before the lease rows (no deadlock with a resumed settlement)', async () => {
+    const paused = randomUUID();
+    const caller = { userId, teamId: null, apiTokenId: null };
+    expect(await store.lease(paused, caller, 1000, 0, size)).toMatchObject({ kind: 'granted' });
+    await stale(paused);
+    const before = await ledger();
+
+    // The resumed process's settlement holds the first budget (as settleLeased locks it)…
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SET LOCAL deadlock_timeout = '100ms'`);
+      await c.query(`SELECT id FROM budgets WHERE id = $1 FOR UPDATE`, [budgetIds[0]]);
+      // …while the sweep runs: it waits for that budget, holding nothing the settlement needs.
+      const sweep = store.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS);
+      for (let i = 0; i < 100; i++) {
+        const w = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
+        if (w.rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The settlement goes on to its lease row, as settleLeased does, and commits.
+      await c.query(
+        `UPDATE budget_leases SET micros = micros - 1000, heartbeat_at = now() WHERE process_id = $1 AND budget_id = $2`,
+        [paused, budgetIds[0]],
+      );
+      await c.query(`UPDATE budgets SET reserved_micros = reserved_micros - 1000 WHERE id = $1`, [
+        budgetIds[0],
+      ]);
+      await c.query('COMMIT');
+      // The row whose heartbeat came back is kept; the other one is given back.
+      expect(await sweep).toBe(4000);
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+    const after = await ledger();
+    expect(after.reserved).toEqual([before.reserved[0]! - 1000, before.reserved[1]! - 4000]);
+    expect(after.leased).toEqual(after.reserved);
+    await pool.query(`DELETE FROM budget_leases`);
+  });
+});
