@@ -100,4 +100,72 @@ describe('gateway budget leases (in memory)', () => {
     expect(f.asked).toHaveLength(2);
     await vi.waitFor(() => expect(f.released).toEqual([{ budgetIds: ['b1'], micros: 800, tokens: 80 }]));
   });
+
+  it('a settlement that fails is settled again (idle timer, close), not left reserved for ever', async () => {
+    const f = fakeStore((m, t) => ({
+      kind: 'granted',
+      budgetIds: ['b1'],
+      micros: 4 * m,
+      tokens: 4 * t,
+      until: null,
+    }));
+    const settled: string[][] = [];
+    let down = true;
+    leases = new GatewayBudgetLeases({
+      processId: 'p',
+      store: f.store,
+      idleMs: 20,
+      settle: async (_pid, calls) => {
+        if (down) throw new Error('connection terminated');
+        settled.push(calls.map((c) => c.taskId));
+      },
+    });
+    const call = (taskId: string) => ({
+      taskId,
+      budgetIds: ['b1'],
+      reservedMicros: 100,
+      reservedTokens: 10,
+      costMicros: 50,
+      usedTokens: 5,
+    });
+    await expect(leases.settle([call('t1')])).rejects.toThrow('connection terminated');
+    down = false;
+    await leases.settle([call('t2')]);
+    await vi.waitFor(() => expect(settled).toEqual([['t2'], ['t1']]));
+    // Once settled, never again; and close() settles what is still waiting.
+    down = true;
+    await expect(leases.settle([call('t3')])).rejects.toThrow();
+    down = false;
+    await leases.close();
+    leases = undefined;
+    expect(settled.flat().sort()).toEqual(['t1', 't2', 't3']);
+  });
+
+  it('a replaced lease whose give-back fails is given back by the next release, not forgotten', async () => {
+    let ids = ['b1'];
+    const f = fakeStore((m, t) => ({
+      kind: 'granted',
+      budgetIds: ids,
+      micros: 4 * m,
+      tokens: 4 * t,
+      until: null,
+    }));
+    let fail = true;
+    const releaseLease = f.store.releaseLease;
+    f.store.releaseLease = async (...a) => {
+      if (fail) throw new Error('connection terminated');
+      return releaseLease(...a);
+    };
+    leases = new GatewayBudgetLeases({ processId: 'p', store: f.store, settle: async () => {} });
+    await leases.take(caller, 100, 10);
+    await leases.take(caller, 100, 10);
+    // A budget came: the next chunk is on two budgets, the old lease's 200 µ$ go back — and fail.
+    ids = ['b1', 'b2'];
+    await leases.take(caller, 300, 10);
+    await leases.take(caller, 300, 10);
+    fail = false;
+    await leases.release();
+    expect(f.released).toContainEqual({ budgetIds: ['b1'], micros: 200, tokens: 20 });
+    expect(f.released).toContainEqual({ budgetIds: ['b1', 'b2'], micros: 600, tokens: 20 });
+  });
 });

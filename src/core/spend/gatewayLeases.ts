@@ -49,6 +49,10 @@ interface Lease {
  */
 export class GatewayBudgetLeases {
   private readonly leases = new Map<string, Lease>();
+  /** Leases replaced by a newer one (its budgets changed) whose leftover could not go back yet. */
+  private readonly replaced = new Set<Lease>();
+  /** Calls whose settlement failed: settled again by the idle timer and on close(). */
+  private unsettled: LeasedCall[] = [];
   private readonly idleTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private leased = false;
@@ -71,7 +75,13 @@ export class GatewayBudgetLeases {
     this.calls = deps.calls ?? LEASE_CALLS;
     this.share = deps.share ?? LEASE_SHARE;
     this.idleMs = deps.idleMs ?? LEASE_IDLE_MS;
-    this.idleTimer = setInterval(() => void this.release(this.idleMs), Math.min(this.idleMs, 1_000));
+    this.idleTimer = setInterval(
+      () => {
+        void this.settleAgain().catch(() => {});
+        void this.release(this.idleMs);
+      },
+      Math.min(this.idleMs, 1_000),
+    );
     this.idleTimer.unref();
     this.heartbeatTimer = setInterval(() => {
       if (this.leased) void deps.store.heartbeatLeases(deps.processId).catch(() => {});
@@ -107,7 +117,11 @@ export class GatewayBudgetLeases {
       cur.until = Math.min(cur.until, until);
     } else {
       // A budget came or went, or a period ended: the old lease goes back, the new one serves.
-      if (cur) void this.giveBack(cur);
+      if (cur) {
+        // Kept until its leftover is back (giveBack restores it when the statement fails).
+        this.replaced.add(cur);
+        void this.giveBack(cur);
+      }
       this.leases.set(key, {
         budgetIds: g.budgetIds,
         micros: g.micros - micros,
@@ -119,14 +133,35 @@ export class GatewayBudgetLeases {
     return { kind: 'held', hold: { budgetIds: g.budgetIds, micros, tokens } };
   }
 
-  /** Settles calls served from leases (once each; idempotent by task id). */
+  /**
+   * Settles calls served from leases (once each; idempotent by task id). Calls whose settlement
+   * fails are kept and retried by the idle timer and on close(), apart from later batches (else
+   * their estimate would stay reserved, and their cost uncharged, for as long as this process lives).
+   */
   async settle(calls: LeasedCall[]): Promise<void> {
-    if (calls.length) await this.deps.settle(this.deps.processId, calls);
+    if (!calls.length) return;
+    try {
+      await this.deps.settle(this.deps.processId, calls);
+    } catch (e) {
+      this.unsettled.push(...calls);
+      throw e;
+    }
+  }
+
+  /** Settles again the calls whose settlement failed (one attempt at a time). */
+  private async settleAgain(): Promise<void> {
+    if (!this.unsettled.length) return;
+    const calls = this.unsettled.splice(0);
+    await this.settle(calls);
   }
 
   /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
   async release(idleMs = 0): Promise<void> {
     const now = Date.now();
+    for (const l of this.replaced) {
+      if (l.micros > 0 || l.tokens > 0) await this.giveBack(l);
+      if (l.micros === 0 && l.tokens === 0) this.replaced.delete(l);
+    }
     for (const [key, l] of this.leases) {
       if (now - l.usedAt < idleMs && now < l.until) continue;
       if (l.micros > 0 || l.tokens > 0) await this.giveBack(l);
@@ -138,6 +173,7 @@ export class GatewayBudgetLeases {
   async close(): Promise<void> {
     clearInterval(this.idleTimer);
     clearInterval(this.heartbeatTimer);
+    await this.settleAgain().catch(() => {});
     await this.release();
     if (this.leased) await this.deps.store.dropEmptyLeases(this.deps.processId).catch(() => {});
   }
