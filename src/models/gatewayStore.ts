@@ -70,21 +70,28 @@ export function createGatewayStore(
       await queryPrepared(
         pool,
         sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), freed AS (
-          UPDATE provider_accounts SET token_reserved = greatest(0, token_reserved - ${n}::bigint), updated_at = now()
-          FROM relaxed WHERE id = ${id}
-          RETURNING id
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), acct AS (
+          SELECT id FROM provider_accounts WHERE id = ${id} FOR UPDATE
+        ), lh AS (
+          -- The account row is locked before the lease row, as by reserve and record (the other order
+          -- deadlocks with them). Never more than the lease row holds (FOR UPDATE: its latest value):
+          -- a process the sweep took for dead (paused, then resumed) gives back nothing twice.
+          SELECT account_id, least(tokens, ${n}::bigint) AS t, least(micros, ${m}::bigint) AS m
+          FROM gateway_leases WHERE process_id = ${processId}::uuid AND account_id IN (SELECT id FROM acct)
+          FOR UPDATE
         ), held AS (
-          -- Reads freed: the account row is locked before the lease row, as by reserve and record
-          -- (the other order deadlocks with them).
-          UPDATE gateway_leases SET tokens = greatest(0, tokens - ${n}::bigint),
-                 micros = greatest(0, micros - ${m}::bigint), heartbeat_at = now()
-          WHERE process_id = ${processId}::uuid AND account_id IN (SELECT id FROM freed)
+          UPDATE gateway_leases g SET tokens = greatest(0, g.tokens - lh.t), micros = greatest(0, g.micros - lh.m),
+                 heartbeat_at = now()
+          FROM lh WHERE g.process_id = ${processId}::uuid AND g.account_id = lh.account_id
+        ), freed AS (
+          UPDATE provider_accounts p SET token_reserved = greatest(0, p.token_reserved - lh.t), updated_at = now()
+          FROM lh, relaxed WHERE p.id = lh.account_id
+          RETURNING p.id
         )
-        -- The account's money budgets: reads freed, so the account row is locked before them.
-        UPDATE budgets SET reserved_micros = greatest(0, budgets.reserved_micros - ${m}::bigint), updated_at = now()
-        FROM freed
-        WHERE budgets.scope = 'provider_account' AND budgets.scope_id = freed.id AND ${m}::bigint > 0`,
+        -- The account's money budgets, locked after the account row.
+        UPDATE budgets SET reserved_micros = greatest(0, budgets.reserved_micros - lh.m), updated_at = now()
+        FROM lh
+        WHERE budgets.scope = 'provider_account' AND budgets.scope_id = lh.account_id AND lh.m > 0`,
       ).catch(() => {
         l.available += n;
         l.micros += m;
@@ -284,39 +291,50 @@ export function createGatewayStore(
                  a.tokens_reserved, a.micros_reserved, a.tokens_input, a.tokens_output, a.tokens_input + a.tokens_output, a.latency_ms,
                  a.error_code, a.error_message, a.cost_micros, now(), a.created_at, now()
           FROM a
+        ), s AS (
+          SELECT account_id, sum(tokens_reserved)::bigint AS reserved, sum(micros_reserved)::bigint AS reserved_m,
+                 sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros
+          FROM a GROUP BY account_id
+        ), acct AS (
+          -- The accounts first, in id order (two batches on the same accounts lock them in one order)…
+          SELECT id FROM provider_accounts WHERE id IN (SELECT account_id FROM s) ORDER BY id FOR UPDATE
+        ), lh AS (
+          -- …then this process's lease rows on them (FOR UPDATE: their latest values).
+          SELECT account_id, tokens, micros FROM gateway_leases
+          WHERE process_id = $3::uuid AND account_id IN (SELECT id FROM acct)
+          FOR UPDATE
+        ), d AS (
+          -- Never more than the lease row holds: a process the sweep took for dead (paused, then
+          -- resumed) gives back nothing twice; the account gives back what the lease row gives back.
+          SELECT s.account_id, s.used, s.micros, least(s.reserved, coalesce(lh.tokens, 0)) AS t,
+                 least(s.reserved_m, coalesce(lh.micros, 0)) AS m
+          FROM s JOIN acct ON acct.id = s.account_id LEFT JOIN lh ON lh.account_id = s.account_id
         ), charged AS (
           UPDATE provider_accounts AS p
-          SET token_reserved = greatest(0, p.token_reserved - s.reserved),
-              token_used = p.token_used + s.used,
-              spent_micros = p.spent_micros + s.micros,
+          SET token_reserved = greatest(0, p.token_reserved - d.t),
+              token_used = p.token_used + d.used,
+              spent_micros = p.spent_micros + d.micros,
               updated_at = now()
-          FROM (SELECT account_id, sum(tokens_reserved)::bigint AS reserved,
-                       sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros
-                FROM a GROUP BY account_id) s
-          WHERE p.id = s.account_id
+          FROM d
+          WHERE p.id = d.account_id
           RETURNING p.id
         ), account_budgets AS (
           -- The accounts' own budgets (provider_account scope) are charged as a worker's settle charges
           -- them; reads charged, so the account row is locked before its budgets.
           UPDATE budgets SET
-            reserved_micros = greatest(0, budgets.reserved_micros - s.reserved),
-            spent_micros = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END) + s.micros,
-            spent_tokens = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END) + s.used,
+            reserved_micros = greatest(0, budgets.reserved_micros - d.m),
+            spent_micros = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END) + d.micros,
+            spent_tokens = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END) + d.used,
             resets_at = CASE WHEN resets_at <= now() THEN budget_period_end(period, time_zone, now()) ELSE resets_at END,
             updated_at = now()
-          FROM (SELECT account_id, sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros,
-                       sum(micros_reserved)::bigint AS reserved
-                FROM a GROUP BY account_id) s JOIN charged ON charged.id = s.account_id
-          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = s.account_id
+          FROM d JOIN charged ON charged.id = d.account_id
+          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = d.account_id
         ), held AS (
           UPDATE gateway_leases AS g
-          SET tokens = greatest(0, g.tokens - s.reserved), micros = greatest(0, g.micros - s.micros),
-              heartbeat_at = now()
-          -- Joins charged: the account row is locked before the lease row, as by reserve (the other
-          -- order deadlocks with a concurrent reserve of the same account).
-          FROM (SELECT account_id, sum(tokens_reserved)::bigint AS reserved, sum(micros_reserved)::bigint AS micros
-                FROM a GROUP BY account_id) s JOIN charged ON charged.id = s.account_id
-          WHERE g.process_id = $3::uuid AND g.account_id = s.account_id
+          SET tokens = greatest(0, g.tokens - d.t), micros = greatest(0, g.micros - d.m), heartbeat_at = now()
+          -- The account row is locked (acct) before the lease row (lh), as by reserve.
+          FROM d JOIN charged ON charged.id = d.account_id
+          WHERE g.process_id = $3::uuid AND g.account_id = d.account_id
         )
         SELECT count(*)::int AS n FROM inserted`,
         [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts)), processId],
