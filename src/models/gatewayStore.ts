@@ -363,8 +363,18 @@ export async function releaseDeadGatewayLeases(
 ): Promise<number> {
   const r = await q.query<{ n: string | null }>(
     `
-    WITH gone AS (
-      DELETE FROM gateway_leases WHERE heartbeat_at < now() - make_interval(secs => $1)
+    WITH stale AS (
+      SELECT DISTINCT account_id FROM gateway_leases WHERE heartbeat_at < now() - make_interval(secs => $1)
+    ), acct AS (
+      -- The accounts first, in id order, then the lease rows: as reserve, record and releaseLeases
+      -- lock them (the other order deadlocks with a batch on the same accounts, or with a paused
+      -- process that resumes).
+      SELECT id FROM provider_accounts WHERE id IN (SELECT account_id FROM stale) ORDER BY id FOR UPDATE
+    ), gone AS (
+      -- A row whose heartbeat came back meanwhile is re-checked and kept.
+      DELETE FROM gateway_leases
+      WHERE heartbeat_at < now() - make_interval(secs => $1)
+        AND (SELECT count(*) FROM acct) >= 0 AND account_id IN (SELECT id FROM acct)
       RETURNING account_id, tokens, micros
     ), s AS (SELECT account_id, sum(tokens)::bigint AS t, sum(micros)::bigint AS m FROM gone GROUP BY account_id),
     freed AS (

@@ -137,4 +137,41 @@ describe('account leases and the sweep of dead processes', () => {
     );
     expect(used.rows[0]).toEqual({ n: 60, m: 600 });
   });
+
+  it('the sweep locks the accounts before the lease rows (no deadlock with a resumed process)', async () => {
+    const paused = createGatewayStore(createDb(pool), {} as RoutingStore);
+    stores.push(paused);
+    expect(await paused.reserve(accountId, 100, 1000)).toBe(1000);
+    const pausedId = (await pool.query(`SELECT process_id FROM gateway_leases WHERE tokens > 0`)).rows[0]
+      .process_id;
+    await pool.query(`UPDATE gateway_leases SET heartbeat_at = now() - interval '2 minutes'`);
+    const c = await pool.connect();
+    try {
+      // The resumed process's record holds the account row (as reserve and record lock it)…
+      await c.query('BEGIN');
+      await c.query(`SET LOCAL deadlock_timeout = '100ms'`);
+      await c.query(`SELECT id FROM provider_accounts WHERE id = $1 FOR UPDATE`, [accountId]);
+      // …while the sweep runs: it waits for the account, holding nothing the record needs.
+      const sweep = releaseDeadGatewayLeases(pool, DEAD_LEASE_SECONDS);
+      for (let i = 0; i < 100; i++) {
+        const w = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
+        if (w.rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The record goes on to its lease row and commits: its heartbeat is back, the sweep keeps it.
+      await c.query(`UPDATE gateway_leases SET heartbeat_at = now() WHERE process_id = $1`, [pausedId]);
+      await c.query('COMMIT');
+      expect(await sweep).toBe(0);
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      c.release();
+    }
+    await paused.releaseLeases();
+    const after = await ledger();
+    expect(after).toEqual({ ...after, leased: after.reserved, leased_m: after.reserved_m });
+  });
 });
