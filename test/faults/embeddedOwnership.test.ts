@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, OWNER_FILE, readEmbeddedOwner } from '../../src/models/embedded.js';
 import { client } from '../helpers/app.js';
+import { stopLeftoverPostmaster } from '../helpers/postmaster.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive, runCli, type ServerProcess, startServer, waitReady } from './serverProcess.js';
 
@@ -25,11 +26,7 @@ const ADMIN = {
 
 afterAll(async () => {
   for (const s of servers) if (s.child.exitCode === null) s.child.kill('SIGKILL');
-  try {
-    const pid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid && alive(pid)) process.kill(pid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 1000));
-  } catch {}
+  await stopLeftoverPostmaster(path.join(dataDir, 'pg'));
   rmSync(dataDir, { recursive: true, force: true });
 });
 

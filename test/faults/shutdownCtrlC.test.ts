@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, OWNER_FILE, readEmbeddedOwner } from '../../src/models/embedded.js';
 import { oneAtATime } from '../helpers/oneAtATime.js';
+import { stopLeftoverPostmaster } from '../helpers/postmaster.js';
 import { waitFor } from '../helpers/wait.js';
 import { alive, type ServerProcess, startServer, waitReady } from './serverProcess.js';
 
@@ -24,11 +25,7 @@ let server: ServerProcess | undefined;
 oneAtATime();
 afterAll(async () => {
   if (server?.child.exitCode === null) process.kill(-server.child.pid!, 'SIGKILL');
-  try {
-    const pid = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid && alive(pid)) process.kill(pid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 1000));
-  } catch {}
+  await stopLeftoverPostmaster(path.join(dataDir, 'pg'));
   rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/models/embedded.js';
 import { client, registerUser } from '../helpers/app.js';
+import { stopLeftoverPostmaster } from '../helpers/postmaster.js';
 
 /**
  * The zero-setup default: `npm start` with no DATABASE_URL runs a real embedded PostgreSQL.
@@ -60,12 +61,7 @@ const alive = (pid: number) => {
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  const pidFile = path.join(dataDir, 'pg', 'postmaster.pid');
-  if (existsSync(pidFile)) {
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (pid && alive(pid)) process.kill(pid, 'SIGINT');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  await stopLeftoverPostmaster(path.join(dataDir, 'pg'));
   rmSync(dataDir, { recursive: true, force: true });
 });
 

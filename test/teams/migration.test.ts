@@ -83,5 +83,6 @@ describe('migration 0003_teams', () => {
       await a2.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a2.end();
     }
-  });
+    // CREATE DATABASE and thirteen migrations on a busy machine's embedded server took over 30 s once.
+  }, 120_000);
 });
