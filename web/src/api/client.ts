@@ -59,7 +59,7 @@ export type SessionListener = (signedIn: boolean) => void;
 /** Encode one path segment; ids are opaque strings. */
 const seg = (v: string | number) => encodeURIComponent(String(v));
 
-/** `?a=1&b=2` without empty values ('' , null, undefined), or '' when nothing is left. */
+/** `?a=1&b=2` without empty values ('', null, undefined), or '' when nothing is left. */
 export function buildQuery(query: Query | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
@@ -91,6 +91,7 @@ async function dataOf<T>(call: Promise<{ data?: T; error?: unknown; response: Re
   if (response.status === 204) return undefined as T;
   return data as T;
 }
+/** For calls answered 204 No Content: resolves when the call succeeded. */
 const done = (call: Promise<unknown>): Promise<void> => call.then(() => undefined);
 
 export class ApiClient {

@@ -157,7 +157,7 @@ function SimpleBars({
       yUnit={unit}
       yWidth={unit ? 72 : 48}
       formatX={names ? undefined : humanize}
-      formatValue={fmt}
+      formatValue={(n) => fmt(n)}
     />
   );
 }
