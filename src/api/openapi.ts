@@ -36,6 +36,11 @@ const TAGS: Record<string, string> = {
   Webhooks: 'Signed inbound hooks and their callbacks',
   Gateway: "OpenAI-compatible gateway at /v1 (API key: a personal API token; errors in OpenAI's shape)",
   Teams: 'Teams, members, invites and chat workspaces owned by teams',
+  Collaboration: 'Comments, review decisions and activity on content, and the notifications they send',
+  Reports: 'Usage and failure reports over a date range, and report deliveries on a schedule',
+  Spend: 'Model prices, money and token budgets with their forecasts, and tasks a budget holds for approval',
+  'Inbound integrations':
+    'Signature-verified endpoints that chat platforms call (events, commands, interactions)',
 };
 
 /**

@@ -37,6 +37,11 @@ describe('the served OpenAPI document', () => {
     expect(doc.info.contact?.name).toBeTruthy();
   });
 
+  it('describes every tag in words, not by repeating its name', () => {
+    const bare = (doc.tags ?? []).filter((t: any) => !t.description || t.description === t.name);
+    expect(bare.map((t: any) => t.name)).toEqual([]);
+  });
+
   it('emits regular-expression patterns without JavaScript flags', () => {
     const text = JSON.stringify(doc);
     const patterns = [...text.matchAll(/"pattern":"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);

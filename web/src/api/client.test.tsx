@@ -292,6 +292,23 @@ describe('ApiClient error mapping', () => {
     });
   });
 
+  it('sends JSON with its Content-Type, a GET without one, and the Idempotency-Key when given', async () => {
+    const f = fakeFetch((req) =>
+      req.method === 'POST' ? json(201, { id: 't1', status: 'queued' }) : json(200, { items: [] }),
+    );
+    const client = new ApiClient({ fetch: f.fetch, refreshStore: memoryRefreshStore() });
+    await client.createTask({ description: 'Write a haiku', taskType: 'summary' }, 'key-1');
+    await client.taskTypes();
+    expect(f.calls[0]).toMatchObject({
+      url: '/api/tasks',
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': 'key-1' },
+      body: { description: 'Write a haiku', taskType: 'summary' },
+    });
+    expect(f.calls[1]).toMatchObject({ url: '/api/task-types', method: 'GET', body: undefined });
+    expect(f.calls[1].headers['Content-Type']).toBeUndefined();
+  });
+
   it('encodes path segments and drops empty query values', async () => {
     const f = fakeFetch(() => json(200, { items: [], page: 1, limit: 20, total: 0 }));
     const client = new ApiClient({ fetch: f.fetch, refreshStore: memoryRefreshStore() });

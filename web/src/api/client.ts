@@ -1,15 +1,20 @@
 /**
- * Typed client for every endpoint in API.md. Request and response types come from schema.d.ts,
- * generated from the server's OpenAPI document (`npm run api:types`), named in types.ts.
+ * Typed client for every endpoint in API.md, built on openapi-fetch: paths, path and query parameters,
+ * request bodies and answers are all checked against schema.d.ts, generated from the server's OpenAPI
+ * document (`npm run api:types`); types.ts names the shapes the pages use.
  *
  * Sessions: the access token lives in memory only; the refresh token in sessionStorage (see
  * tokenStore.ts for why). A 401 on an authenticated call triggers one refresh shared by every
  * request that failed at the same time (single flight), then the call is retried once. If the
  * refresh is refused the session ends and listeners are told, so the UI can go to the sign-in page.
+ * That logic sits in the fetch openapi-fetch is given (`send`), which also turns any non-2xx answer
+ * into a thrown ApiError, so each method below just returns the parsed answer.
  */
 
+import createClient from 'openapi-fetch';
 import { filenameFromDisposition } from './contentDisposition';
 import { errorFromResponse, networkError } from './errors';
+import type { operations, paths } from './schema';
 import { type RefreshTokenStore, sessionRefreshStore } from './tokenStore';
 import type {
   AuthResult,
@@ -46,11 +51,15 @@ export interface ApiClientOptions {
   refreshStore?: RefreshTokenStore;
 }
 
+/** The identity providers the API knows (a sign-in button's `provider`). */
+type SsoProvider = operations['postAuthOauthByProviderLink']['parameters']['path']['provider'];
+
 export type SessionListener = (signedIn: boolean) => void;
 
 /** Encode one path segment; ids are opaque strings. */
 const seg = (v: string | number) => encodeURIComponent(String(v));
 
+/** `?a=1&b=2` without empty values ('', null, undefined), or '' when nothing is left. */
 export function buildQuery(query: Query | undefined): string {
   if (!query) return '';
   const params = new URLSearchParams();
@@ -62,6 +71,29 @@ export function buildQuery(query: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
+/** `content-type` → `Content-Type`: header names as this client has always sent them. */
+const headerName = (k: string) =>
+  k.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+
+/** The headers of a request as a plain object; Content-Type only when there is a body. */
+function plainHeaders(init: HeadersInit | undefined, hasBody: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  new Headers(init).forEach((value, key) => {
+    if (key === 'content-type' && !hasBody) return;
+    out[headerName(key)] = value;
+  });
+  return out;
+}
+
+/** openapi-fetch's answer once `send` has thrown for every failure: the parsed success body. */
+async function dataOf<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, response } = await call;
+  if (response.status === 204) return undefined as T;
+  return data as T;
+}
+/** For calls answered 204 No Content: resolves when the call succeeded. */
+const done = (call: Promise<unknown>): Promise<void> => call.then(() => undefined);
+
 export class ApiClient {
   private accessToken: string | null = null;
   private refreshing: Promise<string | null> | null = null;
@@ -69,11 +101,25 @@ export class ApiClient {
   private readonly baseUrl: string;
   private readonly fetchImpl?: typeof fetch;
   private readonly refreshStore: RefreshTokenStore;
+  /** Calls made with the session's bearer token (refreshed on 401). */
+  private readonly http: ReturnType<typeof createClient<paths>>;
+  /** Calls made without it: sign-in, registration, shared links. */
+  private readonly anon: ReturnType<typeof createClient<paths>>;
 
   constructor(opts: ApiClientOptions = {}) {
     this.baseUrl = opts.baseUrl ?? '';
     this.fetchImpl = opts.fetch;
     this.refreshStore = opts.refreshStore ?? sessionRefreshStore();
+    const client = (auth: boolean) =>
+      createClient<paths>({
+        baseUrl: this.baseUrl,
+        headers: { Accept: 'application/json' },
+        querySerializer: (q) => buildQuery(q as Query).slice(1),
+        fetch: ((input: RequestInfo | URL, init: RequestInit = {}) =>
+          this.send(String(input), init, auth)) as typeof fetch,
+      });
+    this.http = client(true);
+    this.anon = client(false);
   }
 
   // ---------- session plumbing ----------
@@ -91,6 +137,12 @@ export class ApiClient {
   private setTokens(pair: TokenPair): void {
     this.accessToken = pair.accessToken;
     this.refreshStore.set(pair.refreshToken);
+  }
+
+  private signedIn(result: AuthResult): AuthResult {
+    this.setTokens(result);
+    for (const l of this.listeners) l(true);
+    return result;
   }
 
   /** Forget the tokens locally and tell listeners the session is over. */
@@ -145,28 +197,17 @@ export class ApiClient {
     return this.refreshing;
   }
 
-  /** A task's live output as a server-sent event stream (read it with lib/liveText.ts). */
-  taskEvents(id: string, signal: AbortSignal): Promise<Response> {
-    return this.raw('GET', `/api/tasks/${seg(id)}/events`, {
-      headers: { Accept: 'text/event-stream' },
-      signal,
-    });
-  }
-
-  /** Send a request; throws ApiError for any non-2xx answer. */
-  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
-    const auth = opts.auth ?? true;
-    const url = `${this.baseUrl}${path}${buildQuery(opts.query)}`;
-    const send = async (token: string | null): Promise<Response> => {
-      const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
-      if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-      if (auth && token) headers.Authorization = `Bearer ${token}`;
+  /**
+   * Send one request: with the bearer token when `auth`, refreshing once on 401. Throws ApiError for
+   * any non-2xx answer (network_error when the server cannot be reached); an abort is rethrown as is.
+   */
+  private async send(url: string, init: RequestInit, auth: boolean): Promise<Response> {
+    const headers = plainHeaders(init.headers, init.body !== undefined && init.body !== null);
+    const attempt = async (token: string | null): Promise<Response> => {
       try {
         return await this.doFetch(url, {
-          method,
-          headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          signal: opts.signal,
+          ...init,
+          headers: auth && token ? { ...headers, Authorization: `Bearer ${token}` } : headers,
         });
       } catch (e) {
         if (e instanceof DOMException && e.name === 'AbortError') throw e;
@@ -178,62 +219,59 @@ export class ApiClient {
     // After a page load only the refresh token is known: get an access token first.
     if (auth && !token && this.refreshStore.get()) token = await this.refreshAccessToken();
 
-    let res = await send(token);
+    let res = await attempt(token);
     if (res.status === 401 && auth && (token || this.refreshStore.get())) {
       // If another request already refreshed while this one was in flight, just use the new token.
       const next =
         this.accessToken && this.accessToken !== token ? this.accessToken : await this.refreshAccessToken();
-      if (next) res = await send(next);
+      if (next) res = await attempt(next);
     }
     if (!res.ok) throw await errorFromResponse(res);
     return res;
   }
 
-  /** Send a request and parse the JSON answer (undefined for 204 or a non-JSON body). */
-  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const res = await this.raw(method, path, opts);
-    if (res.status === 204) return undefined as T;
-    const type = res.headers.get('content-type') ?? '';
-    if (!type.includes('json')) return undefined as T;
-    return (await res.json()) as T;
+  /**
+   * Send a request and hand back the Response itself (streams, downloads, text answers); throws
+   * ApiError for any non-2xx answer. Typed calls go through openapi-fetch instead.
+   */
+  raw(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    return this.send(
+      `${this.baseUrl}${path}${buildQuery(opts.query)}`,
+      {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: opts.signal,
+      },
+      opts.auth ?? true,
+    );
   }
 
-  private get<T>(path: string, query?: Query, signal?: AbortSignal) {
-    return this.request<T>('GET', path, { query, signal });
-  }
-  private post<T>(path: string, body?: unknown, extra: Omit<RequestOptions, 'body'> = {}) {
-    return this.request<T>('POST', path, { ...extra, body });
-  }
-  private put<T>(path: string, body: unknown) {
-    return this.request<T>('PUT', path, { body });
-  }
-  private del(path: string) {
-    return this.request<void>('DELETE', path);
+  /** A task's live output as a server-sent event stream (read it with lib/liveText.ts). */
+  taskEvents(id: string, signal: AbortSignal): Promise<Response> {
+    return this.raw('GET', `/api/tasks/${seg(id)}/events`, {
+      headers: { Accept: 'text/event-stream' },
+      signal,
+    });
   }
 
   // ---------- auth ----------
 
   async login(input: LoginInput): Promise<AuthResult> {
-    const result = await this.post<AuthResult>('/api/auth/login', input, { auth: false });
-    this.setTokens(result);
-    for (const l of this.listeners) l(true);
-    return result;
+    return this.signedIn(await dataOf(this.anon.POST('/api/auth/login', { body: input })));
   }
 
   async register(input: RegisterInput): Promise<AuthResult> {
-    const result = await this.post<AuthResult>('/api/auth/register', input, { auth: false });
-    this.setTokens(result);
-    for (const l of this.listeners) l(true);
-    return result;
+    return this.signedIn(await dataOf(this.anon.POST('/api/auth/register', { body: input })));
   }
 
   // ---------- sign-in with an identity provider ----------
 
   /** The identity providers configured for sign-in (one portal button each). */
   ssoProviders(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAuthProviders'>>('/api/auth/providers', undefined, signal).then(
-      (r) => r.items,
-    );
+    return dataOf(this.http.GET('/api/auth/providers', { signal })).then((r) => r.items);
   }
 
   /** Where a sign-in button leads: the server redirects on to the provider. */
@@ -244,31 +282,29 @@ export class ApiClient {
 
   /** Trades the one-time code from the sign-in callback for a session. */
   async exchangeSsoCode(code: string): Promise<AuthResult> {
-    const result = await this.post<AuthResult>('/api/auth/oauth/exchange', { code }, { auth: false });
-    this.setTokens(result);
-    for (const l of this.listeners) l(true);
-    return result;
+    return this.signedIn(await dataOf(this.anon.POST('/api/auth/oauth/exchange', { body: { code } })));
   }
 
   identities(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAuthIdentities'>>('/api/auth/identities', undefined, signal).then(
-      (r) => r.items,
-    );
+    return dataOf(this.http.GET('/api/auth/identities', { signal })).then((r) => r.items);
   }
   /** Starts linking another identity; the caller opens the returned URL in this tab. */
   linkIdentity(provider: string, next = '/profile') {
-    return this.post<ResponseOf<'postAuthOauthByProviderLink'>>(`/api/auth/oauth/${seg(provider)}/link`, {
-      next,
-    });
+    return dataOf(
+      this.http.POST('/api/auth/oauth/{provider}/link', {
+        params: { path: { provider: provider as SsoProvider } },
+        body: { next },
+      }),
+    );
   }
   unlinkIdentity(id: string) {
-    return this.del(`/api/auth/identities/${seg(id)}`);
+    return done(this.http.DELETE('/api/auth/identities/{id}', { params: { path: { id } } }));
   }
 
   /** Revoke this session on the server, then forget it locally whatever the server said. */
   async logout(): Promise<void> {
     try {
-      if (this.hasSession()) await this.post<void>('/api/auth/logout');
+      if (this.hasSession()) await this.http.POST('/api/auth/logout', {});
     } catch {
       // Already signed out server-side, or offline: forgetting the tokens locally is what matters.
     } finally {
@@ -277,341 +313,367 @@ export class ApiClient {
   }
 
   me(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAuthMe'>>('/api/auth/me', undefined, signal).then((r) => r.user);
+    return dataOf(this.http.GET('/api/auth/me', { signal })).then((r) => r.user);
   }
   updateMe(input: UpdateMeInput) {
-    return this.put<ResponseOf<'putAuthMe'>>('/api/auth/me', input).then((r) => r.user);
+    return dataOf(this.http.PUT('/api/auth/me', { body: input })).then((r) => r.user);
   }
   createApiToken(input: BodyOf<'postAuthTokens'>) {
-    return this.post<ResponseOf<'postAuthTokens'>>('/api/auth/tokens', input);
+    return dataOf(this.http.POST('/api/auth/tokens', { body: input }));
   }
   listApiTokens(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAuthTokens'>>('/api/auth/tokens', undefined, signal);
+    return dataOf(this.http.GET('/api/auth/tokens', { signal }));
   }
   revokeApiToken(id: string) {
-    return this.del(`/api/auth/tokens/${seg(id)}`);
+    return done(this.http.DELETE('/api/auth/tokens/{id}', { params: { path: { id } } }));
   }
 
   // ---------- tasks ----------
 
   taskTypes(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTaskTypes'>>('/api/task-types', undefined, signal);
+    return dataOf(this.http.GET('/api/task-types', { signal }));
   }
   createTask(input: BodyOf<'postTasks'>, idempotencyKey?: string) {
-    return this.post<ResponseOf<'postTasks'>>('/api/tasks', input, {
-      headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
-    });
+    return dataOf(
+      this.http.POST('/api/tasks', {
+        body: input,
+        headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : undefined,
+      }),
+    );
   }
   /** What a task would cost (nothing is written): POST /api/tasks/estimate. */
   estimateTask(input: BodyOf<'estimateTask'>, signal?: AbortSignal) {
-    return this.post<ResponseOf<'estimateTask'>>('/api/tasks/estimate', input, { signal });
+    return dataOf(this.http.POST('/api/tasks/estimate', { body: input, signal }));
   }
   listTasks(query: TaskListQuery = {}, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTasks'>>('/api/tasks', { ...query }, signal);
+    return dataOf(this.http.GET('/api/tasks', { params: { query }, signal }));
   }
   getTask(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTasksById'>>(`/api/tasks/${seg(id)}`, undefined, signal);
+    return dataOf(this.http.GET('/api/tasks/{id}', { params: { path: { id } }, signal }));
   }
   updateTask(id: string, input: BodyOf<'putTasksById'>) {
-    return this.put<ResponseOf<'putTasksById'>>(`/api/tasks/${seg(id)}`, input);
+    return dataOf(this.http.PUT('/api/tasks/{id}', { params: { path: { id } }, body: input }));
   }
   deleteTask(id: string) {
-    return this.del(`/api/tasks/${seg(id)}`);
+    return done(this.http.DELETE('/api/tasks/{id}', { params: { path: { id } } }));
   }
   taskStatus(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTasksByIdStatus'>>(`/api/tasks/${seg(id)}/status`, undefined, signal);
+    return dataOf(this.http.GET('/api/tasks/{id}/status', { params: { path: { id } }, signal }));
   }
   cancelTask(id: string) {
-    return this.post<ResponseOf<'postTasksByIdCancel'>>(`/api/tasks/${seg(id)}/cancel`);
+    return dataOf(this.http.POST('/api/tasks/{id}/cancel', { params: { path: { id } } }));
   }
   /** A task awaiting approval (an `approve` budget): approve (it is queued) or reject (it is cancelled). */
   approveTask(id: string) {
-    return this.post<ResponseOf<'postTasksByIdApprove'>>(`/api/tasks/${seg(id)}/approve`);
+    return dataOf(this.http.POST('/api/tasks/{id}/approve', { params: { path: { id } } }));
   }
   rejectTask(id: string) {
-    return this.post<ResponseOf<'postTasksByIdReject'>>(`/api/tasks/${seg(id)}/reject`);
+    return dataOf(this.http.POST('/api/tasks/{id}/reject', { params: { path: { id } } }));
   }
-  taskRouting(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTasksByIdRouting'> | null>(
-      `/api/tasks/${seg(id)}/routing`,
-      undefined,
-      signal,
-    );
+  taskRouting(id: string, signal?: AbortSignal): Promise<ResponseOf<'getTasksByIdRouting'> | null> {
+    return dataOf(this.http.GET('/api/tasks/{id}/routing', { params: { path: { id } }, signal }));
   }
 
   // ---------- content ----------
 
   listContent(query: ContentListQuery = {}, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getContent'>>('/api/content', { ...query }, signal);
+    return dataOf(this.http.GET('/api/content', { params: { query }, signal }));
   }
   getContent(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getContentById'>>(`/api/content/${seg(id)}`, undefined, signal);
+    return dataOf(this.http.GET('/api/content/{id}', { params: { path: { id } }, signal }));
   }
   getContentVersion(id: string, version: number, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getContentByIdVersionsByVersion'>>(
-      `/api/content/${seg(id)}/versions/${seg(version)}`,
-      undefined,
-      signal,
+    return dataOf(
+      this.http.GET('/api/content/{id}/versions/{version}', { params: { path: { id, version } }, signal }),
     );
   }
-  /** Not in API.md's table; the answer's shape is normalised by lib/diff.ts. May be JSON or text. */
+  /** The answer's shape is normalised by lib/diff.ts. May be JSON or text. */
   async contentDiff(id: string, from: number, to: number, signal?: AbortSignal): Promise<unknown> {
     const res = await this.raw('GET', `/api/content/${seg(id)}/diff`, { query: { from, to }, signal });
     const type = res.headers.get('content-type') ?? '';
     return type.includes('json') ? res.json() : res.text();
   }
   updateContent(id: string, input: BodyOf<'putContentById'>) {
-    return this.put<ResponseOf<'putContentById'>>(`/api/content/${seg(id)}`, input);
+    return dataOf(this.http.PUT('/api/content/{id}', { params: { path: { id } }, body: input }));
   }
   deleteContent(id: string) {
-    return this.del(`/api/content/${seg(id)}`);
+    return done(this.http.DELETE('/api/content/{id}', { params: { path: { id } } }));
   }
   restoreContent(id: string, version: number) {
-    return this.post<ResponseOf<'postContentByIdRestore'>>(`/api/content/${seg(id)}/restore`, { version });
+    return dataOf(
+      this.http.POST('/api/content/{id}/restore', { params: { path: { id } }, body: { version } }),
+    );
   }
   regenerateContent(id: string, providerId?: string) {
-    return this.post<ResponseOf<'postContentByIdRegenerate'>>(
-      `/api/content/${seg(id)}/regenerate`,
-      providerId ? { providerId } : {},
+    return dataOf(
+      this.http.POST('/api/content/{id}/regenerate', {
+        params: { path: { id } },
+        body: providerId ? { providerId } : {},
+      }),
     );
   }
   async exportContent(id: string, format: ExportFormat, version?: number): Promise<ExportedFile> {
-    const res = await this.raw('POST', `/api/content/${seg(id)}/export`, {
+    const { data: blob, response } = await this.http.POST('/api/content/{id}/export', {
+      params: { path: { id } },
       body: version === undefined ? { format } : { format, version },
       headers: { Accept: '*/*' },
+      parseAs: 'blob',
     });
-    const blob = await res.blob();
+    const file = blob as unknown as Blob;
     const ext = { markdown: 'md', html: 'html', txt: 'txt', json: 'json', pdf: 'pdf', docx: 'docx' }[format];
     return {
-      blob,
-      filename: filenameFromDisposition(res.headers.get('content-disposition'), `content.${ext}`),
-      contentType: res.headers.get('content-type') ?? blob.type,
+      blob: file,
+      filename: filenameFromDisposition(response.headers.get('content-disposition'), `content.${ext}`),
+      contentType: response.headers.get('content-type') ?? file.type,
     };
   }
   shareContent(id: string, input: BodyOf<'postContentByIdShare'> = {}) {
-    return this.post<ResponseOf<'postContentByIdShare'>>(`/api/content/${seg(id)}/share`, input);
+    return dataOf(this.http.POST('/api/content/{id}/share', { params: { path: { id } }, body: input }));
   }
   listComments(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getContentByIdComments'>>(
-      `/api/content/${seg(id)}/comments`,
-      undefined,
-      signal,
-    );
+    return dataOf(this.http.GET('/api/content/{id}/comments', { params: { path: { id } }, signal }));
   }
   addComment(id: string, input: BodyOf<'postContentByIdComments'>) {
-    return this.post<ResponseOf<'postContentByIdComments'>>(`/api/content/${seg(id)}/comments`, input);
+    return dataOf(this.http.POST('/api/content/{id}/comments', { params: { path: { id } }, body: input }));
   }
   updateComment(id: string, commentId: string, input: BodyOf<'putContentByIdCommentsByCommentId'>) {
-    return this.put<ResponseOf<'putContentByIdCommentsByCommentId'>>(
-      `/api/content/${seg(id)}/comments/${seg(commentId)}`,
-      input,
+    return dataOf(
+      this.http.PUT('/api/content/{id}/comments/{commentId}', {
+        params: { path: { id, commentId } },
+        body: input,
+      }),
     );
   }
   reviewContent(id: string, input: BodyOf<'postContentByIdReview'>) {
-    return this.post<ResponseOf<'postContentByIdReview'>>(`/api/content/${seg(id)}/review`, input);
+    return dataOf(this.http.POST('/api/content/{id}/review', { params: { path: { id } }, body: input }));
   }
   contentActivity(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getContentByIdActivity'>>(
-      `/api/content/${seg(id)}/activity`,
-      undefined,
-      signal,
+    return dataOf(this.http.GET('/api/content/{id}/activity', { params: { path: { id } }, signal }));
+  }
+
+  // ---------- reports ----------
+
+  usageReport(query: Record<string, string>, signal?: AbortSignal) {
+    return dataOf(
+      this.http.GET('/api/reports/usage', { params: { query: query as QueryOf<'getReportsUsage'> }, signal }),
     );
   }
-  usageReport(query: Record<string, string>, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getReportsUsage'>>('/api/reports/usage', query, signal);
-  }
   failureReport(query: Record<string, string>, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getReportsFailures'>>('/api/reports/failures', query, signal);
+    return dataOf(
+      this.http.GET('/api/reports/failures', {
+        params: { query: query as QueryOf<'getReportsFailures'> },
+        signal,
+      }),
+    );
   }
   reportSchedules(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getReportsSchedules'>>('/api/reports/schedules', {}, signal);
+    return dataOf(this.http.GET('/api/reports/schedules', { signal }));
   }
   deleteReportSchedule(id: string) {
-    return this.del(`/api/reports/schedules/${seg(id)}`);
+    return done(this.http.DELETE('/api/reports/schedules/{id}', { params: { path: { id } } }));
   }
   async usageReportCsv(query: Record<string, string>) {
-    const res = await this.raw('GET', '/api/reports/usage', { query: { ...query, format: 'csv' } });
-    return res.blob();
+    const { data } = await this.http.GET('/api/reports/usage', {
+      params: { query: { ...query, format: 'csv' } as QueryOf<'getReportsUsage'> },
+      parseAs: 'blob',
+    });
+    return data as unknown as Blob;
   }
+
   // ---------- spend ----------
 
   listPrices(signal?: AbortSignal) {
-    return this.get<ResponseOf<'listPrices'>>('/api/prices', undefined, signal);
+    return dataOf(this.http.GET('/api/prices', { signal }));
   }
   /** Replaces every admin override (send the ones to keep too). */
   replacePriceOverrides(input: BodyOf<'replacePriceOverrides'>) {
-    return this.put<ResponseOf<'replacePriceOverrides'>>('/api/admin/prices', input);
+    return dataOf(this.http.PUT('/api/admin/prices', { body: input }));
   }
   listBudgets(signal?: AbortSignal) {
-    return this.get<ResponseOf<'listBudgets'>>('/api/budgets', undefined, signal);
+    return dataOf(this.http.GET('/api/budgets', { signal }));
   }
   createBudget(input: BodyOf<'createBudget'>) {
-    return this.post<ResponseOf<'createBudget'>>('/api/budgets', input);
+    return dataOf(this.http.POST('/api/budgets', { body: input }));
   }
   updateBudget(id: string, input: BodyOf<'updateBudget'>) {
-    return this.put<ResponseOf<'updateBudget'>>(`/api/budgets/${seg(id)}`, input);
+    return dataOf(this.http.PUT('/api/budgets/{id}', { params: { path: { id } }, body: input }));
   }
   deleteBudget(id: string) {
-    return this.del(`/api/budgets/${seg(id)}`);
+    return done(this.http.DELETE('/api/budgets/{id}', { params: { path: { id } } }));
   }
   budgetForecast(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getBudgetForecast'>>(`/api/budgets/${seg(id)}/forecast`, undefined, signal);
+    return dataOf(this.http.GET('/api/budgets/{id}/forecast', { params: { path: { id } }, signal }));
   }
+
+  // ---------- notifications and sharing ----------
+
   notifications(query: { unread?: 'true'; limit?: number } = {}, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getNotifications'>>('/api/notifications', query, signal);
+    return dataOf(this.http.GET('/api/notifications', { params: { query }, signal }));
   }
   markNotificationsRead(ids?: string[]) {
-    return this.post<ResponseOf<'postNotificationsRead'>>('/api/notifications/read', ids ? { ids } : {});
+    return dataOf(this.http.POST('/api/notifications/read', { body: ids ? { ids } : {} }));
   }
   listShares(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getContentByIdShares'>>(`/api/content/${seg(id)}/shares`, undefined, signal);
+    return dataOf(this.http.GET('/api/content/{id}/shares', { params: { path: { id } }, signal }));
   }
   revokeShare(id: string, shareId: string) {
-    return this.del(`/api/content/${seg(id)}/shares/${seg(shareId)}`);
+    return done(
+      this.http.DELETE('/api/content/{id}/shares/{shareId}', { params: { path: { id, shareId } } }),
+    );
   }
   sharedContent(token: string, signal?: AbortSignal) {
-    return this.request<ResponseOf<'getSharedByToken'>>('GET', `/api/shared/${seg(token)}`, {
-      auth: false,
-      signal,
-    });
+    return dataOf(this.anon.GET('/api/shared/{token}', { params: { path: { token } }, signal }));
   }
 
   // ---------- providers ----------
 
   listProviders(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getProviders'>>('/api/providers', undefined, signal);
+    return dataOf(this.http.GET('/api/providers', { signal }));
   }
   getProvider(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getProvidersById'>>(`/api/providers/${seg(id)}`, undefined, signal);
+    return dataOf(this.http.GET('/api/providers/{id}', { params: { path: { id } }, signal }));
   }
   providerStatus(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getProvidersByIdStatus'>>(
-      `/api/providers/${seg(id)}/status`,
-      undefined,
-      signal,
-    );
+    return dataOf(this.http.GET('/api/providers/{id}/status', { params: { path: { id } }, signal }));
   }
   testProvider(id: string) {
-    return this.post<ResponseOf<'postProvidersByIdTest'>>(`/api/providers/${seg(id)}/test`);
+    return dataOf(this.http.POST('/api/providers/{id}/test', { params: { path: { id } } }));
   }
   createProvider(input: BodyOf<'postProviders'>) {
-    return this.post<ResponseOf<'postProviders'>>('/api/providers', input);
+    return dataOf(this.http.POST('/api/providers', { body: input }));
   }
   updateProvider(id: string, input: BodyOf<'putProvidersById'>) {
-    return this.put<ResponseOf<'putProvidersById'>>(`/api/providers/${seg(id)}`, input);
+    return dataOf(this.http.PUT('/api/providers/{id}', { params: { path: { id } }, body: input }));
   }
   deleteProvider(id: string) {
-    return this.del(`/api/providers/${seg(id)}`);
+    return done(this.http.DELETE('/api/providers/{id}', { params: { path: { id } } }));
   }
   createAccount(providerId: string, input: BodyOf<'postProvidersByIdAccounts'>) {
-    return this.post<ResponseOf<'postProvidersByIdAccounts'>>(
-      `/api/providers/${seg(providerId)}/accounts`,
-      input,
+    return dataOf(
+      this.http.POST('/api/providers/{id}/accounts', { params: { path: { id: providerId } }, body: input }),
     );
   }
   updateAccount(providerId: string, accountId: string, input: BodyOf<'putProvidersByIdAccountsByAccountId'>) {
-    return this.put<ResponseOf<'putProvidersByIdAccountsByAccountId'>>(
-      `/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`,
-      input,
+    return dataOf(
+      this.http.PUT('/api/providers/{id}/accounts/{accountId}', {
+        params: { path: { id: providerId, accountId } },
+        body: input,
+      }),
     );
   }
   deleteAccount(providerId: string, accountId: string) {
-    return this.del(`/api/providers/${seg(providerId)}/accounts/${seg(accountId)}`);
+    return done(
+      this.http.DELETE('/api/providers/{id}/accounts/{accountId}', {
+        params: { path: { id: providerId, accountId } },
+      }),
+    );
   }
 
   // ---------- admin ----------
 
   listUsers(query: QueryOf<'getAdminUsers'> = {}, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAdminUsers'>>('/api/admin/users', { ...query }, signal);
+    return dataOf(this.http.GET('/api/admin/users', { params: { query }, signal }));
   }
   updateUser(id: string, input: BodyOf<'putAdminUsersById'>) {
-    return this.put<ResponseOf<'putAdminUsersById'>>(`/api/admin/users/${seg(id)}`, input);
+    return dataOf(this.http.PUT('/api/admin/users/{id}', { params: { path: { id } }, body: input }));
   }
   stats(since?: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAdminStats'>>('/api/admin/stats', { since }, signal);
+    return dataOf(this.http.GET('/api/admin/stats', { params: { query: { since } }, signal }));
   }
   auditLog(query: QueryOf<'getAdminLogs'> = {}, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getAdminLogs'>>('/api/admin/logs', { ...query }, signal);
+    return dataOf(this.http.GET('/api/admin/logs', { params: { query }, signal }));
   }
   settings(signal?: AbortSignal) {
-    return this.get<unknown>('/api/admin/settings', undefined, signal).then(normalizeSettings);
+    return dataOf<unknown>(this.http.GET('/api/admin/settings', { signal })).then(normalizeSettings);
   }
   updateSettings(values: Settings) {
-    return this.post<unknown>('/api/admin/settings', values).then(normalizeSettings);
+    return dataOf<unknown>(
+      this.http.POST('/api/admin/settings', { body: values as BodyOf<'postAdminSettings'> }),
+    ).then(normalizeSettings);
+  }
+
+  // ---------- teams ----------
+
+  listTeams(signal?: AbortSignal) {
+    return dataOf(this.http.GET('/api/teams', { signal }));
+  }
+  createTeam(input: BodyOf<'postTeams'>) {
+    return dataOf(this.http.POST('/api/teams', { body: input }));
+  }
+  getTeam(id: string, signal?: AbortSignal) {
+    return dataOf(this.http.GET('/api/teams/{id}', { params: { path: { id } }, signal }));
+  }
+  createInvite(teamId: string, input: BodyOf<'postTeamsByIdInvites'>) {
+    return dataOf(
+      this.http.POST('/api/teams/{id}/invites', { params: { path: { id: teamId } }, body: input }),
+    );
+  }
+  acceptInvite(token: string) {
+    return dataOf(this.http.POST('/api/invites/{token}/accept', { params: { path: { token } } }));
+  }
+  setMemberRole(teamId: string, userId: string, input: BodyOf<'putTeamsByIdMembersByUserId'>) {
+    return dataOf(
+      this.http.PUT('/api/teams/{id}/members/{userId}', {
+        params: { path: { id: teamId, userId } },
+        body: input,
+      }),
+    );
+  }
+  removeMember(teamId: string, userId: string) {
+    return done(
+      this.http.DELETE('/api/teams/{id}/members/{userId}', { params: { path: { id: teamId, userId } } }),
+    );
+  }
+  addChatWorkspace(teamId: string, input: BodyOf<'postTeamsByIdChatWorkspaces'>) {
+    return dataOf(
+      this.http.POST('/api/teams/{id}/chat-workspaces', { params: { path: { id: teamId } }, body: input }),
+    );
+  }
+  removeChatWorkspace(teamId: string, workspaceId: string) {
+    return done(
+      this.http.DELETE('/api/teams/{id}/chat-workspaces/{workspaceId}', {
+        params: { path: { id: teamId, workspaceId } },
+      }),
+    );
   }
 
   // ---------- account linking ----------
 
-  listTeams(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTeams'>>('/api/teams', undefined, signal);
-  }
-  createTeam(input: BodyOf<'postTeams'>) {
-    return this.post<ResponseOf<'postTeams'>>('/api/teams', input);
-  }
-  getTeam(id: string, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getTeamsById'>>(`/api/teams/${seg(id)}`, undefined, signal);
-  }
-  createInvite(teamId: string, input: BodyOf<'postTeamsByIdInvites'>) {
-    return this.post<ResponseOf<'postTeamsByIdInvites'>>(`/api/teams/${seg(teamId)}/invites`, input);
-  }
-  acceptInvite(token: string) {
-    return this.post<ResponseOf<'postInvitesByTokenAccept'>>(`/api/invites/${seg(token)}/accept`);
-  }
-  setMemberRole(teamId: string, userId: string, input: BodyOf<'putTeamsByIdMembersByUserId'>) {
-    return this.put<ResponseOf<'putTeamsByIdMembersByUserId'>>(
-      `/api/teams/${seg(teamId)}/members/${seg(userId)}`,
-      input,
-    );
-  }
-  removeMember(teamId: string, userId: string) {
-    return this.del(`/api/teams/${seg(teamId)}/members/${seg(userId)}`);
-  }
-  addChatWorkspace(teamId: string, input: BodyOf<'postTeamsByIdChatWorkspaces'>) {
-    return this.post<ResponseOf<'postTeamsByIdChatWorkspaces'>>(
-      `/api/teams/${seg(teamId)}/chat-workspaces`,
-      input,
-    );
-  }
-  removeChatWorkspace(teamId: string, workspaceId: string) {
-    return this.del(`/api/teams/${seg(teamId)}/chat-workspaces/${seg(workspaceId)}`);
-  }
-
   createLinkCode() {
-    return this.post<ResponseOf<'postLinksCodes'>>('/api/links/codes');
+    return dataOf(this.http.POST('/api/links/codes', {}));
   }
   listLinks(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getLinks'>>('/api/links', undefined, signal);
+    return dataOf(this.http.GET('/api/links', { signal }));
   }
   deleteLink(id: string) {
-    return this.del(`/api/links/${seg(id)}`);
+    return done(this.http.DELETE('/api/links/{id}', { params: { path: { id } } }));
   }
 
   // ---------- inbound webhooks ----------
 
   listWebhooks(signal?: AbortSignal) {
-    return this.get<ResponseOf<'getWebhooks'>>('/api/webhooks', undefined, signal);
+    return dataOf(this.http.GET('/api/webhooks', { signal }));
   }
   createWebhook(input: BodyOf<'postWebhooks'>) {
-    return this.post<ResponseOf<'postWebhooks'>>('/api/webhooks', input);
+    return dataOf(this.http.POST('/api/webhooks', { body: input }));
   }
   deleteWebhook(id: string) {
-    return this.del(`/api/webhooks/${seg(id)}`);
+    return done(this.http.DELETE('/api/webhooks/{id}', { params: { path: { id } } }));
   }
   rotateWebhook(id: string) {
-    return this.post<ResponseOf<'postWebhooksByIdRotate'>>(`/api/webhooks/${seg(id)}/rotate`);
+    return dataOf(this.http.POST('/api/webhooks/{id}/rotate', { params: { path: { id } }, body: {} }));
   }
   webhookDeliveries(id: string, query: QueryOf<'getWebhooksByIdDeliveries'> = {}, signal?: AbortSignal) {
-    return this.get<ResponseOf<'getWebhooksByIdDeliveries'>>(
-      `/api/webhooks/${seg(id)}/deliveries`,
-      { ...query },
-      signal,
+    return dataOf(
+      this.http.GET('/api/webhooks/{id}/deliveries', { params: { path: { id }, query }, signal }),
     );
   }
 
-  // ---------- health ----------
+  // ---------- health (not in the OpenAPI document) ----------
 
-  health(signal?: AbortSignal) {
-    return this.request<{ status: string }>('GET', '/healthz', { auth: false, signal });
+  async health(signal?: AbortSignal): Promise<{ status: string } | undefined> {
+    const res = await this.raw('GET', '/healthz', { auth: false, signal });
+    return (res.headers.get('content-type') ?? '').includes('json') ? res.json() : undefined;
   }
 }
 

@@ -15,6 +15,8 @@ export interface Column<T> {
   /** Heading read by screen readers only (e.g. "Actions"). */
   hiddenHeader?: boolean;
   className?: string;
+  /** This column's cell in the table's one footer row (e.g. a total); no footer when no column has one. */
+  footer?: ReactNode;
 }
 
 export interface TableProps<T> {
@@ -26,6 +28,19 @@ export interface TableProps<T> {
   rowProps?: (row: T) => Record<string, string | undefined>;
   testId?: string;
   compact?: boolean;
+}
+
+/** A body or footer cell: a row heading (<th scope="row">) in the column that names the row. */
+function BodyCell<T>({ column, children }: { column: Column<T>; children: ReactNode }) {
+  return column.rowHeader ? (
+    <th scope="row" data-label={column.header} className={column.className}>
+      {children}
+    </th>
+  ) : (
+    <td data-label={column.header} className={column.className}>
+      {children}
+    </td>
+  );
 }
 
 /** A responsive table: every cell carries its column's name, headings are scoped. */
@@ -40,6 +55,7 @@ export function DataTable<T>({
   compact = false,
 }: TableProps<T> & { rows: readonly T[] }) {
   const cols = columns.filter((c): c is Column<T> => c !== false);
+  const footed = cols.some((c) => c.footer !== undefined);
   return (
     <div className="table-wrap">
       <table className={compact ? 'table responsive compact' : 'table responsive'} data-testid={testId}>
@@ -56,20 +72,25 @@ export function DataTable<T>({
         <tbody>
           {rows.map((r, i) => (
             <tr key={rowKey(r)} {...rowProps?.(r)}>
-              {cols.map((c) =>
-                c.rowHeader ? (
-                  <th key={c.header} scope="row" data-label={c.header} className={c.className}>
-                    {c.cell(r, i)}
-                  </th>
-                ) : (
-                  <td key={c.header} data-label={c.header} className={c.className}>
-                    {c.cell(r, i)}
-                  </td>
-                ),
-              )}
+              {cols.map((c) => (
+                <BodyCell key={c.header} column={c}>
+                  {c.cell(r, i)}
+                </BodyCell>
+              ))}
             </tr>
           ))}
         </tbody>
+        {footed && (
+          <tfoot>
+            <tr>
+              {cols.map((c) => (
+                <BodyCell key={c.header} column={c}>
+                  {c.footer}
+                </BodyCell>
+              ))}
+            </tr>
+          </tfoot>
+        )}
       </table>
     </div>
   );

@@ -2,16 +2,10 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/re
 import { MemoryRouter } from 'react-router-dom';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../api/client';
+import { stubResizeObserver } from '../lib/testing';
 import { monthRange, ReportsPage } from './ReportsPage';
 
-beforeAll(() => {
-  // recharts' ResponsiveContainer watches its size; jsdom has no ResizeObserver.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+beforeAll(stubResizeObserver);
 beforeEach(() => {
   vi.spyOn(api, 'failureReport').mockResolvedValue({ items: [] });
 });

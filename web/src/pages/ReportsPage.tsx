@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../api/client';
 import { saveBlob } from '../api/contentDisposition';
+import { BarChart } from '../components/BarChart';
 import { ConfirmButton } from '../components/ConfirmButton';
+import { AsyncTable, DataTable } from '../components/DataTable';
 import { PageHeader } from '../components/Layout';
 import { Empty, ErrorMessage, Loading } from '../components/Status';
 import { useCurrentTeam } from '../lib/currentTeam';
@@ -62,50 +63,28 @@ export function ReportsPage() {
         <Empty>No tasks in this month.</Empty>
       ) : (
         <>
-          <div style={{ width: '100%', height: 260 }}>
-            <ResponsiveContainer>
-              <BarChart data={items} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="label" fontSize={12} />
-                <YAxis allowDecimals={false} fontSize={12} width={48} />
-                <Tooltip />
-                <Bar
-                  dataKey="completed"
-                  stackId="t"
-                  name="Completed"
-                  fill="#16a34a"
-                  isAnimationActive={false}
-                />
-                <Bar dataKey="failed" stackId="t" name="Failed" fill="#dc2626" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{groupBy}</th>
-                <th scope="col">Tasks</th>
-                <th scope="col">Completed</th>
-                <th scope="col">Failed</th>
-                <th scope="col">Tokens</th>
-                <th scope="col">p50 ms</th>
-                <th scope="col">p95 ms</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((r) => (
-                <tr key={r.key}>
-                  <th scope="row">{r.label}</th>
-                  <td>{formatNumber(r.tasks)}</td>
-                  <td>{formatNumber(r.completed)}</td>
-                  <td>{formatNumber(r.failed)}</td>
-                  <td>{formatNumber(r.tokens)}</td>
-                  <td>{r.p50LatencyMs ?? '—'}</td>
-                  <td>{r.p95LatencyMs ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <BarChart
+            data={items}
+            xKey="label"
+            series={[
+              { dataKey: 'completed', name: 'Completed', fill: '#16a34a', stack: 't' },
+              { dataKey: 'failed', name: 'Failed', fill: '#dc2626', stack: 't' },
+            ]}
+          />
+          <DataTable
+            rows={items}
+            caption={`Usage by ${groupBy}`}
+            rowKey={(r) => r.key}
+            columns={[
+              { header: groupBy, rowHeader: true, cell: (r) => r.label },
+              { header: 'Tasks', cell: (r) => formatNumber(r.tasks) },
+              { header: 'Completed', cell: (r) => formatNumber(r.completed) },
+              { header: 'Failed', cell: (r) => formatNumber(r.failed) },
+              { header: 'Tokens', cell: (r) => formatNumber(r.tokens) },
+              { header: 'p50 ms', cell: (r) => r.p50LatencyMs ?? '—' },
+              { header: 'p95 ms', cell: (r) => r.p95LatencyMs ?? '—' },
+            ]}
+          />
         </>
       )}
       <FailureReasons range={monthRange(month)} team={team} />
@@ -124,43 +103,24 @@ export function FailureReasons({
 }) {
   const query = { ...range, ...(team ? { teamId: team } : {}) };
   const report = useAsync((s) => api.failureReport(query, s), [range.from, range.to, team]);
-  const items = report.data?.items ?? [];
   return (
     <section className="stack" aria-labelledby="failures-heading">
       <h2 id="failures-heading">Failure reasons</h2>
-      {report.error ? <ErrorMessage error={report.error} onRetry={() => report.reload()} /> : null}
-      {report.loading && !report.data ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <Empty>No failed attempts in this month.</Empty>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Reason</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Failed tasks</th>
-              <th scope="col">Providers</th>
-              <th scope="col">Last</th>
-              <th scope="col">Latest message</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r) => (
-              <tr key={r.code}>
-                <th scope="row" title={r.code}>
-                  {r.label}
-                </th>
-                <td>{formatNumber(r.attempts)}</td>
-                <td>{formatNumber(r.tasks)}</td>
-                <td>{r.providers.join(', ') || '—'}</td>
-                <td>{formatDateTime(r.lastAt)}</td>
-                <td>{r.example ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <AsyncTable
+        state={report}
+        loadingLabel="Loading failure reasons…"
+        empty="No failed attempts in this month."
+        caption="Failure reasons"
+        rowKey={(r) => r.code}
+        columns={[
+          { header: 'Reason', rowHeader: true, cell: (r) => <span title={r.code}>{r.label}</span> },
+          { header: 'Attempts', cell: (r) => formatNumber(r.attempts) },
+          { header: 'Failed tasks', cell: (r) => formatNumber(r.tasks) },
+          { header: 'Providers', cell: (r) => r.providers.join(', ') || '—' },
+          { header: 'Last', cell: (r) => formatDateTime(r.lastAt) },
+          { header: 'Latest message', cell: (r) => r.example ?? '—' },
+        ]}
+      />
     </section>
   );
 }
@@ -178,53 +138,36 @@ export function ReportSchedules() {
     await api.deleteReportSchedule(id);
     schedules.reload({ silent: true });
   });
-  const items = schedules.data?.items ?? [];
   return (
     <section className="stack" aria-labelledby="schedules-heading">
       <h2 id="schedules-heading">Scheduled reports</h2>
-      {schedules.error ? <ErrorMessage error={schedules.error} onRetry={() => schedules.reload()} /> : null}
       {remove.error !== null && <ErrorMessage error={remove.error} title="Could not delete" />}
-      {schedules.loading && !schedules.data ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        <Empty>No scheduled reports.</Empty>
-      ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Report</th>
-              <th scope="col">Every</th>
-              <th scope="col">Sent to</th>
-              <th scope="col">Next run</th>
-              <th scope="col">Last sent</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id}>
-                <th scope="row">
-                  {s.report} by {s.groupBy}
-                </th>
-                <td>{s.every}</td>
-                <td>{destination(s.deliverTo)}</td>
-                <td>{formatDateTime(s.nextRunAt)}</td>
-                <td>{s.lastSentAt ? formatDateTime(s.lastSentAt) : '—'}</td>
-                <td>
-                  <ConfirmButton
-                    label="Delete"
-                    accessibleName={`Delete schedule ${s.report} by ${s.groupBy} to ${destination(s.deliverTo)}`}
-                    question="Delete this schedule?"
-                    onConfirm={() => remove.run(s.id)}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <AsyncTable
+        state={schedules}
+        loadingLabel="Loading scheduled reports…"
+        empty="No scheduled reports."
+        caption="Scheduled reports"
+        rowKey={(s) => s.id}
+        columns={[
+          { header: 'Report', rowHeader: true, cell: (s) => `${s.report} by ${s.groupBy}` },
+          { header: 'Every', cell: (s) => s.every },
+          { header: 'Sent to', cell: (s) => destination(s.deliverTo) },
+          { header: 'Next run', cell: (s) => formatDateTime(s.nextRunAt) },
+          { header: 'Last sent', cell: (s) => (s.lastSentAt ? formatDateTime(s.lastSentAt) : '—') },
+          {
+            header: 'Actions',
+            hiddenHeader: true,
+            cell: (s) => (
+              <ConfirmButton
+                label="Delete"
+                accessibleName={`Delete schedule ${s.report} by ${s.groupBy} to ${destination(s.deliverTo)}`}
+                question="Delete this schedule?"
+                onConfirm={() => remove.run(s.id)}
+              />
+            ),
+          },
+        ]}
+      />
     </section>
   );
 }

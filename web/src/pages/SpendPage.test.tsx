@@ -5,24 +5,28 @@ import { api } from '../api/client';
 import { ApiError } from '../api/errors';
 import type { BudgetForecast, PriceRow, SpendBudget, Team, User } from '../api/types';
 import { AuthProvider } from '../auth/AuthContext';
+import { stubResizeObserver } from '../lib/testing';
 import { SpendPage } from './SpendPage';
 import { BudgetsSection } from './spend/BudgetsSection';
 import { ForecastChart, formatDay } from './spend/ForecastChart';
 import { PriceTable } from './spend/PriceTable';
 
-beforeAll(() => {
-  // recharts' ResponsiveContainer watches its size; jsdom has no ResizeObserver.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+beforeAll(stubResizeObserver);
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
   window.localStorage.clear();
 });
+
+/** A built-in price row (from the genai-prices package). */
+const GPT_4O: PriceRow = {
+  providerKind: 'openai',
+  model: 'gpt-4o',
+  inputPerMTokUsd: 2.5,
+  outputPerMTokUsd: 10,
+  cachedInputPerMTokUsd: 1.25,
+  source: '@pydantic/genai-prices@0.1.8',
+};
 
 const TEAM_ID = '11111111-1111-4111-8111-111111111111';
 const team = (role: Team['role']): Team => ({
@@ -73,17 +77,7 @@ function mockApi(opts: { role: User['role']; teams?: Team[]; budgets?: SpendBudg
   vi.spyOn(api, 'listBudgets').mockResolvedValue({ items: opts.budgets ?? [budget()] });
   vi.spyOn(api, 'budgetForecast').mockResolvedValue(forecast);
   vi.spyOn(api, 'notifications').mockResolvedValue({ items: [] } as never);
-  const prices: PriceRow[] = [
-    {
-      providerKind: 'openai',
-      model: 'gpt-4o',
-      inputPerMTokUsd: 2.5,
-      outputPerMTokUsd: 10,
-      cachedInputPerMTokUsd: 1.25,
-      source: '@pydantic/genai-prices@0.1.8',
-    },
-  ];
-  vi.spyOn(api, 'listPrices').mockResolvedValue({ items: prices });
+  vi.spyOn(api, 'listPrices').mockResolvedValue({ items: [GPT_4O] });
   return vi.spyOn(api, 'usageReport').mockResolvedValue({
     items: [
       {
@@ -305,15 +299,7 @@ describe('price table', () => {
       cachedInputPerMTokUsd: null,
       source: 'admin override',
     };
-    const builtIn: PriceRow = {
-      providerKind: 'openai',
-      model: 'gpt-4o',
-      inputPerMTokUsd: 2.5,
-      outputPerMTokUsd: 10,
-      cachedInputPerMTokUsd: 1.25,
-      source: '@pydantic/genai-prices@0.1.8',
-    };
-    vi.spyOn(api, 'listPrices').mockResolvedValue({ items: [kept, builtIn] });
+    vi.spyOn(api, 'listPrices').mockResolvedValue({ items: [kept, GPT_4O] });
     const put = vi.spyOn(api, 'replacePriceOverrides').mockImplementation(async ({ items }) => ({
       items: items.map((i) => ({
         ...i,

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api/client';
 import type { CreatedInvite, TeamDetail, TeamRole } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -6,6 +6,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { CopyButton } from '../components/CopyButton';
 import { AsyncTable } from '../components/DataTable';
 import { InlineInput, InlineSelect } from '../components/Field';
+import { Form } from '../components/Form';
 import { Card, PageHeader } from '../components/Layout';
 import { ErrorMessage, Loading } from '../components/Status';
 import { useCurrentTeam } from '../lib/currentTeam';
@@ -19,14 +20,20 @@ const PLATFORMS = [
   { value: 'telegram', label: 'Telegram group (chat id)' },
 ];
 
+/** What <Form> needs of an action that takes no arguments. */
+const actionState = (a: { run: () => Promise<unknown>; error: unknown; pending: boolean }) => ({
+  submit: () => void a.run(),
+  error: a.error,
+  pending: a.pending,
+});
+
 /** Teams: the caller's teams, creating one, and (for the selected team) members, invites and chat workspaces. */
 export function TeamsPage() {
   usePageTitle('Teams');
   const teams = useAsync((s) => api.listTeams(s), []);
   const [current, setCurrent] = useCurrentTeam();
   const [name, setName] = useState('');
-  const create = useAction(async (e: FormEvent) => {
-    e.preventDefault();
+  const create = useAction(async () => {
     const t = await api.createTeam({ name });
     setName('');
     teams.reload({ silent: true });
@@ -42,13 +49,16 @@ export function TeamsPage() {
         switcher at the top; lists then show that team’s tasks and content.
       </p>
       <Card title="Create a team">
-        <form className="row" onSubmit={(e) => void create.run(e)}>
+        <Form
+          aria-label="Create a team"
+          state={actionState(create)}
+          errorTitle="The team was not created"
+          submitLabel="Create team"
+          pendingLabel="Creating…"
+          disabled={!name.trim()}
+        >
           <InlineInput label="Name" value={name} onChange={setName} required maxLength={100} />
-          <button type="submit" className="btn btn-primary" disabled={create.pending || !name.trim()}>
-            {create.pending ? 'Creating…' : 'Create team'}
-          </button>
-        </form>
-        {create.error !== null && <ErrorMessage error={create.error} title="The team was not created" />}
+        </Form>
       </Card>
       <Card title="Your teams">
         <AsyncTable
@@ -88,8 +98,7 @@ function TeamDetailCard({ teamId }: { teamId: string }) {
   const [inviteEmail, setInviteEmail] = useState('');
   const [platform, setPlatform] = useState('slack');
   const [externalId, setExternalId] = useState('');
-  const createInvite = useAction(async (e: FormEvent) => {
-    e.preventDefault();
+  const createInvite = useAction(async () => {
     setInvite(
       await api.createInvite(teamId, { role: inviteRole, ...(inviteEmail ? { email: inviteEmail } : {}) }),
     );
@@ -102,8 +111,7 @@ function TeamDetailCard({ teamId }: { teamId: string }) {
     await api.removeMember(teamId, userId);
     team.reload({ silent: true });
   });
-  const attach = useAction(async (e: FormEvent) => {
-    e.preventDefault();
+  const attach = useAction(async () => {
     await api.addChatWorkspace(teamId, {
       platform: platform as 'slack' | 'discord' | 'telegram',
       externalId: externalId.trim(),
@@ -170,26 +178,28 @@ function TeamDetailCard({ teamId }: { teamId: string }) {
       </Card>
       {manages && (
         <Card title="Invite someone">
-          <form className="row" onSubmit={(e) => void createInvite.run(e)}>
-            <InlineInput
-              label="E-mail (optional)"
-              type="email"
-              value={inviteEmail}
-              onChange={setInviteEmail}
-            />
-            <InlineSelect<TeamRole>
-              label="Role"
-              value={inviteRole}
-              onChange={setInviteRole}
-              options={ROLES}
-            />
-            <button type="submit" className="btn btn-primary" disabled={createInvite.pending}>
-              {createInvite.pending ? 'Creating…' : 'Create invite link'}
-            </button>
-          </form>
-          {createInvite.error !== null && (
-            <ErrorMessage error={createInvite.error} title="No invite was created" />
-          )}
+          <Form
+            aria-label="Invite someone"
+            state={actionState(createInvite)}
+            errorTitle="No invite was created"
+            submitLabel="Create invite link"
+            pendingLabel="Creating…"
+          >
+            <div className="row">
+              <InlineInput
+                label="E-mail (optional)"
+                type="email"
+                value={inviteEmail}
+                onChange={setInviteEmail}
+              />
+              <InlineSelect<TeamRole>
+                label="Role"
+                value={inviteRole}
+                onChange={setInviteRole}
+                options={ROLES}
+              />
+            </div>
+          </Form>
           {invite && (
             <p>
               {invite.emailed ? 'Sent by e-mail. ' : ''}Single-use link, valid until{' '}
@@ -230,15 +240,21 @@ function TeamDetailCard({ teamId }: { teamId: string }) {
           ]}
         />
         {manages && (
-          <form className="row" onSubmit={(e) => void attach.run(e)}>
-            <InlineSelect label="Platform" value={platform} onChange={setPlatform} options={PLATFORMS} />
-            <InlineInput label="Id" value={externalId} onChange={setExternalId} required maxLength={64} />
-            <button type="submit" className="btn" disabled={attach.pending || !externalId.trim()}>
-              Attach
-            </button>
-          </form>
+          <Form
+            aria-label="Attach a chat workspace"
+            state={actionState(attach)}
+            errorTitle="Could not attach it"
+            submitLabel="Attach"
+            pendingLabel="Attaching…"
+            submitClassName="btn"
+            disabled={!externalId.trim()}
+          >
+            <div className="row">
+              <InlineSelect label="Platform" value={platform} onChange={setPlatform} options={PLATFORMS} />
+              <InlineInput label="Id" value={externalId} onChange={setExternalId} required maxLength={64} />
+            </div>
+          </Form>
         )}
-        {attach.error !== null && <ErrorMessage error={attach.error} title="Could not attach it" />}
       </Card>
     </>
   );

@@ -2,16 +2,10 @@ import { cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api } from '../../api/client';
 import type { AdminStats, Page, Task } from '../../api/types';
+import { stubResizeObserver } from '../../lib/testing';
 import { StatsPage } from './StatsPage';
 
-beforeAll(() => {
-  // recharts' ResponsiveContainer watches its size; jsdom has no ResizeObserver.
-  globalThis.ResizeObserver ??= class {
-    observe() {}
-    unobserve() {}
-    disconnect() {}
-  } as unknown as typeof ResizeObserver;
-});
+beforeAll(stubResizeObserver);
 
 afterEach(() => {
   cleanup();

@@ -1,17 +1,8 @@
 import { type ReactNode, useId, useState } from 'react';
-import {
-  Bar,
-  BarChart,
-  CartesianGrid,
-  Cell,
-  Legend,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
 import { api } from '../../api/client';
 import { TASK_STATUSES, type Task } from '../../api/types';
+import { BarChart } from '../../components/BarChart';
+import { DataTable } from '../../components/DataTable';
 import { PageHeader } from '../../components/Layout';
 import { Empty, ErrorMessage, Loading } from '../../components/Status';
 import { formatMs, formatNumber, formatPercent, humanize } from '../../lib/format';
@@ -91,49 +82,19 @@ function ChartCard({
   );
 }
 
-function DataTable({
-  caption,
-  head,
-  rows,
-}: {
-  caption: string;
-  head: string[];
-  rows: Array<Array<ReactNode>>;
-}) {
+/** A chart's figures as a compact table: one row of cells per entry, under the given headings. */
+function FiguresTable({ caption, head, rows }: { caption: string; head: string[]; rows: ReactNode[][] }) {
+  const numbered = rows.map((cells, i) => ({ i, cells }));
   return (
-    <div className="table-wrap">
-      <table className="table compact">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            {head.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r, i) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: static table rows
-            <tr key={i}>
-              {r.map((c, j) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: static table cells
-                <td key={j}>{c}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={numbered}
+      caption={caption}
+      compact
+      rowKey={(r) => r.i}
+      columns={head.map((h, j) => ({ header: h, cell: (r: (typeof numbered)[number]) => r.cells[j] }))}
+    />
   );
 }
-
-const TOOLTIP_STYLE = {
-  background: 'var(--color-surface)',
-  border: '1px solid var(--color-border)',
-  borderRadius: 8,
-};
 
 type BarsProps = Parameters<typeof SimpleBars>[0];
 
@@ -156,7 +117,7 @@ function BarCard({
       title={title}
       testId={testId}
       table={
-        <DataTable
+        <FiguresTable
           caption={caption}
           head={head}
           rows={rows ?? bars.data.map((r) => [label(r.key), formatNumber(r.value)])}
@@ -187,21 +148,17 @@ function SimpleBars({
   names?: boolean;
 }) {
   const fmt = formatter ?? formatNumber;
-  const label = (k: unknown) => (names ? String(k) : humanize(String(k)));
   return (
-    <ResponsiveContainer width="100%" height={260}>
-      <BarChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
-        <CartesianGrid strokeDasharray="3 3" vertical={false} />
-        <XAxis dataKey="key" tickFormatter={label} interval={0} fontSize={12} />
-        <YAxis allowDecimals={false} fontSize={12} unit={unit} width={unit ? 72 : 48} />
-        <Tooltip formatter={(v) => fmt(Number(v))} labelFormatter={label} contentStyle={TOOLTIP_STYLE} />
-        <Bar dataKey="value" name="Value" isAnimationActive={false}>
-          {data.map((d, i) => (
-            <Cell key={d.key} fill={colorFor(d.key, i)} />
-          ))}
-        </Bar>
-      </BarChart>
-    </ResponsiveContainer>
+    <BarChart
+      data={data}
+      xKey="key"
+      series={[{ dataKey: 'value', name: 'Value', colorOf: (d, i) => colorFor(d.key, i) }]}
+      everyTick
+      yUnit={unit}
+      yWidth={unit ? 72 : 48}
+      formatX={names ? undefined : humanize}
+      formatValue={(n) => fmt(n)}
+    />
   );
 }
 
@@ -307,7 +264,7 @@ export function StatsPage() {
               title="Tasks over time, by status"
               testId="chart-tasks-over-time"
               table={
-                <DataTable
+                <FiguresTable
                   caption="Tasks over time"
                   head={['Period', ...TASK_STATUSES.map(humanize)]}
                   rows={series.map((r) => [r.label, ...TASK_STATUSES.map((s) => formatNumber(r[s]))])}
@@ -321,25 +278,19 @@ export function StatsPage() {
               ) : series.length === 0 ? (
                 <Empty>No tasks in this period.</Empty>
               ) : (
-                <ResponsiveContainer width="100%" height={260}>
-                  <BarChart data={series} margin={{ top: 8, right: 8, left: 0, bottom: 8 }}>
-                    <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                    <XAxis dataKey="label" fontSize={12} minTickGap={16} />
-                    <YAxis allowDecimals={false} fontSize={12} width={40} />
-                    <Tooltip contentStyle={TOOLTIP_STYLE} />
-                    <Legend formatter={(v) => humanize(String(v))} />
-                    {TASK_STATUSES.map((s) => (
-                      <Bar
-                        key={s}
-                        dataKey={s}
-                        name={s}
-                        stackId="status"
-                        fill={STATUS_COLORS[s]}
-                        isAnimationActive={false}
-                      />
-                    ))}
-                  </BarChart>
-                </ResponsiveContainer>
+                <BarChart
+                  data={series}
+                  xKey="label"
+                  series={TASK_STATUSES.map((s) => ({
+                    dataKey: s,
+                    name: s,
+                    stack: 'status',
+                    fill: STATUS_COLORS[s],
+                  }))}
+                  yWidth={40}
+                  minTickGap={16}
+                  legend={humanize}
+                />
               )}
             </ChartCard>
 

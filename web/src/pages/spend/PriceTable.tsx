@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../../api/client';
 import type { PriceOverride, PriceRow } from '../../api/types';
+import { DataTable } from '../../components/DataTable';
 import { InlineInput, TextField } from '../../components/Field';
 import { type FieldErrors, Form, useForm } from '../../components/Form';
 import { Card } from '../../components/Layout';
@@ -117,62 +118,54 @@ export function PriceTable({ isAdmin }: { isAdmin: boolean }) {
       ) : matching.length === 0 ? (
         <Empty>No prices match.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="table compact">
-            <caption className="visually-hidden">Prices in USD per million tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Provider</th>
-                <th scope="col">Model</th>
-                <th scope="col">Input / M</th>
-                <th scope="col">Output / M</th>
-                <th scope="col">Cached input / M</th>
-                <th scope="col">Source</th>
-                {isAdmin && <th scope="col">Actions</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {matching.slice(0, SHOWN).map((r) => (
-                <tr key={key(r)}>
-                  <td>{r.providerKind}</td>
-                  <th scope="row">{r.model}</th>
-                  <td>{usd(r.inputPerMTokUsd)}</td>
-                  <td>{usd(r.outputPerMTokUsd)}</td>
-                  <td>{usd(r.cachedInputPerMTokUsd)}</td>
-                  <td>{r.source}</td>
-                  {isAdmin && (
-                    <td className="actions">
+        <>
+          <DataTable
+            rows={matching.slice(0, SHOWN)}
+            caption="Prices in USD per million tokens"
+            compact
+            rowKey={key}
+            columns={[
+              { header: 'Provider', cell: (r) => r.providerKind },
+              { header: 'Model', rowHeader: true, cell: (r) => r.model },
+              { header: 'Input / M', cell: (r) => usd(r.inputPerMTokUsd) },
+              { header: 'Output / M', cell: (r) => usd(r.outputPerMTokUsd) },
+              { header: 'Cached input / M', cell: (r) => usd(r.cachedInputPerMTokUsd) },
+              { header: 'Source', cell: (r) => r.source },
+              isAdmin && {
+                header: 'Actions',
+                className: 'actions',
+                cell: (r) => (
+                  <>
+                    <button
+                      type="button"
+                      className="btn btn-sm"
+                      onClick={() => setEditing(key(r))}
+                      aria-label={`Override ${r.providerKind} ${r.model}`}
+                    >
+                      Override
+                    </button>
+                    {r.source === OVERRIDE_SOURCE && (
                       <button
                         type="button"
-                        className="btn btn-sm"
-                        onClick={() => setEditing(key(r))}
-                        aria-label={`Override ${r.providerKind} ${r.model}`}
+                        className="btn btn-sm btn-ghost"
+                        disabled={remove.pending}
+                        onClick={() => remove.run(r)}
+                        aria-label={`Remove the override of ${r.providerKind} ${r.model}`}
                       >
-                        Override
+                        Remove override
                       </button>
-                      {r.source === OVERRIDE_SOURCE && (
-                        <button
-                          type="button"
-                          className="btn btn-sm btn-ghost"
-                          disabled={remove.pending}
-                          onClick={() => remove.run(r)}
-                          aria-label={`Remove the override of ${r.providerKind} ${r.model}`}
-                        >
-                          Remove override
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                    )}
+                  </>
+                ),
+              },
+            ]}
+          />
           {matching.length > SHOWN && (
             <p className="muted small">
               Showing {SHOWN} of {matching.length}; filter to find the others.
             </p>
           )}
-        </div>
+        </>
       )}
       {remove.error ? <ErrorMessage error={remove.error} title="Override not removed" /> : null}
       {isAdmin && editingRow && (

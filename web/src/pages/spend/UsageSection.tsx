@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { api } from '../../api/client';
+import { BarChart } from '../../components/BarChart';
+import { DataTable } from '../../components/DataTable';
 import { InlineInput, InlineSelect } from '../../components/Field';
 import { Card } from '../../components/Layout';
 import { Empty, ErrorMessage, Loading, Notice } from '../../components/Status';
@@ -99,48 +100,35 @@ export function UsageSection({ teamId, isAdmin }: { teamId: string | null; isAdm
         <Empty>No spend in this period.</Empty>
       ) : (
         <>
-          <div style={{ width: '100%', height: 260 }}>
-            <ResponsiveContainer>
-              <BarChart data={rows} margin={{ top: 8, right: 8, left: 8, bottom: 8 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="label" fontSize={12} />
-                <YAxis fontSize={12} width={64} tickFormatter={(v: number) => `$${v}`} />
-                <Tooltip formatter={(_v, _n, item) => formatUsd(item.payload.costMicros)} />
-                <Bar dataKey="dollars" name="Cost" fill="#2563eb" isAnimationActive={false} />
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-          <div className="table-wrap">
-            <table className="table">
-              <caption className="visually-hidden">Cost by {groupBy}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{groupBy[0].toUpperCase() + groupBy.slice(1)}</th>
-                  <th scope="col">Tasks</th>
-                  <th scope="col">Tokens</th>
-                  <th scope="col">Cost</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((r) => (
-                  <tr key={r.key}>
-                    <th scope="row">{r.label}</th>
-                    <td>{formatNumber(r.tasks)}</td>
-                    <td>{formatNumber(r.tokens)}</td>
-                    <td>{formatUsd(r.costMicros)}</td>
-                  </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                <tr>
-                  <th scope="row">Total</th>
-                  <td>{formatNumber(total.tasks)}</td>
-                  <td>{formatNumber(total.tokens)}</td>
-                  <td data-testid="spend-total">{formatUsd(total.costMicros)}</td>
-                </tr>
-              </tfoot>
-            </table>
-          </div>
+          <BarChart
+            data={rows}
+            xKey="label"
+            series={[{ dataKey: 'dollars', name: 'Cost', fill: '#2563eb' }]}
+            decimals
+            yWidth={64}
+            formatY={(v) => `$${v}`}
+            formatValue={(_v, r) => formatUsd(r.costMicros)}
+          />
+          <DataTable
+            rows={items}
+            caption={`Cost by ${groupBy}`}
+            rowKey={(r) => r.key}
+            columns={[
+              {
+                header: groupBy[0].toUpperCase() + groupBy.slice(1),
+                rowHeader: true,
+                cell: (r) => r.label,
+                footer: 'Total',
+              },
+              { header: 'Tasks', cell: (r) => formatNumber(r.tasks), footer: formatNumber(total.tasks) },
+              { header: 'Tokens', cell: (r) => formatNumber(r.tokens), footer: formatNumber(total.tokens) },
+              {
+                header: 'Cost',
+                cell: (r) => formatUsd(r.costMicros),
+                footer: <span data-testid="spend-total">{formatUsd(total.costMicros)}</span>,
+              },
+            ]}
+          />
         </>
       )}
     </Card>
