@@ -8,7 +8,7 @@ import type { ExecutorInstrumentation } from './core/routing/routedExecutor.js';
 import type { ResultDelivererRegistry } from './core/tasks/deliverers.js';
 import type { TaskService } from './core/tasks/taskService.js';
 import type { TeamService } from './core/teams/teamService.js';
-import type { Env } from './env.js';
+import { type Env, publicUrlOf } from './env.js';
 import { statusLine } from './integrations/integration.js';
 import type { Logger } from './logger.js';
 import type { SwitchyardMetrics } from './metrics/switchyardMetrics.js';
@@ -94,8 +94,8 @@ export async function startSwitchyard(opts: StartOptions): Promise<Switchyard> {
     const { boss, cache, live } = await startBuses(env, logger, database, stoppers);
 
     let api: RunningApi | undefined;
-    // The one base URL for links (no trailing slash): PUBLIC_URL, else the address the API listens on.
-    const publicUrl = () => api?.deps.config.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${env.PORT}`;
+    // The one base URL for links: PUBLIC_URL, else the address the API listens on once it does.
+    const publicUrl = () => publicUrlOf(env, api?.url);
     const core = await createCoreServices({ env, logger, secrets, db, boss, cache, publicUrl });
     const featureRoles = { api: roles.has('api'), bots: roles.has('bots') };
     const features = await createFeatures(

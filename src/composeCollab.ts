@@ -42,7 +42,7 @@ export function composeCollab(c: {
     log: c.logger.child({ scope: 'notifications' }),
   });
   const read = (viewer: Parameters<ContentService['get']>[0], id: string) => c.content.get(viewer, id);
-  const contentUrl = (id: string) => `${c.publicUrl().replace(/\/+$/, '')}/content/${id}`;
+  const contentUrl = (id: string) => `${c.publicUrl()}/content/${id}`;
   const shared = { read, users, notifier, teams: c.teams, audit: c.audit, contentUrl };
   const comments = new CommentService({ ...shared, store: createCommentStore(c.db) });
   const review = new ReviewService({ ...shared, store: createReviewStore(c.db) });

@@ -1,7 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { ApiDeps } from './api/deps.js';
 import { reportScheduleRoutes } from './api/routes/reportSchedules.js';
-import type { ChannelImageSender } from './composeChat.js';
 import type { Renderer } from './core/content/renderer.js';
 import { badRequest } from './core/errors.js';
 import type { ReportChartInput } from './core/reports/chartImage.js';
@@ -10,6 +9,7 @@ import type { ReportService } from './core/reports/usageReport.js';
 import type { HookService } from './core/webhooks/hookService.js';
 import { postJson } from './core/webhooks/httpPost.js';
 import { signPayload } from './core/webhooks/signature.js';
+import type { ChannelImageSender } from './integrations/integration.js';
 import { startReportJobs } from './jobs/reportJobs.js';
 import type { Logger } from './logger.js';
 import type { Db } from './models/db.js';

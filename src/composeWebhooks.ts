@@ -82,7 +82,6 @@ export function composeWebhooks(c: {
     tasks: c.taskSource,
     masterKey: c.masterKey,
     allowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
-    githubOn: Boolean(github.rawRoutes),
   });
 
   return {

@@ -155,6 +155,16 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/**
+ * The one public base URL for links, without a trailing slash: PUBLIC_URL (normalised above) when
+ * set, else `listening` — the address the API listens on, known once it does (PORT may be 0) — else
+ * http://localhost:PORT. The composition root (src/compose.ts) calls it; everything else receives the
+ * resulting `publicUrl()`.
+ */
+export function publicUrlOf(env: Pick<Env, 'PUBLIC_URL' | 'PORT'>, listening?: string): string {
+  return env.PUBLIC_URL ?? listening ?? `http://localhost:${env.PORT}`;
+}
+
 export class EnvError extends Error {
   constructor(public readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

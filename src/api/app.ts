@@ -86,8 +86,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use('/api/admin', adminRoutes(deps));
   for (const r of deps.routes ?? []) app.use(r.path, r.create(deps));
 
-  // Built last so it holds every route registered above.
-  const doc = buildOpenApiDocument(deps.openapi, deps.config.publicUrl);
+  // Built last so it holds every route registered above (before listening: PUBLIC_URL or localhost:PORT).
+  const doc = buildOpenApiDocument(deps.openapi, deps.config.publicUrl());
   app.get('/api/openapi.json', (_req, res) => {
     res.json(doc);
   });

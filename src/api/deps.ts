@@ -12,8 +12,8 @@ export interface ApiConfig {
   rateLimitPerMinute: number;
   authRateLimitPerMinute: number;
   metricsToken?: string;
-  /** Base URL for links, without a trailing slash (PUBLIC_URL is normalised in src/env.ts). */
-  publicUrl: string;
+  /** Base URL for links, without a trailing slash (`publicUrlOf`, src/env.ts); read on each call. */
+  publicUrl: () => string;
   /** Built portal (web/dist) to serve at /, when present. */
   webDist?: string;
 }

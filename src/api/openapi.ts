@@ -24,6 +24,12 @@ export const errorBodySchema = z.object({
   }),
 });
 
+/** A documented error answer: `description` and the one error body. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBodySchema } },
+});
+
 /** Every tag an operation may carry, declared once with a description (Spectral's operation-tag-defined). */
 const TAGS: Record<string, string> = {
   Health: 'Liveness, readiness and metrics',

@@ -3,7 +3,7 @@ import { type NextFunction, type Request, type Response, Router } from 'express'
 import type { z } from 'zod';
 import type { Principal } from '../core/auth/authService.js';
 import { AppError, forbidden, unauthorized } from '../core/errors.js';
-import { errorBodySchema } from './openapi.js';
+import { errorResponse } from './openapi.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type Auth = 'none' | 'user' | 'admin' | 'optional';
@@ -93,7 +93,7 @@ export function createRouteBuilder(registry: OpenAPIRegistry, base: string) {
     if (spec.params) errorStatuses.add(404);
     if (spec.body) errorStatuses.add(413).add(415);
     for (const s of errorStatuses) {
-      responses[s] ??= { description: 'Error', content: { 'application/json': { schema: errorBodySchema } } };
+      responses[s] ??= errorResponse('Error');
     }
     registry.registerPath({
       method,

@@ -5,6 +5,7 @@ import type { SettingsStore } from '../core/settings/settings.js';
 import type { EstimateInput, TaskQuote } from '../core/spend/intakeReservation.js';
 import type { IntakeScopes } from '../core/spend/ports.js';
 import type { TaskCommands } from '../core/tasks/types.js';
+import type { ChatPlatform } from '../integrations/integration.js';
 import type { Logger } from '../logger.js';
 import { createChatIdentityStore } from '../models/chatIdentityStore.js';
 import { createPendingRunStore } from '../models/chatPendingRunStore.js';
@@ -19,7 +20,7 @@ import type { Db } from '../models/db.js';
 /** How long Run stays possible on a `generate` waiting for its cost to be confirmed. */
 export const PENDING_RUN_TTL_MS = 15 * 60_000;
 
-/** Spend control's quote with the user's confirm threshold (see composeChat's `estimate`). */
+/** Spend control's quote with the user's confirm threshold (`estimate` below). */
 export type ChatEstimate = (
   task: EstimateInput,
   scopes: Omit<IntakeScopes, 'taskId'>,
@@ -27,23 +28,31 @@ export type ChatEstimate = (
   Pick<TaskQuote, 'estimatedCostMicros' | 'estimatedTokens' | 'thresholdMicros' | 'exceedsThreshold'>
 >;
 
-/** The command handler's dependencies: the chat stores on `db` plus the optional areas' ports. */
-export function createChatHandler(c: {
+/** What the command handler is built from besides account linking: the database and the other areas' ports. */
+export interface ChatHandlerInputs {
   db: Db;
   tasks: TaskCommands;
   settings: SettingsStore;
-  links: LinkService;
   publicUrl: () => string;
-  log: Logger;
+  /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
   shares?: ShareLinks;
+  /** `comment` and `approve` (the collaboration area); without them they point to the portal. */
   collab?: ChatCollab;
+  /** Approve/Reject buttons on tasks held by an `approve` budget (spend control's TaskApprovals). */
   approvals?: ChatApprovals;
+  /**
+   * Estimate before running (spend control's quote with the user's confirm threshold): a `generate`
+   * above it waits for Run/Cancel.
+   */
   estimate?: ChatEstimate;
-  teamForWorkspace?: (
-    platform: 'slack' | 'discord' | 'telegram',
-    externalId: string,
-  ) => Promise<string | null>;
-}): ChatCommandHandler {
+  /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
+  teamForWorkspace?: (platform: ChatPlatform, externalId: string) => Promise<string | null>;
+}
+
+/** The command handler: the chat stores on `db` plus the optional areas' ports. */
+export function createChatHandler(
+  c: ChatHandlerInputs & { links: LinkService; log: Logger },
+): ChatCommandHandler {
   const { db } = c;
   return new ChatCommandHandler({
     tasks: c.tasks,

@@ -62,9 +62,8 @@ export async function startApi(
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : env.PORT;
   const host = env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST;
-  const api = { server, url: `http://${host}:${port}`, deps };
-  if (!env.PUBLIC_URL) deps.config.publicUrl = api.url;
-  return api;
+  // Without PUBLIC_URL, core.publicUrl() is this address from now on (src/compose.ts).
+  return { server, url: `http://${host}:${port}`, deps };
 }
 
 function apiDeps(
@@ -81,7 +80,7 @@ function apiDeps(
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       authRateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
       metricsToken: env.METRICS_TOKEN,
-      publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+      publicUrl: core.publicUrl,
       webDist: path.join(root, 'web', 'dist'),
     },
     openapi: createOpenApiRegistry() as OpenAPIRegistry,

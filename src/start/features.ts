@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { composeChat } from '../composeChat.js';
+import { composeChat } from '../composeChat/index.js';
 import { composeCollab } from '../composeCollab.js';
 import { composeGateway } from '../composeGateway.js';
 import { composeProviders } from '../composeProviders.js';

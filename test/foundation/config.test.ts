@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { EnvError, mockProviderEnabled, parseEnv } from '../../src/env.js';
+import { EnvError, mockProviderEnabled, parseEnv, publicUrlOf } from '../../src/env.js';
 import { createLogger } from '../../src/logger.js';
 import { resolveSecrets } from '../../src/secrets.js';
 
@@ -61,6 +61,16 @@ describe('configuration', () => {
       'https://hub.example.org/switchyard',
     );
     expect(parseEnv({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();
+  });
+
+  it('links start with PUBLIC_URL, else the address the API listens on, else localhost:PORT', () => {
+    const set = parseEnv({ PUBLIC_URL: 'https://hub.example.org/', PORT: '8080' });
+    expect(publicUrlOf(set)).toBe('https://hub.example.org');
+    expect(publicUrlOf(set, 'http://127.0.0.1:41234')).toBe('https://hub.example.org');
+    const unset = parseEnv({ PORT: '0' });
+    expect(publicUrlOf(unset, 'http://127.0.0.1:41234')).toBe('http://127.0.0.1:41234');
+    expect(publicUrlOf(unset)).toBe('http://localhost:0');
+    expect(publicUrlOf(parseEnv({}))).toBe('http://localhost:3000');
   });
 
   it('generates missing secrets once outside production and keeps them under DATA_DIR', () => {

@@ -1,7 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { describe, expect, it } from 'vitest';
+import type { ApiDeps } from '../../src/api/deps.js';
 import { parseEnv } from '../../src/env.js';
 import { discordIntegration } from '../../src/integrations/discord/index.js';
 import { githubIntegration } from '../../src/integrations/github/index.js';
+import { hooksIntegration } from '../../src/integrations/hooks/index.js';
 import { type ChatPlatformInputs, statusLine } from '../../src/integrations/integration.js';
 import { slackIntegration } from '../../src/integrations/slack/index.js';
 import { telegramIntegration } from '../../src/integrations/telegram/index.js';
@@ -87,5 +92,33 @@ describe('integrations: one shape', () => {
     const both = github({ GITHUB_WEBHOOK_SECRET: 'ghs', GITHUB_TOKEN: 'ghp_1' });
     expect(both.deliverer?.source).toBe('github');
     expect(both.status).toBe('github on');
+  });
+
+  it('each documents its own signed endpoint in the OpenAPI document when mounted', () => {
+    const documented = (i: ReturnType<typeof github>) => {
+      const openapi = new OpenAPIRegistry();
+      for (const r of i.rawRoutes ?? []) r.create({ openapi } as ApiDeps);
+      return openapi.definitions.flatMap((d) => (d.type === 'route' ? [d.route.path] : []));
+    };
+    expect(documented(github({ GITHUB_WEBHOOK_SECRET: 'ghs' }))).toEqual(['/api/webhooks/github']);
+    expect(documented(github({}))).toEqual([]);
+    const hooks = hooksIntegration({
+      hooks: {} as never,
+      store: {} as never,
+      tasks: {} as never,
+      masterKey: Buffer.alloc(32),
+      allowPrivate: false,
+    });
+    expect(documented(hooks)).toEqual(['/api/webhooks/in/{hookId}']);
+  });
+
+  it('no integration imports the route modules of src/api/routes', () => {
+    const root = path.resolve(import.meta.dirname, '../../src/integrations');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(20);
+    const offenders = files.filter((f) =>
+      /from '(\.\.\/)+api\/routes\//.test(readFileSync(path.join(root, f), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const logger = createLogger({ level: 'silent' });
   app.use(
     '/api/integrations/manus',
-    manusWebhookRoutes({ logger, publicUrl: 'https://sy.example.com', publicKey: keys }),
+    manusWebhookRoutes({ logger, publicUrl: () => 'https://sy.example.com', publicKey: keys }),
   );
   app.use(errorHandler(logger));
   server = app.listen(0, '127.0.0.1');
@@ -157,7 +157,7 @@ describe('Manus webhooks cannot be used to make us hammer Manus', () => {
     const logger = createLogger({ level: 'silent' });
     a.use(
       '/api/integrations/manus',
-      manusWebhookRoutes({ logger, publicUrl: 'https://sy.example.com', publicKey: keys }),
+      manusWebhookRoutes({ logger, publicUrl: () => 'https://sy.example.com', publicKey: keys }),
     );
     a.use(errorHandler(logger));
     const s = a.listen(0, '127.0.0.1');

@@ -75,7 +75,7 @@ function portalLocation(out: CallbackOutcome): string {
 export function ssoRoutes(deps: ApiDeps, s: { sso: SsoService }) {
   const r = createRouteBuilder(deps.openapi, '/api/auth');
   const strict = createRateLimit({ perMinute: deps.config.authRateLimitPerMinute, name: 'auth-sso' });
-  const secure = () => deps.config.publicUrl.startsWith('https:');
+  const secure = () => deps.config.publicUrl().startsWith('https:');
 
   r.get(
     '/providers',

@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { Webhooks } from '@octokit/webhooks';
 import { Router } from 'express';
+import { z } from 'zod';
+import { errorResponse } from '../../api/openapi.js';
 import { AppError } from '../../core/errors.js';
 import type {
   GithubIntake,
@@ -173,4 +176,48 @@ function toAppError(e: unknown): unknown {
   if (inner.status === 400 && /invalid json/i.test(inner.message))
     return new AppError('invalid_json', 'The request body is not valid JSON');
   return inner;
+}
+
+/**
+ * Documents POST /api/webhooks/github: it reads the raw body before the JSON parser, so it is not
+ * built with the route builder.
+ */
+export function registerGithubIntakeDocs(registry: OpenAPIRegistry) {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/webhooks/github',
+    summary:
+      'GitHub webhook deliveries (issue_comment.created, issues.opened, pull_request.opened with a /generate trigger)',
+    description:
+      'Verified with `X-Hub-Signature-256` over the raw body; deduplicated on `X-GitHub-Delivery`. The body line `/generate [--type T] ' +
+      '[--priority P] [--provider NAME] <prompt>` makes a task for the Switchyard user linked to the sender (or a guest); the result is ' +
+      'posted back as a comment. Other events are acknowledged and ignored.',
+    tags: ['Webhooks'],
+    security: [],
+    request: {
+      headers: z.object({
+        'x-github-event': z.string(),
+        'x-github-delivery': z.string(),
+        'x-hub-signature-256': z.string(),
+      }),
+      body: {
+        content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
+        required: true,
+      },
+    },
+    responses: {
+      202: {
+        description: 'A task was queued',
+        content: { 'application/json': { schema: z.object({ taskId: z.string() }) } },
+      },
+      200: {
+        description: 'Ignored (other event, no trigger) or a redelivery of an earlier one',
+        content: { 'application/json': { schema: z.looseObject({}) } },
+      },
+      400: errorResponse('Missing GitHub headers or invalid JSON'),
+      401: errorResponse('Missing or wrong signature'),
+      413: errorResponse('Body larger than 25 MB'),
+      415: errorResponse('Not application/json'),
+    },
+  });
 }

@@ -5,7 +5,7 @@ import type { Env } from '../../env.js';
 import type { Logger } from '../../logger.js';
 import type { Integration } from '../integration.js';
 import { GithubResultDeliverer } from './githubDeliverer.js';
-import { githubWebhookRoutes } from './githubRoutes.js';
+import { githubWebhookRoutes, registerGithubIntakeDocs } from './githubRoutes.js';
 
 /**
  * GitHub: intake (POST /api/webhooks/github) on when GITHUB_WEBHOOK_SECRET is set; GITHUB_TOKEN
@@ -46,17 +46,18 @@ export function githubIntegration(c: {
   return {
     name: 'github',
     status: `github on${env.GITHUB_TOKEN ? '' : ' (no GITHUB_TOKEN: results not posted)'}`,
-    // Its docs are registered with the generic hooks' (registerWebhookIntakeDocs, src/api/routes/webhooks.ts).
     rawRoutes: [
       {
         path: '/api/webhooks/github',
-        create: () =>
-          githubWebhookRoutes({
+        create: (d) => {
+          registerGithubIntakeDocs(d.openapi);
+          return githubWebhookRoutes({
             secret,
             intake,
             logger: log,
             ...(comments ? { comment: (origin, body) => comments.comment(origin, body) } : {}),
-          }),
+          });
+        },
       },
     ],
     ...(comments ? { deliverer: comments } : {}),

@@ -1,11 +1,11 @@
+import type { Integration } from '../integration.js';
+import { inboundHookRoutes } from './inboundRoutes.js';
 import {
-  registerWebhookIntakeDocs,
+  registerInboundHookDocs,
   taskCallbackRoutes,
   type WebhookRouteDeps,
   webhookAdminRoutes,
-} from '../../api/routes/webhooks.js';
-import type { Integration } from '../integration.js';
-import { inboundHookRoutes } from './inboundRoutes.js';
+} from './routes.js';
 
 /**
  * Generic signed webhooks, always on: inbound hooks (POST /api/webhooks/in/:hookId) and their
@@ -16,11 +16,9 @@ export function hooksIntegration(
   deps: WebhookRouteDeps & {
     /** OUTBOUND_ALLOW_PRIVATE, for the banner. */
     allowPrivate: boolean;
-    /** Whether GitHub intake is on: its endpoint is documented with the hooks'. */
-    githubOn: boolean;
   },
 ): Integration {
-  const { allowPrivate, githubOn, ...routeDeps } = deps;
+  const { allowPrivate, ...routeDeps } = deps;
   return {
     name: 'hooks',
     status: `generic inbound hooks on, callbacks ${allowPrivate ? 'may reach private addresses' : 'to public addresses only'}`,
@@ -32,7 +30,7 @@ export function hooksIntegration(
       {
         path: '/api/webhooks/in',
         create: (d) => {
-          registerWebhookIntakeDocs(d.openapi, { github: githubOn });
+          registerInboundHookDocs(d.openapi);
           return inboundHookRoutes({ hooks: routeDeps.hooks });
         },
       },

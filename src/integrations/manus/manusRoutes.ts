@@ -17,8 +17,8 @@ import { bodyBytes, rawBody, requireJson } from '../rawBody.js';
  */
 export interface ManusWebhookOptions {
   logger: Logger;
-  /** The public base URL Manus was given (PUBLIC_URL): the signed string contains the full URL. */
-  publicUrl: string;
+  /** The public base URL Manus was given (PUBLIC_URL), read on each delivery: the signed string contains the full URL. */
+  publicUrl: () => string;
   /** Manus's public key (PEM). Cached by the caller; `refresh` asks for a fresh one after a failure. */
   publicKey: (opts?: { refresh?: boolean }) => Promise<string | null>;
 }
@@ -48,7 +48,7 @@ export function manusWebhookRoutes(opts: ManusWebhookOptions): Router {
     async (req: Request, res: Response, next: NextFunction) => {
       try {
         const body = bodyBytes(req);
-        const url = `${opts.publicUrl}${req.originalUrl}`;
+        const url = `${opts.publicUrl()}${req.originalUrl}`;
         let key = await opts.publicKey();
         if (!key)
           throw new AppError(

@@ -1,5 +1,9 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import type { ApiDeps } from '../../api/deps.js';
+import { errorResponse } from '../../api/openapi.js';
+import { createRouteBuilder } from '../../api/route.js';
+import { idParams, isoDate, listSchema, pageQuery } from '../../api/schemas.js';
 import { notFound } from '../../core/errors.js';
 import { PRIORITIES } from '../../core/tasks/types.js';
 import { deriveCallbackSecret } from '../../core/webhooks/callbackSecret.js';
@@ -11,11 +15,12 @@ import type {
   WebhookStore,
 } from '../../core/webhooks/ports.js';
 import { MAX_TEMPLATE_LENGTH } from '../../core/webhooks/template.js';
-import type { ApiDeps } from '../deps.js';
-import { errorBodySchema } from '../openapi.js';
-import { createRouteBuilder } from '../route.js';
-import { idParams, isoDate, listSchema, pageQuery } from '../schemas.js';
 
+/**
+ * The generic hooks' JSON API: their management under /api/webhooks and a task's signed callback
+ * attempts (GET /api/tasks/:id/callbacks), built with the route builder; and the OpenAPI description
+ * of the signed intake (inboundRoutes.ts), which reads raw bodies and so bypasses it.
+ */
 export interface WebhookRouteDeps {
   hooks: HookService;
   store: WebhookStore;
@@ -91,7 +96,7 @@ export function presentDelivery(d: DeliveryRecord) {
   return { ...d, createdAt: d.createdAt.toISOString() };
 }
 
-/** Admin management of inbound hooks (the signed deliveries themselves go to src/integrations/hooks/inboundRoutes.ts). */
+/** Management of inbound hooks (the signed deliveries themselves go to inboundRoutes.ts). */
 export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
   const r = createRouteBuilder(deps.openapi, '/api');
   const actor = (ctx: { principal: { user: { id: string; role: string } }; ip: string | null }) => ({
@@ -269,16 +274,11 @@ export function taskCallbackRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
   return r.router;
 }
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
-
 /**
- * Documents the signature-verified intake routes (src/integrations/hooks and github). They read raw bodies
- * before the JSON parser, so they are not built with the route builder; their docs are added here.
+ * Documents POST /api/webhooks/in/{hookId} (inboundRoutes.ts): it reads the raw body before the JSON
+ * parser, so it is not built with the route builder.
  */
-export function registerWebhookIntakeDocs(registry: OpenAPIRegistry, opts: { github: boolean }) {
+export function registerInboundHookDocs(registry: OpenAPIRegistry) {
   registry.registerPath({
     method: 'post',
     path: '/api/webhooks/in/{hookId}',
@@ -319,44 +319,6 @@ export function registerWebhookIntakeDocs(registry: OpenAPIRegistry, opts: { git
       413: errorResponse('Body larger than 256 KB'),
       415: errorResponse('Not application/json'),
       429: errorResponse('Too many requests'),
-    },
-  });
-  if (!opts.github) return;
-  registry.registerPath({
-    method: 'post',
-    path: '/api/webhooks/github',
-    summary:
-      'GitHub webhook deliveries (issue_comment.created, issues.opened, pull_request.opened with a /generate trigger)',
-    description:
-      'Verified with `X-Hub-Signature-256` over the raw body; deduplicated on `X-GitHub-Delivery`. The body line `/generate [--type T] ' +
-      '[--priority P] [--provider NAME] <prompt>` makes a task for the Switchyard user linked to the sender (or a guest); the result is ' +
-      'posted back as a comment. Other events are acknowledged and ignored.',
-    tags: ['Webhooks'],
-    security: [],
-    request: {
-      headers: z.object({
-        'x-github-event': z.string(),
-        'x-github-delivery': z.string(),
-        'x-hub-signature-256': z.string(),
-      }),
-      body: {
-        content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } },
-        required: true,
-      },
-    },
-    responses: {
-      202: {
-        description: 'A task was queued',
-        content: { 'application/json': { schema: z.object({ taskId: z.string() }) } },
-      },
-      200: {
-        description: 'Ignored (other event, no trigger) or a redelivery of an earlier one',
-        content: { 'application/json': { schema: z.looseObject({}) } },
-      },
-      400: errorResponse('Missing GitHub headers or invalid JSON'),
-      401: errorResponse('Missing or wrong signature'),
-      413: errorResponse('Body larger than 25 MB'),
-      415: errorResponse('Not application/json'),
     },
   });
 }

@@ -1,59 +1,31 @@
 import type pg from 'pg';
-import type { RouteFactory } from './api/deps.js';
-import { linkRoutes } from './api/routes/links.js';
-import { createDirectMessenger } from './composeChat/directMessages.js';
-import { type ChatEstimate, createChatHandler } from './composeChat/handler.js';
-import type { AuditSink } from './core/audit/audit.js';
-import type { ChatApprovals } from './core/commands/handler.js';
-import type { ChatCollab, ShareLinks } from './core/commands/ports.js';
-import { LinkService } from './core/linking/linkService.js';
-import type { SettingsStore } from './core/settings/settings.js';
-import type { LiveFeed } from './core/tasks/liveStream.js';
-import type { TaskCommands } from './core/tasks/types.js';
-import type { Env } from './env.js';
-import { discordIntegration } from './integrations/discord/index.js';
+import type { RouteFactory } from '../api/deps.js';
+import { linkRoutes } from '../api/routes/links.js';
+import type { AuditSink } from '../core/audit/audit.js';
+import { LinkService } from '../core/linking/linkService.js';
+import type { LiveFeed } from '../core/tasks/liveStream.js';
+import type { Env } from '../env.js';
+import { discordIntegration } from '../integrations/discord/index.js';
 import type {
   ChatPlatform,
   ChatPlatformInputs,
   ChatSenders,
   Integration,
-} from './integrations/integration.js';
-import { slackIntegration } from './integrations/slack/index.js';
-import { telegramIntegration } from './integrations/telegram/index.js';
-import type { Logger } from './logger.js';
-import { createChatOriginStore } from './models/chatSupportStores.js';
-import type { Db } from './models/db.js';
-import { createLinkStore } from './models/linkStore.js';
+} from '../integrations/integration.js';
+import { slackIntegration } from '../integrations/slack/index.js';
+import { telegramIntegration } from '../integrations/telegram/index.js';
+import type { Logger } from '../logger.js';
+import { createChatOriginStore } from '../models/chatSupportStores.js';
+import { createLinkStore } from '../models/linkStore.js';
+import { createDirectMessenger } from './directMessages.js';
+import { type ChatHandlerInputs, createChatHandler } from './handler.js';
 
-export { PENDING_RUN_TTL_MS } from './composeChat/handler.js';
-export type { ChannelImageSender } from './integrations/integration.js';
-
-/** What the chat area is built from (see composeChat). */
-export interface ComposeChatInputs {
+/** What the chat area is built from (see composeChat): the command handler's inputs and these. */
+export interface ComposeChatInputs extends ChatHandlerInputs {
   env: Env;
-  db: Db;
   pool: pg.Pool;
   logger: Logger;
   audit: AuditSink;
-  settings: SettingsStore;
-  tasks: TaskCommands;
-  publicUrl: () => string;
-  /** Share links for `share` (the content area's ContentService.shareLinks()); without them `share` points to the portal. */
-  shares?: ShareLinks;
-  /** `comment` and `approve` (the collaboration area); without them they point to the portal. */
-  collab?: ChatCollab;
-  /** Approve/Reject buttons on tasks held by an `approve` budget (spend control's TaskApprovals). */
-  approvals?: ChatApprovals;
-  /**
-   * Estimate before running (spend control's quote with the user's confirm threshold): a `generate`
-   * above it waits for Run/Cancel.
-   */
-  estimate?: ChatEstimate;
-  /** The team a chat workspace is attached to (TeamService.teamForWorkspace). */
-  teamForWorkspace?: (
-    platform: 'slack' | 'discord' | 'telegram',
-    externalId: string,
-  ) => Promise<string | null>;
   /** Which roles this process runs: endpoints need `api`, polling needs `bots`. */
   roles: { api: boolean; bots: boolean };
   /** Live output of running tasks: Discord, Telegram and (with a bot token) Slack replies are edited as the answer streams. */
