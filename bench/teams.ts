@@ -36,7 +36,7 @@ try {
   const member = await ids(`INSERT INTO users (username) VALUES ('member') RETURNING id`);
   const outsider = await ids(`INSERT INTO users (username) VALUES ('outsider') RETURNING id`);
   const teams = new TeamService({ store: createTeamStore(db), inviteUrl: (t) => t });
-  const team = await teams.create({ userId: owner }, 'Bench');
+  const team = await teams.create({ userId: owner, isAdmin: false }, 'Bench');
   await teams.addMember(team.id, member, 'member');
   const task = await ids(
     `INSERT INTO tasks (user_id, team_id, title, description, task_type) VALUES ($1, $2, 't', 'd', 'summary') RETURNING id`,
@@ -51,11 +51,14 @@ try {
     teams,
   });
   const variants: Record<string, () => Promise<unknown>> = {
-    'owner (baseline)': () => tasks.get(task, { userId: owner }),
-    'team member': () => tasks.get(task, { userId: member }),
-    'outsider (refused)': () => tasks.get(task, { userId: outsider }),
+    'owner (baseline)': () => tasks.get(task, { userId: owner, isAdmin: false }),
+    'team member': () => tasks.get(task, { userId: member, isAdmin: false }),
+    'outsider (refused)': () => tasks.get(task, { userId: outsider, isAdmin: false }),
   };
-  if (!(await tasks.get(task, { userId: member })) || (await tasks.get(task, { userId: outsider })))
+  if (
+    !(await tasks.get(task, { userId: member, isAdmin: false })) ||
+    (await tasks.get(task, { userId: outsider, isAdmin: false }))
+  )
     throw new Error('visibility is not what the bench assumes');
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (const fn of Object.values(variants)) await time(200, fn);

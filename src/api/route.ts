@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import type { z } from 'zod';
+import type { Actor } from '../core/actor.js';
 import type { Principal } from '../core/auth/authService.js';
 import { AppError, forbidden, unauthorized } from '../core/errors.js';
 import { errorResponse } from './openapi.js';
@@ -36,6 +37,14 @@ export interface RouteContext<P, Q, B> {
   principal: Principal;
   ip: string | null;
 }
+
+/** The signed-in caller as core's one `Actor` (src/core/actor.ts). */
+export const actorOf = (ctx: { principal: Principal; ip: string | null }): Actor => ({
+  userId: ctx.principal.user.id,
+  username: ctx.principal.user.username,
+  isAdmin: ctx.principal.user.role === 'admin',
+  ip: ctx.ip,
+});
 
 const AUTH_TEXT: Record<Auth, string> = {
   none: 'No authentication.',

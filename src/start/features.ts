@@ -93,7 +93,7 @@ async function createProvidersAndGateway(core: Core, instrument: ExecutorInstrum
     instrument: core.metrics.executorHooks(instrument),
     directory: core.providerDirectory,
     teams: core.teams,
-    taskSharedWith: async (taskId, userId) => (await tasks.get(taskId, { userId })) !== null,
+    taskSharedWith: async (taskId, userId) => (await tasks.get(taskId, { userId, isAdmin: false })) !== null,
     pricing: spend.prices,
     settleEndedBudgets: () => spend.budgets.settleEnded(),
   });

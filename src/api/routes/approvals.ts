@@ -1,14 +1,8 @@
 import type { TaskApprovals } from '../../core/spend/approvals.js';
 import type { ApiDeps } from '../deps.js';
 import { presentTask, taskSchema } from '../presenters/task.js';
-import { createRouteBuilder, type RouteContext } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
-
-const approverOf = (ctx: RouteContext<unknown, unknown, unknown>) => ({
-  userId: ctx.principal.user.id,
-  isAdmin: ctx.principal.user.role === 'admin',
-  ip: ctx.ip,
-});
 
 /**
  * Deciding on a task held by an `approve` budget (docs/spend.md "Approval"). Mounted at /api.
@@ -29,7 +23,7 @@ export function approvalRoutes(deps: ApiDeps, a: { approvals: TaskApprovals }) {
       responses: { 200: { description: 'The task, now queued', schema: taskSchema } },
       errors: [403, 409, 422],
     },
-    async (ctx) => presentTask(await a.approvals.approve(ctx.params.id, approverOf(ctx))),
+    async (ctx) => presentTask(await a.approvals.approve(ctx.params.id, actorOf(ctx))),
   );
 
   r.post(
@@ -42,7 +36,7 @@ export function approvalRoutes(deps: ApiDeps, a: { approvals: TaskApprovals }) {
       responses: { 200: { description: 'The task, now cancelled', schema: taskSchema } },
       errors: [403, 409],
     },
-    async (ctx) => presentTask(await a.approvals.reject(ctx.params.id, approverOf(ctx))),
+    async (ctx) => presentTask(await a.approvals.reject(ctx.params.id, actorOf(ctx))),
   );
 
   return r.router;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { CollabViewer } from '../../core/collab/access.js';
 import type { ActivityService } from '../../core/collab/activityService.js';
 import { type CommentService, MAX_COMMENT_CHARS, MAX_QUOTE_CHARS } from '../../core/collab/commentService.js';
 import type { ReviewService } from '../../core/collab/reviewService.js';
@@ -13,7 +12,7 @@ import {
   reviewerSchema,
 } from '../presenters/collab.js';
 import { contentSchema, presentContent } from '../presenters/content.js';
-import { createRouteBuilder, type RouteContext } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
 
 export interface CollabRouteDeps {
@@ -25,13 +24,6 @@ export interface CollabRouteDeps {
 const commentParams = idParams.extend({ commentId: z.uuid('must be a UUID') });
 const version = z.number('must be a number').int('must be a whole number').min(1).max(2_147_483_647);
 const body = z.string().max(MAX_COMMENT_CHARS, `must be at most ${MAX_COMMENT_CHARS} characters`);
-
-export const viewerOf = (ctx: RouteContext<unknown, unknown, unknown>): CollabViewer => ({
-  userId: ctx.principal.user.id,
-  username: ctx.principal.user.username,
-  isAdmin: ctx.principal.user.role === 'admin',
-  ip: ctx.ip,
-});
 
 const ACCESS =
   'Whoever may read the content (its owner, its team’s members, site admins) may read and write comments; anyone else gets 404.';
@@ -50,7 +42,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
       params: idParams,
       responses: { 200: { description: 'Threads', schema: z.object({ items: z.array(commentSchema) }) } },
     },
-    async (ctx) => ({ items: (await c.comments.list(viewerOf(ctx), ctx.params.id)).map(presentComment) }),
+    async (ctx) => ({ items: (await c.comments.list(actorOf(ctx), ctx.params.id)).map(presentComment) }),
   );
 
   r.post(
@@ -71,7 +63,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
         .strict(),
       responses: { 201: { description: 'The comment', schema: commentSchema } },
     },
-    async (ctx) => presentComment(await c.comments.create(viewerOf(ctx), ctx.params.id, ctx.body)),
+    async (ctx) => presentComment(await c.comments.create(actorOf(ctx), ctx.params.id, ctx.body)),
   );
 
   r.put(
@@ -88,7 +80,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
       errors: [403],
     },
     async (ctx) =>
-      presentComment(await c.comments.update(viewerOf(ctx), ctx.params.id, ctx.params.commentId, ctx.body)),
+      presentComment(await c.comments.update(actorOf(ctx), ctx.params.id, ctx.params.commentId, ctx.body)),
   );
 
   r.delete(
@@ -103,7 +95,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
       errors: [403],
     },
     async (ctx) => {
-      await c.comments.remove(viewerOf(ctx), ctx.params.id, ctx.params.commentId);
+      await c.comments.remove(actorOf(ctx), ctx.params.id, ctx.params.commentId);
       return undefined;
     },
   );
@@ -127,7 +119,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
       responses: { 200: { description: 'The content after the action', schema: contentSchema } },
       errors: [403, 409],
     },
-    async (ctx) => presentContent(await c.review.act(viewerOf(ctx), ctx.params.id, ctx.body)),
+    async (ctx) => presentContent(await c.review.act(actorOf(ctx), ctx.params.id, ctx.body)),
   );
 
   r.get(
@@ -139,7 +131,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
       params: idParams,
       responses: { 200: { description: 'Reviewers', schema: z.object({ items: z.array(reviewerSchema) }) } },
     },
-    async (ctx) => ({ items: (await c.review.reviewers(viewerOf(ctx), ctx.params.id)).map(presentReviewer) }),
+    async (ctx) => ({ items: (await c.review.reviewers(actorOf(ctx), ctx.params.id)).map(presentReviewer) }),
   );
 
   r.get(
@@ -154,7 +146,7 @@ export function collabRoutes(deps: ApiDeps, c: CollabRouteDeps) {
         200: { description: 'Activity', schema: z.object({ items: z.array(activityItemSchema) }) },
       },
     },
-    async (ctx) => ({ items: (await c.activity.list(viewerOf(ctx), ctx.params.id)).map(presentActivity) }),
+    async (ctx) => ({ items: (await c.activity.list(actorOf(ctx), ctx.params.id)).map(presentActivity) }),
   );
 
   return r.router;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ContentService, Viewer } from '../../core/content/contentService.js';
+import type { ContentService } from '../../core/content/contentService.js';
 import { MAX_SHARE_HOURS } from '../../core/content/contentService.js';
 import { MAX_VERSION_CHARS } from '../../core/content/limits.js';
 import { CONTENT_STATUSES } from '../../core/content/ports.js';
@@ -19,7 +19,7 @@ import {
   shareSchema,
 } from '../presenters/content.js';
 import { presentTask, taskSchema } from '../presenters/task.js';
-import { createRouteBuilder, type RouteContext } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams, listSchema, pageQuery } from '../schemas.js';
 
 export interface ContentRouteDeps {
@@ -43,13 +43,6 @@ const noNul = (s: string) => !s.includes('\u0000');
 
 const versionParams = idParams.extend({ version: versionQuery });
 const shareParams = idParams.extend({ shareId: uuid });
-
-const viewerOf = (ctx: RouteContext<unknown, unknown, unknown>): Viewer => ({
-  userId: ctx.principal.user.id,
-  username: ctx.principal.user.username,
-  isAdmin: ctx.principal.user.role === 'admin',
-  ip: ctx.ip,
-});
 
 /**
  * Content (API.md "Content"): list and search, versions with provenance, edit with optimistic
@@ -83,7 +76,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
     },
     async (ctx) => {
       const q = ctx.query;
-      const { items, total } = await c.content.list(viewerOf(ctx), {
+      const { items, total } = await c.content.list(actorOf(ctx), {
         q: q.q,
         taskId: q.taskId,
         status: q.status,
@@ -112,7 +105,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       },
     },
     async (ctx) => {
-      const { content, versions } = await c.content.getWithVersions(viewerOf(ctx), ctx.params.id);
+      const { content, versions } = await c.content.getWithVersions(actorOf(ctx), ctx.params.id);
       return { ...presentContent(content), versions: presentContentVersions(versions) };
     },
   );
@@ -128,7 +121,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
     },
     async (ctx) => {
       const { content, version } = await c.content.getVersion(
-        viewerOf(ctx),
+        actorOf(ctx),
         ctx.params.id,
         ctx.params.version,
       );
@@ -148,7 +141,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       responses: { 200: { description: 'The diff', schema: contentDiffSchema } },
       errors: [422, 503],
     },
-    async (ctx) => c.content.diff(viewerOf(ctx), ctx.params.id, ctx.query),
+    async (ctx) => c.content.diff(actorOf(ctx), ctx.params.id, ctx.query),
   );
 
   r.put(
@@ -175,7 +168,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       responses: { 200: { description: 'The content after the edit', schema: contentSchema } },
       errors: [403, 409, 413],
     },
-    async (ctx) => presentContent(await c.content.update(viewerOf(ctx), ctx.params.id, ctx.body)),
+    async (ctx) => presentContent(await c.content.update(actorOf(ctx), ctx.params.id, ctx.body)),
   );
 
   r.delete(
@@ -189,7 +182,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       errors: [403],
     },
     async (ctx) => {
-      await c.content.remove(viewerOf(ctx), ctx.params.id);
+      await c.content.remove(actorOf(ctx), ctx.params.id);
       return undefined;
     },
   );
@@ -206,7 +199,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       responses: { 200: { description: 'The content after the restore', schema: contentSchema } },
       errors: [403, 409],
     },
-    async (ctx) => presentContent(await c.content.restore(viewerOf(ctx), ctx.params.id, ctx.body)),
+    async (ctx) => presentContent(await c.content.restore(actorOf(ctx), ctx.params.id, ctx.body)),
   );
 
   r.post(
@@ -227,7 +220,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       responses: { 201: { description: 'The queued task', schema: taskSchema } },
       errors: [403, 409],
     },
-    async (ctx) => presentTask(await c.content.regenerate(viewerOf(ctx), ctx.params.id, ctx.body)),
+    async (ctx) => presentTask(await c.content.regenerate(actorOf(ctx), ctx.params.id, ctx.body)),
   );
 
   r.post(
@@ -243,7 +236,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       errors: [422, 503],
     },
     async (ctx) => {
-      const file = await c.content.export(viewerOf(ctx), ctx.params.id, ctx.body);
+      const file = await c.content.export(actorOf(ctx), ctx.params.id, ctx.body);
       ctx.res
         .status(200)
         .set({
@@ -282,7 +275,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       errors: [403],
     },
     async (ctx) => {
-      const s = await c.content.createShare(viewerOf(ctx), ctx.params.id, ctx.body);
+      const s = await c.content.createShare(actorOf(ctx), ctx.params.id, ctx.body);
       return { ...s, expiresAt: s.expiresAt.toISOString() };
     },
   );
@@ -298,7 +291,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       responses: { 200: { description: 'Share links', schema: listSchema(shareSchema) } },
     },
     async (ctx) => {
-      const { items, total } = await c.content.listShares(viewerOf(ctx), ctx.params.id, ctx.query);
+      const { items, total } = await c.content.listShares(actorOf(ctx), ctx.params.id, ctx.query);
       return { items: items.map(presentShare), page: ctx.query.page, limit: ctx.query.limit, total };
     },
   );
@@ -314,7 +307,7 @@ export function contentRoutes(deps: ApiDeps, c: ContentRouteDeps) {
       errors: [403],
     },
     async (ctx) => {
-      await c.content.revokeShare(viewerOf(ctx), ctx.params.id, ctx.params.shareId);
+      await c.content.revokeShare(actorOf(ctx), ctx.params.id, ctx.params.shareId);
       return undefined;
     },
   );

@@ -13,7 +13,7 @@ import {
   presentProvider,
   providerSchema,
 } from '../presenters/provider.js';
-import { createRouteBuilder } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
 
 /**
@@ -107,15 +107,10 @@ const testResult = z.object({
 export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
   const r = createRouteBuilder(deps.openapi, '/api');
   const isAdmin = (ctx: { principal: { user: { role: string } } }) => ctx.principal.user.role === 'admin';
-  const actor = (ctx: { principal: { user: { id: string; role: string } }; ip: string | null }) => ({
-    userId: ctx.principal.user.id,
-    isAdmin: ctx.principal.user.role === 'admin',
-    ip: ctx.ip,
-  });
-  const present = async (ctx: Parameters<typeof actor>[0], accounts: AccountRecord[]) =>
+  const present = async (ctx: Parameters<typeof actorOf>[0], accounts: AccountRecord[]) =>
     Promise.all(
-      (await providers.visibleAccounts(actor(ctx), accounts)).map(async (a) =>
-        presentAccount(a, await providers.managesAccount(actor(ctx), a)),
+      (await providers.visibleAccounts(actorOf(ctx), accounts)).map(async (a) =>
+        presentAccount(a, await providers.managesAccount(actorOf(ctx), a)),
       ),
     );
   const TEAM_ACCOUNTS =
@@ -183,7 +178,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       responses: { 200: { description: 'Result', schema: testResult } },
     },
     async (ctx) => {
-      const out = await providers.test(actor(ctx), ctx.params.id, { accountId: ctx.query.accountId });
+      const out = await providers.test(actorOf(ctx), ctx.params.id, { accountId: ctx.query.accountId });
       return {
         ok: out.ok,
         latencyMs: out.latencyMs,
@@ -204,7 +199,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       responses: { 201: { description: 'Created', schema: providerSchema } },
       errors: [409],
     },
-    async (ctx) => presentProvider(await providers.create(actor(ctx), ctx.body), true),
+    async (ctx) => presentProvider(await providers.create(actorOf(ctx), ctx.body), true),
   );
 
   r.put(
@@ -218,7 +213,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       responses: { 200: { description: 'Updated', schema: providerSchema } },
       errors: [409],
     },
-    async (ctx) => presentProvider(await providers.update(actor(ctx), ctx.params.id, ctx.body), true),
+    async (ctx) => presentProvider(await providers.update(actorOf(ctx), ctx.params.id, ctx.body), true),
   );
 
   r.delete(
@@ -231,7 +226,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       responses: { 204: { description: 'Deleted' } },
     },
     async (ctx) => {
-      await providers.remove(actor(ctx), ctx.params.id);
+      await providers.remove(actorOf(ctx), ctx.params.id);
     },
   );
 
@@ -250,7 +245,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
     async (ctx) => {
       const { resetDate: rd, ...rest } = ctx.body;
       return presentAccount(
-        await providers.createAccount(actor(ctx), ctx.params.id, {
+        await providers.createAccount(actorOf(ctx), ctx.params.id, {
           ...rest,
           ...(rd ? { resetDate: new Date(rd) } : {}),
         }),
@@ -275,7 +270,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       const { resetDate: rd, ...rest } = ctx.body;
       const resetDateValue = rd === undefined ? undefined : rd === null ? null : new Date(rd);
       return presentAccount(
-        await providers.updateAccount(actor(ctx), ctx.params.id, ctx.params.accountId, {
+        await providers.updateAccount(actorOf(ctx), ctx.params.id, ctx.params.accountId, {
           ...rest,
           ...(resetDateValue !== undefined ? { resetDate: resetDateValue } : {}),
         }),
@@ -296,7 +291,7 @@ export function providerRoutes(deps: ApiDeps, providers: ProviderService) {
       responses: { 204: { description: 'Deleted' } },
     },
     async (ctx) => {
-      await providers.removeAccount(actor(ctx), ctx.params.id, ctx.params.accountId);
+      await providers.removeAccount(actorOf(ctx), ctx.params.id, ctx.params.accountId);
     },
   );
 

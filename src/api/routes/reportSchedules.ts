@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ReportSchedule, ScheduleService } from '../../core/reports/scheduleService.js';
 import { REPORT_GROUP_BYS } from '../../core/reports/usageReport.js';
 import type { ApiDeps } from '../deps.js';
-import { createRouteBuilder } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 
 const deliverTo = z.union([
   z
@@ -35,11 +35,6 @@ const present = (s: ReportSchedule): z.infer<typeof scheduleSchema> => ({
   createdAt: s.createdAt.toISOString(),
 });
 
-const viewerOf = (ctx: { principal: { user: { id: string; role: string } } }) => ({
-  userId: ctx.principal.user.id,
-  isAdmin: ctx.principal.user.role === 'admin',
-});
-
 /** POST, GET /api/reports/schedules and DELETE /api/reports/schedules/:id. Mounted at /api. */
 export function reportScheduleRoutes(deps: ApiDeps, c: { schedules: ScheduleService }) {
   const r = createRouteBuilder(deps.openapi, '/api');
@@ -63,7 +58,7 @@ export function reportScheduleRoutes(deps: ApiDeps, c: { schedules: ScheduleServ
       responses: { 201: { description: 'The schedule', schema: scheduleSchema } },
       errors: [403, 404],
     },
-    async (ctx) => present(await c.schedules.create(viewerOf(ctx), ctx.body)),
+    async (ctx) => present(await c.schedules.create(actorOf(ctx), ctx.body)),
   );
   r.get(
     '/reports/schedules',
@@ -77,7 +72,7 @@ export function reportScheduleRoutes(deps: ApiDeps, c: { schedules: ScheduleServ
         200: { description: 'Schedules', schema: z.object({ items: z.array(scheduleSchema) }) },
       },
     },
-    async (ctx) => ({ items: (await c.schedules.list(viewerOf(ctx))).map(present) }),
+    async (ctx) => ({ items: (await c.schedules.list(actorOf(ctx))).map(present) }),
   );
 
   r.delete(
@@ -92,7 +87,7 @@ export function reportScheduleRoutes(deps: ApiDeps, c: { schedules: ScheduleServ
       responses: { 204: { description: 'Deleted' } },
     },
     async (ctx) => {
-      await c.schedules.remove(viewerOf(ctx), ctx.params.id);
+      await c.schedules.remove(actorOf(ctx), ctx.params.id);
       return undefined;
     },
   );

@@ -8,7 +8,7 @@ import {
   type ReportService,
 } from '../../core/reports/usageReport.js';
 import type { ApiDeps } from '../deps.js';
-import { createRouteBuilder } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 
 const DAY_MS = 86_400_000;
 const instant = z
@@ -73,10 +73,12 @@ export function reportRoutes(deps: ApiDeps, c: { reports: ReportService }) {
     async (ctx) => {
       const to = ctx.query.to ?? new Date();
       const from = ctx.query.from ?? new Date(to.getTime() - 30 * DAY_MS);
-      const items = await c.reports.usage(
-        { userId: ctx.principal.user.id, isAdmin: ctx.principal.user.role === 'admin' },
-        { from, to, groupBy: ctx.query.groupBy, ...(ctx.query.teamId ? { teamId: ctx.query.teamId } : {}) },
-      );
+      const items = await c.reports.usage(actorOf(ctx), {
+        from,
+        to,
+        groupBy: ctx.query.groupBy,
+        ...(ctx.query.teamId ? { teamId: ctx.query.teamId } : {}),
+      });
       if (ctx.query.format === 'json') return { items };
       const res = ctx.res;
       res.status(200).set({
@@ -112,10 +114,11 @@ export function reportRoutes(deps: ApiDeps, c: { reports: ReportService }) {
     async (ctx) => {
       const to = ctx.query.to ?? new Date();
       const from = ctx.query.from ?? new Date(to.getTime() - 30 * DAY_MS);
-      const items = await c.reports.failures(
-        { userId: ctx.principal.user.id, isAdmin: ctx.principal.user.role === 'admin' },
-        { from, to, ...(ctx.query.teamId ? { teamId: ctx.query.teamId } : {}) },
-      );
+      const items = await c.reports.failures(actorOf(ctx), {
+        from,
+        to,
+        ...(ctx.query.teamId ? { teamId: ctx.query.teamId } : {}),
+      });
       if (ctx.query.format === 'json') return { items };
       const res = ctx.res;
       res.status(200).set({

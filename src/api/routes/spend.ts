@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { BudgetActor, BudgetService } from '../../core/spend/budgetService.js';
+import type { BudgetService } from '../../core/spend/budgetService.js';
 import { BUDGET_ACTIONS, BUDGET_PERIODS, BUDGET_SCOPES, type BudgetRecord } from '../../core/spend/ports.js';
 import type { PriceBook } from '../../core/spend/priceBook.js';
 import type { ApiDeps } from '../deps.js';
-import { createRouteBuilder, type RouteContext } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams, isoDate } from '../schemas.js';
 
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -124,11 +124,6 @@ const updateBody = z
   .object(editable)
   .strict()
   .refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'send at least one field' });
-
-const actorOf = (ctx: RouteContext<unknown, unknown, unknown>): BudgetActor => ({
-  userId: ctx.principal.user.id,
-  isAdmin: ctx.principal.user.role === 'admin',
-});
 
 /** Prices and budgets (API.md § Spend). Mounted at /api. */
 export function spendRoutes(deps: ApiDeps, s: { prices: PriceBook; budgets: BudgetService }) {

@@ -4,7 +4,7 @@ import { type LiveEvent, type LiveFeed, liveEventId, parseLiveEventId } from '..
 import type { TaskService } from '../../core/tasks/taskService.js';
 import { type TaskRecord, TERMINAL_STATUSES } from '../../core/tasks/types.js';
 import type { ApiDeps } from '../deps.js';
-import { createRouteBuilder } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams } from '../schemas.js';
 
 export interface TaskEventRouteDeps {
@@ -42,12 +42,10 @@ export function taskEventRoutes(deps: ApiDeps, t: TaskEventRouteDeps) {
             { field: 'headers.last-event-id', message: '<attempt>:<offset>', code: 'invalid_format' },
           ],
         });
-      const actor = { userId: ctx.principal.user.id, isAdmin: ctx.principal.user.role === 'admin' };
-      const task = await t.tasks.get(ctx.params.id, { ...actor, ip: ctx.ip });
+      const actor = actorOf(ctx);
+      const task = await t.tasks.get(ctx.params.id, actor);
       if (!task) throw new AppError('not_found', 'Task not found');
-      await new TaskEventStream(ctx.res, task, t, resume).run(() =>
-        t.tasks.get(task.id, { ...actor, ip: ctx.ip }),
-      );
+      await new TaskEventStream(ctx.res, task, t, resume).run(() => t.tasks.get(task.id, actor));
     },
   );
   return r.router;

@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import type { EstimateInput, TaskQuote } from '../../core/spend/intakeReservation.js';
 import type { IntakeScopes } from '../../core/spend/ports.js';
-import type { Actor, TaskService } from '../../core/tasks/taskService.js';
+import type { TaskService } from '../../core/tasks/taskService.js';
 import type { TaskTypeCatalogue } from '../../core/tasks/taskTypes.js';
 import { PRIORITIES, TASK_SOURCES, TASK_STATUSES } from '../../core/tasks/types.js';
 import type { ApiDeps } from '../deps.js';
 import { assignmentSchema, presentAssignment, presentTask, taskSchema } from '../presenters/task.js';
-import { createRouteBuilder, type RouteContext } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams, listSchema, pageQuery } from '../schemas.js';
 
 /** Idempotency-Key: remembered per caller for 24 hours. */
@@ -49,12 +49,6 @@ const approvalSchema = z
     decidedAt: z.string().nullable(),
   })
   .describe('Set when an `approve` budget held the task at intake');
-
-const actorOf = (ctx: RouteContext<unknown, unknown, unknown>): Actor => ({
-  userId: ctx.principal.user.id,
-  isAdmin: ctx.principal.user.role === 'admin',
-  ip: ctx.ip,
-});
 
 /** Tasks (API.md "Tasks", except /routing) and the task-type catalogue. Mounted at /api. */
 export function taskRoutes(deps: ApiDeps, t: TaskRouteDeps) {

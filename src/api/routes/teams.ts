@@ -4,12 +4,11 @@ import type { ChatWorkspaceRecord, TeamMemberRecord } from '../../core/teams/por
 import {
   INVITE_MAX_MINUTES,
   INVITE_MIN_MINUTES,
-  type TeamActor,
   type TeamService,
   type TeamView,
 } from '../../core/teams/teamService.js';
 import type { ApiDeps } from '../deps.js';
-import { createRouteBuilder, type RouteContext } from '../route.js';
+import { actorOf, createRouteBuilder } from '../route.js';
 import { idParams, isoDate } from '../schemas.js';
 
 const uuid = z.uuid('must be a UUID');
@@ -65,12 +64,6 @@ const presentWorkspace = (w: ChatWorkspaceRecord) => ({
   platform: w.platform,
   externalId: w.externalId,
   createdAt: w.createdAt.toISOString(),
-});
-
-const actorOf = (ctx: RouteContext<unknown, unknown, unknown>): TeamActor => ({
-  userId: ctx.principal.user.id,
-  isAdmin: ctx.principal.user.role === 'admin',
-  ip: ctx.ip,
 });
 
 const memberParams = z.object({ id: uuid, userId: uuid });

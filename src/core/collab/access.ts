@@ -1,13 +1,7 @@
+import type { Actor } from '../actor.js';
 import type { ContentRecord } from '../content/ports.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { canTeam, type TeamAction } from '../teams/authorization.js';
-
-export interface CollabViewer {
-  userId: string;
-  username?: string;
-  isAdmin: boolean;
-  ip?: string | null;
-}
 
 /**
  * Who may do what with a content item's conversation and review, on top of the content read check
@@ -17,7 +11,7 @@ export interface CollabViewer {
  */
 export async function mayOnContent(
   teams: TeamMembership | undefined,
-  viewer: CollabViewer,
+  viewer: Actor,
   c: Pick<ContentRecord, 'userId' | 'teamId'>,
   action: TeamAction,
 ): Promise<boolean> {

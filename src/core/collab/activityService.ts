@@ -1,4 +1,4 @@
-import type { CollabViewer } from './access.js';
+import type { Actor } from '../actor.js';
 import type { ContentReader } from './commentService.js';
 import type { ActivityItem, ActivityStore } from './ports.js';
 
@@ -8,7 +8,7 @@ export const MAX_ACTIVITY_ITEMS = 500;
 export class ActivityService {
   constructor(private readonly deps: { read: ContentReader; store: ActivityStore }) {}
 
-  async list(viewer: CollabViewer, contentId: string, limit = MAX_ACTIVITY_ITEMS): Promise<ActivityItem[]> {
+  async list(viewer: Actor, contentId: string, limit = MAX_ACTIVITY_ITEMS): Promise<ActivityItem[]> {
     const c = await this.deps.read(viewer, contentId);
     return this.deps.store.activity(c.id, Math.min(limit, MAX_ACTIVITY_ITEMS));
   }

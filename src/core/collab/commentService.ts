@@ -1,9 +1,10 @@
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { ContentRecord } from '../content/ports.js';
 import { renderMarkdownToSafeHtml } from '../content/render.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
-import { type CollabViewer, mayOnContent, userMayRead } from './access.js';
+import { mayOnContent, userMayRead } from './access.js';
 import { extractMentions } from './mentions.js';
 import type { Notifier } from './notifier.js';
 import type { CommentRecord, CommentStore, UserLookup } from './ports.js';
@@ -12,7 +13,7 @@ export const MAX_COMMENT_CHARS = 20_000;
 export const MAX_QUOTE_CHARS = 2_000;
 
 /** Reads a content item for a viewer, or throws 404 (ContentService.get). */
-export type ContentReader = (viewer: CollabViewer, id: string) => Promise<ContentRecord>;
+export type ContentReader = (viewer: Actor, id: string) => Promise<ContentRecord>;
 
 export interface CommentView extends CommentRecord {
   /** The body rendered to HTML with the content sanitiser. */
@@ -38,13 +39,13 @@ export class CommentService {
     },
   ) {}
 
-  async list(viewer: CollabViewer, contentId: string): Promise<CommentView[]> {
+  async list(viewer: Actor, contentId: string): Promise<CommentView[]> {
     await this.deps.read(viewer, contentId);
     return thread(await this.deps.store.list(contentId));
   }
 
   async create(
-    viewer: CollabViewer,
+    viewer: Actor,
     contentId: string,
     input: { body: string; version?: number; quote?: string; parentId?: string },
   ): Promise<CommentView> {
@@ -74,7 +75,7 @@ export class CommentService {
   }
 
   async update(
-    viewer: CollabViewer,
+    viewer: Actor,
     contentId: string,
     commentId: string,
     change: { body?: string; resolved?: boolean },
@@ -101,7 +102,7 @@ export class CommentService {
     return view(c);
   }
 
-  async remove(viewer: CollabViewer, contentId: string, commentId: string): Promise<void> {
+  async remove(viewer: Actor, contentId: string, commentId: string): Promise<void> {
     const content = await this.deps.read(viewer, contentId);
     const existing = await this.deps.store.get(contentId, commentId);
     if (!existing) throw notFound('Comment');
@@ -110,14 +111,14 @@ export class CommentService {
     await this.record(viewer, 'content.comment.delete', contentId, { commentId });
   }
 
-  private async assertMayChange(viewer: CollabViewer, content: ContentRecord, c: CommentRecord) {
+  private async assertMayChange(viewer: Actor, content: ContentRecord, c: CommentRecord) {
     if (c.authorId === viewer.userId) return;
     if (await mayOnContent(this.deps.teams, viewer, content, 'comments.moderate')) return;
     throw forbidden('Only the comment’s author or a team admin can change it');
   }
 
   /** Notifies the people newly mentioned (not in `before`) who may read the content, except the author. */
-  private async mention(viewer: CollabViewer, content: ContentRecord, c: CommentRecord, before = '') {
+  private async mention(viewer: Actor, content: ContentRecord, c: CommentRecord, before = '') {
     const already = new Set(extractMentions(before));
     const names = extractMentions(c.body).filter((n) => !already.has(n));
     if (names.length === 0) return;
@@ -142,12 +143,7 @@ export class CommentService {
     );
   }
 
-  private async record(
-    viewer: CollabViewer,
-    action: string,
-    contentId: string,
-    details: Record<string, unknown>,
-  ) {
+  private async record(viewer: Actor, action: string, contentId: string, details: Record<string, unknown>) {
     await this.deps.audit?.record({
       actorId: viewer.userId,
       action,

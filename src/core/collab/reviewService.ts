@@ -1,8 +1,9 @@
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import type { ContentRecord, ReviewState } from '../content/ports.js';
 import { badRequest, conflict, forbidden } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
-import { type CollabViewer, mayOnContent, userMayRead } from './access.js';
+import { mayOnContent, userMayRead } from './access.js';
 import type { ContentReader } from './commentService.js';
 import type { Notifier } from './notifier.js';
 import type { ReviewAction, ReviewerRecord, ReviewStore, UserLookup } from './ports.js';
@@ -41,12 +42,12 @@ export class ReviewService {
     },
   ) {}
 
-  reviewers(viewer: CollabViewer, contentId: string): Promise<ReviewerRecord[]> {
+  reviewers(viewer: Actor, contentId: string): Promise<ReviewerRecord[]> {
     return this.deps.read(viewer, contentId).then((c) => this.deps.store.reviewers(c.id));
   }
 
   async act(
-    viewer: CollabViewer,
+    viewer: Actor,
     contentId: string,
     req: { action: ReviewAction; reviewers?: string[]; note?: string },
   ): Promise<ContentRecord> {
@@ -98,7 +99,7 @@ export class ReviewService {
   }
 
   private async authorize(
-    viewer: CollabViewer,
+    viewer: Actor,
     content: ContentRecord,
     action: ReviewAction,
     reviewers: ReviewerRecord[],
@@ -136,7 +137,7 @@ export class ReviewService {
   }
 
   private async announce(
-    viewer: CollabViewer,
+    viewer: Actor,
     content: ContentRecord,
     action: ReviewAction,
     reviewerIds: string[],

@@ -1,3 +1,4 @@
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import { hashToken, randomToken } from '../auth/secrets.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -21,18 +22,12 @@ import { exportWeight, inlineRenderer, type Renderer } from './renderer.js';
 import { ShareBodyCache } from './shareBodyCache.js';
 import type { ShareBody, SharePage } from './sharePage.js';
 
-/**
- * Who is asking. The owner may do everything with their content. An admin may READ anyone's
+/*
+ * Who may do what: the owner may do everything with their content. An admin may READ anyone's
  * content (list with all/userId, get, versions, diff, export, list shares) but changes stay with the
  * owner: an admin changing another user's content gets 403. Anyone else gets 404, as if the
  * content did not exist.
  */
-export interface Viewer {
-  userId: string;
-  username?: string;
-  isAdmin: boolean;
-  ip?: string | null;
-}
 
 export interface ContentEdit {
   title?: string;
@@ -133,7 +128,7 @@ export class ContentService {
   // --- reading -----------------------------------------------------------------------------------
 
   async list(
-    viewer: Viewer,
+    viewer: Actor,
     q: {
       q?: string;
       taskId?: string;
@@ -165,13 +160,13 @@ export class ContentService {
   }
 
   /** The content if the viewer may read it (owner, its team's members, or admin); 404 otherwise. */
-  async get(viewer: Viewer, id: string): Promise<ContentRecord> {
+  async get(viewer: Actor, id: string): Promise<ContentRecord> {
     const c = await this.deps.store.get(id);
     if (!c || !(await this.mayRead(viewer, c))) throw notFound('Content');
     return c;
   }
 
-  private async mayRead(viewer: Viewer, c: { userId: string; teamId: string | null }): Promise<boolean> {
+  private async mayRead(viewer: Actor, c: { userId: string; teamId: string | null }): Promise<boolean> {
     if (c.userId === viewer.userId || viewer.isAdmin) return true;
     if (!c.teamId || !this.deps.teams) return false;
     const teamRole = await this.deps.teams.roleOf(c.teamId, viewer.userId);
@@ -179,7 +174,7 @@ export class ContentService {
   }
 
   async getWithVersions(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
   ): Promise<{ content: ContentRecord; versions: VersionSummary[] }> {
     const content = await this.get(viewer, id);
@@ -187,7 +182,7 @@ export class ContentService {
   }
 
   async getVersion(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
     version: number,
   ): Promise<{ content: ContentRecord; version: VersionRecord }> {
@@ -196,7 +191,7 @@ export class ContentService {
   }
 
   /** A unified diff between two versions; `to` defaults to the current one, `from` to the one before. */
-  async diff(viewer: Viewer, id: string, range: { from?: number; to?: number }): Promise<ContentDiff> {
+  async diff(viewer: Actor, id: string, range: { from?: number; to?: number }): Promise<ContentDiff> {
     const content = await this.head(viewer, id);
     const to = range.to ?? content.version;
     const from = range.from ?? Math.max(1, to - 1);
@@ -227,7 +222,7 @@ export class ContentService {
 
   /** Any version (default: the current one) as a file in one of the six formats. */
   async export(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
     req: { format: ExportFormat; version?: number },
   ): Promise<ExportedFile> {
@@ -273,7 +268,7 @@ export class ContentService {
    * made by the viewer); a status change alone does not. With `baseVersion`, a content that moved on
    * meanwhile answers 409 and nothing is written.
    */
-  async update(viewer: Viewer, id: string, edit: ContentEdit): Promise<ContentRecord> {
+  async update(viewer: Actor, id: string, edit: ContentEdit): Promise<ContentRecord> {
     if (edit.title === undefined && edit.contentData === undefined && edit.status === undefined) {
       throw badRequest('Nothing to change: send title, contentData and/or status');
     }
@@ -323,7 +318,7 @@ export class ContentService {
 
   /** Appends a new version (source 'restore') with the title and body of an earlier one. */
   async restore(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
     req: { version: number; baseVersion?: number },
   ): Promise<ContentRecord> {
@@ -361,7 +356,7 @@ export class ContentService {
    * version of this content (source 'regeneration') with that run's provenance.
    */
   async regenerate(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
     req: { providerId?: string; source?: 'api' | 'portal' },
   ): Promise<TaskRecord> {
@@ -387,7 +382,7 @@ export class ContentService {
     return task;
   }
 
-  async remove(viewer: Viewer, id: string): Promise<void> {
+  async remove(viewer: Actor, id: string): Promise<void> {
     await this.owned(viewer, id);
     if (!(await this.deps.store.delete(id))) throw notFound('Content');
     await this.record(viewer, 'content.delete', id);
@@ -400,7 +395,7 @@ export class ContentService {
    * keeps showing that version after later edits; without one the link shows the current version.
    */
   async createShare(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
     req: { expiresInHours?: number; version?: number } = {},
   ): Promise<CreatedShare> {
@@ -433,7 +428,7 @@ export class ContentService {
   }
 
   async listShares(
-    viewer: Viewer,
+    viewer: Actor,
     id: string,
     page: { page: number; limit: number },
   ): Promise<{ items: Array<ShareRecord & { state: ShareState }>; total: number }> {
@@ -449,7 +444,7 @@ export class ContentService {
     };
   }
 
-  async revokeShare(viewer: Viewer, id: string, shareId: string): Promise<void> {
+  async revokeShare(viewer: Actor, id: string, shareId: string): Promise<void> {
     await this.owned(viewer, id);
     const out = await this.deps.store.revokeShare(id, shareId);
     if (!out) throw notFound('Share');
@@ -548,21 +543,21 @@ export class ContentService {
   // --- helpers -----------------------------------------------------------------------------------
 
   /** Like get, without the body. */
-  private async head(viewer: Viewer, id: string): Promise<ContentHead> {
+  private async head(viewer: Actor, id: string): Promise<ContentHead> {
     const c = await this.deps.store.head(id);
     if (!c || !(await this.mayRead(viewer, c))) throw notFound('Content');
     return c;
   }
 
   /** The content if the viewer owns it; 403 for an admin looking at someone else's, 404 for anyone else. */
-  private async owned(viewer: Viewer, id: string): Promise<ContentRecord> {
+  private async owned(viewer: Actor, id: string): Promise<ContentRecord> {
     const c = await this.get(viewer, id);
     this.assertOwner(viewer, c);
     return c;
   }
 
   /** Called after a read check passed: whoever may read but is not the owner (admin, team member) gets 403. */
-  private assertOwner(viewer: Viewer, c: ContentRecord): void {
+  private assertOwner(viewer: Actor, c: ContentRecord): void {
     if (c.userId === viewer.userId) return;
     throw forbidden('Only the owner can change this content');
   }
@@ -582,7 +577,7 @@ export class ContentService {
     return v;
   }
 
-  private async record(viewer: Viewer, action: string, contentId: string, details?: Record<string, unknown>) {
+  private async record(viewer: Actor, action: string, contentId: string, details?: Record<string, unknown>) {
     if (!this.deps.audit) return;
     await this.deps.audit.record({
       actorId: viewer.userId,

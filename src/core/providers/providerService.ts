@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import { nextReset, type ResetPeriod } from '../budgets/resetSchedule.js';
 import type { SecretBox } from '../crypto/secretBox.js';
@@ -115,13 +116,6 @@ export interface CatalogueEntry {
   tier: 'primary' | 'secondary';
   timeoutMs: number;
   config?: Record<string, unknown>;
-}
-
-export interface Actor {
-  userId: string;
-  /** A site admin (routes that team admins may use too pass it). */
-  isAdmin?: boolean;
-  ip?: string | null;
 }
 
 export interface CreateProvider {

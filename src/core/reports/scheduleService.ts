@@ -1,3 +1,4 @@
+import type { Actor } from '../actor.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ReportChartInput } from './chartImage.js';
 import { CSV_COLUMNS, type ReportGroupBy, type ReportService, type UsageRow } from './usageReport.js';
@@ -27,7 +28,7 @@ export interface ScheduleStore {
    * The schedules a user may see, newest first (at most 500): their own, those of the teams they own
    * or administer, and every one for a site admin.
    */
-  listVisible(viewer: { userId: string; isAdmin: boolean }): Promise<ReportSchedule[]>;
+  listVisible(viewer: Actor): Promise<ReportSchedule[]>;
   /** False when there was no such schedule. */
   delete(id: string): Promise<boolean>;
   /**
@@ -52,7 +53,7 @@ export interface ReportDelivery {
   ): Promise<void>;
   imagePlatforms?(): Array<'slack' | 'discord' | 'telegram'>;
   /** Checks the hook exists, has a callback URL and the user may manage it (throws 404/403 otherwise). */
-  checkWebhook(viewer: { userId: string; isAdmin: boolean }, webhookId: string): Promise<void>;
+  checkWebhook(viewer: Actor, webhookId: string): Promise<void>;
   toWebhook(webhookId: string, payload: Record<string, unknown>): Promise<void>;
 }
 
@@ -115,7 +116,7 @@ export class ScheduleService {
   ) {}
 
   async create(
-    viewer: { userId: string; isAdmin: boolean },
+    viewer: Actor,
     input: {
       report: 'usage';
       groupBy: ReportGroupBy;
@@ -142,7 +143,7 @@ export class ScheduleService {
   }
 
   /** The schedules the viewer may see and delete (see ScheduleStore.listVisible). */
-  list(viewer: { userId: string; isAdmin: boolean }): Promise<ReportSchedule[]> {
+  list(viewer: Actor): Promise<ReportSchedule[]> {
     return this.deps.store.listVisible(viewer);
   }
 
@@ -150,13 +151,13 @@ export class ScheduleService {
    * Deletes a schedule: its creator, an owner/admin of its team, or a site admin. Anyone else is told
    * it does not exist (404), as for a schedule that is not there.
    */
-  async remove(viewer: { userId: string; isAdmin: boolean }, id: string): Promise<void> {
+  async remove(viewer: Actor, id: string): Promise<void> {
     const s = await this.deps.store.get(id);
     if (!s || !(await this.mayManage(viewer, s))) throw notFound('Report schedule');
     if (!(await this.deps.store.delete(id))) throw notFound('Report schedule');
   }
 
-  private async mayManage(viewer: { userId: string; isAdmin: boolean }, s: ReportSchedule): Promise<boolean> {
+  private async mayManage(viewer: Actor, s: ReportSchedule): Promise<boolean> {
     if (viewer.isAdmin || s.userId === viewer.userId) return true;
     if (!s.teamId) return false;
     return this.deps.reports.authorize(viewer, s.teamId).then(

@@ -1,3 +1,4 @@
+import type { Actor } from '../actor.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { authorizeTeam } from '../teams/authorization.js';
@@ -72,20 +73,20 @@ function checkRange(q: { from: Date; to: Date }): void {
 export class ReportService {
   constructor(private readonly deps: { store: ReportStore; teams?: TeamMembership }) {}
 
-  async usage(viewer: { userId: string; isAdmin: boolean }, q: UsageQuery): Promise<UsageRow[]> {
+  async usage(viewer: Actor, q: UsageQuery): Promise<UsageRow[]> {
     checkRange(q);
     await this.authorize(viewer, q.teamId);
     return this.deps.store.usage(q);
   }
 
   /** Failure reasons over the range: who may see them is who may see the usage report. */
-  async failures(viewer: { userId: string; isAdmin: boolean }, q: FailureQuery): Promise<FailureRow[]> {
+  async failures(viewer: Actor, q: FailureQuery): Promise<FailureRow[]> {
     checkRange(q);
     await this.authorize(viewer, q.teamId);
     return this.deps.store.failures(q);
   }
 
-  async authorize(viewer: { userId: string; isAdmin: boolean }, teamId: string | undefined): Promise<void> {
+  async authorize(viewer: Actor, teamId: string | undefined): Promise<void> {
     if (viewer.isAdmin) {
       // A site admin passes the role check, but not for a team that is not there (404, not a 500 later).
       if (teamId && this.deps.teams && !(await this.deps.teams.exists(teamId))) throw notFound('Team');

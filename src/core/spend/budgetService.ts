@@ -1,3 +1,4 @@
+import type { Actor } from '../actor.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { canTeam } from '../teams/authorization.js';
@@ -11,11 +12,6 @@ import type {
   LeasedCall,
   ScopeOwner,
 } from './ports.js';
-
-export interface BudgetActor {
-  userId: string;
-  isAdmin: boolean;
-}
 
 export interface Forecast {
   windowDays: number;
@@ -50,24 +46,24 @@ export class BudgetService {
     return this.deps.now?.() ?? new Date();
   }
 
-  private async isTeamAdmin(teamId: string | null, actor: BudgetActor): Promise<boolean> {
+  private async isTeamAdmin(teamId: string | null, actor: Actor): Promise<boolean> {
     if (!teamId) return false;
     const role = await this.deps.teams.roleOf(teamId, actor.userId);
     return canTeam({ teamRole: role, siteAdmin: false }, 'budgets.manage');
   }
 
-  private async canManage(owner: ScopeOwner, actor: BudgetActor): Promise<boolean> {
+  private async canManage(owner: ScopeOwner, actor: Actor): Promise<boolean> {
     return actor.isAdmin || (await this.isTeamAdmin(owner.teamId, actor));
   }
 
-  private async canRead(b: BudgetRecord, actor: BudgetActor): Promise<boolean> {
+  private async canRead(b: BudgetRecord, actor: Actor): Promise<boolean> {
     if (await this.canManage({ teamId: b.teamId, userId: b.ownerUserId }, actor)) return true;
     return b.ownerUserId === actor.userId || (b.scope === 'user' && b.scopeId === actor.userId);
   }
 
   async create(
     input: BudgetFields & { scope: BudgetScope; scopeId: string },
-    actor: BudgetActor,
+    actor: Actor,
   ): Promise<BudgetRecord> {
     const owner = await this.deps.store.owner(input.scope, input.scopeId);
     if (!owner) throw notFound(scopeLabel(input.scope));
@@ -82,7 +78,7 @@ export class BudgetService {
     return this.deps.store.create({ ...input, ...owner }, actor.userId);
   }
 
-  async list(actor: BudgetActor, opts: { all?: boolean } = {}): Promise<BudgetRecord[]> {
+  async list(actor: Actor, opts: { all?: boolean } = {}): Promise<BudgetRecord[]> {
     if (opts.all && !actor.isAdmin) throw forbidden('Only a site admin may list every budget');
     const teamIds: string[] = [];
     for (const id of await this.deps.teams.teamIdsOf(actor.userId))
@@ -90,20 +86,20 @@ export class BudgetService {
     return this.deps.store.list({ all: actor.isAdmin, teamIds, userId: actor.userId });
   }
 
-  async get(id: string, actor: BudgetActor): Promise<BudgetRecord> {
+  async get(id: string, actor: Actor): Promise<BudgetRecord> {
     const b = await this.deps.store.get(id);
     if (!b || !(await this.canRead(b, actor))) throw notFound('Budget');
     return b;
   }
 
-  private async writable(id: string, actor: BudgetActor): Promise<BudgetRecord> {
+  private async writable(id: string, actor: Actor): Promise<BudgetRecord> {
     const b = await this.get(id, actor);
     if (!(await this.canManage({ teamId: b.teamId, userId: b.ownerUserId }, actor)))
       throw forbidden('Only a site admin or a team admin may change this budget');
     return b;
   }
 
-  async update(id: string, patch: Partial<BudgetFields>, actor: BudgetActor): Promise<BudgetRecord> {
+  async update(id: string, patch: Partial<BudgetFields>, actor: Actor): Promise<BudgetRecord> {
     const before = await this.writable(id, actor);
     const limitMicros = patch.limitMicros === undefined ? before.limitMicros : patch.limitMicros;
     const limitTokens = patch.limitTokens === undefined ? before.limitTokens : patch.limitTokens;
@@ -119,7 +115,7 @@ export class BudgetService {
     return out;
   }
 
-  async remove(id: string, actor: BudgetActor): Promise<void> {
+  async remove(id: string, actor: Actor): Promise<void> {
     await this.writable(id, actor);
     await this.deps.store.delete(id);
   }
@@ -128,7 +124,7 @@ export class BudgetService {
    * Burn rate over the trailing window (settled spend ÷ days), the date the money limit is reached
    * at that rate from what is spent and reserved now, and the period's projected spend.
    */
-  async forecast(id: string, actor: BudgetActor, windowDays = 7): Promise<Forecast> {
+  async forecast(id: string, actor: Actor, windowDays = 7): Promise<Forecast> {
     const b = await this.get(id, actor);
     const now = this.now();
     const since = new Date(now.getTime() - windowDays * DAY_MS);

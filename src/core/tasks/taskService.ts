@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { allowedModels } from '../providers/providerService.js';
@@ -29,13 +30,6 @@ export interface PinnedProvider {
   name: string;
   models: string[];
   defaultModel: string | null;
-}
-
-/** Who is asking: the owner sees their own tasks; an admin sees everyone's. `ip` goes to the audit log. */
-export interface Actor {
-  userId: string;
-  isAdmin?: boolean;
-  ip?: string | null;
 }
 
 const TITLE_MAX = 200;
@@ -109,7 +103,11 @@ export class TaskService implements TaskCommands {
   ): Promise<void> {
     this.deps.taskTypes.require(input.taskType);
     if (input.teamId && !meta.teamChecked)
-      await this.requireTeam(input.teamId, { userId: input.userId, isAdmin: meta.isAdmin }, 'tasks.create');
+      await this.requireTeam(
+        input.teamId,
+        { userId: input.userId, isAdmin: meta.isAdmin ?? false },
+        'tasks.create',
+      );
     if (input.providerId && this.deps.findProvider) await this.checkPinned(input.providerId, input.options);
   }
 
@@ -250,7 +248,7 @@ export class TaskService implements TaskCommands {
   private async requireTeam(teamId: string, actor: Actor, action: TeamAction): Promise<void> {
     if (actor.isAdmin && !(await this.deps.teams?.exists(teamId))) throw notFound('Team');
     const teamRole = this.deps.teams ? await this.deps.teams.roleOf(teamId, actor.userId) : null;
-    authorizeTeam({ teamRole, siteAdmin: actor.isAdmin === true }, action);
+    authorizeTeam({ teamRole, siteAdmin: actor.isAdmin }, action);
   }
 
   /** The viewer's most recent tasks, newest first. */

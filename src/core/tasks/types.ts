@@ -2,6 +2,8 @@
  * Task types shared by every adapter. The tasks area implements TaskService (core/tasks/taskService.ts);
  * chat adapters, webhooks and the API only call it.
  */
+import type { Actor } from '../actor.js';
+
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 /** `awaiting_approval`: held at intake by an `approve` budget until approved, rejected or expired (core/spend/approvals.ts). */
@@ -131,9 +133,9 @@ export interface TaskCommands {
   /** Inserts the task and enqueues its job in one transaction; dedupes on input.dedupe. */
   submit(input: SubmitTaskInput, meta?: { teamChecked?: boolean }): Promise<SubmitResult>;
   /** The task if it belongs to userId (or any task when asAdmin), else null. */
-  get(id: string, viewer: { userId: string; isAdmin?: boolean }): Promise<TaskRecord | null>;
+  get(id: string, viewer: Actor): Promise<TaskRecord | null>;
   /** Cancels a queued or running task; throws AppError conflict if already finished, not_found if not visible. */
-  cancel(id: string, viewer: { userId: string; isAdmin?: boolean }): Promise<TaskRecord>;
+  cancel(id: string, viewer: Actor): Promise<TaskRecord>;
   /** The viewer's most recent tasks. */
   listRecent(userId: string, limit: number): Promise<TaskRecord[]>;
   /** Moves every task of one user to another (account linking: a guest's tasks follow the real user). */

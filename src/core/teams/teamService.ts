@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import { authorizeTeam, canGrant, type TeamRole, type TeamViewer } from './authorization.js';
@@ -10,13 +11,6 @@ import type {
   TeamRecord,
   TeamStore,
 } from './ports.js';
-
-/** Who asks: a signed-in user, possibly a site admin. */
-export interface TeamActor {
-  userId: string;
-  isAdmin?: boolean;
-  ip?: string | null;
-}
 
 export type TeamView = TeamRecord & { role: TeamRole | null };
 
@@ -57,11 +51,11 @@ export class TeamService {
   }
 
   /** The caller's standing in a team (404 when the team does not exist). */
-  async viewer(teamId: string, actor: TeamActor): Promise<{ team: TeamRecord; viewer: TeamViewer }> {
+  async viewer(teamId: string, actor: Actor): Promise<{ team: TeamRecord; viewer: TeamViewer }> {
     const team = await this.deps.store.get(teamId);
     if (!team) throw notFound('Team');
     const teamRole = await this.deps.store.roleOf(teamId, actor.userId);
-    return { team, viewer: { teamRole, siteAdmin: actor.isAdmin === true } };
+    return { team, viewer: { teamRole, siteAdmin: actor.isAdmin } };
   }
 
   /** The caller's role in the team, or null; for other areas' visibility checks. */
@@ -89,20 +83,20 @@ export class TeamService {
     return added;
   }
 
-  async create(actor: TeamActor, name: string): Promise<TeamView> {
+  async create(actor: Actor, name: string): Promise<TeamView> {
     const team = await this.deps.store.create({ name, slug: slugify(name), createdBy: actor.userId });
     await this.record(actor.userId, 'team.create', team.id, actor.ip);
     return { ...team, role: 'owner' };
   }
 
-  async list(actor: TeamActor, all: boolean): Promise<TeamView[]> {
+  async list(actor: Actor, all: boolean): Promise<TeamView[]> {
     if (all && !actor.isAdmin) throw new AppError('forbidden', 'Only admins can list every team');
     return this.deps.store.listFor(actor.userId, all);
   }
 
   async get(
     teamId: string,
-    actor: TeamActor,
+    actor: Actor,
   ): Promise<TeamView & { members: TeamMemberRecord[]; chatWorkspaces: ChatWorkspaceRecord[] }> {
     const { team, viewer } = await this.viewer(teamId, actor);
     authorizeTeam(viewer, 'team.read');
@@ -113,7 +107,7 @@ export class TeamService {
     return { ...team, role: viewer.teamRole, members, chatWorkspaces };
   }
 
-  async update(teamId: string, actor: TeamActor, patch: { name?: string }): Promise<TeamView> {
+  async update(teamId: string, actor: Actor, patch: { name?: string }): Promise<TeamView> {
     const { viewer } = await this.viewer(teamId, actor);
     authorizeTeam(viewer, 'team.update');
     const team = await this.deps.store.update(teamId, patch);
@@ -124,7 +118,7 @@ export class TeamService {
 
   async invite(
     teamId: string,
-    actor: TeamActor,
+    actor: Actor,
     input: { email?: string; role: TeamRole; expiresInMinutes?: number },
   ): Promise<{ id: string; url: string; token: string; expiresAt: Date; emailed: boolean }> {
     const { team, viewer } = await this.viewer(teamId, actor);
@@ -160,7 +154,7 @@ export class TeamService {
     return { id: invite.id, url, token, expiresAt, emailed };
   }
 
-  async accept(token: string, actor: TeamActor): Promise<TeamView> {
+  async accept(token: string, actor: Actor): Promise<TeamView> {
     const out = await this.deps.store.acceptInvite(hashInviteToken(token), actor.userId, this.now());
     if (!out.ok) {
       if (out.reason === 'unknown') throw notFound('Invite');
@@ -174,7 +168,7 @@ export class TeamService {
     return { ...team, role: await this.deps.store.roleOf(out.teamId, actor.userId) };
   }
 
-  async setRole(teamId: string, userId: string, role: TeamRole, actor: TeamActor): Promise<TeamMemberRecord> {
+  async setRole(teamId: string, userId: string, role: TeamRole, actor: Actor): Promise<TeamMemberRecord> {
     const { viewer } = await this.viewer(teamId, actor);
     authorizeTeam(viewer, 'members.manage');
     const current = await this.deps.store.roleOf(teamId, userId);
@@ -193,7 +187,7 @@ export class TeamService {
   }
 
   /** Removes a member (team admins; anyone may leave). Their own tasks, content and other teams stay theirs. */
-  async removeMember(teamId: string, userId: string, actor: TeamActor): Promise<void> {
+  async removeMember(teamId: string, userId: string, actor: Actor): Promise<void> {
     const { viewer } = await this.viewer(teamId, actor);
     if (userId !== actor.userId) authorizeTeam(viewer, 'members.manage');
     else authorizeTeam(viewer, 'team.read');
@@ -209,7 +203,7 @@ export class TeamService {
 
   async addChatWorkspace(
     teamId: string,
-    actor: TeamActor,
+    actor: Actor,
     input: { platform: ChatWorkspacePlatform; externalId: string },
   ): Promise<ChatWorkspaceRecord> {
     const { viewer } = await this.viewer(teamId, actor);
@@ -220,7 +214,7 @@ export class TeamService {
     return out;
   }
 
-  async removeChatWorkspace(teamId: string, id: string, actor: TeamActor): Promise<void> {
+  async removeChatWorkspace(teamId: string, id: string, actor: Actor): Promise<void> {
     const { viewer } = await this.viewer(teamId, actor);
     authorizeTeam(viewer, 'chatWorkspaces.manage');
     if (!(await this.deps.store.removeChatWorkspace(teamId, id))) throw notFound('Chat workspace');
@@ -236,7 +230,7 @@ export class TeamService {
    * For intake with a `teamId`: the caller must be allowed `action` in that team (outsiders: 404
    * on the team, so its existence does not leak).
    */
-  async require(teamId: string, actor: TeamActor, action: Parameters<typeof authorizeTeam>[1]) {
+  async require(teamId: string, actor: Actor, action: Parameters<typeof authorizeTeam>[1]) {
     const { viewer } = await this.viewer(teamId, actor);
     authorizeTeam(viewer, action);
   }

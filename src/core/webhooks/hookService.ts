@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
@@ -49,8 +50,6 @@ export interface InboundDelivery {
   signature?: string;
   idempotencyKey?: string;
 }
-
-type Actor = { userId: string; isAdmin?: boolean; ip?: string | null };
 
 const SIGNATURE_MESSAGES: Record<SignatureFailure, string> = {
   missing: 'Missing X-Switchyard-Signature header',

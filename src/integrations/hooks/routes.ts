@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { ApiDeps } from '../../api/deps.js';
 import { errorResponse } from '../../api/openapi.js';
-import { createRouteBuilder } from '../../api/route.js';
+import { actorOf, createRouteBuilder } from '../../api/route.js';
 import { idParams, isoDate, listSchema, pageQuery } from '../../api/schemas.js';
 import { notFound } from '../../core/errors.js';
 import { PRIORITIES } from '../../core/tasks/types.js';
@@ -99,11 +99,6 @@ export function presentDelivery(d: DeliveryRecord) {
 /** Management of inbound hooks (the signed deliveries themselves go to inboundRoutes.ts). */
 export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
   const r = createRouteBuilder(deps.openapi, '/api');
-  const actor = (ctx: { principal: { user: { id: string; role: string } }; ip: string | null }) => ({
-    userId: ctx.principal.user.id,
-    isAdmin: ctx.principal.user.role === 'admin',
-    ip: ctx.ip,
-  });
   const MANAGE =
     'Site admins manage every hook; a team’s admins (owner/admin) manage the team’s hooks (`teamId`), its other members get 403 and everyone else 404.';
 
@@ -140,7 +135,7 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
       errors: [403, 404],
     },
     async (ctx) => {
-      const out = await w.hooks.create(actor(ctx), ctx.body);
+      const out = await w.hooks.create(actorOf(ctx), ctx.body);
       return { ...presentHook(out.hook, out.url), secret: out.secret };
     },
   );
@@ -157,7 +152,7 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
       errors: [403, 404],
     },
     async (ctx) => {
-      const { items, total } = await w.hooks.list(actor(ctx), ctx.query);
+      const { items, total } = await w.hooks.list(actorOf(ctx), ctx.query);
       return {
         items: items.map((h) => presentHook(h, w.hooks.urlOf(h.id))),
         page: ctx.query.page,
@@ -202,7 +197,7 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
       responses: { 204: { description: 'Deleted' } },
     },
     async (ctx) => {
-      await w.hooks.delete(actor(ctx), ctx.params.id);
+      await w.hooks.delete(actorOf(ctx), ctx.params.id);
     },
   );
 
@@ -224,7 +219,7 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
       },
     },
     async (ctx) => {
-      const out = await w.hooks.rotate(actor(ctx), ctx.params.id, ctx.body.graceHours);
+      const out = await w.hooks.rotate(actorOf(ctx), ctx.params.id, ctx.body.graceHours);
       return { secret: out.secret, previousSecretExpiresAt: out.previousSecretExpiresAt.toISOString() };
     },
   );
@@ -242,7 +237,7 @@ export function webhookAdminRoutes(deps: ApiDeps, w: WebhookRouteDeps) {
       responses: { 200: { description: 'Attempts', schema: listSchema(deliverySchema) } },
     },
     async (ctx) => {
-      const { items, total } = await w.hooks.deliveries(actor(ctx), ctx.params.id, ctx.query);
+      const { items, total } = await w.hooks.deliveries(actorOf(ctx), ctx.params.id, ctx.query);
       return { items: items.map(presentDelivery), page: ctx.query.page, limit: ctx.query.limit, total };
     },
   );

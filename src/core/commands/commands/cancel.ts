@@ -22,7 +22,7 @@ async function cancelTask(ctx: BaseContext, ref: string, userId: string): Promis
   const t = await findTask(ctx, ref, userId);
   if ('text' in t) return t;
   try {
-    const out = await ctx.deps.tasks.cancel(t.id, { userId });
+    const out = await ctx.deps.tasks.cancel(t.id, { userId, isAdmin: false });
     return { private: true, text: cancelTexts.cancelled(shortId(out.id)), taskId: out.id };
   } catch (e) {
     if (isAppError(e) && e.code === 'conflict')

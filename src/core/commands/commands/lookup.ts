@@ -23,7 +23,7 @@ export async function findTask(
   const r = ref.trim().toLowerCase();
   if (UUID.test(r))
     return (
-      (await ctx.deps.tasks.get(r, { userId })) ?? {
+      (await ctx.deps.tasks.get(r, { userId, isAdmin: false })) ?? {
         private: true,
         text: taskTexts.notAmongYours(shortId(r)),
       }

@@ -10,7 +10,7 @@ export const regenerateButton: ActionModule = {
   once: false,
   async run(ctx) {
     const userId = ctx.who.userId;
-    const original = await ctx.deps.tasks.get(ctx.taskId, { userId });
+    const original = await ctx.deps.tasks.get(ctx.taskId, { userId, isAdmin: false });
     if (!original) return notYours();
     const { task, duplicate } = await ctx.deps.tasks.submit(
       {
