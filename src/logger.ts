@@ -1,15 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import winston from 'winston';
+import type { Log } from './core/log.js';
 
 /**
  * Structured logging with winston: JSON in production, pretty in development. Secrets are
  * redacted by key name and by shape before anything is written.
  */
-export interface Logger {
-  error(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  info(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
+export interface Logger extends Log {
   child(scope: Record<string, unknown>): Logger;
 }
 

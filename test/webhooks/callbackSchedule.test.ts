@@ -9,7 +9,7 @@ describe('callback retry schedule', () => {
       {} as never,
       {} as never,
       {} as never,
-      { warn() {} },
+      { error() {}, warn() {}, info() {}, debug() {} },
       {
         masterKey: Buffer.alloc(32),
         allowPrivate: false,

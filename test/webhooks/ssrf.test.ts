@@ -283,7 +283,9 @@ describe('a refused callback (what the delivery log and the logs say)', () => {
       } as never,
       {} as never,
       {
+        error: (message, meta) => lines.push({ level: 'error', message, meta }),
         warn: (message, meta) => lines.push({ level: 'warn', message, meta }),
+        info: (message, meta) => lines.push({ level: 'info', message, meta }),
         debug: (message, meta) => lines.push({ level: 'debug', message, meta }),
       },
       {

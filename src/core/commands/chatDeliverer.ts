@@ -1,3 +1,4 @@
+import type { Log } from '../log.js';
 import type { LiveFeed } from '../tasks/liveStream.js';
 import type { ResultDeliverer, TaskEvent, TaskSource } from '../tasks/types.js';
 import type { ChatPlatform } from './help.js';
@@ -32,10 +33,6 @@ export interface ChatPlatformPort<O extends DeliveredOrigin, M> {
   live?: LiveEditPort<O>;
 }
 
-export interface ChatDelivererLog {
-  warn(message: string, meta?: Record<string, unknown>): void;
-}
-
 /**
  * The one resumable chat deliverer: for each task event it takes the task's delivery lock, loads
  * the origin, and either shows progress (never over a later state, EVENT_RANK) or posts the final
@@ -52,7 +49,7 @@ export class ChatDeliverer<O extends DeliveredOrigin, M> implements ResultDelive
     private readonly deps: {
       origins: ChatOriginStore;
       publicUrl: () => string;
-      logger: ChatDelivererLog;
+      logger: Log;
       /** Live output of running tasks; without it replies change only at progress and result. */
       live?: LiveFeed;
     },

@@ -1,4 +1,5 @@
 import type { LinkService } from '../linking/linkService.js';
+import type { Log } from '../log.js';
 import type { Settings } from '../settings/settings.js';
 import type { TaskCommands, TaskRecord } from '../tasks/types.js';
 import type { ChatCommand, CommandName, ParseResult } from './grammar.js';
@@ -82,11 +83,6 @@ export interface ChatEstimates {
   ttlMs: number;
 }
 
-export interface ChatLog {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-}
-
 export interface ChatHandlerDeps {
   tasks: TaskCommands;
   identities: ChatIdentityStore;
@@ -102,7 +98,7 @@ export interface ChatHandlerDeps {
   /** Comments and approvals (`comment`, `approve`); without it they point to the portal. */
   collab?: ChatCollab;
   publicUrl: () => string;
-  log: ChatLog;
+  log: Log;
   /** Task type for `generate` without --type. */
   defaultTaskType?: string;
   /** Tasks held by an `approve` budget (core/spend/approvals.ts): the Approve/Reject buttons. */

@@ -21,7 +21,6 @@ export type {
   ChatEstimate,
   ChatEstimates,
   ChatHandlerDeps,
-  ChatLog,
   ChatRequest,
   OriginSource,
 } from './context.js';

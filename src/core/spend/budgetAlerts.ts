@@ -1,12 +1,9 @@
+import type { Log } from '../log.js';
 import { deriveCallbackSecret } from '../webhooks/callbackSecret.js';
 import type { PostOptions, PostResult } from '../webhooks/httpPost.js';
 import { signPayload } from '../webhooks/signature.js';
 import type { BudgetRecord, CrossedBudget } from './ports.js';
 import { formatUsd } from './pricing.js';
-
-export interface AlertLog {
-  warn(message: string, meta?: Record<string, unknown>): void;
-}
 
 /** The alert as the portal, Slack and the webhook receive it. */
 export function alertPayload(b: BudgetRecord, threshold: number) {
@@ -54,7 +51,7 @@ export function createBudgetAlerter(deps: {
   ) => Promise<PostResult>;
   masterKey: Buffer;
   allowPrivate: boolean;
-  log: AlertLog;
+  log: Log;
   now?: () => number;
 }) {
   const attempt = async (what: string, b: BudgetRecord, fn: () => Promise<unknown>) => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Log } from '../log.js';
 import type { TaskRecord } from '../tasks/types.js';
 import { buildCallbackBody } from './callbackPayload.js';
 import { deriveCallbackSecret } from './callbackSecret.js';
@@ -7,12 +8,6 @@ import { type PostOptions, type PostResult, postJson } from './httpPost.js';
 import type { CallbackEvent, CallbackTaskSource, DeliveryRecord, WebhookStore } from './ports.js';
 import { signPayload } from './signature.js';
 import { OutboundRefusedError } from './ssrf.js';
-
-/** Structured log lines (src/logger.ts's Logger satisfies it). */
-export interface CallbackLog {
-  warn(message: string, meta?: Record<string, unknown>): void;
-  debug?(message: string, meta?: Record<string, unknown>): void;
-}
 
 export interface CallbackJob {
   taskId: string;
@@ -65,7 +60,7 @@ export class CallbackService {
     private readonly tasks: CallbackTaskSource,
     private readonly store: WebhookStore,
     private readonly hooks: HookService,
-    private readonly logger: CallbackLog,
+    private readonly logger: Log,
     private readonly opts: CallbackOptions,
   ) {}
 
@@ -147,7 +142,7 @@ export class CallbackService {
           event: job.event,
         });
         // Which address class the host resolved to is for the operator's debug log only.
-        this.logger.debug?.('Outbound guard refusal reason', { taskId: task.id, reason: e.reason });
+        this.logger.debug('Outbound guard refusal reason', { taskId: task.id, reason: e.reason });
         return {
           status: 'refused',
           delivery: await record({ status: 'refused', error: e.message, durationMs }),
