@@ -1,4 +1,5 @@
 import type { AuditSink } from '../audit/audit.js';
+import { type Clock, systemClock } from '../clock.js';
 import { notFound } from '../errors.js';
 import type { TaskCommands } from '../tasks/types.js';
 import type { IdentityKey } from './identity.js';
@@ -55,12 +56,12 @@ export class LinkService {
       tasks: Pick<TaskCommands, 'reassignUser'>;
       audit: AuditSink;
       log: { warn(message: string, meta?: Record<string, unknown>): void };
-      now?: () => Date;
+      now?: Clock;
     },
   ) {}
 
   private now(): Date {
-    return this.deps.now ? this.deps.now() : new Date();
+    return (this.deps.now ?? systemClock)();
   }
 
   async createCode(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
 import { nextReset, type ResetPeriod } from '../budgets/resetSchedule.js';
+import { type Clock, systemClock } from '../clock.js';
 import type { SecretBox } from '../crypto/secretBox.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../errors.js';
 import type { CircuitState, RoutingStats } from '../routing/types.js';
@@ -171,7 +172,7 @@ export function allowedModels(p: { models: string[]; defaultModel: string | null
 }
 
 export class ProviderService {
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(
     private readonly deps: {
@@ -186,12 +187,12 @@ export class ProviderService {
       audit?: AuditSink;
       /** Called with every plaintext credential value (log redaction). */
       onSecret?: (value: string) => void;
-      clock?: () => Date;
+      now?: Clock;
       /** Team membership: team admins manage their team's accounts. Without it accounts are admins' only. */
       teams?: TeamMembership;
     },
   ) {
-    this.now = deps.clock ?? (() => new Date());
+    this.now = deps.now ?? systemClock;
   }
 
   list(): Promise<ProviderRecord[]> {

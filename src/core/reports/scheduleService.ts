@@ -1,4 +1,5 @@
 import type { Actor } from '../actor.js';
+import { type Clock, systemClock } from '../clock.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ReportChartInput } from './chartImage.js';
 import { CSV_COLUMNS, type ReportGroupBy, type ReportService, type UsageRow } from './usageReport.js';
@@ -110,7 +111,7 @@ export class ScheduleService {
       delivery: ReportDelivery;
       /** Renders a report's chart as a PNG (the server's render pool); unset = text only. */
       chart?: (input: ReportChartInput) => Promise<Buffer>;
-      clock?: () => Date;
+      now?: Clock;
       log?: { warn(message: string, meta?: Record<string, unknown>): void };
     },
   ) {}
@@ -130,7 +131,7 @@ export class ScheduleService {
     if ('webhookId' in to) await this.deps.delivery.checkWebhook(viewer, to.webhookId);
     else if (!this.deps.delivery.platforms().includes(to.platform))
       throw badRequest(`${to.platform} is not configured here (no bot token)`);
-    const now = (this.deps.clock ?? (() => new Date()))();
+    const now = (this.deps.now ?? systemClock)();
     return this.deps.store.create({
       userId: viewer.userId,
       teamId: input.teamId ?? null,
@@ -168,7 +169,7 @@ export class ScheduleService {
 
   /** Sends every due schedule once; a failed delivery is logged and waits for the next period. */
   async runDue(): Promise<number> {
-    const now = (this.deps.clock ?? (() => new Date()))();
+    const now = (this.deps.now ?? systemClock)();
     const due = await this.deps.store.claimDue(now, (s) => nextPeriodStart(s.every, now));
     let sent = 0;
     for (const s of due) {

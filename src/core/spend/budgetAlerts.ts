@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import type { Log } from '../log.js';
 import { deriveCallbackSecret } from '../webhooks/callbackSecret.js';
 import type { PostOptions, PostResult } from '../webhooks/httpPost.js';
@@ -52,7 +53,7 @@ export function createBudgetAlerter(deps: {
   masterKey: Buffer;
   allowPrivate: boolean;
   log: Log;
-  now?: () => number;
+  now?: Clock;
 }) {
   const attempt = async (what: string, b: BudgetRecord, fn: () => Promise<unknown>) => {
     try {
@@ -91,7 +92,7 @@ export function createBudgetAlerter(deps: {
                 'x-switchyard-signature': signPayload(
                   deriveCallbackSecret(deps.masterKey, signer),
                   body,
-                  deps.now?.() ?? Date.now(),
+                  (deps.now ?? systemClock)().getTime(),
                 ),
                 'x-switchyard-event': 'budget.threshold',
               },

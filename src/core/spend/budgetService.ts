@@ -1,4 +1,5 @@
 import type { Actor } from '../actor.js';
+import { type Clock, systemClock } from '../clock.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { canTeam } from '../teams/authorization.js';
@@ -38,12 +39,12 @@ export class BudgetService {
       teams: TeamMembership;
       /** Delivers alerts for thresholds crossed by a settlement (notifications, Slack, webhook). */
       alert?: (crossed: CrossedBudget[]) => Promise<void>;
-      now?: () => Date;
+      now?: Clock;
     },
   ) {}
 
   private now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return (this.deps.now ?? systemClock)();
   }
 
   private async isTeamAdmin(teamId: string | null, actor: Actor): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { BUILT_IN_SOURCE, builtInPrice, builtInRows, type PriceRow } from './builtInPrices.js';
 import type { PriceOverride, PriceOverrideStore } from './ports.js';
 import { type CallUsage, costMicros, type Price } from './pricing.js';
@@ -15,13 +16,13 @@ export class PriceBook {
 
   constructor(
     private readonly store: PriceOverrideStore,
-    private readonly now: () => number = Date.now,
+    private readonly now: Clock = systemClock,
   ) {}
 
   private async overrides(): Promise<PriceOverride[]> {
-    if (this.cached && this.now() - this.cached.at < CACHE_MS) return this.cached.items;
+    if (this.cached && this.now().getTime() - this.cached.at < CACHE_MS) return this.cached.items;
     const items = await this.store.list();
-    this.cached = { at: this.now(), items };
+    this.cached = { at: this.now().getTime(), items };
     return items;
   }
 

@@ -1,6 +1,7 @@
 import type { AuditSink } from '../audit/audit.js';
 import type { AuthResult, AuthService, UserRecord } from '../auth/authService.js';
 import { hashToken, randomToken } from '../auth/secrets.js';
+import { type Clock, systemClock } from '../clock.js';
 import { AppError, conflict, notFound } from '../errors.js';
 import type { SettingsStore } from '../settings/settings.js';
 import {
@@ -66,12 +67,12 @@ export class SsoService {
       /** Runs after an SSO sign-in created a user (the place where teams join auth.defaultTeam). */
       onUserCreated?: (user: UserRecord) => Promise<void>;
       log: { warn(message: string, meta?: Record<string, unknown>): void };
-      now?: () => Date;
+      now?: Clock;
     },
   ) {}
 
   private now() {
-    return this.deps.now ? this.deps.now() : new Date();
+    return (this.deps.now ?? systemClock)();
   }
 
   providers(): SsoProviderInfo[] {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
+import { type Clock, systemClock } from '../clock.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import { authorizeTeam, canGrant, type TeamRole, type TeamViewer } from './authorization.js';
 import type {
@@ -42,12 +43,12 @@ export class TeamService {
       /** Set when SMTP is configured; otherwise the invite URL is only returned to the caller. */
       mailer?: InviteMailer;
       inviteUrl: (token: string) => string;
-      now?: () => Date;
+      now?: Clock;
     },
   ) {}
 
   private now() {
-    return this.deps.now?.() ?? new Date();
+    return (this.deps.now ?? systemClock)();
   }
 
   /** The caller's standing in a team (404 when the team does not exist). */

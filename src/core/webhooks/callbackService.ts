@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
 import type { Log } from '../log.js';
 import type { TaskRecord } from '../tasks/types.js';
 import { buildCallbackBody } from './callbackPayload.js';
@@ -26,7 +27,7 @@ export interface CallbackOptions {
   maxDelaySeconds: number;
   /** Total attempts, the first included. */
   maxAttempts: number;
-  now?: () => number;
+  now?: Clock;
   /** The HTTP client (tests may inject one; production uses postJson). */
   post?: (
     url: string,
@@ -104,7 +105,7 @@ export class CallbackService {
     const content = job.event === 'task.completed' ? await this.tasks.contentOf(task) : null;
     const body = JSON.stringify(buildCallbackBody(job.event, task, content));
     const headers = {
-      'x-switchyard-signature': signPayload(signing.secret, body, this.opts.now?.() ?? Date.now()),
+      'x-switchyard-signature': signPayload(signing.secret, body, (this.opts.now ?? systemClock)().getTime()),
       'x-switchyard-event': job.event,
       'x-switchyard-delivery': callbackDeliveryId(task.id, job.event),
       'x-switchyard-attempt': String(attempt),

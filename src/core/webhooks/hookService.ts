@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Actor } from '../actor.js';
 import type { AuditSink } from '../audit/audit.js';
+import { type Clock, systemClock } from '../clock.js';
 import { AppError, conflict, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import type { Priority, TaskCommands } from '../tasks/types.js';
@@ -22,7 +23,7 @@ export interface HookServiceOptions {
   publicUrl: () => string;
   /** Known task types, to refuse a hook for one that does not exist. */
   taskTypes?: { has(id: string): boolean; ids(): string[] };
-  now?: () => number;
+  now?: Clock;
   /** How far a signature timestamp may be from now, either way. */
   toleranceSeconds?: number;
   defaultGraceHours?: number;
@@ -76,7 +77,7 @@ export class HookService {
   ) {}
 
   private now() {
-    return this.opts.now?.() ?? Date.now();
+    return (this.opts.now ?? systemClock)().getTime();
   }
 
   urlOf(hookId: string): string {
