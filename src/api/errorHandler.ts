@@ -1,7 +1,36 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '../core/databaseErrors.js';
-import { AppError, isAppError } from '../core/errors.js';
+import { AppError, type ErrorCode, isAppError } from '../core/errors.js';
 import { describeError, type Logger } from '../logger.js';
+
+/** The HTTP status of each error code: the only place codes become statuses. */
+export const errorStatus = {
+  validation_failed: 400,
+  invalid_json: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  invalid_signature: 401,
+  forbidden: 403,
+  registration_closed: 403,
+  account_suspended: 403,
+  password_login_disabled: 403,
+  domain_not_allowed: 403,
+  not_found: 404,
+  conflict: 409,
+  not_awaiting_approval: 409,
+  email_unverified: 409,
+  invite_used: 410,
+  invite_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  content_too_large: 422,
+  budget_exceeded: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  provider_error: 502,
+  unavailable: 503,
+} as const satisfies Record<ErrorCode, number>;
 
 /** Seconds a client should wait before retrying while the database is unreachable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -78,10 +107,10 @@ export function errorHandler(
         // The database is down: expected to heal, so a warning, not an error per request.
         const { message, code } = describeError(appErr.cause);
         logger.warn(appErr.message, { requestId: req.requestId, code: appErr.code, err: { message, code } });
-      } else if (appErr.status >= 500) {
+      } else if (errorStatus[appErr.code] >= 500) {
         logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
       }
-      res.status(appErr.status).json(present(appErr));
+      res.status(errorStatus[appErr.code]).json(present(appErr));
       return;
     }
     logger.error('Unhandled error', { requestId: req.requestId, method: req.method, path: req.path, err });

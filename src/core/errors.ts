@@ -2,39 +2,45 @@
  * Typed errors with stable codes. Adapters map them to transport responses in one place
  * (src/api/errorHandler.ts for HTTP); core code throws them and never thinks about status codes.
  */
-export const errorStatus = {
-  validation_failed: 400,
-  invalid_json: 400,
-  bad_request: 400,
-  unauthorized: 401,
-  invalid_credentials: 401,
-  invalid_signature: 401,
-  forbidden: 403,
-  registration_closed: 403,
-  account_suspended: 403,
-  password_login_disabled: 403,
-  domain_not_allowed: 403,
-  not_found: 404,
-  conflict: 409,
-  not_awaiting_approval: 409,
-  email_unverified: 409,
-  invite_used: 410,
-  invite_expired: 410,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  content_too_large: 422,
-  budget_exceeded: 422,
-  rate_limited: 429,
-  internal_error: 500,
-  provider_error: 502,
-  unavailable: 503,
-} as const;
 
-export type ErrorCode = keyof typeof errorStatus;
+/** Every stable code, and whose fault it is: the caller's ('client': fix the request) or ours ('server'). */
+const ERROR_FAULT = {
+  validation_failed: 'client',
+  invalid_json: 'client',
+  bad_request: 'client',
+  unauthorized: 'client',
+  invalid_credentials: 'client',
+  invalid_signature: 'client',
+  forbidden: 'client',
+  registration_closed: 'client',
+  account_suspended: 'client',
+  password_login_disabled: 'client',
+  domain_not_allowed: 'client',
+  not_found: 'client',
+  conflict: 'client',
+  not_awaiting_approval: 'client',
+  email_unverified: 'client',
+  invite_used: 'client',
+  invite_expired: 'client',
+  payload_too_large: 'client',
+  unsupported_media_type: 'client',
+  content_too_large: 'client',
+  budget_exceeded: 'client',
+  rate_limited: 'client',
+  internal_error: 'server',
+  provider_error: 'server',
+  unavailable: 'server',
+} as const satisfies Record<string, 'client' | 'server'>;
+
+export type ErrorCode = keyof typeof ERROR_FAULT;
+
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_FAULT, code);
+
+/** The caller's fault (a refusal to show them), as opposed to ours (a failure to log). */
+export const isClientErrorCode = (code: ErrorCode): boolean => ERROR_FAULT[code] === 'client';
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
   readonly details?: unknown;
   /** Seconds, for rate_limited / unavailable answers. */
   readonly retryAfter?: number;
@@ -47,7 +53,6 @@ export class AppError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
-    this.status = errorStatus[code];
     this.details = opts.details;
     this.retryAfter = opts.retryAfter;
   }

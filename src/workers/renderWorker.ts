@@ -4,7 +4,7 @@
  * dist/src/workers/renderWorker.js when built, or as this .ts file through tsx's loader otherwise.
  */
 import { type RenderJob, renderHere } from '../core/content/renderer.js';
-import { type AppError, errorStatus, isAppError } from '../core/errors.js';
+import { type AppError, isAppError, isErrorCode } from '../core/errors.js';
 import type { WorkerReply } from './renderPool.js';
 
 /**
@@ -14,7 +14,7 @@ import type { WorkerReply } from './renderPool.js';
 function asAppError(e: unknown): AppError | undefined {
   if (isAppError(e)) return e;
   const x = e as Partial<AppError> | null;
-  return e instanceof Error && x?.name === 'AppError' && typeof x.code === 'string' && x.code in errorStatus
+  return e instanceof Error && x?.name === 'AppError' && typeof x.code === 'string' && isErrorCode(x.code)
     ? (e as AppError)
     : undefined;
 }

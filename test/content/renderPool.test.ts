@@ -45,7 +45,7 @@ describe('RenderPool', () => {
     } as never;
     const err = await pool.render(job).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
-    expect(err).toMatchObject({ code: 'validation_failed', status: 400 });
+    expect(err).toMatchObject({ code: 'validation_failed' });
     expect(err.message).toMatch(/^Unknown export format/);
   });
 
@@ -63,7 +63,7 @@ describe('RenderPool', () => {
     expect(outcomes.filter((o) => o === 'done').length).toBeGreaterThanOrEqual(1);
     expect(refused.length).toBeGreaterThanOrEqual(2);
     for (const e of refused) {
-      expect(e).toMatchObject({ code: 'unavailable', status: 503 });
+      expect(e).toMatchObject({ code: 'unavailable' });
       expect(e.message).toContain('busy rendering');
       expect(e.retryAfter).toBeGreaterThanOrEqual(1);
       expect(e.retryAfter).toBeLessThanOrEqual(60);
@@ -88,7 +88,7 @@ describe('RenderPool', () => {
         ),
       );
       expect(outcomes.slice(0, 2)).toEqual(['done', 'done']);
-      expect(outcomes[2]).toMatchObject({ code: 'rate_limited', status: 429 });
+      expect(outcomes[2]).toMatchObject({ code: 'rate_limited' });
       expect((outcomes[2] as AppError).retryAfter).toBeGreaterThanOrEqual(1);
       expect(outcomes[3]).toBe('done');
       expect(shared.stats().throttled).toBe(1);
@@ -109,6 +109,6 @@ describe('RenderPool', () => {
   it('refuses new work once closed', async () => {
     const p = new RenderPool({ maxThreads: 1 });
     await p.close();
-    await expect(p.render(docx('late'))).rejects.toMatchObject({ code: 'unavailable', status: 503 });
+    await expect(p.render(docx('late'))).rejects.toMatchObject({ code: 'unavailable' });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorStatus } from '../../src/api/errorHandler.js';
 import { tokenRateLimit } from '../../src/api/routes/gateway.js';
 import { AppError } from '../../src/core/errors.js';
 import { AnthropicStreamTranslator, toAnthropicRequest } from '../../src/core/gateway/anthropicTranslate.js';
@@ -123,7 +124,7 @@ describe('gateway rate limit and recorder', () => {
     expect(call('a')).toBeUndefined();
     const e = call('a') as AppError;
     expect(e).toBeInstanceOf(AppError);
-    expect(e.status).toBe(429);
+    expect(errorStatus[e.code]).toBe(429);
     expect(e.retryAfter).toBeGreaterThanOrEqual(1);
     expect(call('b')).toBeUndefined();
   });

@@ -5,6 +5,7 @@ import { renderShareMessagePage, renderShareNotFoundPage } from '../../core/cont
 import type { SharePage } from '../../core/content/sharePage.js';
 import { isAppError, notFound } from '../../core/errors.js';
 import type { ApiDeps } from '../deps.js';
+import { errorStatus } from '../errorHandler.js';
 import { createRateLimit } from '../middleware/rateLimit.js';
 import { createRouteBuilder } from '../route.js';
 
@@ -82,7 +83,7 @@ export function sharePageRoutes(deps: ApiDeps, c: { content: ContentService }) {
         if (!isAppError(e) || (e.code !== 'content_too_large' && e.code !== 'unavailable')) throw e;
         const title = e.code === 'unavailable' ? 'Busy, try again shortly' : 'Too large to show';
         if (e.retryAfter !== undefined) ctx.res.setHeader('Retry-After', String(Math.ceil(e.retryAfter)));
-        sendPage(ctx.res, e.status, renderShareMessagePage(title, e.message));
+        sendPage(ctx.res, errorStatus[e.code], renderShareMessagePage(title, e.message));
         return undefined;
       }
       sendPage(ctx.res, page ? 200 : 404, page ?? notFoundPage);

@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js';
+import { isAppError, isClientErrorCode } from '../errors.js';
 import { chatCommands } from './commands/index.js';
 import type { Composer } from './composer.js';
 import type {
@@ -100,7 +100,7 @@ export class ChatCommandHandler {
   }
 
   private failure(e: unknown, meta: Record<string, unknown>): ChatReply {
-    if (isAppError(e) && e.status < 500) return { private: true, text: e.message };
+    if (isAppError(e) && isClientErrorCode(e.code)) return { private: true, text: e.message };
     this.deps.log.error('Chat command failed', { ...meta, err: e instanceof Error ? e.message : String(e) });
     return { private: true, text: gateTexts.failed };
   }

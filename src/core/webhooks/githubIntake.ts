@@ -1,4 +1,4 @@
-import { AppError } from '../errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
 import type { TaskCommands } from '../tasks/types.js';
 import { type GithubIdentityDirectory, type IntakeLedger, underExtraKey } from './intakePorts.js';
 import { extractTrigger } from './trigger.js';
@@ -52,6 +52,9 @@ export interface GithubIntakeOptions {
   /** The portal's base URL, for the "link your account" answer. */
   portalUrl: () => string;
 }
+
+/** Refusals of the request itself (a bad --type and the like): answered, not retried. */
+const REFUSED_INPUT: ReadonlySet<ErrorCode> = new Set(['validation_failed', 'invalid_json', 'bad_request']);
 
 /** Marks our own comments (results and notices): a body holding it never triggers anything. */
 const OWN_COMMENT = '<!-- switchyard:';
@@ -126,7 +129,8 @@ export class GithubIntake {
       return { accepted: true, taskId: r.taskId, duplicate: r.duplicate };
     } catch (err) {
       // A bad --type and the like: acknowledged (GitHub would not retry anyway) with the reason.
-      if (err instanceof AppError && err.status === 400) return { accepted: false, reason: err.message };
+      if (err instanceof AppError && REFUSED_INPUT.has(err.code))
+        return { accepted: false, reason: err.message };
       throw err;
     }
   }
