@@ -118,6 +118,9 @@ async function start(url: string, roles: Role[]): Promise<Switchyard> {
     RATE_LIMIT_PER_MINUTE: '100000000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    // The mock at 0 ms answers at once: its product default streams the answer at 200 tokens/s,
+    // which would measure the mock's pace (about 5 tasks/s per slot), not the queue.
+    MOCK_TOKENS_PER_SECOND: '0',
   });
   return startSwitchyard({ env, logger, roles });
 }

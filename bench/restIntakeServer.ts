@@ -24,6 +24,8 @@ const env = parseEnv({
   ADMIN_PASSWORD: 'admin-password-1',
   ADMIN_USERNAME: 'admin',
   MOCK_PROVIDER: 'on',
+  // The mock at 0 ms: its product default streams at 200 tokens/s, which would slow the drain down.
+  MOCK_TOKENS_PER_SECOND: '0',
   LOG_LEVEL: 'error',
   RATE_LIMIT_PER_MINUTE: '100000000',
   AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
