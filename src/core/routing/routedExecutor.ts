@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavailable } from '../errors.js';
+import type { Log } from '../log.js';
 import { classifyProviderError } from '../providers/classify.js';
 import type { Connector, ConnectorSettings, GenerateResult, ProviderKind } from '../providers/connector.js';
 import { allowedModels } from '../providers/providerService.js';
@@ -38,13 +39,6 @@ export { type ChainStep, decisionDocument } from './decision.js';
 
 const FALLBACK_MAX_TOKENS = 1000;
 const HEALTHY_WRITE_EVERY_MS = 5_000;
-
-/** Logger shape (src/logger.ts's Logger satisfies it). */
-export interface RoutingLog {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
-}
 
 /** Hooks for benchmarks and metrics; never needed for correctness. */
 export interface ExecutorInstrumentation {
@@ -108,7 +102,7 @@ export class RoutedExecutor implements TaskExecutor {
       };
       taskTypes: TaskTypeCatalogue;
       settings: RoutingSettings;
-      log?: RoutingLog;
+      log?: Log;
       clock?: () => Date;
       instrument?: ExecutorInstrumentation;
       /** Prices a call from its real usage, in integer micro-dollars (core/spend/priceBook.ts). */

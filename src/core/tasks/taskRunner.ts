@@ -1,17 +1,10 @@
 import { ProviderRejected } from '../errors.js';
+import type { Log } from '../log.js';
 import { enqueueTerminalJobs, hasTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type { ExecutionOutcome, TaskExecutor } from './executor.js';
 import type { LivePublisher, LiveWriter } from './liveStream.js';
 import type { CancelSignals, TaskJobs, TaskStore } from './ports.js';
 import { type TaskRecord, TERMINAL_STATUSES } from './types.js';
-
-/** Structured log lines (src/logger.ts's Logger satisfies it). */
-export interface TaskLog {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
-}
 
 /** Metric and log hooks (src/metrics/, src/logger.ts); never needed for correctness. */
 export interface TaskRunHooks {
@@ -59,7 +52,7 @@ export class TaskRunner {
       executor: TaskExecutor;
       cancels: CancelSignals;
       deliverers: ResultDelivererRegistry;
-      log: TaskLog;
+      log: Log;
       /** Fires when this worker is shutting down and must release its jobs. */
       shutdown: AbortSignal;
       hooks?: TaskRunHooks;
