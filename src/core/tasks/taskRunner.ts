@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.js';
 import { ProviderRejected } from '../errors.js';
 import type { Log } from '../log.js';
 import { enqueueTerminalJobs, hasTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
@@ -63,6 +64,8 @@ export class TaskRunner {
       settleSpend?: (taskId: string) => Promise<void>;
       /** Live results (SSE, chat edits): the answer's pieces as the provider streams them. */
       live?: LivePublisher;
+      /** Stamps the content's provenance (generatedAt). */
+      now?: Clock;
     },
   ) {}
 
@@ -165,7 +168,7 @@ export class TaskRunner {
         {
           title: outcome.title?.trim() || task.title,
           text: outcome.text,
-          metadata: provenance(task, outcome, job),
+          metadata: provenance(task, outcome, job, (this.deps.now ?? systemClock)()),
         },
         hasTerminalJobs(this.deps.deliverers, task, 'completed')
           ? (t, tx) => enqueueTerminalJobs(this.deps, t, 'completed', tx)
@@ -272,7 +275,12 @@ export class TaskRunner {
   }
 }
 
-function provenance(task: TaskRecord, o: ExecutionOutcome, job: GenerateRun): Record<string, unknown> {
+function provenance(
+  task: TaskRecord,
+  o: ExecutionOutcome,
+  job: GenerateRun,
+  generatedAt: Date,
+): Record<string, unknown> {
   return {
     provider: o.providerName,
     providerId: o.providerId,
@@ -285,7 +293,7 @@ function provenance(task: TaskRecord, o: ExecutionOutcome, job: GenerateRun): Re
     taskType: task.taskType,
     taskId: task.id,
     attempt: job.attempt,
-    generatedAt: new Date().toISOString(),
+    generatedAt: generatedAt.toISOString(),
     ...(o.attachments?.length ? { attachments: o.attachments } : {}),
     ...(o.providerMeta ? { providerMeta: o.providerMeta } : {}),
   };
