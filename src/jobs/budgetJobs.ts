@@ -1,4 +1,5 @@
 import type { PgBoss } from 'pg-boss';
+import { type Clock, systemClock } from '../core/clock.js';
 import type { Logger } from '../logger.js';
 import type { BudgetStore } from '../models/budgetStore.js';
 import { QUEUES } from './boss.js';
@@ -20,7 +21,7 @@ export async function startBudgetJobs(deps: {
   boss: PgBoss;
   budgets: BudgetStore;
   logger: Logger;
-  clock?: () => Date;
+  now?: Clock;
   /** Grace after a provider's timeout before an unsettled attempt counts as orphaned (default: 15 min, the generate lease). */
   staleGraceSeconds?: number;
   /** Gives back dead gateway processes' holdings; returns the tokens released. */
@@ -33,11 +34,11 @@ export async function startBudgetJobs(deps: {
 }> {
   const { boss, budgets } = deps;
   const log = deps.logger.child({ scope: 'budgets' });
-  const clock = deps.clock ?? (() => new Date());
+  const now = deps.now ?? systemClock;
   const grace = deps.staleGraceSeconds ?? 15 * 60;
 
   const runNow = async () => {
-    const { reset, scheduled } = await budgets.resetDue(clock());
+    const { reset, scheduled } = await budgets.resetDue(now());
     const released = await budgets.releaseStale(grace);
     const leaseTokens = (await deps.releaseDeadLeases?.()) ?? 0;
     await deps.settleEndedBudgets?.();

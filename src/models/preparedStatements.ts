@@ -53,6 +53,11 @@ export async function queryPrepared<R extends pg.QueryResultRow>(q: Queryable, q
 /**
  * Runs `fn` in a transaction on one pooled connection. `exec` writes through the same transaction
  * (what pg-boss needs to insert its jobs there), as prepared statements too.
+ *
+ * Not `db.transaction` (the rule everywhere else, CONTRIBUTING): drizzle's transaction keeps its
+ * node-postgres client private and runs `tx.execute(sql)` unnamed, so the hot path's raw statements
+ * would either be parsed and planned on every call or reach into drizzle internals. Same round trips
+ * either way (BEGIN, the statements, COMMIT); this one also drops a connection whose ROLLBACK failed.
  */
 export async function inTransaction<T>(
   pool: pg.Pool,

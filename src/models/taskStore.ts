@@ -30,7 +30,6 @@ export const TASK_CANCEL_CHANNEL = 'switchyard_task_cancel';
  * own by GET /api/tasks/:id/routing), which is not worth reading back on every task query.
  */
 const { routing: _routing, ...taskColumns } = getTableColumns(tasks);
-type TaskRow = Omit<typeof tasks.$inferSelect, 'routing'>;
 
 /** An attempt's columns but the answer it may hold for a re-run (`output`, as long as the text). */
 const { output: _output, ...assignmentColumns } = getTableColumns(taskAssignments);
@@ -44,34 +43,6 @@ export const rawColumns = (alias?: string) =>
 const isoNow = sql`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const WORKER_LOST = 'The worker running this attempt stopped before it finished; the task was run again';
-
-export function toTask(r: TaskRow): TaskRecord {
-  return {
-    id: r.id,
-    userId: r.userId,
-    teamId: r.teamId,
-    title: r.title,
-    description: r.description,
-    taskType: r.taskType,
-    priority: r.priority,
-    status: r.status,
-    source: r.source,
-    providerId: r.providerId,
-    options: r.options ?? {},
-    callbackUrl: r.callbackUrl,
-    webhookId: r.webhookId,
-    origin: r.origin ?? null,
-    contentId: r.contentId,
-    regenerateContentId: r.regenerateContentId,
-    error: r.error,
-    attempts: r.attempts,
-    jobId: r.jobId,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    startedAt: r.startedAt,
-    completedAt: r.completedAt,
-  };
-}
 
 /** A tasks row as raw SQL returns it (snake_case). */
 export interface RawTaskRow extends Record<string, unknown> {
@@ -103,6 +74,19 @@ export interface RawTaskRow extends Record<string, unknown> {
 /** node-postgres parses timestamps; drizzle's raw `execute` hands them over as text. */
 const toDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 
+/**
+ * The same columns for drizzle's typed queries, keyed by their SQL names: `select(rawTaskSelection)`
+ * and `returning(rawTaskSelection)` give rows in the raw shape, so `fromRaw` is the one task row mapper.
+ */
+const rawTaskSelection = Object.fromEntries(Object.values(taskColumns).map((c) => [c.name, c])) as Record<
+  keyof RawTaskRow & string,
+  (typeof taskColumns)[keyof typeof taskColumns]
+>;
+
+/** A row of a typed query on `rawTaskSelection` as a task (the selection has every RawTaskRow column). */
+const selected = (r: Record<string, unknown>): TaskRecord => fromRaw(r as RawTaskRow);
+
+/** The one tasks-row → TaskRecord mapper: raw SQL rows, and typed queries on `rawTaskSelection`. */
 export function fromRaw(r: RawTaskRow): TaskRecord {
   return {
     id: r.id,
@@ -147,8 +131,8 @@ export function createTaskStore(db: Db): TaskStore {
   const pool = poolOf(db);
   const mover = createGuestWorkMover(db);
   const getIn = async (q: DbOrTx, id: string) => {
-    const [r] = await q.select(taskColumns).from(tasks).where(eq(tasks.id, id));
-    return r ? toTask(r) : null;
+    const [r] = await q.select(rawTaskSelection).from(tasks).where(eq(tasks.id, id));
+    return r ? selected(r) : null;
   };
   const exists = async (q: DbOrTx, id: string) =>
     (await q.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, id))).length > 0;
@@ -290,7 +274,7 @@ export function createTaskStore(db: Db): TaskStore {
       );
       const [rows, [total]] = await Promise.all([
         db
-          .select(taskColumns)
+          .select(rawTaskSelection)
           .from(tasks)
           .where(where)
           .orderBy(desc(tasks.createdAt), desc(tasks.id))
@@ -298,17 +282,17 @@ export function createTaskStore(db: Db): TaskStore {
           .offset((q.page - 1) * q.limit),
         db.select({ n: count() }).from(tasks).where(where),
       ]);
-      return { items: rows.map(toTask), total: total?.n ?? 0 };
+      return { items: rows.map(selected), total: total?.n ?? 0 };
     },
 
     async recent(userId, limit) {
       const rows = await db
-        .select(taskColumns)
+        .select(rawTaskSelection)
         .from(tasks)
         .where(eq(tasks.userId, userId))
         .orderBy(desc(tasks.createdAt), desc(tasks.id))
         .limit(limit);
-      return rows.map(toTask);
+      return rows.map(selected);
     },
 
     async assignments(taskId) {
@@ -346,9 +330,9 @@ export function createTaskStore(db: Db): TaskStore {
           .update(tasks)
           .set({ ...patch, updatedAt: sql`now()` })
           .where(and(eq(tasks.id, id), eq(tasks.status, 'queued')))
-          .returning(taskColumns);
+          .returning(rawTaskSelection);
         if (!row) return (await exists(tx, id)) ? ('not_queued' as const) : null;
-        const task = toTask(row);
+        const task = selected(row);
         await inTx?.(task, executorOf(tx));
         return task;
       });
@@ -360,11 +344,11 @@ export function createTaskStore(db: Db): TaskStore {
           .update(tasks)
           .set({ status: 'cancelled', completedAt: sql`now()`, updatedAt: sql`now()` })
           .where(and(eq(tasks.id, id), inArray(tasks.status, ['awaiting_approval', 'queued', 'running'])))
-          .returning(taskColumns);
+          .returning(rawTaskSelection);
         if (!row) return (await exists(tx, id)) ? ('finished' as const) : null;
         // Delivered at commit to every worker process listening (models/cancelListener.ts).
         await tx.execute(sql`SELECT pg_notify(${TASK_CANCEL_CHANNEL}, ${id})`);
-        const task = toTask(row);
+        const task = selected(row);
         await inTx?.(task, executorOf(tx));
         return task;
       });
@@ -461,7 +445,12 @@ export function createTaskStore(db: Db): TaskStore {
 
       // A regeneration (or a task that is no longer running): the next version of existing content.
       return db.transaction(async (tx) => {
-        const [locked] = await tx.select(taskColumns).from(tasks).where(eq(tasks.id, id)).for('update');
+        const [lockedRow] = await tx
+          .select(rawTaskSelection)
+          .from(tasks)
+          .where(eq(tasks.id, id))
+          .for('update');
+        const locked = lockedRow ? selected(lockedRow) : undefined;
         if (locked?.status !== 'running' || !locked.regenerateContentId) return null;
         const [base] = await tx
           .select({ id: content.id, title: content.title })
@@ -531,8 +520,8 @@ export function createTaskStore(db: Db): TaskStore {
             updatedAt: sql`now()`,
           })
           .where(eq(tasks.id, id))
-          .returning(taskColumns);
-        const task = toTask(row!);
+          .returning(rawTaskSelection);
+        const task = selected(row!);
         await inTx?.(task, executorOf(tx));
         return { task, content: stored };
       });
@@ -549,9 +538,9 @@ export function createTaskStore(db: Db): TaskStore {
             updatedAt: sql`now()`,
           })
           .where(and(eq(tasks.id, id), inArray(tasks.status, ['queued', 'running'])))
-          .returning(taskColumns);
+          .returning(rawTaskSelection);
         if (!row) return null;
-        const task = toTask(row);
+        const task = selected(row);
         await inTx?.(task, executorOf(tx));
         return task;
       });

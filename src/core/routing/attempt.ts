@@ -36,8 +36,8 @@ export interface Attempt {
   cand: CandidateEvaluation;
   o: AttemptOptions;
   model: string | null;
-  /** This attempt's entry in the decision's chain, updated as it goes. */
-  step: ChainStep;
+  /** Where this attempt's step is in `o.steps`: each phase replaces it with a new object. */
+  index: number;
   circuit: ReturnType<typeof circuitSettingsFor>;
 }
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { type Clock, systemClock } from '../clock.js';
 import { ProviderAborted, type ProviderError, ProviderRejected, ProviderUnavailable } from '../errors.js';
+import type { Log } from '../log.js';
 import { classifyProviderError } from '../providers/classify.js';
 import type { Connector, ConnectorSettings, GenerateResult, ProviderKind } from '../providers/connector.js';
 import { allowedModels } from '../providers/providerService.js';
@@ -18,6 +20,7 @@ import {
   succeededAttempt,
   successOutcome,
   timeToFirstToken,
+  type Usage,
   usageOf,
 } from './attempt.js';
 import { circuitSettingsFor } from './circuit.js';
@@ -38,13 +41,6 @@ export { type ChainStep, decisionDocument } from './decision.js';
 
 const FALLBACK_MAX_TOKENS = 1000;
 const HEALTHY_WRITE_EVERY_MS = 5_000;
-
-/** Logger shape (src/logger.ts's Logger satisfies it). */
-export interface RoutingLog {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
-}
 
 /** Hooks for benchmarks and metrics; never needed for correctness. */
 export interface ExecutorInstrumentation {
@@ -91,7 +87,7 @@ export interface ProviderAttempt {
  * no route, no reservation, no second provider call.
  */
 export class RoutedExecutor implements TaskExecutor {
-  private readonly now: () => Date;
+  private readonly now: Clock;
   /** When this process last wrote a success for each provider (a clean circuit needs no write per call). */
   private readonly lastHealthy = new Map<string, number>();
   /** One snapshot per batch of jobs claimed together (ExecutionContext.batch). */
@@ -108,8 +104,8 @@ export class RoutedExecutor implements TaskExecutor {
       };
       taskTypes: TaskTypeCatalogue;
       settings: RoutingSettings;
-      log?: RoutingLog;
-      clock?: () => Date;
+      log?: Log;
+      now?: Clock;
       instrument?: ExecutorInstrumentation;
       /** Prices a call from its real usage, in integer micro-dollars (core/spend/priceBook.ts). */
       pricing?: {
@@ -121,11 +117,13 @@ export class RoutedExecutor implements TaskExecutor {
       };
     },
   ) {
-    this.now = deps.clock ?? (() => new Date());
+    this.now = deps.now ?? systemClock;
   }
 
   async execute(task: TaskRecord, ctx: ExecutionContext): Promise<ExecutionOutcome> {
     if (ctx.signal.aborted) throw new ProviderAborted('The task was stopped before a provider was called');
+    // performance.now() only measures durations (decision time, call latency, time to first token):
+    // a monotonic timer, not a clock. Every decision that needs the time of day uses `this.now`.
     const t0 = performance.now();
     const rerun = task.attempts > 1;
     if (rerun) {
@@ -296,7 +294,7 @@ export class RoutedExecutor implements TaskExecutor {
    * seconds so lastCheckedAt stays fresh; anything else (failures to reset, a probe to close) is written.
    */
   private async healthy(target: RoutingTarget): Promise<void> {
-    const now = Date.now();
+    const now = this.now().getTime();
     const clean = target.health.circuit === 'closed' && target.health.consecutiveFailures === 0;
     if (clean && now - (this.lastHealthy.get(target.id) ?? 0) < HEALTHY_WRITE_EVERY_MS) return;
     this.lastHealthy.set(target.id, now);
@@ -307,7 +305,8 @@ export class RoutedExecutor implements TaskExecutor {
   /**
    * One candidate of the chain: claim the probe if its circuit is half-open, reserve on one of its
    * accounts, call it, then record the failure or settle the success. The step it adds to
-   * `o.steps` says how far it got.
+   * `o.steps` says how far it got: each phase returns the fields it produces, and the step is
+   * replaced by a new object with them (`setStep`), never changed in place.
    */
   private async attempt(
     task: TaskRecord,
@@ -317,15 +316,18 @@ export class RoutedExecutor implements TaskExecutor {
     o: AttemptOptions,
   ): Promise<AttemptResult> {
     const model = pickModel(task, target) ?? null;
-    const step = newStep(target, model);
-    o.steps.push(step);
+    const index = o.steps.push(newStep(target, model)) - 1;
     const circuit = circuitSettingsFor(this.deps.settings.circuit, target.circuit);
-    const a: Attempt = { task, ctx, target, cand, o, model, step, circuit };
-    if (cand.probe && !(await this.claimProbe(a))) return { kind: 'skipped' };
+    const a: Attempt = { task, ctx, target, cand, o, model, index, circuit };
+    if (cand.probe) {
+      const probe = await this.claimProbe(a);
+      setStep(a, probe.step);
+      if (!probe.claimed) return { kind: 'skipped' };
+    }
     const reserved = await this.reserve(a);
-    if (!reserved) return { kind: 'skipped' };
-    const { account, assignmentId } = reserved;
-    Object.assign(step, { accountId: account.id, accountName: account.name, assignmentId });
+    setStep(a, reserved.step);
+    if (!reserved.reservation) return { kind: 'skipped' };
+    const { account, assignmentId } = reserved.reservation;
     ctx.onRunning(target.name);
     ctx.onAttempt?.({ number: o.steps.filter((x) => x.assignmentId).length, providerName: target.name });
 
@@ -335,30 +337,43 @@ export class RoutedExecutor implements TaskExecutor {
     try {
       result = await this.call(a, account, timing);
     } catch (e) {
-      return { kind: 'failed', error: await this.recordFailure(a, assignmentId, e, started) };
+      const failed = await this.recordFailure(a, assignmentId, e, started);
+      setStep(a, failed.step);
+      return { kind: 'failed', error: failed.error };
     }
-    return { kind: 'ok', outcome: await this.settleSuccess(a, reserved, result, timing) };
+    const usage = usageOf(result);
+    // The settlement stores the decision with this step as it ends: set it first.
+    setStep(a, succeededStep(result, usage, cand));
+    return { kind: 'ok', outcome: await this.settleSuccess(a, reserved.reservation, result, usage, timing) };
   }
 
   /** An open circuit past its cool-down: only the worker that claims the half-open probe calls it. */
-  private async claimProbe({ target, circuit, step }: Attempt): Promise<boolean> {
-    step.probe = true;
+  private async claimProbe({
+    target,
+    circuit,
+  }: Attempt): Promise<{ claimed: boolean; step: Partial<ChainStep> }> {
     const claimed = await this.deps.health.claimProbe(
       target.id,
       circuit.cooldownSeconds,
       target.timeoutMs + 60_000,
     );
-    if (!claimed) step.error = 'circuit half-open: another worker took the probe';
-    return claimed;
+    return {
+      claimed,
+      step: claimed
+        ? { probe: true }
+        : { probe: true, error: 'circuit half-open: another worker took the probe' },
+    };
   }
 
   /**
    * Reserves the estimate (tokens, and the most the call can cost) on the candidate's first account
    * that still has room, opening the attempt in the same statement with the decision as it stands.
    * Another worker may have taken the room meanwhile: then nothing is reserved and the step says so.
+   * While it tries an account, the step shows it running there (the decision stored with the
+   * reservation says so); it returns the step's fields once it is done.
    */
-  private async reserve(a: Attempt): Promise<Reservation | undefined> {
-    const { task, ctx, target, cand, o, model, step } = a;
+  private async reserve(a: Attempt): Promise<{ reservation?: Reservation; step: Partial<ChainStep> }> {
+    const { task, ctx, target, cand, o, model } = a;
     // The most this call can cost here, reserved on the account's money budgets with the tokens.
     const micros = this.deps.pricing
       ? await this.deps.pricing.cost(target.kind, model, {
@@ -369,12 +384,7 @@ export class RoutedExecutor implements TaskExecutor {
     for (const choice of cand.accounts) {
       // The decision as it stands once this reservation holds is stored with it.
       const id = randomUUID();
-      Object.assign(step, {
-        accountId: choice.id,
-        accountName: choice.name,
-        assignmentId: id,
-        outcome: 'running',
-      });
+      setStep(a, { accountId: choice.id, accountName: choice.name, assignmentId: id, outcome: 'running' });
       const assignmentId = await this.deps.budgets.reserveAndStart(
         {
           id,
@@ -390,14 +400,25 @@ export class RoutedExecutor implements TaskExecutor {
         o.record('running'),
       );
       const account = assignmentId ? target.accounts.find((x) => x.id === choice.id) : undefined;
-      if (assignmentId && account) return { account, assignmentId };
+      if (assignmentId && account) {
+        return {
+          reservation: { account, assignmentId },
+          step: { accountId: account.id, accountName: account.name, assignmentId },
+        };
+      }
       if (assignmentId) break;
     }
-    Object.assign(step, { accountId: null, accountName: null, assignmentId: null, outcome: 'skipped' });
     if (cand.probe) await this.deps.health.releaseProbe(target.id);
-    step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
-    step.errorCode = 'budget_taken';
-    return undefined;
+    return {
+      step: {
+        accountId: null,
+        accountName: null,
+        assignmentId: null,
+        outcome: 'skipped',
+        error: `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`,
+        errorCode: 'budget_taken',
+      },
+    };
   }
 
   /**
@@ -445,11 +466,11 @@ export class RoutedExecutor implements TaskExecutor {
    * invalid request is still an answer (the provider is up); an abort only gives the probe back.
    */
   private async recordFailure(
-    { ctx, target, cand, circuit, step }: Attempt,
+    { ctx, target, cand, circuit }: Attempt,
     assignmentId: string,
     e: unknown,
     started: number,
-  ): Promise<ProviderError> {
+  ): Promise<{ error: ProviderError; step: Partial<ChainStep> }> {
     const { budgets, health } = this.deps;
     const err = classifyProviderError(e, { providerKind: target.kind, callerSignal: ctx.signal });
     const latencyMs = Math.round(performance.now() - started);
@@ -462,7 +483,6 @@ export class RoutedExecutor implements TaskExecutor {
       errorCode: code,
       errorMessage: err.message,
     });
-    Object.assign(step, { outcome, errorCode: code, error: err.message, latencyMs });
     this.deps.instrument?.onAttempt?.({ provider: target.name, outcome, errorCode: code, latencyMs });
     if (err instanceof ProviderAborted) {
       if (cand.probe) await health.releaseProbe(target.id);
@@ -471,7 +491,7 @@ export class RoutedExecutor implements TaskExecutor {
     } else {
       await this.healthy(target);
     }
-    return err;
+    return { error: err, step: { outcome, errorCode: code, error: err.message, latencyMs } };
   }
 
   /**
@@ -482,21 +502,10 @@ export class RoutedExecutor implements TaskExecutor {
     a: Attempt,
     { account, assignmentId }: Reservation,
     result: GenerateResult,
+    usage: Usage,
     timing: CallTiming,
   ): Promise<ExecutionOutcome> {
-    const { task, target, cand, o, step } = a;
-    const usage = usageOf(result);
-    Object.assign(step, {
-      outcome: 'succeeded',
-      model: result.model,
-      latencyMs: result.latencyMs,
-      tokens: {
-        input: usage.input,
-        output: usage.output,
-        total: usage.total,
-        reserved: cand.estimatedTokens,
-      },
-    });
+    const { task, target, cand, o } = a;
     if (usage.total > cand.estimatedTokens) {
       // The input estimate (OpenAI's tokenizer × the kind's safety factor) fell short: the real usage
       // is charged all the same. Raise inputSafetyFactor for this kind if it recurs.
@@ -538,6 +547,21 @@ export class RoutedExecutor implements TaskExecutor {
     this.deps.instrument?.onAttempt?.(succeededAttempt(target, result, usage, timing));
     return outcome;
   }
+}
+
+/** Replaces the attempt's step in the chain with a new object carrying `fields`. */
+function setStep({ o, index }: Attempt, fields: Partial<ChainStep>): void {
+  o.steps[index] = { ...o.steps[index]!, ...fields };
+}
+
+/** A succeeded call's step fields: the model that answered, its latency and its real usage. */
+function succeededStep(result: GenerateResult, usage: Usage, cand: CandidateEvaluation): Partial<ChainStep> {
+  return {
+    outcome: 'succeeded',
+    model: result.model,
+    latencyMs: result.latencyMs,
+    tokens: { input: usage.input, output: usage.output, total: usage.total, reserved: cand.estimatedTokens },
+  };
 }
 
 /**

@@ -1,17 +1,11 @@
+import { type Clock, systemClock } from '../clock.js';
 import { ProviderRejected } from '../errors.js';
+import type { Log } from '../log.js';
 import { enqueueTerminalJobs, hasTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type { ExecutionOutcome, TaskExecutor } from './executor.js';
 import type { LivePublisher, LiveWriter } from './liveStream.js';
 import type { CancelSignals, TaskJobs, TaskStore } from './ports.js';
 import { type TaskRecord, TERMINAL_STATUSES } from './types.js';
-
-/** Structured log lines (src/logger.ts's Logger satisfies it). */
-export interface TaskLog {
-  info(message: string, meta?: Record<string, unknown>): void;
-  warn(message: string, meta?: Record<string, unknown>): void;
-  error(message: string, meta?: Record<string, unknown>): void;
-  debug(message: string, meta?: Record<string, unknown>): void;
-}
 
 /** Metric and log hooks (src/metrics/, src/logger.ts); never needed for correctness. */
 export interface TaskRunHooks {
@@ -59,7 +53,7 @@ export class TaskRunner {
       executor: TaskExecutor;
       cancels: CancelSignals;
       deliverers: ResultDelivererRegistry;
-      log: TaskLog;
+      log: Log;
       /** Fires when this worker is shutting down and must release its jobs. */
       shutdown: AbortSignal;
       hooks?: TaskRunHooks;
@@ -70,6 +64,8 @@ export class TaskRunner {
       settleSpend?: (taskId: string) => Promise<void>;
       /** Live results (SSE, chat edits): the answer's pieces as the provider streams them. */
       live?: LivePublisher;
+      /** Stamps the content's provenance (generatedAt). */
+      now?: Clock;
     },
   ) {}
 
@@ -172,7 +168,7 @@ export class TaskRunner {
         {
           title: outcome.title?.trim() || task.title,
           text: outcome.text,
-          metadata: provenance(task, outcome, job),
+          metadata: provenance(task, outcome, job, (this.deps.now ?? systemClock)()),
         },
         hasTerminalJobs(this.deps.deliverers, task, 'completed')
           ? (t, tx) => enqueueTerminalJobs(this.deps, t, 'completed', tx)
@@ -279,7 +275,12 @@ export class TaskRunner {
   }
 }
 
-function provenance(task: TaskRecord, o: ExecutionOutcome, job: GenerateRun): Record<string, unknown> {
+function provenance(
+  task: TaskRecord,
+  o: ExecutionOutcome,
+  job: GenerateRun,
+  generatedAt: Date,
+): Record<string, unknown> {
   return {
     provider: o.providerName,
     providerId: o.providerId,
@@ -292,7 +293,7 @@ function provenance(task: TaskRecord, o: ExecutionOutcome, job: GenerateRun): Re
     taskType: task.taskType,
     taskId: task.id,
     attempt: job.attempt,
-    generatedAt: new Date().toISOString(),
+    generatedAt: generatedAt.toISOString(),
     ...(o.attachments?.length ? { attachments: o.attachments } : {}),
     ...(o.providerMeta ? { providerMeta: o.providerMeta } : {}),
   };
