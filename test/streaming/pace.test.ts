@@ -48,4 +48,15 @@ describe('PacePerKey', () => {
     pace.sent('C1', 2320);
     expect(pace.take('C1', 'd', 3310)).toBe(10);
   });
+
+  it('a holder that comes late for its slot sends, and the next promise moves a whole interval after it', () => {
+    const pace = new PacePerKey(1000);
+    expect(pace.take('C1', 'a', 0)).toBe(0);
+    expect(pace.take('C1', 'b', 10)).toBe(990);
+    expect(pace.take('C1', 'a', 500)).toBe(1500);
+    // b was promised 1000 but comes at 1950: it sends, and a (promised 2000) waits until 2950.
+    expect(pace.take('C1', 'b', 1950)).toBe(0);
+    expect(pace.take('C1', 'a', 2000)).toBe(950);
+    expect(pace.take('C1', 'a', 2950)).toBe(0);
+  });
 });

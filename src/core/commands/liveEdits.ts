@@ -43,16 +43,18 @@ export class PacePerKey {
       this.keys.set(key, k);
     }
     const promised = k.reserved.get(holder);
-    if (promised !== undefined) {
-      if (promised > now) return promised - now;
-      k.reserved.delete(holder);
-      return 0;
+    if (promised !== undefined && promised > now) return promised - now;
+    if (promised === undefined && k.next > now) {
+      const slot = k.next;
+      k.reserved.set(holder, slot);
+      k.next = slot + this.intervalMs;
+      return slot - now;
     }
-    const slot = Math.max(k.next, now);
-    k.next = slot + this.intervalMs;
-    if (slot <= now) return 0;
-    k.reserved.set(holder, slot);
-    return slot - now;
+    // Sent now — a free key, or a promised slot that came (perhaps late): every other promise moves
+    // to a whole interval after this send, so a late holder cannot land beside the next one.
+    k.reserved.delete(holder);
+    this.pushFrom(k, now);
+    return 0;
   }
 
   block(key: string, ms: number, now = Date.now()): void {
@@ -68,8 +70,12 @@ export class PacePerKey {
    */
   sent(key: string, now = Date.now()): void {
     const k = this.keys.get(key);
-    if (!k) return;
-    let prev = now;
+    if (k) this.pushFrom(k, now);
+  }
+
+  /** Moves every promised slot (and the next free one) to at least a whole interval after `from`. */
+  private pushFrom(k: { next: number; reserved: Map<string, number> }, from: number): void {
+    let prev = from;
     for (const [holder, slot] of [...k.reserved].sort((a, b) => a[1] - b[1])) {
       prev = Math.max(slot, prev + this.intervalMs);
       k.reserved.set(holder, prev);
@@ -197,7 +203,8 @@ export class LiveEditSession<O extends { rank?: number }> {
       // Live edits are best effort (the final result follows regardless); a 429 sets the pace.
       const wait = this.port.retryAfterMs(e);
       if (wait === undefined || this.stopped) return;
-      this.nextAt = Math.max(this.nextAt, Date.now() + wait);
+      // Held back before sending (the key's pace): come back exactly when the promised slot comes.
+      this.nextAt = this.port.unsent?.(e) ? Date.now() + wait : Math.max(this.nextAt, Date.now() + wait);
       this.dirty = true;
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.flush(), this.nextAt - Date.now());
