@@ -75,22 +75,11 @@ async function whyNotClaimed(ctx: ActionContext): Promise<ChatReply | null> {
 }
 
 async function submitPending(ctx: ActionContext, est: ChatEstimates, p: PendingRun): Promise<ChatReply> {
-  const r = p.request;
-  const { task, duplicate } = await ctx.deps.tasks.submit(
-    {
-      userId: ctx.who.userId,
-      teamId: r.teamId,
-      description: r.prompt,
-      taskType: r.taskType,
-      ...(r.priority ? { priority: r.priority } : {}),
-      source: r.source,
-      providerId: r.providerId,
-      origin: await ctx.origin(),
-      // The pending request's id: two presses (or a retry after a crash) make one task.
-      dedupe: { source: 'chat-confirm', deliveryId: p.id },
-    },
-    { teamChecked: true },
-  );
+  // The pending request's id: two presses (or a retry after a crash) make one task.
+  const { task, duplicate } = await submitRequest(ctx, p.request, {
+    source: 'chat-confirm',
+    deliveryId: p.id,
+  });
   await est.pending.attach(p.id, task.id);
   if (duplicate) return alreadyRunning(task.id);
   if (task.status === 'awaiting_approval') return heldReply(ctx, task, false);
@@ -130,3 +119,28 @@ export const dropButton: ActionModule = {
     return { text: confirmTexts.dropped };
   },
 };
+
+/**
+ * Submits a chat `generate` request (at once, or once its estimate is confirmed). The workspace is
+ * attached to the team: its commands are the team's, whoever types them.
+ */
+export async function submitRequest(
+  ctx: Pick<ActionContext, 'deps' | 'who' | 'origin'>,
+  r: PendingRunRequest,
+  dedupe: { source: string; deliveryId: string },
+) {
+  return ctx.deps.tasks.submit(
+    {
+      userId: ctx.who.userId,
+      teamId: r.teamId,
+      description: r.prompt,
+      taskType: r.taskType,
+      ...(r.priority ? { priority: r.priority } : {}),
+      source: r.source,
+      providerId: r.providerId,
+      origin: await ctx.origin(),
+      dedupe,
+    },
+    { teamChecked: true },
+  );
+}

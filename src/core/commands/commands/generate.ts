@@ -3,7 +3,7 @@ import type { PendingRunRequest } from '../ports.js';
 import { button, type ChatReply, shortId } from '../reply.js';
 import { generateTexts } from '../texts.js';
 import { heldReply } from './approval.js';
-import { askToRun } from './confirm.js';
+import { askToRun, submitRequest } from './confirm.js';
 
 type Ctx = CommandContext<'generate'>;
 
@@ -65,21 +65,10 @@ async function requestOf(ctx: Ctx, providerId: string | null): Promise<PendingRu
 }
 
 async function submit(ctx: Ctx, r: PendingRunRequest): Promise<ChatReply> {
-  const { task, duplicate } = await ctx.deps.tasks.submit(
-    {
-      userId: ctx.who.userId,
-      teamId: r.teamId,
-      description: r.prompt,
-      taskType: r.taskType,
-      ...(r.priority ? { priority: r.priority } : {}),
-      source: r.source,
-      providerId: r.providerId,
-      origin: await ctx.origin(),
-      dedupe: { source: ctx.delivery.source, deliveryId: ctx.delivery.id },
-    },
-    // The workspace is attached to the team: its commands are the team's, whoever types them.
-    { teamChecked: true },
-  );
+  const { task, duplicate } = await submitRequest(ctx, r, {
+    source: ctx.delivery.source,
+    deliveryId: ctx.delivery.id,
+  });
   if (task.status === 'awaiting_approval') return heldReply(ctx, task, duplicate);
   return {
     text: generateTexts.queued(shortId(task.id), task.taskType, task.priority),
