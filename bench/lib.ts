@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -122,4 +122,50 @@ export async function time(n: number, fn: () => Promise<unknown>): Promise<numbe
     out.push(performance.now() - t0);
   }
   return out;
+}
+
+/** CPU time (user + system, ms) the processes have used so far, from /proc (Linux; 0 elsewhere). */
+export function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {}
+  }
+  return ticks * 10;
+}
+
+/** The embedded PostgreSQL's postmaster and its children (the backends doing the queries); [] with DATABASE_URL. */
+export function postgresPids(server: Pick<BenchServer, 'dataDir'>): number[] {
+  if (!server.dataDir) return [];
+  try {
+    const master = Number(
+      readFileSync(path.join(server.dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    const out = [master];
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === master) out.push(Number(d));
+      } catch {}
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+/** CPU used by this process and by the embedded PostgreSQL between `start()` and `stop()`. */
+export function cpuMeter(server: Pick<BenchServer, 'dataDir'>) {
+  const read = () => ({ self: cpuMs([process.pid]), db: cpuMs(postgresPids(server)) });
+  const t0 = read();
+  return {
+    stop() {
+      const t1 = read();
+      return { selfMs: t1.self - t0.self, dbMs: t1.db - t0.db };
+    },
+  };
 }

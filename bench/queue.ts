@@ -8,6 +8,10 @@
  *   enqueue→start    with a worker running while tasks arrive at a steady pace (a quarter of Switchyard's
  *                    drain rate, the same pace for both): created_at → started_at (baseline: send → handler start)
  *
+ * drain CPU/task  CPU time per drained task of the worker's process and of the embedded PostgreSQL (from /proc):
+ *                  the per-task cost, whatever else the machine runs. BENCH_PROFILE=<file> writes a V8 CPU
+ *                  profile of the process while the backlog drains.
+ *
  * BENCH_TASKS (default 2000), BENCH_CONCURRENCY (default 32) and BENCH_LATENCY_TASKS (default 500)
  * change the size. DATABASE_URL
  * points it at a server; otherwise an embedded PostgreSQL is started in a temporary directory.
@@ -20,7 +24,15 @@ import { type Role, type Switchyard, startSwitchyard } from '../src/compose.js';
 import { parseEnv } from '../src/env.js';
 import { createBoss, tunedWorkOptions } from '../src/jobs/boss.js';
 import { createLogger } from '../src/logger.js';
-import { fmt, pool, createDatabase as scratchDatabase, startBenchServer, summarize } from './lib.js';
+import {
+  type BenchServer,
+  cpuMeter,
+  fmt,
+  pool,
+  createDatabase as scratchDatabase,
+  startBenchServer,
+  summarize,
+} from './lib.js';
 
 const N = Number(process.env.BENCH_TASKS ?? 2000);
 const C = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -53,9 +65,28 @@ async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
+/** BENCH_PROFILE=file.cpuprofile: a V8 CPU profile of this process while the backlog drains. */
+async function startProfile(): Promise<{ stop: () => Promise<void> }> {
+  const file = process.env.BENCH_PROFILE;
+  if (!file) return { stop: async () => undefined };
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 // --- baseline: bare pg-boss on the same database, same tuned options ------------------------------
 
-async function baseline(url: string, liveRate: () => number) {
+async function baseline(url: string, server: BenchServer, liveRate: () => number) {
   const boss = createBoss(url, logger);
   await boss.start();
   const q = 'bench-baseline';
@@ -85,12 +116,14 @@ async function baseline(url: string, liveRate: () => number) {
   let done = 0;
   let first = 0;
   let last = 0;
+  const meter = cpuMeter(server);
   await work(() => {
     if (!first) first = performance.now();
     done++;
     last = performance.now();
   });
   await waitUntil(async () => done >= N, 'the baseline backlog');
+  const cpu = meter.stop();
   const drain = N / ((last - first) / 1000);
   await boss.offWork(q, { wait: true });
 
@@ -100,7 +133,7 @@ async function baseline(url: string, liveRate: () => number) {
   await paced(L, liveRate(), () => boss.send(q, { sentAt: Date.now() }));
   await waitUntil(async () => waits.length >= L, 'the baseline live run');
   await boss.stop({ graceful: true, timeout: 5000 });
-  return { intake, drain, latency: summarize(waits) };
+  return { intake, drain, cpu, latency: summarize(waits) };
 }
 
 // --- Switchyard: HTTP → task + job in one transaction → worker → mock ------------------------------
@@ -125,7 +158,7 @@ async function start(url: string, roles: Role[]): Promise<Switchyard> {
   return startSwitchyard({ env, logger, roles });
 }
 
-async function switchyard(url: string, liveRate: (ours: number) => number) {
+async function switchyard(url: string, server: BenchServer, liveRate: (ours: number) => number) {
   const db = new pg.Pool({ connectionString: url, max: 2 });
   db.on('error', () => undefined);
   const api = await start(url, ['api']);
@@ -158,8 +191,12 @@ async function switchyard(url: string, liveRate: (ours: number) => number) {
   const intake = N / ((performance.now() - t0) / 1000);
 
   // drain the backlog with one worker instance
+  const profile = await startProfile();
+  const meter = cpuMeter(server);
   const worker = await start(url, ['worker']);
   await waitUntil(async () => (await completed()) >= N, 'the backlog to drain');
+  const cpu = meter.stop();
+  await profile.stop();
   const span = (
     await db.query(
       `SELECT extract(epoch FROM max(completed_at) - min(started_at)) * 1000 AS ms, count(*) FILTER (WHERE attempts <> 1)::int AS reruns FROM tasks`,
@@ -182,7 +219,7 @@ async function switchyard(url: string, liveRate: (ours: number) => number) {
   await worker.stop();
   await api.stop();
   await db.end();
-  return { intake, drain, latency: summarize(waits), reruns: Number(span.reruns), versions, rate };
+  return { intake, drain, cpu, latency: summarize(waits), reruns: Number(span.reruns), versions, rate };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -200,8 +237,8 @@ try {
   // Both live runs use the same pace: a quarter of Switchyard's drain rate (measured first), so the
   // figure is pick-up latency rather than time spent behind a backlog.
   let pace = 0;
-  const s = await switchyard(database.url, (ours) => (pace = Math.max(1, Math.floor(ours / 4))));
-  const b = await baseline(database.url, () => pace);
+  const s = await switchyard(database.url, postgres, (ours) => (pace = Math.max(1, Math.floor(ours / 4))));
+  const b = await baseline(database.url, postgres, () => pace);
 
   const row = (label: string, ours: number, theirs: number, unit: string, digits = 0) =>
     console.log(
@@ -212,6 +249,11 @@ try {
   );
   row('intake', s.intake, b.intake, 'tasks/s (higher is better)');
   row('drain', s.drain, b.drain, 'tasks/s (higher is better)');
+  if (postgres.dataDir) {
+    // CPU per drained task, robust to what else the machine runs: this process (the worker) and the database.
+    row('drain CPU/task, worker', s.cpu.selfMs / N, b.cpu.selfMs / N, 'ms (lower is better)', 2);
+    row('drain CPU/task, database', s.cpu.dbMs / N, b.cpu.dbMs / N, 'ms (lower is better)', 2);
+  }
   console.log(`live run: ${L} tasks at ${pace}/s`);
   row('enqueue→start p50', s.latency.p50, b.latency.p50, 'ms (lower is better)', 1);
   row('enqueue→start p99', s.latency.p99, b.latency.p99, 'ms (lower is better)', 1);

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { Coalescer } from '../core/coalescer.js';
 import {
   applyLiveEvent,
   type LiveEvent,
@@ -14,6 +15,12 @@ import { ListenConnection } from './listenConnection.js';
 export const STREAM_CHANNEL = 'switchyard_stream';
 /** Deltas are gathered for this long and sent as one NOTIFY: no database round trip per token. */
 export const STREAM_BATCH_MS = 25;
+/**
+ * Notices wait this long and go out together: every NOTIFY wakes each listening backend of the
+ * database, so one statement per few ms (whatever the number of tasks running) costs far less than
+ * one per event.
+ */
+const NOTICE_DELAY_MS = 10;
 /** NOTIFY payloads must stay under 8,000 bytes: text goes in pieces of at most this many characters. */
 const PIECE_CHARS = 1500;
 /** How long a finished stream is remembered (late subscribers, resumes), and how many streams at most. */
@@ -34,6 +41,11 @@ export class StreamBus implements LivePublisher, LiveFeed {
   private readonly subscribers = new Map<string, Set<(e: LiveEvent) => void>>();
   private readonly connection: ListenConnection;
   readonly counters = { notifies: 0, notices: 0 };
+  /** Notices waiting for the next statement (see notify); each under 8,000 bytes. */
+  private readonly outbox = new Coalescer<Wire>((batch) => this.send(batch), {
+    max: 200,
+    delayMs: NOTICE_DELAY_MS,
+  });
 
   constructor(private readonly opts: { databaseUrl: string; pool: pg.Pool; logger: Logger }) {
     this.connection = new ListenConnection({
@@ -75,13 +87,29 @@ export class StreamBus implements LivePublisher, LiveFeed {
     return new BatchedWriter(run, (e) => this.notify({ t: taskId, ...e }));
   }
 
-  private async notify(w: Wire): Promise<void> {
+  /**
+   * Queues one notice. Notices queued while a statement is on its way go out together in the next
+   * one (one transaction: one signal to the listening backends, one round trip), in the order queued,
+   * one statement at a time: a task's events are heard in the order its writer queued them.
+   */
+  private notify(w: Wire): Promise<void> {
     this.counters.notifies++;
+    return this.outbox.push(w);
+  }
+
+  private async send(batch: Wire[]): Promise<void> {
     try {
-      await this.opts.pool.query('SELECT pg_notify($1, $2)', [STREAM_CHANNEL, JSON.stringify(w)]);
+      // unnest returns the array in order, and a transaction's notices are delivered in the order sent.
+      await this.opts.pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS x(p)', [
+        STREAM_CHANNEL,
+        batch.map((w) => JSON.stringify(w)),
+      ]);
     } catch (e) {
       // Live output is a courtesy: the result itself is stored and delivered regardless.
-      this.opts.logger.debug('Live output notice not sent', { taskId: w.t, err: (e as Error).message });
+      this.opts.logger.debug('Live output notices not sent', {
+        taskIds: [...new Set(batch.map((w) => w.t))],
+        err: (e as Error).message,
+      });
     }
   }
 
@@ -156,7 +184,8 @@ class BatchedWriter implements LiveWriter {
     }
   }
 
+  /** Queued at once: the bus sends notices in the order queued (one statement after another). */
   private enqueue(e: LiveEvent): void {
-    this.chain = this.chain.then(() => this.send(e));
+    this.chain = this.send(e);
   }
 }

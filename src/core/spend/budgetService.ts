@@ -1,5 +1,6 @@
 import type { Actor } from '../actor.js';
 import { type Clock, systemClock } from '../clock.js';
+import { Coalescer } from '../coalescer.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { TeamMembership } from '../tasks/ports.js';
 import { canTeam } from '../teams/authorization.js';
@@ -147,11 +148,16 @@ export class BudgetService {
     };
   }
 
-  /** Settles a task's reservations (idempotent) and sends the alerts it triggers. */
-  async settleTask(taskId: string): Promise<void> {
-    const crossed = await this.deps.store.settle(taskId);
-    if (crossed.length) await this.deps.alert?.(crossed);
+  /**
+   * Settles a task's reservations (idempotent) and sends the alerts it triggers. Tasks that finish
+   * while a settlement is on its way are settled together in the next statement (a worker finishing
+   * a batch of tasks settles them in one round trip).
+   */
+  settleTask(taskId: string): Promise<void> {
+    return this.settling.push(taskId);
   }
+
+  private readonly settling = new Coalescer<string>((ids) => this.settleTasks(ids), { max: 100 });
 
   /** Settles many tasks' reservations in one statement (the gateway, per recorded batch). */
   async settleTasks(taskIds: string[]): Promise<void> {

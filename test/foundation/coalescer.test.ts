@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { Coalescer } from '../../src/core/coalescer.js';
+
+describe('Coalescer: items queued together go out in one call', () => {
+  it('sends items queued while a call is on its way in the next call, in order, one call at a time', async () => {
+    const calls: number[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const c = new Coalescer<number>(async (items) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      calls.push(items);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+    });
+    const first = [c.push(1), c.push(2)];
+    await new Promise((r) => setImmediate(r)); // the first call is on its way
+    const later = [c.push(3), c.push(4), c.push(5)];
+    await Promise.all([...first, ...later]);
+    expect(calls).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('splits at `max` items and rejects only the pushes of a call that failed', async () => {
+    const calls: string[][] = [];
+    const c = new Coalescer<string>(
+      async (items) => {
+        calls.push(items);
+        if (items.includes('bad')) throw new Error('refused');
+      },
+      { max: 2 },
+    );
+    const results = await Promise.allSettled([
+      c.push('a'),
+      c.push('b'),
+      c.push('bad'),
+      c.push('c'),
+      c.push('d'),
+    ]);
+    expect(calls).toEqual([['a', 'b'], ['bad', 'c'], ['d']]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+      'fulfilled',
+    ]);
+  });
+
+  it('with delayMs, gathers what is queued within the delay into one call', async () => {
+    const calls: number[][] = [];
+    const c = new Coalescer<number>(async (items) => void calls.push(items), { delayMs: 20 });
+    const a = c.push(1);
+    await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([a, c.push(2)]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+});
