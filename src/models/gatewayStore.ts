@@ -183,7 +183,7 @@ export function createGatewayStore(
     const accounts = new Set(r.filter((x) => x.k === 'a').map((x) => x.id));
     const budgets = new Set(r.filter((x) => x.k === 'b').map((x) => x.id));
     for (const [id, l] of leases) {
-      if (l.confirmedAt >= sentAt) continue;
+      if (l.confirmedAt > sentAt) continue;
       l.confirmedAt =
         accounts.has(id) && l.budgetIds.every((b) => budgets.has(b)) ? sentAt : Number.NEGATIVE_INFINITY;
     }

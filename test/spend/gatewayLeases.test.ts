@@ -20,7 +20,7 @@ function fakeStore(grant: (micros: number, tokens: number) => LeaseGrant) {
     releaseLease: async (_pid, budgetIds, micros, tokens) => {
       released.push({ budgetIds, micros, tokens });
     },
-    heartbeatLeases: async () => {},
+    heartbeatLeases: async () => [],
     dropEmptyLeases: async () => {},
   };
   return { store, asked, released };
