@@ -157,6 +157,13 @@ export function composeGateway(c: {
           gatewayRoutes(d, { gateway, rateLimitPerMinute: c.env.GATEWAY_RATE_LIMIT_PER_MINUTE }),
       },
     ],
+    /**
+     * A budget was added, removed or changed (any process: the cache bus's 'budgets'): the leases on
+     * provider accounts stop serving and go back; the next call leases against the budgets as they are.
+     */
+    revokeLeases() {
+      store.revokeLeases();
+    },
     /** Records every call handed over so far and gives the budget leases back (tests, benchmarks). */
     async flush() {
       await recorder.drain();

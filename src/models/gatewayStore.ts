@@ -76,7 +76,7 @@ export function createGatewayStore(
     /** The clock (ms, monotonic): tests inject one. */
     now?: () => number;
   } = {},
-): GatewayStore & { heartbeat(): Promise<void> } {
+): GatewayStore & { heartbeat(): Promise<void>; revokeLeases(): void } {
   const pool = poolOf(db);
   const ttl = opts.snapshotTtlMs ?? 250;
   const now = opts.now ?? (() => performance.now());
@@ -324,6 +324,13 @@ export function createGatewayStore(
     },
 
     heartbeat,
+
+    revokeLeases() {
+      // A budget was added, removed or changed: no lease serves any more (the next call gives back
+      // what is left and leases afresh, against the budgets as they are); the rest goes back now.
+      for (const l of leases.values()) l.confirmedAt = Number.NEGATIVE_INFINITY;
+      void releaseLeases().catch(() => {});
+    },
 
     releaseLeases,
 

@@ -13,6 +13,7 @@ import {
 } from '../../src/models/gatewayStore.js';
 import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * The money part of the gateway's account leases (models/gatewayStore.ts), per budget: a budget added
@@ -246,5 +247,26 @@ describe('account leases: a process paused past the sweep', () => {
     // Served from the lease: nothing more reserved.
     expect(await tokens(accountId)).toEqual(before);
     await p.releaseLeases();
+  });
+
+  it('a revoked lease (a budget changed) goes back and serves no more', async () => {
+    const accountId = await account();
+    const first = await accountBudget(accountId);
+    const p = createGatewayStore(createDb(pool), routing, { heartbeatMs: 3_600_000 });
+    stores.push(p);
+    const h1 = (await p.reserve(accountId, 100, 1000))!;
+    await p.record([call(accountId, h1)]);
+    expect((await tokens(accountId)).reserved).toBeGreaterThan(0);
+    // A budget is added to the account (heard through the cache bus): the lease goes back…
+    const second = await accountBudget(accountId);
+    p.revokeLeases();
+    await waitFor(async () => (await tokens(accountId)).reserved === 0, 'the lease to go back');
+    expect(await tokens(accountId)).toEqual({ reserved: 0, leased: 0 });
+    // …and the next call leases afresh, on both budgets.
+    const h2 = (await p.reserve(accountId, 100, 1000))!;
+    expect(h2.budgetIds.sort()).toEqual([first, second].sort());
+    await p.record([call(accountId, h2)]);
+    await p.releaseLeases();
+    expect((await ledger(accountId)).map((b) => b.reserved)).toEqual([0, 0]);
   });
 });

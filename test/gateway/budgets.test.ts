@@ -513,4 +513,42 @@ describe('gateway: money', () => {
     ]);
     expect(a.rows[0]!.model).toBe('nulmodel');
   });
+
+  it('a budget lowered in one instance binds at once in another that holds a lease on it', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 10_000_000);
+    const second = await startTestApp({
+      roles: ['api'],
+      env: { MOCK_PROVIDER: 'off' },
+      databaseUrl: app.databaseUrl,
+    });
+    try {
+      const sdk2 = new OpenAI({
+        apiKey: c.token,
+        baseURL: `${second.url}/v1`,
+        maxRetries: 0,
+        timeout: 30_000,
+      });
+      await ask(sdk2);
+      await second.sy.gateway.recorder.drain();
+      // The second instance holds a chunk of several estimates on the budget.
+      expect((await budget(id)).reservedMicros).toBeGreaterThan(0);
+      const heard: string[] = [];
+      second.sy.cache.onInvalidate((tag) => heard.push(tag));
+      // The budget is lowered through the first instance: no room left for another call.
+      const r = await admin.api.put(`/api/budgets/${id}`, { limitMicros: CALL_COST + 1 });
+      expect(r.status, r.text).toBe(200);
+      // The second instance hears of it (the budgets trigger's notice)…
+      await waitFor(async () => heard.includes('budgets'), 'the second instance to hear of the change');
+      // …so its next call is checked against the new limit, not served from its old lease.
+      const refused = await ask(sdk2).catch((e) => e);
+      expect(refused).toMatchObject({ status: 429, code: 'budget_exceeded' });
+      // What the lease held went back (nothing reserved, though the instance still runs).
+      await waitFor(async () => (await budget(id)).reservedMicros === 0, 'the lease to go back');
+      await second.sy.gateway.flush();
+      expect(await budget(id)).toMatchObject({ spentMicros: CALL_COST, reservedMicros: 0 });
+    } finally {
+      await second.close();
+    }
+  });
 });

@@ -162,6 +162,16 @@ export class GatewayBudgetLeases {
   }
 
   /**
+   * A budget was added, removed or changed (heard from any process): no lease serves any more, and
+   * what they hold goes back now; the next call of each caller leases against the budgets as they
+   * are (and is refused if a lowered limit has no room for it).
+   */
+  revoke(): void {
+    for (const l of this.leases.values()) l.confirmedAt = Number.NEGATIVE_INFINITY;
+    void this.release().catch(() => {});
+  }
+
+  /**
    * Says this process is alive for its lease rows and confirms the leases whose rows are all there;
    * a lease with a row missing (the sweep took it) serves no more: the next call leases afresh.
    */
