@@ -52,11 +52,17 @@ interface AccountLease {
  *   HEARTBEAT_MS, so that a process killed without shutting down does not hold budget for ever: the
  *   worker's budget job gives a dead process's holdings back (releaseDeadGatewayLeases). The account's
  *   own money budgets (provider_account scope) are leased by the same statement (locked after the
- *   account row, as budgetStore.ts's reserveAndStart), counted in gateway_leases.micros: an account
- *   whose block/approve budget has no room for the call is refused, and the call tries the next one.
+ *   account row, as budgetStore.ts's reserveAndStart), counted per budget in budget_leases under this
+ *   process's id (swept by the budget job's releaseDeadLeases): an account whose block/approve budget
+ *   has no room for the call is refused, and the call tries the next one. Each call carries the
+ *   budgets its money was reserved on, so a budget added or removed mid-lease gets back exactly what
+ *   it got. gateway_leases.micros is only read by the sweep (rows of older releases).
+ *   A lease serves from memory only within `confirmMs` of the database confirming its rows (its
+ *   statement, or a heartbeat finding them); a budget change (revokeLeases) voids every lease.
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
- *   the reservations back (tokens, and micro-dollars on the account's budgets) and charges the usage.
+ *   the reservations back (tokens, and micro-dollars on the budgets each attempt reserved them on)
+ *   and charges the usage.
  *   A batch written twice changes nothing the second time.
  */
 export function createGatewayStore(

@@ -54,7 +54,12 @@ interface Lease {
  *   amount shrinks by the estimate, spent grows by the real cost;
  * - what a lease holds beyond its calls goes back after LEASE_IDLE_MS without use, at a period's end,
  *   on `release()` and on `close()`; a process that dies without closing is swept by the budget job
- *   once its heartbeat (LEASE_HEARTBEAT_MS) is DEAD_BUDGET_LEASE_SECONDS old.
+ *   once its heartbeat (LEASE_HEARTBEAT_MS) is DEAD_BUDGET_LEASE_SECONDS old;
+ * - a lease serves from memory only within LEASE_CONFIRM_MS of the database confirming its rows (its
+ *   lease statement, or a heartbeat that found them): a process paused past the sweep leases afresh
+ *   instead of serving from a lease with nothing reserved behind it;
+ * - a budget added, changed or removed in any process (`revoke()`, on the cache bus's 'budgets')
+ *   voids every lease: the next call leases against the budgets as they are.
  */
 export class GatewayBudgetLeases {
   private readonly leases = new Map<string, Lease>();
