@@ -97,6 +97,8 @@ export function createGatewayStore(
   /** Money whose budgets changed before it could go back (retried by the idle release). */
   const orphans: Array<{ budgetIds: string[]; micros: number }> = [];
   const processId = randomUUID();
+  /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
+  let revokedAt = Number.NEGATIVE_INFINITY;
   const giveBackTokens = async (accountId: string, n: number) => {
     if (n <= 0) return;
     await queryPrepared(
@@ -188,6 +190,7 @@ export function createGatewayStore(
     );
     const accounts = new Set(r.filter((x) => x.k === 'a').map((x) => x.id));
     const budgets = new Set(r.filter((x) => x.k === 'b').map((x) => x.id));
+    if (sentAt <= revokedAt) return;
     for (const [id, l] of leases) {
       if (l.confirmedAt > sentAt) continue;
       l.confirmedAt =
@@ -295,7 +298,7 @@ export function createGatewayStore(
         micros: 0,
         budgetIds,
         usedAt: 0,
-        confirmedAt,
+        confirmedAt: Number.NEGATIVE_INFINITY,
       };
       if (cur.budgetIds.join() !== budgetIds.join()) {
         // A money budget came or went on the account: what the lease held on the old ones goes back
@@ -308,7 +311,7 @@ export function createGatewayStore(
       cur.available += Number(row.n) - tokens;
       cur.micros += Number(row.m) - (budgetIds.length ? micros : 0);
       cur.usedAt = now();
-      cur.confirmedAt = Math.max(cur.confirmedAt, confirmedAt);
+      if (confirmedAt > revokedAt) cur.confirmedAt = Math.max(cur.confirmedAt, confirmedAt);
       leases.set(accountId, cur);
       return budgetIds.length ? { micros, budgetIds } : { micros: 0, budgetIds: [] };
     },
@@ -334,6 +337,7 @@ export function createGatewayStore(
     revokeLeases() {
       // A budget was added, removed or changed: no lease serves any more (the next call gives back
       // what is left and leases afresh, against the budgets as they are); the rest goes back now.
+      revokedAt = now();
       for (const l of leases.values()) l.confirmedAt = Number.NEGATIVE_INFINITY;
       void releaseLeases().catch(() => {});
     },

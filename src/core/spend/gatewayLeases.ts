@@ -70,6 +70,8 @@ export class GatewayBudgetLeases {
   private readonly idleTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private leased = false;
+  /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
+  private revokedAt = Number.NEGATIVE_INFINITY;
   private readonly calls: number;
   private readonly share: number;
   private readonly idleMs: number;
@@ -146,7 +148,7 @@ export class GatewayBudgetLeases {
       cur.tokens += g.tokens - tokens;
       cur.usedAt = at;
       cur.until = Math.min(cur.until, until);
-      cur.confirmedAt = Math.max(cur.confirmedAt, now);
+      if (now > this.revokedAt) cur.confirmedAt = Math.max(cur.confirmedAt, now);
     } else {
       // A budget came or went, or a period ended: the old lease goes back, the new one serves.
       if (cur) {
@@ -160,7 +162,8 @@ export class GatewayBudgetLeases {
         tokens: g.tokens - tokens,
         usedAt: at,
         until,
-        confirmedAt: now,
+        // A lease reserved by a statement sent before a revocation serves no call after it.
+        confirmedAt: now > this.revokedAt ? now : Number.NEGATIVE_INFINITY,
       });
     }
     return { kind: 'held', hold: { budgetIds: g.budgetIds, micros, tokens } };
@@ -172,6 +175,7 @@ export class GatewayBudgetLeases {
    * are (and is refused if a lowered limit has no room for it).
    */
   revoke(): void {
+    this.revokedAt = this.now();
     for (const l of this.leases.values()) l.confirmedAt = Number.NEGATIVE_INFINITY;
     void this.release().catch(() => {});
   }
@@ -184,6 +188,7 @@ export class GatewayBudgetLeases {
     if (!this.leased) return;
     const sentAt = this.now();
     const held = new Set(await this.deps.store.heartbeatLeases(this.deps.processId));
+    if (sentAt <= this.revokedAt) return;
     for (const l of this.leases.values()) {
       if (l.confirmedAt > sentAt) continue;
       l.confirmedAt = l.budgetIds.every((id) => held.has(id)) ? sentAt : Number.NEGATIVE_INFINITY;
