@@ -70,6 +70,22 @@ export function composeGateway(c: {
     log,
     flushMs: 50,
     maxBatch: 500,
+    // A call the database refuses to record: what it reserved goes back (its task row is never
+    // written, so its budget hold settles uncharged: the estimate back on every budget).
+    dropped: async (call: GatewayCallRecord) => {
+      await store.dropped([call]);
+      if (call.hold && spend)
+        await spend.gatewayLeases.settle([
+          {
+            taskId: call.taskId,
+            budgetIds: call.hold.budgetIds,
+            reservedMicros: call.hold.micros,
+            reservedTokens: call.hold.tokens,
+            costMicros: 0,
+            usedTokens: 0,
+          },
+        ]);
+    },
     ...(spend
       ? {
           // One place prices usage (the PriceBook, as for tasks), after the response.
@@ -141,6 +157,13 @@ export function composeGateway(c: {
           gatewayRoutes(d, { gateway, rateLimitPerMinute: c.env.GATEWAY_RATE_LIMIT_PER_MINUTE }),
       },
     ],
+    /**
+     * A budget was added, removed or changed (any process: the cache bus's 'budgets'): the leases on
+     * provider accounts stop serving and go back; the next call leases against the budgets as they are.
+     */
+    revokeLeases() {
+      store.revokeLeases();
+    },
     /** Records every call handed over so far and gives the budget leases back (tests, benchmarks). */
     async flush() {
       await recorder.drain();

@@ -188,6 +188,15 @@ export function composeSpend(c: {
     reserveGateway,
     gatewayLeases,
     estimate,
+    /**
+     * A budget was added, removed or changed in any process (the cache bus's 'budgets', or '*' when
+     * notices may have been missed): which callers have budgets is read again, and the gateway's
+     * leases on budgets stop serving and go back (the next call leases against the new limits).
+     */
+    budgetsChanged: () => {
+      budgeted.invalidate();
+      gatewayLeases.revoke();
+    },
     /** TaskService's hook after intake held a task: tells its approvers. */
     onHeld: (task: Parameters<TaskApprovals['notifyHeld']>[0]) => approvals.notifyHeld(task),
     /** The worker's approval expiry job (pg-boss cron). */

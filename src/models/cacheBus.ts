@@ -4,7 +4,8 @@ import { TtlCache } from './ttlCache.js';
 
 /**
  * The channel the cache triggers NOTIFY on (migration 0002_cache_notify). Payloads: 'user:<id>'
- * (a user, its sessions or its API tokens changed), 'providers', 'settings'.
+ * (a user, its sessions or its API tokens changed), 'providers', 'settings', 'budgets' (a budget
+ * added, removed, or its limits, action or period changed: migration 0014_budget_notify).
  */
 export const CACHE_CHANNEL = 'switchyard_cache';
 
@@ -16,6 +17,7 @@ export const CACHE_CHANNEL = 'switchyard_cache';
  */
 export class CacheBus {
   private readonly caches = new Set<TtlCache<unknown>>();
+  private readonly listeners = new Set<(tag: string) => void>();
   private readonly connection: ListenConnection;
   /** Notices received, and connections (re)opened: for tests and the logs. */
   readonly counters = { notices: 0, connects: 0 };
@@ -34,6 +36,7 @@ export class CacheBus {
       onConnected: () => {
         this.clearAll();
         this.counters.connects++;
+        this.tell('*');
       },
       onLost: () => this.clearAll(),
     });
@@ -59,6 +62,26 @@ export class CacheBus {
   /** Applies an invalidation in this process now (a writer need not wait for its own notice). */
   invalidate(tag: string): void {
     for (const c of this.caches) c.invalidate(tag);
+    this.tell(tag);
+  }
+
+  /**
+   * Calls `listener` with every invalidation's tag, and with '*' whenever a connection starts to
+   * listen (notices sent before it may have been missed). For state that is not a cache: the
+   * gateway's leases on budgets go back on 'budgets'.
+   */
+  onInvalidate(listener: (tag: string) => void): void {
+    this.listeners.add(listener);
+  }
+
+  private tell(tag: string): void {
+    for (const l of this.listeners) {
+      try {
+        l(tag);
+      } catch {
+        // A listener's failure is its own; the caches are invalidated regardless.
+      }
+    }
   }
 
   stats(): Record<string, { size: number; hits: number; misses: number }> {

@@ -21,6 +21,20 @@ const LEASE_IDLE_MS = 1_000;
 const HEARTBEAT_MS = 10_000;
 /** A process silent this long is dead: the budget job gives its holdings back (releaseDeadGatewayLeases). */
 export const DEAD_LEASE_SECONDS = 60;
+/**
+ * A lease serves from memory only this long after the database last confirmed its rows (its
+ * reservation, or a heartbeat that found them): half the sweep's threshold, so a process paused long
+ * enough to be swept never serves from a lease with nothing reserved behind it.
+ */
+export const CONFIRM_MS = (DEAD_LEASE_SECONDS * 1000) / 2;
+
+interface AccountLease {
+  available: number;
+  micros: number;
+  budgetIds: string[];
+  usedAt: number;
+  confirmedAt: number;
+}
 
 /**
  * The gateway's storage (core/gateway/ports.ts) on PostgreSQL.
@@ -38,76 +52,155 @@ export const DEAD_LEASE_SECONDS = 60;
  *   HEARTBEAT_MS, so that a process killed without shutting down does not hold budget for ever: the
  *   worker's budget job gives a dead process's holdings back (releaseDeadGatewayLeases). The account's
  *   own money budgets (provider_account scope) are leased by the same statement (locked after the
- *   account row, as budgetStore.ts's reserveAndStart), counted in gateway_leases.micros: an account
- *   whose block/approve budget has no room for the call is refused, and the call tries the next one.
+ *   account row, as budgetStore.ts's reserveAndStart), counted per budget in budget_leases under this
+ *   process's id (swept by the budget job's releaseDeadLeases): an account whose block/approve budget
+ *   has no room for the call is refused, and the call tries the next one. Each call carries the
+ *   budgets its money was reserved on, so a budget added or removed mid-lease gets back exactly what
+ *   it got. gateway_leases.micros is only read by the sweep (rows of older releases).
+ *   A lease serves from memory only within `confirmMs` of the database confirming its rows (its
+ *   statement, or a heartbeat finding them); a budget change (revokeLeases) voids every lease.
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
- *   the reservations back (tokens, and micro-dollars on the account's budgets) and charges the usage.
+ *   the reservations back (tokens, and micro-dollars on the budgets each attempt reserved them on)
+ *   and charges the usage.
  *   A batch written twice changes nothing the second time.
  */
 export function createGatewayStore(
   db: Db,
   routing: RoutingStore,
-  opts: { snapshotTtlMs?: number } = {},
-): GatewayStore {
+  opts: {
+    snapshotTtlMs?: number;
+    /** How often the process says it is alive for what it holds (tests shorten it). */
+    heartbeatMs?: number;
+    /**
+     * How long a lease confirmed by the database (its reservation, or a heartbeat that found its
+     * rows) may serve calls from memory; after that the next call leases afresh. Well below
+     * DEAD_LEASE_SECONDS: a process paused past it (SIGSTOP, a long GC, a VM pause) may have been
+     * swept, and must not serve from a lease with nothing reserved behind it.
+     */
+    confirmMs?: number;
+    /** The clock (ms, monotonic): tests inject one. */
+    now?: () => number;
+  } = {},
+): GatewayStore & { heartbeat(): Promise<void>; revokeLeases(): void } {
   const pool = poolOf(db);
   const ttl = opts.snapshotTtlMs ?? 250;
+  const now = opts.now ?? (() => performance.now());
+  const confirmMs = opts.confirmMs ?? CONFIRM_MS;
   /**
-   * Per account: the tokens (and, when the account has money budgets, micro-dollars on them) this
-   * process holds beyond its calls in flight.
+   * Per account: the tokens this process holds beyond its calls in flight and, when the account has
+   * money budgets, the micro-dollars it holds beyond them on each of `budgetIds` (the budgets the
+   * lease was reserved on: a budget added since binds from the next lease, one removed is not
+   * given anything back). `confirmedAt`: when the database last showed the lease's rows there.
    */
-  const leases = new Map<string, { available: number; micros: number; budgeted: boolean; usedAt: number }>();
+  const leases = new Map<string, AccountLease>();
+  /** Money whose budgets changed before it could go back (retried by the idle release). */
+  const orphans: Array<{ budgetIds: string[]; micros: number }> = [];
   const processId = randomUUID();
+  /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
+  let revokedAt = Number.NEGATIVE_INFINITY;
+  const giveBackTokens = async (accountId: string, n: number) => {
+    if (n <= 0) return;
+    await queryPrepared(
+      pool,
+      sql`
+      WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), acct AS (
+        SELECT id FROM provider_accounts WHERE id = ${accountId} FOR UPDATE
+      ), lh AS (
+        -- The account row is locked before the lease row, as by reserve and record (the other order
+        -- deadlocks with them). Never more than the lease row holds (FOR UPDATE: its latest value):
+        -- a process the sweep took for dead (paused, then resumed) gives back nothing twice.
+        SELECT account_id, least(tokens, ${n}::bigint) AS t
+        FROM gateway_leases WHERE process_id = ${processId}::uuid AND account_id IN (SELECT id FROM acct)
+        FOR UPDATE
+      ), held AS (
+        UPDATE gateway_leases g SET tokens = greatest(0, g.tokens - lh.t), heartbeat_at = now()
+        FROM lh WHERE g.process_id = ${processId}::uuid AND g.account_id = lh.account_id
+      )
+      UPDATE provider_accounts p SET token_reserved = greatest(0, p.token_reserved - lh.t), updated_at = now()
+      FROM lh, relaxed WHERE p.id = lh.account_id`,
+    );
+  };
+  /** Money back to exactly the budgets it was reserved on, never more than this process's row holds. */
+  const giveBackMicros = async (budgetIds: string[], m: number) => {
+    if (m <= 0 || !budgetIds.length) return;
+    await queryPrepared(
+      pool,
+      sql`
+      WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), lk AS (
+        SELECT id FROM budgets WHERE id = ANY(${`{${budgetIds.join(',')}}`}::uuid[]) ORDER BY id FOR UPDATE
+      ), old AS (
+        -- After the budgets, as the budget job's sweep (releaseDeadLeases) locks them.
+        SELECT budget_id, least(micros, ${m}::bigint) AS m
+        FROM budget_leases WHERE process_id = ${processId}::uuid AND budget_id IN (SELECT id FROM lk)
+        FOR UPDATE
+      ), held AS (
+        UPDATE budget_leases l SET micros = greatest(0, l.micros - old.m), heartbeat_at = now()
+        FROM old WHERE l.process_id = ${processId}::uuid AND l.budget_id = old.budget_id
+      )
+      UPDATE budgets u SET reserved_micros = greatest(0, u.reserved_micros - old.m), updated_at = now()
+      FROM old, relaxed WHERE u.id = old.budget_id`,
+    );
+  };
+  /** Gives back a lease's unused part (kept in it when the database refuses, for the next round). */
+  const giveBack = async (accountId: string, l: AccountLease) => {
+    const n = l.available;
+    const m = l.micros;
+    l.available = 0;
+    l.micros = 0;
+    try {
+      await giveBackTokens(accountId, n);
+    } catch (e) {
+      l.available += n;
+      l.micros += m;
+      throw e;
+    }
+    try {
+      await giveBackMicros(l.budgetIds, m);
+    } catch (e) {
+      l.micros += m;
+      throw e;
+    }
+  };
   /** Gives back the unused part of the leases (all, or those idle for `idleMs`). */
   const releaseLeases = async (idleMs = 0) => {
-    const now = performance.now();
+    const at = now();
+    for (const o of orphans.splice(0)) {
+      await giveBackMicros(o.budgetIds, o.micros).catch(() => orphans.push(o));
+    }
     for (const [id, l] of leases) {
-      if ((l.available <= 0 && l.micros <= 0) || now - l.usedAt < idleMs) continue;
-      const n = l.available;
-      const m = l.micros;
-      l.available = 0;
-      l.micros = 0;
-      await queryPrepared(
-        pool,
-        sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), acct AS (
-          SELECT id FROM provider_accounts WHERE id = ${id} FOR UPDATE
-        ), lh AS (
-          -- The account row is locked before the lease row, as by reserve and record (the other order
-          -- deadlocks with them). Never more than the lease row holds (FOR UPDATE: its latest value):
-          -- a process the sweep took for dead (paused, then resumed) gives back nothing twice.
-          SELECT account_id, least(tokens, ${n}::bigint) AS t, least(micros, ${m}::bigint) AS m
-          FROM gateway_leases WHERE process_id = ${processId}::uuid AND account_id IN (SELECT id FROM acct)
-          FOR UPDATE
-        ), held AS (
-          UPDATE gateway_leases g SET tokens = greatest(0, g.tokens - lh.t), micros = greatest(0, g.micros - lh.m),
-                 heartbeat_at = now()
-          FROM lh WHERE g.process_id = ${processId}::uuid AND g.account_id = lh.account_id
-        ), freed AS (
-          UPDATE provider_accounts p SET token_reserved = greatest(0, p.token_reserved - lh.t), updated_at = now()
-          FROM lh, relaxed WHERE p.id = lh.account_id
-          RETURNING p.id
-        )
-        -- The account's money budgets, locked after the account row.
-        UPDATE budgets SET reserved_micros = greatest(0, budgets.reserved_micros - lh.m), updated_at = now()
-        FROM lh
-        WHERE budgets.scope = 'provider_account' AND budgets.scope_id = lh.account_id AND lh.m > 0`,
-      ).catch(() => {
-        l.available += n;
-        l.micros += m;
-      });
+      if ((l.available <= 0 && l.micros <= 0) || at - l.usedAt < idleMs) continue;
+      await giveBack(id, l).catch(() => {});
+    }
+  };
+  const heartbeat = async () => {
+    if (leases.size === 0) return;
+    const sentAt = now();
+    // Which rows are still there: a lease whose rows the sweep took (this process was paused past
+    // DEAD_LEASE_SECONDS) no longer serves; the next call gives back what is left and leases afresh.
+    const r = await queryPrepared<{ k: string; id: string }>(
+      pool,
+      sql`
+      WITH g AS (
+        UPDATE gateway_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid RETURNING account_id
+      ), b AS (
+        UPDATE budget_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid RETURNING budget_id
+      )
+      SELECT 'a' AS k, account_id::text AS id FROM g UNION ALL SELECT 'b', budget_id::text FROM b`,
+    );
+    const accounts = new Set(r.filter((x) => x.k === 'a').map((x) => x.id));
+    const budgets = new Set(r.filter((x) => x.k === 'b').map((x) => x.id));
+    if (sentAt <= revokedAt) return;
+    for (const [id, l] of leases) {
+      if (l.confirmedAt > sentAt) continue;
+      l.confirmedAt =
+        accounts.has(id) && l.budgetIds.every((b) => budgets.has(b)) ? sentAt : Number.NEGATIVE_INFINITY;
     }
   };
   const idle = setInterval(() => void releaseLeases(LEASE_IDLE_MS), LEASE_IDLE_MS);
   idle.unref();
-  const heartbeat = setInterval(() => {
-    if (leases.size === 0) return;
-    void queryPrepared(
-      pool,
-      sql`UPDATE gateway_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid`,
-    ).catch(() => {});
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
+  const beat = setInterval(() => void heartbeat().catch(() => {}), opts.heartbeatMs ?? HEARTBEAT_MS);
+  beat.unref();
   let cached: { at: number; value: Promise<RoutingTarget[]> } | null = null;
   return {
     snapshot() {
@@ -125,13 +218,20 @@ export function createGatewayStore(
 
     async reserve(accountId, tokens, micros = 0) {
       const l = leases.get(accountId);
-      if (l && l.available >= tokens && (!l.budgeted || l.micros >= micros)) {
-        // The hot path: out of this process's lease, no round trip.
-        l.available -= tokens;
-        l.usedAt = performance.now();
-        if (!l.budgeted) return 0;
-        l.micros -= micros;
-        return micros;
+      const at = now();
+      if (l && at - l.confirmedAt < confirmMs) {
+        if (l.available >= tokens && (!l.budgetIds.length || l.micros >= micros)) {
+          // The hot path: out of this process's lease, no round trip.
+          l.available -= tokens;
+          l.usedAt = at;
+          if (!l.budgetIds.length) return { micros: 0, budgetIds: [] };
+          l.micros -= micros;
+          return { micros, budgetIds: l.budgetIds };
+        }
+      } else if (l) {
+        // Not confirmed for too long: what is left goes back first (never more than the rows hold,
+        // so nothing twice if the sweep took them), then the statement below leases afresh.
+        await giveBack(accountId, l);
       }
       const [row] = await queryPrepared<{ n: string; m: string }>(
         pool,
@@ -173,37 +273,88 @@ export function createGatewayStore(
               resets_at = pb.next_reset, updated_at = now()
           FROM pb, granted
           WHERE u.id = pb.id
+        ), pb_held AS (
+          -- The money held per budget (budget_leases, under this process's id): given back to exactly
+          -- the budgets that got it, by this process or by the budget job's sweep if it dies.
+          INSERT INTO budget_leases (process_id, budget_id, micros)
+          SELECT ${processId}::uuid, pb.id, granted.m FROM pb, granted
+          ON CONFLICT (process_id, budget_id)
+          DO UPDATE SET micros = budget_leases.micros + excluded.micros, heartbeat_at = now()
         ), held AS (
-          INSERT INTO gateway_leases (process_id, account_id, tokens, micros)
-          SELECT ${processId}::uuid, id, n * ${tokens}::bigint, m FROM granted
+          INSERT INTO gateway_leases (process_id, account_id, tokens)
+          SELECT ${processId}::uuid, id, n * ${tokens}::bigint FROM granted
           ON CONFLICT (process_id, account_id)
-          DO UPDATE SET tokens = gateway_leases.tokens + excluded.tokens,
-                        micros = gateway_leases.micros + excluded.micros, heartbeat_at = now()
+          DO UPDATE SET tokens = gateway_leases.tokens + excluded.tokens, heartbeat_at = now()
         )
-        SELECT (n * ${tokens}::bigint)::text AS n, m::text AS m, budgeted FROM granted`,
+        SELECT (n * ${tokens}::bigint)::text AS n, m::text AS m,
+               coalesce((SELECT array_agg(id::text ORDER BY id) FROM pb), '{}') AS budget_ids
+        FROM granted`,
       );
       if (!row) return null;
-      const budgeted = (row as { budgeted?: boolean }).budgeted === true;
-      const cur = leases.get(accountId) ?? { available: 0, micros: 0, budgeted, usedAt: 0 };
-      // A money budget came or went on the account: the lease follows what this statement found.
-      cur.budgeted = budgeted;
+      const budgetIds = (row as { budget_ids?: string[] }).budget_ids ?? [];
+      const confirmedAt = at;
+      const cur = leases.get(accountId) ?? {
+        available: 0,
+        micros: 0,
+        budgetIds,
+        usedAt: 0,
+        confirmedAt: Number.NEGATIVE_INFINITY,
+      };
+      if (cur.budgetIds.join() !== budgetIds.join()) {
+        // A money budget came or went on the account: what the lease held on the old ones goes back
+        // to them (in the background), the new chunk serves.
+        const o = { budgetIds: cur.budgetIds, micros: cur.micros };
+        cur.micros = 0;
+        if (o.micros > 0) void giveBackMicros(o.budgetIds, o.micros).catch(() => orphans.push(o));
+        cur.budgetIds = budgetIds;
+      }
       cur.available += Number(row.n) - tokens;
-      cur.micros += Number(row.m) - (budgeted ? micros : 0);
-      cur.usedAt = performance.now();
+      cur.micros += Number(row.m) - (budgetIds.length ? micros : 0);
+      cur.usedAt = now();
+      if (confirmedAt > revokedAt) cur.confirmedAt = Math.max(cur.confirmedAt, confirmedAt);
       leases.set(accountId, cur);
-      return budgeted ? micros : 0;
+      return budgetIds.length ? { micros, budgetIds } : { micros: 0, budgetIds: [] };
+    },
+
+    async dropped(calls) {
+      for (const c of calls)
+        for (const a of c.attempts) {
+          const l = leases.get(a.accountId);
+          const ids = a.microsBudgetIds ?? [];
+          const m = a.microsReserved ?? 0;
+          // Still reserved under this process's lease rows: back into the lease, which goes back as
+          // any unused lease does (idle, shutdown), never more than its rows hold.
+          if (l) l.available += a.tokensReserved;
+          else await giveBackTokens(a.accountId, a.tokensReserved);
+          if (m <= 0) continue;
+          if (l && l.budgetIds.join() === ids.join()) l.micros += m;
+          else await giveBackMicros(ids, m);
+        }
+    },
+
+    heartbeat,
+
+    revokeLeases() {
+      // A budget was added, removed or changed: no lease serves any more (the next call gives back
+      // what is left and leases afresh, against the budgets as they are); the rest goes back now.
+      revokedAt = now();
+      for (const l of leases.values()) l.confirmedAt = Number.NEGATIVE_INFINITY;
+      void releaseLeases().catch(() => {});
     },
 
     releaseLeases,
 
     async close() {
       clearInterval(idle);
-      clearInterval(heartbeat);
+      clearInterval(beat);
       await releaseLeases();
       // Everything recorded and given back: what is left counted here is nobody's.
       await queryPrepared(
         pool,
-        sql`DELETE FROM gateway_leases WHERE process_id = ${processId}::uuid AND tokens = 0 AND micros = 0`,
+        sql`WITH g AS (
+          DELETE FROM gateway_leases WHERE process_id = ${processId}::uuid AND tokens = 0 AND micros = 0
+        )
+        DELETE FROM budget_leases WHERE process_id = ${processId}::uuid AND micros = 0 AND tokens = 0`,
       ).catch(() => {});
     },
 
@@ -243,6 +394,7 @@ export function createGatewayStore(
           tokens_output: a.tokensOutput,
           tokens_reserved: a.tokensReserved,
           micros_reserved: a.microsReserved ?? 0,
+          micros_budget_ids: a.microsBudgetIds ?? [],
           latency_ms: a.latencyMs,
           error_code: a.errorCode,
           error_message: a.errorMessage,
@@ -279,8 +431,8 @@ export function createGatewayStore(
         ), a AS (
           SELECT x.* FROM jsonb_to_recordset($2::jsonb) AS x(
             id uuid, task_id uuid, provider_id uuid, provider_name text, account_id uuid, status text, model text,
-            tokens_input integer, tokens_output integer, tokens_reserved integer, micros_reserved bigint, latency_ms integer,
-            error_code text, error_message text, cost_micros bigint, created_at timestamptz)
+            tokens_input integer, tokens_output integer, tokens_reserved integer, micros_reserved bigint, micros_budget_ids uuid[],
+            latency_ms integer, error_code text, error_message text, cost_micros bigint, created_at timestamptz)
           JOIN inserted i ON i.id = x.task_id
         ), started AS (
           INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count,
@@ -292,7 +444,7 @@ export function createGatewayStore(
                  a.error_code, a.error_message, a.cost_micros, now(), a.created_at, now()
           FROM a
         ), s AS (
-          SELECT account_id, sum(tokens_reserved)::bigint AS reserved, sum(micros_reserved)::bigint AS reserved_m,
+          SELECT account_id, sum(tokens_reserved)::bigint AS reserved,
                  sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros
           FROM a GROUP BY account_id
         ), acct AS (
@@ -300,15 +452,31 @@ export function createGatewayStore(
           SELECT id FROM provider_accounts WHERE id IN (SELECT account_id FROM s) ORDER BY id FOR UPDATE
         ), lh AS (
           -- …then this process's lease rows on them (FOR UPDATE: their latest values).
-          SELECT account_id, tokens, micros FROM gateway_leases
+          SELECT account_id, tokens FROM gateway_leases
           WHERE process_id = $3::uuid AND account_id IN (SELECT id FROM acct)
           FOR UPDATE
         ), d AS (
           -- Never more than the lease row holds: a process the sweep took for dead (paused, then
           -- resumed) gives back nothing twice; the account gives back what the lease row gives back.
-          SELECT s.account_id, s.used, s.micros, least(s.reserved, coalesce(lh.tokens, 0)) AS t,
-                 least(s.reserved_m, coalesce(lh.micros, 0)) AS m
+          SELECT s.account_id, s.used, s.micros, least(s.reserved, coalesce(lh.tokens, 0)) AS t
           FROM s JOIN acct ON acct.id = s.account_id LEFT JOIN lh ON lh.account_id = s.account_id
+        ), bs AS (
+          -- The money reserved per budget: each attempt's on exactly the budgets it was reserved on.
+          SELECT bid, sum(a.micros_reserved)::bigint AS m
+          FROM a, unnest(a.micros_budget_ids) AS bid WHERE a.micros_reserved > 0 GROUP BY bid
+        ), blk AS (
+          -- The accounts' budgets, locked after the accounts and in id order, then this process's
+          -- rows on them (as reserve locks them, and the budget job's sweep: budgets, then rows).
+          SELECT id FROM budgets
+          WHERE scope = 'provider_account' AND scope_id IN (SELECT id FROM acct)
+          ORDER BY id FOR UPDATE
+        ), blh AS (
+          SELECT budget_id, micros FROM budget_leases
+          WHERE process_id = $3::uuid AND budget_id IN (SELECT id FROM blk)
+          FOR UPDATE
+        ), bd AS (
+          -- Never more than the row holds (as for the tokens).
+          SELECT bs.bid, least(bs.m, blh.micros) AS m FROM bs JOIN blh ON blh.budget_id = bs.bid
         ), charged AS (
           UPDATE provider_accounts AS p
           SET token_reserved = greatest(0, p.token_reserved - d.t),
@@ -320,18 +488,23 @@ export function createGatewayStore(
           RETURNING p.id
         ), account_budgets AS (
           -- The accounts' own budgets (provider_account scope) are charged as a worker's settle charges
-          -- them; reads charged, so the account row is locked before its budgets.
+          -- them; reads charged and bd, so the account row and the budget rows are locked first.
           UPDATE budgets SET
-            reserved_micros = greatest(0, budgets.reserved_micros - d.m),
+            reserved_micros = greatest(0, budgets.reserved_micros
+                                          - coalesce((SELECT bd.m FROM bd WHERE bd.bid = budgets.id), 0)),
             spent_micros = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END) + d.micros,
             spent_tokens = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END) + d.used,
             resets_at = CASE WHEN resets_at <= now() THEN budget_period_end(period, time_zone, now()) ELSE resets_at END,
             updated_at = now()
           FROM d JOIN charged ON charged.id = d.account_id
           WHERE budgets.scope = 'provider_account' AND budgets.scope_id = d.account_id
+            AND (SELECT count(*) FROM bd) >= 0
+        ), budget_held AS (
+          UPDATE budget_leases AS l SET micros = greatest(0, l.micros - bd.m), heartbeat_at = now()
+          FROM bd WHERE l.process_id = $3::uuid AND l.budget_id = bd.bid
         ), held AS (
           UPDATE gateway_leases AS g
-          SET tokens = greatest(0, g.tokens - d.t), micros = greatest(0, g.micros - d.m), heartbeat_at = now()
+          SET tokens = greatest(0, g.tokens - d.t), heartbeat_at = now()
           -- The account row is locked (acct) before the lease row (lh), as by reserve.
           FROM d JOIN charged ON charged.id = d.account_id
           WHERE g.process_id = $3::uuid AND g.account_id = d.account_id

@@ -510,10 +510,11 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
     },
 
     async heartbeatLeases(processId) {
-      await queryPrepared(
+      const r = await queryPrepared<Row>(
         pool,
-        sql`UPDATE budget_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid`,
+        sql`UPDATE budget_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid RETURNING budget_id`,
       );
+      return r.map((x) => String(x.budget_id));
     },
 
     async dropEmptyLeases(processId) {

@@ -108,6 +108,13 @@ async function createProvidersAndGateway(core: Core, instrument: ExecutorInstrum
     connectors: providers.connectors,
     spend,
   });
+  // A budget added, removed or changed anywhere (migration 0014_budget_notify): every lease on
+  // budgets goes back, so a lowered limit binds from the next call, not from the next lease.
+  core.cache.onInvalidate((tag) => {
+    if (tag !== 'budgets' && tag !== '*') return;
+    spend.budgetsChanged();
+    gateway.revokeLeases();
+  });
   return { providers, gateway };
 }
 

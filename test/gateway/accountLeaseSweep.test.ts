@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayCallRecord, GatewayStore } from '../../src/core/gateway/ports.js';
+import type { AccountHold, GatewayCallRecord, GatewayStore } from '../../src/core/gateway/ports.js';
 import type { RoutingStore } from '../../src/core/routing/ports.js';
+import type { BudgetStore } from '../../src/core/spend/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
 import {
@@ -10,6 +11,7 @@ import {
   DEAD_LEASE_SECONDS,
   releaseDeadGatewayLeases,
 } from '../../src/models/gatewayStore.js';
+import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTestDatabase } from '../helpers/db.js';
 
 /**
@@ -23,9 +25,11 @@ let userId: string;
 let providerId: string;
 let accountId: string;
 const stores: GatewayStore[] = [];
+let budgets: BudgetStore;
 
 beforeAll(async () => {
   pool = createPool(await createTestDatabase(), createLogger({ level: 'silent' }), 6);
+  budgets = createSpendBudgetStore(createDb(pool));
   userId = (await pool.query(`INSERT INTO users (username) VALUES ('acct-sweep') RETURNING id`)).rows[0].id;
   providerId = (
     await pool.query(`INSERT INTO ai_providers (name, kind) VALUES ('p', 'openai_compatible') RETURNING id`)
@@ -53,12 +57,12 @@ async function ledger() {
     `SELECT (SELECT token_reserved::int FROM provider_accounts) AS reserved,
             (SELECT coalesce(sum(tokens), 0)::int FROM gateway_leases) AS leased,
             (SELECT reserved_micros::int FROM budgets) AS reserved_m,
-            (SELECT coalesce(sum(micros), 0)::int FROM gateway_leases) AS leased_m`,
+            (SELECT coalesce(sum(micros), 0)::int FROM budget_leases) AS leased_m`,
   );
   return r.rows[0] as { reserved: number; leased: number; reserved_m: number; leased_m: number };
 }
 
-function call(tokensReserved: number, microsReserved: number): GatewayCallRecord {
+function call(tokensReserved: number, hold: AccountHold | null): GatewayCallRecord {
   const now = new Date();
   return {
     taskId: randomUUID(),
@@ -87,7 +91,8 @@ function call(tokensReserved: number, microsReserved: number): GatewayCallRecord
         tokensInput: 20,
         tokensOutput: 10,
         tokensReserved,
-        microsReserved,
+        microsReserved: hold?.micros ?? 0,
+        microsBudgetIds: hold?.budgetIds ?? [],
         latencyMs: 1,
         errorCode: null,
         errorMessage: null,
@@ -103,25 +108,29 @@ describe('account leases and the sweep of dead processes', () => {
     const paused = createGatewayStore(createDb(pool), routing);
     const live = createGatewayStore(createDb(pool), routing);
     stores.push(paused, live);
-    expect(await paused.reserve(accountId, 100, 1000)).toBe(1000);
+    const pausedHold = await paused.reserve(accountId, 100, 1000);
+    expect(pausedHold).toMatchObject({ micros: 1000 });
     const pausedId = (await pool.query(`SELECT process_id FROM gateway_leases`)).rows[0].process_id;
-    expect(await live.reserve(accountId, 100, 1000)).toBe(1000);
+    const liveHold = await live.reserve(accountId, 100, 1000);
+    expect(liveHold).toMatchObject({ micros: 1000 });
     const held = await ledger();
     expect(held.reserved).toBeGreaterThan(0);
     expect(held.reserved_m).toBeGreaterThan(0);
     expect(held).toEqual({ ...held, leased: held.reserved, leased_m: held.reserved_m });
 
     // The paused process is silent for two minutes: the sweep gives its holdings back.
-    await pool.query(
-      `UPDATE gateway_leases SET heartbeat_at = now() - interval '2 minutes' WHERE process_id = $1`,
-      [pausedId],
-    );
+    for (const table of ['gateway_leases', 'budget_leases'])
+      await pool.query(
+        `UPDATE ${table} SET heartbeat_at = now() - interval '2 minutes' WHERE process_id = $1`,
+        [pausedId],
+      );
     expect(await releaseDeadGatewayLeases(pool, DEAD_LEASE_SECONDS)).toBeGreaterThan(0);
+    expect(await budgets.releaseDeadLeases(DEAD_LEASE_SECONDS)).toBeGreaterThan(0);
     const swept = await ledger();
     expect(swept.reserved).toBe(swept.leased);
 
     // It resumes: records its call in flight and gives its leftover back.
-    await paused.record([call(100, 1000)]);
+    await paused.record([call(100, pausedHold)]);
     await paused.releaseLeases();
     const after = await ledger();
     expect(after).toEqual({ ...after, leased: after.reserved, leased_m: after.reserved_m });
@@ -129,7 +138,7 @@ describe('account leases and the sweep of dead processes', () => {
     expect(after.reserved_m).toBe(swept.reserved_m);
 
     // The live process records its call and gives everything back: nothing left reserved.
-    await live.record([call(100, 1000)]);
+    await live.record([call(100, liveHold)]);
     await live.releaseLeases();
     expect(await ledger()).toEqual({ reserved: 0, leased: 0, reserved_m: 0, leased_m: 0 });
     const used = await pool.query(
@@ -141,7 +150,7 @@ describe('account leases and the sweep of dead processes', () => {
   it('the sweep locks the accounts before the lease rows (no deadlock with a resumed process)', async () => {
     const paused = createGatewayStore(createDb(pool), {} as RoutingStore);
     stores.push(paused);
-    expect(await paused.reserve(accountId, 100, 1000)).toBe(1000);
+    expect(await paused.reserve(accountId, 100, 1000)).toMatchObject({ micros: 1000 });
     const pausedId = (await pool.query(`SELECT process_id FROM gateway_leases WHERE tokens > 0`)).rows[0]
       .process_id;
     await pool.query(`UPDATE gateway_leases SET heartbeat_at = now() - interval '2 minutes'`);

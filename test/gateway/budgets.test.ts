@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
-import { type StubServer, sendSse, startStubServer } from '../helpers/stubServer.js';
+import { type StubServer, sendJson, sendSse, startStubServer } from '../helpers/stubServer.js';
 import { waitFor } from '../helpers/wait.js';
 import { openAIHandler } from './stubs.js';
 
@@ -93,6 +93,35 @@ beforeAll(async () => {
         { data: '[DONE]' },
       ]);
     }
+    if (body?.model === 'huge-model')
+      // A usage no database integer holds: the database refuses to record the call.
+      return sendJson(res, 200, {
+        id: 'chatcmpl-huge',
+        object: 'chat.completion',
+        created: 1,
+        model: 'huge-model',
+        choices: [
+          { index: 0, message: { role: 'assistant', content: 'big' }, logprobs: null, finish_reason: 'stop' },
+        ],
+        usage: { prompt_tokens: 3_000_000_000, completion_tokens: 1, total_tokens: 3_000_000_001 },
+      });
+    if (body?.model === 'nul-model')
+      // NUL characters (which PostgreSQL's text and jsonb refuse) in the answer and the model's name.
+      return sendJson(res, 200, {
+        id: 'chatcmpl-nul',
+        object: 'chat.completion',
+        created: 1,
+        model: 'nul\u0000model',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: 'a\u0000b' },
+            logprobs: null,
+            finish_reason: 'stop',
+          },
+        ],
+        usage: { prompt_tokens: 11, completion_tokens: 4, total_tokens: 15 },
+      });
     return openAIHandler(req, res);
   });
   app = await startTestApp({ roles: ['api'], env: { MOCK_PROVIDER: 'off' } });
@@ -103,7 +132,7 @@ beforeAll(async () => {
     name: 'priced',
     kind: 'openai_compatible',
     apiEndpoint: `${oa.url}/v1`,
-    models: ['priced-model', 'slow-model'],
+    models: ['priced-model', 'slow-model', 'huge-model', 'nul-model'],
     defaultModel: 'priced-model',
     competencies: { article: 0.9 },
   });
@@ -438,5 +467,88 @@ describe('gateway: money', () => {
     );
     expect(rows.rows).toHaveLength(1);
     expect(rows.rows[0]!.settled_at).not.toBeNull();
+  });
+
+  it('a call the database refuses to record is dropped with its estimate given back: nothing stays reserved', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 100_000_000);
+    const r = await ask(c.sdk, 'huge-model');
+    expect(r.choices[0]!.message.content).toBe('big');
+    // The recorder tries three times, then drops the call (logged): no task row is ever written.
+    await app.sy.gateway.flush();
+    expect(await gatewayTasks(c.id)).toHaveLength(0);
+    // Its hold on the caller's budget and its reservation on the account went back with the lease.
+    expect(await budget(id)).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+    const leased = await db.query<{ m: string }>(
+      'SELECT coalesce(sum(micros), 0) AS m FROM budget_leases WHERE budget_id = $1',
+      [id],
+    );
+    expect(Number(leased.rows[0]!.m)).toBe(0);
+    const acct = await db.query<{ n: string }>(
+      `SELECT coalesce(sum(token_reserved), 0) AS n FROM provider_accounts`,
+    );
+    expect(Number(acct.rows[0]!.n)).toBe(0);
+    // The next call of the same caller is recorded and charged as usual.
+    await ask(c.sdk);
+    await app.sy.gateway.flush();
+    expect(await gatewayTasks(c.id)).toMatchObject([{ status: 'completed', cost: CALL_COST }]);
+    expect(await budget(id)).toMatchObject({ spentMicros: CALL_COST, reservedMicros: 0 });
+  });
+
+  it("NUL characters in the answer and the model's name do not keep a call from being recorded", async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 100_000_000);
+    const r = await c.sdk.chat.completions.create({
+      model: 'nul-model',
+      messages: [{ role: 'user', content: 'Hi there' }],
+      max_tokens: 10,
+    });
+    expect(r.choices[0]!.message.content).toBe('a\u0000b');
+    await app.sy.gateway.flush();
+    const [task] = await gatewayTasks(c.id);
+    expect(task).toMatchObject({ status: 'completed', cost: CALL_COST });
+    expect(await budget(id)).toMatchObject({ spentMicros: CALL_COST, reservedMicros: 0 });
+    const a = await db.query<{ model: string }>('SELECT model FROM task_assignments WHERE task_id = $1', [
+      task!.id,
+    ]);
+    expect(a.rows[0]!.model).toBe('nulmodel');
+  });
+
+  it('a budget lowered in one instance binds at once in another that holds a lease on it', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 10_000_000);
+    const second = await startTestApp({
+      roles: ['api'],
+      env: { MOCK_PROVIDER: 'off' },
+      databaseUrl: app.databaseUrl,
+    });
+    try {
+      const sdk2 = new OpenAI({
+        apiKey: c.token,
+        baseURL: `${second.url}/v1`,
+        maxRetries: 0,
+        timeout: 30_000,
+      });
+      await ask(sdk2);
+      await second.sy.gateway.recorder.drain();
+      // The second instance holds a chunk of several estimates on the budget.
+      expect((await budget(id)).reservedMicros).toBeGreaterThan(0);
+      const heard: string[] = [];
+      second.sy.cache.onInvalidate((tag) => heard.push(tag));
+      // The budget is lowered through the first instance: no room left for another call.
+      const r = await admin.api.put(`/api/budgets/${id}`, { limitMicros: CALL_COST + 1 });
+      expect(r.status, r.text).toBe(200);
+      // The second instance hears of it (the budgets trigger's notice)…
+      await waitFor(async () => heard.includes('budgets'), 'the second instance to hear of the change');
+      // …so its next call is checked against the new limit, not served from its old lease.
+      const refused = await ask(sdk2).catch((e) => e);
+      expect(refused).toMatchObject({ status: 429, code: 'budget_exceeded' });
+      // What the lease held went back (nothing reserved, though the instance still runs).
+      await waitFor(async () => (await budget(id)).reservedMicros === 0, 'the lease to go back');
+      await second.sy.gateway.flush();
+      expect(await budget(id)).toMatchObject({ spentMicros: CALL_COST, reservedMicros: 0 });
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -43,9 +43,13 @@ afterAll(async () => {
 async function money(): Promise<{ reserved: number; leased: number; accountLeased: number }> {
   return withDb(databaseUrl, async (db) => {
     const b = await db.query(`SELECT coalesce(sum(reserved_micros), 0)::int AS n FROM budgets`);
-    const l = await db.query(`SELECT coalesce(sum(micros), 0)::int AS n FROM budget_leases`);
-    const g = await db.query(`SELECT coalesce(sum(micros), 0)::int AS n FROM gateway_leases`);
-    return { reserved: b.rows[0].n, leased: l.rows[0].n, accountLeased: g.rows[0].n };
+    // Per budget, in budget_leases: the caller's budgets and the account's own (provider_account).
+    const l = await db.query(
+      `SELECT coalesce(sum(l.micros) FILTER (WHERE b.scope <> 'provider_account'), 0)::int AS n,
+              coalesce(sum(l.micros) FILTER (WHERE b.scope = 'provider_account'), 0)::int AS a
+       FROM budget_leases l JOIN budgets b ON b.id = l.budget_id`,
+    );
+    return { reserved: b.rows[0].n, leased: l.rows[0].n, accountLeased: l.rows[0].a };
   });
 }
 
@@ -131,15 +135,18 @@ describe('gateway leases after a SIGKILL', () => {
       expect(await releaseDeadGatewayLeases(db, DEAD_LEASE_SECONDS)).toBe(0);
     });
     expect(await held()).toEqual({ reserved: 0, leased: 0, rows: 0 });
-    // The caller's budget lease: the budget job's sweep (BudgetService.settleEnded) gives it back
-    // once the dead process's heartbeat is stale, not before, and once.
+    // The money leases (the caller's budget and the account's): the budget job's sweep
+    // (BudgetService.settleEnded) gives them back once the dead process's heartbeat is stale, not
+    // before, and once.
     const pool = createPool(databaseUrl, createLogger({ level: 'silent' }), 2);
     try {
       const spend = createSpendBudgetStore(createDb(pool));
       expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(0);
       expect((await money()).leased).toBe(moneyBefore.leased);
       await pool.query(`UPDATE budget_leases SET heartbeat_at = now() - interval '2 minutes'`);
-      expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(moneyBefore.leased);
+      expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(
+        moneyBefore.leased + moneyBefore.accountLeased,
+      );
       expect(await spend.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(0);
     } finally {
       await pool.end();

@@ -20,7 +20,7 @@ function fakeStore(grant: (micros: number, tokens: number) => LeaseGrant) {
     releaseLease: async (_pid, budgetIds, micros, tokens) => {
       released.push({ budgetIds, micros, tokens });
     },
-    heartbeatLeases: async () => {},
+    heartbeatLeases: async () => [],
     dropEmptyLeases: async () => {},
   };
   return { store, asked, released };
@@ -167,5 +167,43 @@ describe('gateway budget leases (in memory)', () => {
     await leases.release();
     expect(f.released).toContainEqual({ budgetIds: ['b1'], micros: 200, tokens: 20 });
     expect(f.released).toContainEqual({ budgetIds: ['b1', 'b2'], micros: 600, tokens: 20 });
+  });
+
+  it('a revocation (a budget changed) gives every lease back, and one reserved by a statement in flight serves no later call', async () => {
+    const f = fakeStore((m, t) => ({
+      kind: 'granted',
+      budgetIds: ['b1'],
+      micros: 4 * m,
+      tokens: 4 * t,
+      until: null,
+    }));
+    let open: (() => void) | null = null;
+    const gate = new Promise<void>((r) => {
+      open = r;
+    });
+    const other = { ...caller, apiTokenId: 't1' };
+    const store = {
+      ...f.store,
+      lease: async (...a: Parameters<typeof f.store.lease>) => {
+        if (a[1].apiTokenId === 't1') await gate;
+        return f.store.lease(...a);
+      },
+    };
+    leases = new GatewayBudgetLeases({ processId: 'p', store, settle: async () => {} });
+    await leases.take(caller, 100, 10);
+    expect(f.asked).toHaveLength(1);
+    // Another caller's lease statement is on its way when the budget changes.
+    const inFlight = leases.take(other, 100, 10);
+    vi.setSystemTime(Date.now() + 1);
+    leases.revoke();
+    open!();
+    expect(await inFlight).toMatchObject({ kind: 'held' });
+    // The first caller's lease went back at once.
+    await vi.waitFor(() => expect(f.released).toEqual([{ budgetIds: ['b1'], micros: 300, tokens: 30 }]));
+    // Neither lease serves any more: each caller's next call asks the store again.
+    vi.setSystemTime(Date.now() + 1);
+    await leases.take(caller, 100, 10);
+    await leases.take(other, 100, 10);
+    expect(f.asked).toHaveLength(4);
   });
 });

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_BUDGET_LEASE_SECONDS } from '../../src/core/spend/gatewayLeases.js';
+import {
+  DEAD_BUDGET_LEASE_SECONDS,
+  GatewayBudgetLeases,
+  LEASE_CONFIRM_MS,
+  type LeaseHold,
+} from '../../src/core/spend/gatewayLeases.js';
 import type { BudgetStore } from '../../src/core/spend/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
@@ -146,5 +151,69 @@ describe('budget leases and the sweep of dead processes', () => {
     expect(after.reserved).toEqual([before.reserved[0]! - 1000, before.reserved[1]! - 4000]);
     expect(after.leased).toEqual(after.reserved);
     await pool.query(`DELETE FROM budget_leases`);
+  });
+});
+
+describe('a process paused past the sweep (core/spend/gatewayLeases.ts)', () => {
+  it('does not serve from a lease the sweep took: unconfirmed for LEASE_CONFIRM_MS, or its rows found gone, it leases afresh', async () => {
+    await pool.query(`DELETE FROM budget_leases`);
+    await pool.query(`UPDATE budgets SET reserved_micros = 0, spent_micros = 0`);
+    let clock = 1_000_000_000;
+    const processId = randomUUID();
+    const leases = new GatewayBudgetLeases({
+      processId,
+      store,
+      settle: async (p, calls) => {
+        await store.settleLeased(p, calls);
+      },
+      ...size,
+      now: () => clock,
+      heartbeatMs: 3_600_000,
+    });
+    const caller = { userId, teamId: null, apiTokenId: null };
+    const holds: LeaseHold[] = [];
+    const take = async () => {
+      const t = await leases.take(caller, 1000, 0);
+      expect(t.kind).toBe('held');
+      if (t.kind === 'held') holds.push(t.hold);
+    };
+    await take();
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+
+    // Paused for two minutes: swept as dead, then resumed past LEASE_CONFIRM_MS.
+    await stale(processId);
+    expect(await store.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(8000);
+    clock += LEASE_CONFIRM_MS;
+    await take();
+    // Not served from the swept lease: a new one is reserved (and counted) behind it.
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+
+    // Swept again; this time the heartbeat notices before any call does.
+    await stale(processId);
+    await store.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS);
+    await leases.heartbeat();
+    await take();
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+
+    // A heartbeat that finds the rows confirms the lease: it keeps serving from memory.
+    clock += LEASE_CONFIRM_MS - 1;
+    await leases.heartbeat();
+    clock += LEASE_CONFIRM_MS - 1;
+    await take();
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+
+    // Every call settled (never recorded here: their estimates go back) and the lease closed.
+    await leases.settle(
+      holds.map((h) => ({
+        taskId: randomUUID(),
+        budgetIds: h.budgetIds,
+        reservedMicros: h.micros,
+        reservedTokens: h.tokens,
+        costMicros: 0,
+        usedTokens: 0,
+      })),
+    );
+    await leases.close();
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [0, 0] });
   });
 });

@@ -14,19 +14,32 @@ export interface GatewayStore {
    * Reserves `tokens` on the account if it is active and has room, and `micros` on the account's own
    * money budgets (provider_account scope) if every block/approve one has room: in ONE statement, or
    * out of a lease this process already holds on the account (reserved by such a statement). Returns
-   * the micro-dollars reserved on the account's budgets (0 when it has none), null when refused.
+   * the micro-dollars reserved and the budgets they were reserved on (0 and none when the account has
+   * no money budget), null when refused.
    */
-  reserve(accountId: string, tokens: number, micros?: number): Promise<number | null>;
+  reserve(accountId: string, tokens: number, micros?: number): Promise<AccountHold | null>;
   /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
   releaseLeases(idleMs?: number): Promise<void>;
   /** Stops the idle-lease timer and gives every lease back (shutdown, after the recorder's last batch). */
   close(): Promise<void>;
+  /**
+   * Gives back what calls that will never be recorded (the recorder dropped them) reserved on their
+   * accounts: tokens and money go back to this process's leases (or to the budgets, when the lease's
+   * budgets changed since), and from there to the accounts as any unused lease.
+   */
+  dropped(calls: GatewayCallRecord[]): Promise<void>;
   /**
    * Stores the calls as completed or failed tasks (source `gateway`) with their attempts, and settles
    * each attempt's reservation (release it, charge the real usage) in the same statement. Idempotent
    * by task id: a call recorded twice (a retried batch) is stored and charged once.
    */
   record(calls: GatewayCallRecord[]): Promise<void>;
+}
+
+/** What a call reserved on a provider account's own money budgets. */
+export interface AccountHold {
+  micros: number;
+  budgetIds: string[];
 }
 
 export interface GatewayAttempt {
@@ -43,6 +56,8 @@ export interface GatewayAttempt {
   tokensReserved: number;
   /** Micro-dollars reserved on the account's own money budgets (given back when recorded). */
   microsReserved?: number;
+  /** The account's budgets `microsReserved` was reserved on (each got all of it). */
+  microsBudgetIds?: string[];
   latencyMs: number;
   errorCode: string | null;
   errorMessage: string | null;

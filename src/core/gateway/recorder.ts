@@ -7,7 +7,8 @@ import type { GatewayCallRecord, GatewayStore } from './ports.js';
  * back-off (the store is idempotent by task id), so a database blip loses nothing; `stop()` flushes
  * everything that waits (shutdown). A batch the database refuses for its data (not for being down) is
  * split in halves until the call at fault is alone; that call is logged and dropped after three tries,
- * so one bad call never blocks the others. Each attempt is priced (`prepare`) before its batch is
+ * so one bad call never blocks the others, and what it holds (budget hold, account reservations) goes back
+ * through `dropped`. Each attempt is priced (`prepare`) before its batch is
  * written and the calls' budgets are settled (`settle`) after it: the response never waits for either.
  */
 export class CallRecorder {
@@ -31,6 +32,12 @@ export class CallRecorder {
        * batch written twice settles once). A failure is logged; the budget job's sweep settles later.
        */
       settle?: (batch: GatewayCallRecord[]) => Promise<void>;
+      /**
+       * A call dropped (the database refused its row three times): gives back what it holds (its
+       * budget hold, uncharged, and its account reservations), else they stay reserved for as long
+       * as this process lives. A failure is logged.
+       */
+      dropped?: (call: GatewayCallRecord) => Promise<void>;
       log?: { warn(m: string, meta?: Record<string, unknown>): void };
     } = {},
   ) {
@@ -82,6 +89,12 @@ export class CallRecorder {
             taskId: batch[0]!.taskId,
             err: (e as Error).message,
           });
+          await this.opts.dropped?.(batch[0]!).catch((err) =>
+            this.opts.log?.warn('Could not give back what a dropped gateway call held', {
+              taskId: batch[0]!.taskId,
+              err: (err as Error).message,
+            }),
+          );
           return;
         }
         this.queue.unshift(...batch);

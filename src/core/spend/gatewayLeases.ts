@@ -10,6 +10,13 @@ export const LEASE_IDLE_MS = 2_000;
 export const LEASE_HEARTBEAT_MS = 10_000;
 /** A process silent this long is dead: the budget job gives its holdings back. */
 export const DEAD_BUDGET_LEASE_SECONDS = 60;
+/**
+ * A lease serves from memory only this long after the database last confirmed its rows (its
+ * reservation, or a heartbeat that found them): half the sweep's threshold, so a process paused
+ * long enough to be swept (SIGSTOP, a long GC, a VM pause) never serves from a lease with nothing
+ * reserved behind it.
+ */
+export const LEASE_CONFIRM_MS = (DEAD_BUDGET_LEASE_SECONDS * 1000) / 2;
 
 /** What a call took from a lease: settle it (once) with its real cost. */
 export interface LeaseHold {
@@ -30,6 +37,8 @@ interface Lease {
   usedAt: number;
   /** The earliest period end of its budgets (epoch ms): a lease never serves the next period. */
   until: number;
+  /** When the database last showed its rows (`now()` before the statement that did). */
+  confirmedAt: number;
 }
 
 /**
@@ -45,7 +54,12 @@ interface Lease {
  *   amount shrinks by the estimate, spent grows by the real cost;
  * - what a lease holds beyond its calls goes back after LEASE_IDLE_MS without use, at a period's end,
  *   on `release()` and on `close()`; a process that dies without closing is swept by the budget job
- *   once its heartbeat (LEASE_HEARTBEAT_MS) is DEAD_BUDGET_LEASE_SECONDS old.
+ *   once its heartbeat (LEASE_HEARTBEAT_MS) is DEAD_BUDGET_LEASE_SECONDS old;
+ * - a lease serves from memory only within LEASE_CONFIRM_MS of the database confirming its rows (its
+ *   lease statement, or a heartbeat that found them): a process paused past the sweep leases afresh
+ *   instead of serving from a lease with nothing reserved behind it;
+ * - a budget added, changed or removed in any process (`revoke()`, on the cache bus's 'budgets')
+ *   voids every lease: the next call leases against the budgets as they are.
  */
 export class GatewayBudgetLeases {
   private readonly leases = new Map<string, Lease>();
@@ -56,9 +70,13 @@ export class GatewayBudgetLeases {
   private readonly idleTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
   private leased = false;
+  /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
+  private revokedAt = Number.NEGATIVE_INFINITY;
   private readonly calls: number;
   private readonly share: number;
   private readonly idleMs: number;
+  private readonly confirmMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly deps: {
@@ -70,8 +88,14 @@ export class GatewayBudgetLeases {
       share?: number;
       idleMs?: number;
       heartbeatMs?: number;
+      /** How long a confirmation lets a lease serve (LEASE_CONFIRM_MS). */
+      confirmMs?: number;
+      /** The clock (epoch ms): tests inject one. */
+      now?: () => number;
     },
   ) {
+    this.now = deps.now ?? Date.now;
+    this.confirmMs = deps.confirmMs ?? LEASE_CONFIRM_MS;
     this.calls = deps.calls ?? LEASE_CALLS;
     this.share = deps.share ?? LEASE_SHARE;
     this.idleMs = deps.idleMs ?? LEASE_IDLE_MS;
@@ -83,9 +107,10 @@ export class GatewayBudgetLeases {
       Math.min(this.idleMs, 1_000),
     );
     this.idleTimer.unref();
-    this.heartbeatTimer = setInterval(() => {
-      if (this.leased) void deps.store.heartbeatLeases(deps.processId).catch(() => {});
-    }, deps.heartbeatMs ?? LEASE_HEARTBEAT_MS);
+    this.heartbeatTimer = setInterval(
+      () => void this.heartbeat().catch(() => {}),
+      deps.heartbeatMs ?? LEASE_HEARTBEAT_MS,
+    );
     this.heartbeatTimer.unref();
   }
 
@@ -93,8 +118,16 @@ export class GatewayBudgetLeases {
   async take(s: LeaseScopes, micros: number, tokens: number): Promise<LeaseTake> {
     const key = `${s.userId}|${s.teamId ?? ''}|${s.apiTokenId ?? ''}`;
     const l = this.leases.get(key);
-    const now = Date.now();
-    if (l && l.micros >= micros && l.tokens >= tokens && now < l.until) {
+    const now = this.now();
+    if (l && now - l.confirmedAt >= this.confirmMs) {
+      // Not confirmed for too long (this process may have been paused and swept): the lease no
+      // longer serves. What it holds goes back first (never more than its rows hold, so nothing
+      // twice if the sweep took them), then a new lease is reserved below.
+      this.leases.delete(key);
+      this.replaced.add(l);
+      await this.giveBack(l);
+      if (l.micros === 0 && l.tokens === 0) this.replaced.delete(l);
+    } else if (l && l.micros >= micros && l.tokens >= tokens && now < l.until) {
       // The hot path: out of this process's lease, no round trip.
       l.micros -= micros;
       l.tokens -= tokens;
@@ -108,13 +141,14 @@ export class GatewayBudgetLeases {
     });
     if (g.kind !== 'granted') return g;
     const until = g.until ? g.until.getTime() : Number.POSITIVE_INFINITY;
-    const at = Date.now();
+    const at = this.now();
     const cur = this.leases.get(key);
     if (cur && at < cur.until && cur.budgetIds.join() === g.budgetIds.join()) {
       cur.micros += g.micros - micros;
       cur.tokens += g.tokens - tokens;
       cur.usedAt = at;
       cur.until = Math.min(cur.until, until);
+      if (now > this.revokedAt) cur.confirmedAt = Math.max(cur.confirmedAt, now);
     } else {
       // A budget came or went, or a period ended: the old lease goes back, the new one serves.
       if (cur) {
@@ -128,9 +162,37 @@ export class GatewayBudgetLeases {
         tokens: g.tokens - tokens,
         usedAt: at,
         until,
+        // A lease reserved by a statement sent before a revocation serves no call after it.
+        confirmedAt: now > this.revokedAt ? now : Number.NEGATIVE_INFINITY,
       });
     }
     return { kind: 'held', hold: { budgetIds: g.budgetIds, micros, tokens } };
+  }
+
+  /**
+   * A budget was added, removed or changed (heard from any process): no lease serves any more, and
+   * what they hold goes back now; the next call of each caller leases against the budgets as they
+   * are (and is refused if a lowered limit has no room for it).
+   */
+  revoke(): void {
+    this.revokedAt = this.now();
+    for (const l of this.leases.values()) l.confirmedAt = Number.NEGATIVE_INFINITY;
+    void this.release().catch(() => {});
+  }
+
+  /**
+   * Says this process is alive for its lease rows and confirms the leases whose rows are all there;
+   * a lease with a row missing (the sweep took it) serves no more: the next call leases afresh.
+   */
+  async heartbeat(): Promise<void> {
+    if (!this.leased) return;
+    const sentAt = this.now();
+    const held = new Set(await this.deps.store.heartbeatLeases(this.deps.processId));
+    if (sentAt <= this.revokedAt) return;
+    for (const l of this.leases.values()) {
+      if (l.confirmedAt > sentAt) continue;
+      l.confirmedAt = l.budgetIds.every((id) => held.has(id)) ? sentAt : Number.NEGATIVE_INFINITY;
+    }
   }
 
   /**
@@ -157,7 +219,7 @@ export class GatewayBudgetLeases {
 
   /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
   async release(idleMs = 0): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     for (const l of this.replaced) {
       if (l.micros > 0 || l.tokens > 0) await this.giveBack(l);
       if (l.micros === 0 && l.tokens === 0) this.replaced.delete(l);

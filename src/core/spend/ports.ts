@@ -178,8 +178,11 @@ export interface BudgetStore {
    * shrink by the call's estimate, spent grows by its real cost. Returns the alert crossings.
    */
   settleLeased(processId: string, calls: LeasedCall[]): Promise<CrossedBudget[]>;
-  /** This process is alive for what it holds (budget_leases.heartbeat_at). */
-  heartbeatLeases(processId: string): Promise<void>;
+  /**
+   * This process is alive for what it holds (budget_leases.heartbeat_at). Returns the budgets it
+   * still has lease rows on (a row the sweep took is missing).
+   */
+  heartbeatLeases(processId: string): Promise<string[]>;
   /** Forgets this process's emptied lease rows (shutdown, after the last settlement and release). */
   dropEmptyLeases(processId: string): Promise<void>;
   /**
