@@ -16,11 +16,11 @@ export const STREAM_CHANNEL = 'switchyard_stream';
 /** Deltas are gathered for this long and sent as one NOTIFY: no database round trip per token. */
 export const STREAM_BATCH_MS = 25;
 /**
- * Notices wait this long and go out together: every NOTIFY wakes each listening backend of the
- * database, so one statement per few ms (whatever the number of tasks running) costs far less than
- * one per event.
+ * NOTIFY statements start at least this far apart; notices queued meanwhile go out together. Every
+ * NOTIFY wakes each listening backend of the database, so a few statements per interval (whatever
+ * the number of tasks running) cost far less than one per event; a notice after a quiet spell goes at once.
  */
-const NOTICE_DELAY_MS = 10;
+const NOTICE_INTERVAL_MS = 10;
 /** NOTIFY payloads must stay under 8,000 bytes: text goes in pieces of at most this many characters. */
 const PIECE_CHARS = 1500;
 /** How long a finished stream is remembered (late subscribers, resumes), and how many streams at most. */
@@ -44,7 +44,7 @@ export class StreamBus implements LivePublisher, LiveFeed {
   /** Notices waiting for the next statement (see notify); each under 8,000 bytes. */
   private readonly outbox = new Coalescer<Wire>((batch) => this.send(batch), {
     max: 200,
-    delayMs: NOTICE_DELAY_MS,
+    minIntervalMs: NOTICE_INTERVAL_MS,
   });
 
   constructor(private readonly opts: { databaseUrl: string; pool: pg.Pool; logger: Logger }) {
@@ -88,9 +88,10 @@ export class StreamBus implements LivePublisher, LiveFeed {
   }
 
   /**
-   * Queues one notice. Notices queued while a statement is on its way go out together in the next
-   * one (one transaction: one signal to the listening backends, one round trip), in the order queued,
-   * one statement at a time: a task's events are heard in the order its writer queued them.
+   * Queues one notice. Notices queued while a statement is on its way, or within NOTICE_INTERVAL_MS
+   * of the last, go out together in the next one (one transaction: one signal to the listening
+   * backends, one round trip), in the order queued, one statement at a time: a task's events are
+   * heard in the order its writer queued them.
    */
   private notify(w: Wire): Promise<void> {
     this.counters.notifies++;

@@ -50,12 +50,14 @@ describe('Coalescer: items queued together go out in one call', () => {
     ]);
   });
 
-  it('with delayMs, gathers what is queued within the delay into one call', async () => {
+  it('with minIntervalMs, gathers what is queued within the interval after a call into the next call', async () => {
     const calls: number[][] = [];
-    const c = new Coalescer<number>(async (items) => void calls.push(items), { delayMs: 20 });
-    const a = c.push(1);
-    await new Promise((r) => setTimeout(r, 5));
-    await Promise.all([a, c.push(2)]);
-    expect(calls).toEqual([[1, 2]]);
+    const c = new Coalescer<number>(async (items) => void calls.push(items), { minIntervalMs: 30 });
+    await c.push(1); // after a quiet spell: at once
+    const later = [c.push(2)];
+    await new Promise((r) => setImmediate(r)); // without the interval, 2 would be on its way alone by now
+    later.push(c.push(3));
+    await Promise.all(later);
+    expect(calls).toEqual([[1], [2, 3]]);
   });
 });
