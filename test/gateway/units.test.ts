@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorStatus } from '../../src/api/errorHandler.js';
-import { tokenRateLimit } from '../../src/api/routes/gateway.js';
+import { tokenLimiter, tokenRateLimit } from '../../src/api/routes/gateway.js';
 import { AppError } from '../../src/core/errors.js';
 import { AnthropicStreamTranslator, toAnthropicRequest } from '../../src/core/gateway/anthropicTranslate.js';
 import { resolveModel } from '../../src/core/gateway/modelNames.js';
@@ -112,7 +112,7 @@ describe('gateway translation', () => {
 
 describe('gateway rate limit and recorder', () => {
   it('answers 429 with Retry-After past the limit, per API token', () => {
-    const limit = tokenRateLimit(2);
+    const limit = tokenRateLimit(tokenLimiter(2));
     const call = (token: string) => {
       let err: unknown;
       limit({ principal: { apiTokenId: token } } as never, { setHeader() {} } as never, (e?: unknown) => {
