@@ -256,14 +256,19 @@ export class GatewayService {
       throw err;
     }
 
+    const priced = new Map<string, number>();
     if (this.deps.spend) {
-      const estimate = await this.deps.spend.estimate(
-        plan.chain.map((c) => {
-          const t = byId.get(c.providerId)!;
-          return { kind: t.kind, model: choice.model ?? t.defaultModel };
-        }),
-        { inputTokens: o.inputTokens, outputTokens: o.maxOut },
-      );
+      // Priced once per candidate: the dearest is reserved against the caller's budgets, and each
+      // candidate's own is reserved on its account's money budgets when it is tried.
+      const usage = { inputTokens: o.inputTokens, outputTokens: o.maxOut };
+      let estimate = 0;
+      for (const c of plan.chain) {
+        const t = byId.get(c.providerId)!;
+        const model = choice.model ?? t.defaultModel ?? '';
+        const m = await this.deps.spend.estimate([{ kind: t.kind, model: model || null }], usage);
+        priced.set(c.providerId, m);
+        if (m > estimate) estimate = m;
+      }
       const r = await this.deps.spend.reserve(
         {
           taskId,
@@ -288,7 +293,7 @@ export class GatewayService {
     }
 
     try {
-      await this.dispatch(plan, choice, o, byId, attempts, steps, record);
+      await this.dispatch(plan, choice, o, byId, priced, attempts, steps, record);
     } catch (e) {
       // Whatever failed, the call is recorded (and its reservation settled) exactly once.
       if (!recorded) record('failed', e instanceof Error ? e.message : String(e));
@@ -301,6 +306,7 @@ export class GatewayService {
     choice: ModelChoice,
     o: RunOptions,
     byId: Map<string, RoutingTarget>,
+    priced: Map<string, number>,
     attempts: GatewayAttempt[],
     steps: Array<Record<string, unknown>>,
     record: (status: 'completed' | 'failed', error: string | null) => void,
@@ -328,12 +334,7 @@ export class GatewayService {
       }
       const model = choice.model ?? target.defaultModel ?? '';
       // The most the call can cost here, reserved on the account's own money budgets with the tokens.
-      const micros = this.deps.spend
-        ? await this.deps.spend.estimate([{ kind: target.kind, model: model || null }], {
-            inputTokens: o.inputTokens,
-            outputTokens: o.maxOut,
-          })
-        : 0;
+      const micros = priced.get(target.id) ?? 0;
       const reserved = await this.reserve(cand, target, micros);
       if (!reserved) {
         if (cand.probe) await this.deps.health.releaseProbe(target.id);
