@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { errorStatus } from '../../src/api/errorHandler.js';
-import { tokenLimiter, tokenRateLimit } from '../../src/api/routes/gateway.js';
+import {
+  chatBody,
+  parseChat,
+  plainChatBody,
+  tokenLimiter,
+  tokenRateLimit,
+} from '../../src/api/routes/gateway.js';
 import { AppError } from '../../src/core/errors.js';
 import { AnthropicStreamTranslator, toAnthropicRequest } from '../../src/core/gateway/anthropicTranslate.js';
 import { resolveModel } from '../../src/core/gateway/modelNames.js';
@@ -107,6 +113,49 @@ describe('gateway translation', () => {
     expect(p.push('event: a\nda')).toEqual([]);
     expect(p.push('ta: {"x":1}\r\n\r\ndata: [DONE]\n')).toEqual([{ event: 'a', data: '{"x":1}' }]);
     expect(p.push('\n')).toEqual([{ event: undefined, data: '[DONE]' }]);
+  });
+});
+
+describe('gateway chat body check', () => {
+  const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+  const samples: unknown[] = [
+    ok,
+    { ...ok, stream: true, stream_options: { include_usage: true }, max_tokens: 16, temperature: 0.5 },
+    { ...ok, stream: null, stream_options: null, max_tokens: null, max_completion_tokens: 7, temperature: 2 },
+    { ...ok, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }], extra: { a: 1 } },
+    null,
+    [],
+    [ok],
+    'x',
+    { ...ok, model: '' },
+    { ...ok, model: 'm'.repeat(301) },
+    { ...ok, model: 3 },
+    { ...ok, messages: [] },
+    { ...ok, messages: [[]] },
+    { ...ok, messages: [{ role: '' }] },
+    { ...ok, messages: [{ role: 'r'.repeat(65) }] },
+    { ...ok, messages: [null] },
+    { ...ok, stream: 'yes' },
+    { ...ok, stream_options: [] },
+    { ...ok, stream_options: { include_usage: 1 } },
+    { ...ok, max_tokens: 0 },
+    { ...ok, max_tokens: 1.5 },
+    { ...ok, max_tokens: 10_000_001 },
+    { ...ok, max_completion_tokens: '5' },
+    { ...ok, temperature: -0.1 },
+    { ...ok, temperature: 2.1 },
+    { ...ok, tools: {} },
+    { ...ok, tools: [{ function: { name: 'f' } }] },
+    { ...ok, tools: [{ type: 'function', function: { name: '' } }] },
+    { ...ok, tools: [{ type: 'function', function: null }] },
+  ];
+
+  it('passes by hand exactly the bodies zod passes, and zod still words the errors', () => {
+    for (const b of samples) {
+      expect(plainChatBody(b), JSON.stringify(b)).toBe(chatBody.safeParse(b).success);
+    }
+    expect(parseChat(ok)).toEqual(ok);
+    expect(() => parseChat({ ...ok, temperature: 3 })).toThrow(/^temperature: /);
   });
 });
 

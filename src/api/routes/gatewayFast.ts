@@ -2,19 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../core/errors.js';
 import { isBudgetError } from '../../core/gateway/budgetError.js';
 import type { GatewayService } from '../../core/gateway/gatewayService.js';
-import type { ChatRequest, EmbeddingsRequest } from '../../core/gateway/types.js';
+import type { EmbeddingsRequest } from '../../core/gateway/types.js';
 import { withLogContext } from '../../logger.js';
 import type { ApiDeps, FastHandler } from '../deps.js';
 import { errorReply } from '../errorHandler.js';
 import { httpDuration } from '../middleware/metrics.js';
 import { requestIdOf } from '../middleware/requestId.js';
 import {
-  chatBody,
   embeddingsBody,
   fromProviderError,
   limitKey,
   openAIErrorBody,
   parse,
+  parseChat,
   refuseNul,
   sinkFor,
   type TokenLimiter,
@@ -132,7 +132,7 @@ export function gatewayFastPath(
       };
       const bytes = Number(req.headers['content-length']) || 1000;
       try {
-        if (route === CHAT) await g.gateway.chat(caller, parse(chatBody, raw) as ChatRequest, bytes, sink);
+        if (route === CHAT) await g.gateway.chat(caller, parseChat(raw), bytes, sink);
         else await g.gateway.embeddings(caller, parse(embeddingsBody, raw) as EmbeddingsRequest, bytes, sink);
       } catch (e) {
         if (isBudgetError(e) && !res.headersSent) res.setHeader('x-should-retry', 'false');
