@@ -597,7 +597,9 @@ function positive(n: unknown): number | undefined {
 
 /** The task's description: the last user message, cut short (the conversation itself is not stored). */
 function describeMessages(req: ChatRequest): string {
-  const last = [...req.messages].reverse().find((m) => m.role === 'user');
+  let last: ChatRequest['messages'][number] | undefined;
+  for (let i = req.messages.length - 1; i >= 0 && !last; i--)
+    if (req.messages[i]!.role === 'user') last = req.messages[i];
   const c = last?.content;
   const text =
     typeof c === 'string'
