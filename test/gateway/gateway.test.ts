@@ -579,3 +579,31 @@ describe('gateway: every call is recorded as a task of its caller', () => {
     expect(e.code).toBe('account_suspended');
   });
 });
+
+describe('gateway: the per-token rate limit', () => {
+  it('counts every call of a token, on the chat path and the model list alike, then answers 429', async () => {
+    const limited = await startTestApp({
+      roles: ['api'],
+      env: { MOCK_PROVIDER: 'off', GATEWAY_RATE_LIMIT_PER_MINUTE: '3' },
+    });
+    try {
+      const u = await registerUser(limited.url);
+      const c = client(limited.url, await apiToken(u));
+      const call = { model: 'nope-model', messages: [{ role: 'user', content: 'x' }] };
+      expect((await c.post('/v1/chat/completions', call)).status).toBe(404);
+      expect((await c.get('/v1/models')).status).toBe(200);
+      expect((await c.post('/v1/chat/completions', call)).status).toBe(404);
+      for (const over of [await c.post('/v1/chat/completions', call), await c.get('/v1/models')]) {
+        expect(over.status).toBe(429);
+        expect(over.body.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
+        expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(over.headers.get('x-ratelimit-limit')).toBe('3');
+      }
+      // Another token has its own count.
+      const other = client(limited.url, await apiToken(u));
+      expect((await other.post('/v1/chat/completions', call)).status).toBe(404);
+    } finally {
+      await limited.close();
+    }
+  });
+});
