@@ -174,7 +174,11 @@ export function gatewayFastPath(
     // The metric's route is the /v1 router's until the body is read, the endpoint's from then on.
     const state = { label: '/v1', started: performance.now() };
     withLogContext({ requestId }, () => {
-      void handle(req, res, route, requestId, state);
+      handle(req, res, route, requestId, state).catch((e) => {
+        // Only when answering the error failed too: never an unhandled rejection.
+        deps.logger.error('Could not answer a gateway request', { requestId, err: (e as Error)?.message });
+        res.destroy();
+      });
     });
     return true;
   };
