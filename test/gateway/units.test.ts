@@ -7,6 +7,7 @@ import {
   tokenLimiter,
   tokenRateLimit,
 } from '../../src/api/routes/gateway.js';
+import { bodyLimitBytes } from '../../src/api/routes/gatewayFast.js';
 import { AppError } from '../../src/core/errors.js';
 import { AnthropicStreamTranslator, toAnthropicRequest } from '../../src/core/gateway/anthropicTranslate.js';
 import { resolveModel } from '../../src/core/gateway/modelNames.js';
@@ -156,6 +157,16 @@ describe('gateway chat body check', () => {
     }
     expect(parseChat(ok)).toEqual(ok);
     expect(() => parseChat({ ...ok, temperature: 3 })).toThrow(/^temperature: /);
+  });
+});
+
+describe('gateway lean path body limit', () => {
+  it('reads BODY_LIMIT as express.json does, and declines what it cannot read', () => {
+    expect(bodyLimitBytes('1mb')).toBe(1024 * 1024);
+    expect(bodyLimitBytes('100KB')).toBe(100 * 1024);
+    expect(bodyLimitBytes('1.5mb')).toBe(Math.floor(1.5 * 1024 * 1024));
+    expect(bodyLimitBytes('512')).toBe(512);
+    expect(bodyLimitBytes('lots')).toBeNull();
   });
 });
 

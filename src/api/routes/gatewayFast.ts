@@ -36,10 +36,13 @@ const JSON_TYPE =
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const LEADING = /^[ \t\n\r]*(.)/;
 
-/** express.json's `limit` ('1mb', '100kb', '512', …) in bytes (1024-based, as the `bytes` package reads it). */
-export function bodyLimitBytes(limit: string): number {
+/**
+ * express.json's `limit` ('1mb', '100kb', '512', …) in bytes (1024-based, as the `bytes` package reads
+ * it), or null for a value this does not read the same way (then the lean path stays off).
+ */
+export function bodyLimitBytes(limit: string): number | null {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)?\s*$/i.exec(limit);
-  if (!m) return 100 * 1024;
+  if (!m) return null;
   const unit = { b: 0, kb: 1, mb: 2, gb: 3, tb: 4, pb: 5 }[(m[2] ?? 'b').toLowerCase() as 'b'];
   return Math.floor(Number(m[1]) * 1024 ** unit);
 }
@@ -93,7 +96,9 @@ export function gatewayFastPath(
   deps: ApiDeps,
   g: { gateway: GatewayService; limiter: TokenLimiter },
 ): FastHandler {
-  const limit = bodyLimitBytes(deps.config.bodyLimit);
+  const parsedLimit = bodyLimitBytes(deps.config.bodyLimit);
+  if (parsedLimit === null) return () => false;
+  const limit: number = parsedLimit;
   const hist = httpDuration(deps.metrics);
   const reply = errorReply(deps.logger, openAIErrorBody);
 
