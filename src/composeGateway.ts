@@ -1,5 +1,6 @@
 import type { ApiDeps } from './api/deps.js';
-import { gatewayRoutes } from './api/routes/gateway.js';
+import { gatewayRoutes, tokenLimiter } from './api/routes/gateway.js';
+import { gatewayFastPath } from './api/routes/gatewayFast.js';
 import { connectorBackend } from './core/gateway/backends.js';
 import { GatewayService } from './core/gateway/gatewayService.js';
 import type { GatewayCallRecord, GatewaySpend } from './core/gateway/ports.js';
@@ -147,14 +148,16 @@ export function composeGateway(c: {
       : {}),
     log,
   });
+  // One per-token limit per process, for the /v1 router and its lean hot path alike.
+  const limiter = tokenLimiter(c.env.GATEWAY_RATE_LIMIT_PER_MINUTE);
   return {
     gateway,
     recorder,
     routes: [
       {
         path: '/v1',
-        create: (d: ApiDeps) =>
-          gatewayRoutes(d, { gateway, rateLimitPerMinute: c.env.GATEWAY_RATE_LIMIT_PER_MINUTE }),
+        create: (d: ApiDeps) => gatewayRoutes(d, { gateway, limiter }),
+        fast: (d: ApiDeps) => gatewayFastPath(d, { gateway, limiter }),
       },
     ],
     /**

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import path from 'node:path';
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
@@ -15,6 +16,20 @@ import { buildOpenApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+
+/**
+ * The HTTP server's request listener: the lean handlers of the early routes (the gateway's hot
+ * path, src/api/routes/gatewayFast.ts) take their requests first, Express everything else.
+ */
+export function createRequestListener(deps: ApiDeps): RequestListener {
+  const app = createApp(deps);
+  const fast = (deps.earlyRoutes ?? []).flatMap((r) => (r.fast ? [r.fast(deps)] : []));
+  if (!fast.length) return app;
+  return (req, res) => {
+    for (const f of fast) if (f(req, res)) return;
+    app(req, res);
+  };
+}
 
 /** Builds the Express app. It never listens: callers (main.ts, tests) do. */
 export function createApp(deps: ApiDeps): Express {

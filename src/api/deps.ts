@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import type { Registry } from 'prom-client';
@@ -43,4 +44,16 @@ export interface ApiDeps {
 }
 
 /** A router an area contributes, mounted at `path`; a factory so it can register its OpenAPI paths on deps.openapi. */
-export type RouteFactory = { path: string; create: (deps: ApiDeps) => Router };
+export type RouteFactory = {
+  path: string;
+  create: (deps: ApiDeps) => Router;
+  /**
+   * A lean node:http handler in front of Express for this router's hot requests (the gateway's
+   * POST /v1/chat/completions and /v1/embeddings): it answers a request exactly as the router would
+   * and returns true, or returns false before touching it and Express takes it.
+   */
+  fast?: (deps: ApiDeps) => FastHandler;
+};
+
+/** Takes a request (true) or leaves it untouched for Express (false). */
+export type FastHandler = (req: IncomingMessage, res: ServerResponse) => boolean;

@@ -78,6 +78,49 @@ function fromDatabaseError(err: { code?: unknown; severity?: unknown; cause?: un
   return null;
 }
 
+/** What an error answers: its status, its body, and the Retry-After seconds it asks for. */
+export interface ErrorReply {
+  status: number;
+  body: unknown;
+  retryAfter?: number;
+}
+
+/**
+ * Turns an error into its reply (and logs it as the error handler does): shared by the Express
+ * error handler and the gateway's lean HTTP path (src/api/routes/gatewayFast.ts).
+ */
+export function errorReply(
+  logger: Logger,
+  present: (e: AppError) => unknown,
+): (err: unknown, req: { requestId?: string; method?: string; path: string }) => ErrorReply {
+  return (err, req) => {
+    const appErr = isAppError(err)
+      ? err
+      : (fromParserError((err ?? {}) as object) ?? fromDatabaseError((err ?? {}) as object));
+    if (appErr) {
+      if (appErr.code === 'unavailable' && appErr.cause) {
+        // The database is down: expected to heal, so a warning, not an error per request.
+        const { message, code } = describeError(appErr.cause);
+        logger.warn(appErr.message, { requestId: req.requestId, code: appErr.code, err: { message, code } });
+      } else if (errorStatus[appErr.code] >= 500) {
+        logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
+      }
+      return {
+        status: errorStatus[appErr.code],
+        body: present(appErr),
+        ...(appErr.retryAfter !== undefined ? { retryAfter: Math.max(1, Math.ceil(appErr.retryAfter)) } : {}),
+      };
+    }
+    logger.error('Unhandled error', { requestId: req.requestId, method: req.method, path: req.path, err });
+    return {
+      status: 500,
+      body: present(
+        new AppError('internal_error', `Something went wrong on our side (request ${req.requestId})`),
+      ),
+    };
+  };
+}
+
 /** The one error handler: every error becomes {"error":{code,message,details?}}; no stacks or SQL leak. */
 export function errorHandler(
   logger: Logger,
@@ -90,8 +133,8 @@ export function errorHandler(
     },
   }),
 ): ErrorRequestHandler {
+  const reply = errorReply(logger, present);
   return (err, req, res, _next) => {
-    const appErr = isAppError(err) ? err : (fromParserError(err ?? {}) ?? fromDatabaseError(err ?? {}));
     if (res.headersSent) {
       logger.error('Error after response started', {
         requestId: req.requestId,
@@ -100,27 +143,9 @@ export function errorHandler(
       res.end();
       return;
     }
-    if (appErr) {
-      if (appErr.retryAfter !== undefined)
-        res.setHeader('Retry-After', String(Math.max(1, Math.ceil(appErr.retryAfter))));
-      if (appErr.code === 'unavailable' && appErr.cause) {
-        // The database is down: expected to heal, so a warning, not an error per request.
-        const { message, code } = describeError(appErr.cause);
-        logger.warn(appErr.message, { requestId: req.requestId, code: appErr.code, err: { message, code } });
-      } else if (errorStatus[appErr.code] >= 500) {
-        logger.error(appErr.message, { requestId: req.requestId, code: appErr.code });
-      }
-      res.status(errorStatus[appErr.code]).json(present(appErr));
-      return;
-    }
-    logger.error('Unhandled error', { requestId: req.requestId, method: req.method, path: req.path, err });
-    res
-      .status(500)
-      .json(
-        present(
-          new AppError('internal_error', `Something went wrong on our side (request ${req.requestId})`),
-        ),
-      );
+    const r = reply(err, req);
+    if (r.retryAfter !== undefined) res.setHeader('Retry-After', String(r.retryAfter));
+    res.status(r.status).json(r.body);
   };
 }
 

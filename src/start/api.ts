@@ -1,11 +1,11 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type pg from 'pg';
-import { createApp } from '../api/app.js';
+import { createRequestListener } from '../api/app.js';
 import type { ApiDeps, RouteFactory } from '../api/deps.js';
 import { createOpenApiRegistry } from '../api/openapi.js';
 import { adminStatsRoutes } from '../api/routes/adminStats.js';
@@ -48,8 +48,7 @@ export async function startApi(
   const deps = apiDeps(core, features, infra);
   // Runs after the HTTP server has closed (stoppers run in reverse), before the pool ends.
   stoppers.push(() => features.gateway.stop());
-  const app = createApp(deps);
-  const server = app.listen(env.PORT, env.HOST);
+  const server = createServer(createRequestListener(deps)).listen(env.PORT, env.HOST);
   await once(server, 'listening');
   stoppers.push(
     () =>

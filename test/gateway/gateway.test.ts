@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
@@ -353,6 +354,68 @@ describe('gateway: failover and cut streams', () => {
   });
 });
 
+describe('gateway: the HTTP details of /v1 (lean path and Express alike)', () => {
+  const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+  /** A JSON body, as the test reads it. */
+  const read = (r: Response): Promise<any> => r.json();
+  const post = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
+    fetch(`${app.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sdk.apiKey}`, 'content-type': 'application/json', ...headers },
+      body,
+    });
+
+  it('echoes a sane X-Request-Id, makes one otherwise, on answers and errors alike', async () => {
+    const ok = await post(JSON.stringify(chat), { 'x-request-id': 'client-id-1' });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-request-id')).toBe('client-id-1');
+    const made = await post(JSON.stringify(chat), { 'x-request-id': 'not sane!' });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const err = await post(JSON.stringify(chat), { authorization: '', 'x-request-id': 'client-id-2' });
+    expect(err.status).toBe(401);
+    expect(err.headers.get('x-request-id')).toBe('client-id-2');
+    expect(err.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  it('refuses NUL (400), a body over the limit (413) and a body that is not a JSON object (400)', async () => {
+    const nul = await post(JSON.stringify({ ...chat, messages: [{ role: 'user', content: 'a\u0000b' }] }));
+    expect(nul.status).toBe(400);
+    expect((await read(nul)).error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'validation_failed',
+    });
+    const big = await post(JSON.stringify({ ...chat, pad: 'x'.repeat(1_100_000) }));
+    expect(big.status).toBe(413);
+    expect((await read(big)).error.code).toBe('payload_too_large');
+    const scalar = await post('"hello"');
+    expect(scalar.status).toBe(400);
+    expect((await read(scalar)).error.code).toBe('invalid_json');
+    const empty = await post('');
+    expect(empty.status).toBe(400);
+    expect((await read(empty)).error.message).toMatch(/^model: /);
+  });
+
+  it('serves a gzip-compressed body and a +json type, and answers another content type as before', async () => {
+    const gz = await post(gzipSync(JSON.stringify(chat)), { 'content-encoding': 'gzip' });
+    expect(gz.status).toBe(200);
+    expect((await read(gz)).object).toBe('chat.completion');
+    const vendor = await post(JSON.stringify(chat), { 'content-type': 'application/vnd.api+json' });
+    expect(vendor.status).toBe(200);
+    const text = await post(JSON.stringify(chat), { 'content-type': 'text/plain' });
+    expect(text.status).toBe(400);
+    expect((await read(text)).error.type).toBe('invalid_request_error');
+  });
+
+  it('counts the calls in the HTTP duration metric under their route', async () => {
+    await post(JSON.stringify(chat));
+    const m = await app.sy.metrics.registry
+      .getSingleMetric('switchyard_http_request_duration_seconds')
+      ?.get();
+    const routes = new Set(m?.values.map((v) => v.labels.route));
+    expect(routes).toContain('/v1/chat/completions');
+  });
+});
+
 describe('gateway: errors in OpenAI shape', () => {
   it('401 for a bad key, a session token and no key', async () => {
     await expect(openai('sy_pat_nope').models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
@@ -514,5 +577,33 @@ describe('gateway: every call is recorded as a task of its caller', () => {
       .catch((x) => x);
     expect(e).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(e.code).toBe('account_suspended');
+  });
+});
+
+describe('gateway: the per-token rate limit', () => {
+  it('counts every call of a token, on the chat path and the model list alike, then answers 429', async () => {
+    const limited = await startTestApp({
+      roles: ['api'],
+      env: { MOCK_PROVIDER: 'off', GATEWAY_RATE_LIMIT_PER_MINUTE: '3' },
+    });
+    try {
+      const u = await registerUser(limited.url);
+      const c = client(limited.url, await apiToken(u));
+      const call = { model: 'nope-model', messages: [{ role: 'user', content: 'x' }] };
+      expect((await c.post('/v1/chat/completions', call)).status).toBe(404);
+      expect((await c.get('/v1/models')).status).toBe(200);
+      expect((await c.post('/v1/chat/completions', call)).status).toBe(404);
+      for (const over of [await c.post('/v1/chat/completions', call), await c.get('/v1/models')]) {
+        expect(over.status).toBe(429);
+        expect(over.body.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
+        expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(over.headers.get('x-ratelimit-limit')).toBe('3');
+      }
+      // Another token has its own count.
+      const other = client(limited.url, await apiToken(u));
+      expect((await other.post('/v1/chat/completions', call)).status).toBe(404);
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { errorStatus } from '../../src/api/errorHandler.js';
-import { tokenRateLimit } from '../../src/api/routes/gateway.js';
+import {
+  chatBody,
+  parseChat,
+  plainChatBody,
+  tokenLimiter,
+  tokenRateLimit,
+} from '../../src/api/routes/gateway.js';
+import { bodyLimitBytes } from '../../src/api/routes/gatewayFast.js';
 import { AppError } from '../../src/core/errors.js';
 import { AnthropicStreamTranslator, toAnthropicRequest } from '../../src/core/gateway/anthropicTranslate.js';
 import { resolveModel } from '../../src/core/gateway/modelNames.js';
@@ -110,9 +117,62 @@ describe('gateway translation', () => {
   });
 });
 
+describe('gateway chat body check', () => {
+  const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+  const samples: unknown[] = [
+    ok,
+    { ...ok, stream: true, stream_options: { include_usage: true }, max_tokens: 16, temperature: 0.5 },
+    { ...ok, stream: null, stream_options: null, max_tokens: null, max_completion_tokens: 7, temperature: 2 },
+    { ...ok, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }], extra: { a: 1 } },
+    null,
+    [],
+    [ok],
+    'x',
+    { ...ok, model: '' },
+    { ...ok, model: 'm'.repeat(301) },
+    { ...ok, model: 3 },
+    { ...ok, messages: [] },
+    { ...ok, messages: [[]] },
+    { ...ok, messages: [{ role: '' }] },
+    { ...ok, messages: [{ role: 'r'.repeat(65) }] },
+    { ...ok, messages: [null] },
+    { ...ok, stream: 'yes' },
+    { ...ok, stream_options: [] },
+    { ...ok, stream_options: { include_usage: 1 } },
+    { ...ok, max_tokens: 0 },
+    { ...ok, max_tokens: 1.5 },
+    { ...ok, max_tokens: 10_000_001 },
+    { ...ok, max_completion_tokens: '5' },
+    { ...ok, temperature: -0.1 },
+    { ...ok, temperature: 2.1 },
+    { ...ok, tools: {} },
+    { ...ok, tools: [{ function: { name: 'f' } }] },
+    { ...ok, tools: [{ type: 'function', function: { name: '' } }] },
+    { ...ok, tools: [{ type: 'function', function: null }] },
+  ];
+
+  it('passes by hand exactly the bodies zod passes, and zod still words the errors', () => {
+    for (const b of samples) {
+      expect(plainChatBody(b), JSON.stringify(b)).toBe(chatBody.safeParse(b).success);
+    }
+    expect(parseChat(ok)).toEqual(ok);
+    expect(() => parseChat({ ...ok, temperature: 3 })).toThrow(/^temperature: /);
+  });
+});
+
+describe('gateway lean path body limit', () => {
+  it('reads BODY_LIMIT as express.json does, and declines what it cannot read', () => {
+    expect(bodyLimitBytes('1mb')).toBe(1024 * 1024);
+    expect(bodyLimitBytes('100KB')).toBe(100 * 1024);
+    expect(bodyLimitBytes('1.5mb')).toBe(Math.floor(1.5 * 1024 * 1024));
+    expect(bodyLimitBytes('512')).toBe(512);
+    expect(bodyLimitBytes('lots')).toBeNull();
+  });
+});
+
 describe('gateway rate limit and recorder', () => {
   it('answers 429 with Retry-After past the limit, per API token', () => {
-    const limit = tokenRateLimit(2);
+    const limit = tokenRateLimit(tokenLimiter(2));
     const call = (token: string) => {
       let err: unknown;
       limit({ principal: { apiTokenId: token } } as never, { setHeader() {} } as never, (e?: unknown) => {

@@ -4,13 +4,17 @@ import { withLogContext } from '../../logger.js';
 
 const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The request's id: the client's X-Request-Id when it is sane, a new UUID otherwise. */
+export function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && VALID.test(given) ? given : randomUUID();
+}
+
 /**
  * Echoes a sane X-Request-Id or makes one, and puts it on every response. Everything the request
  * logs afterwards (handlers, services, the error handler) carries it as `requestId`.
  */
 export const requestId: RequestHandler = (req, res, next) => {
-  const given = req.get('x-request-id');
-  req.requestId = given && VALID.test(given) ? given : randomUUID();
+  req.requestId = requestIdOf(req.get('x-request-id'));
   res.setHeader('X-Request-Id', req.requestId);
   withLogContext({ requestId: req.requestId }, next);
 };

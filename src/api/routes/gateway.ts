@@ -1,4 +1,5 @@
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { ServerResponse } from 'node:http';
+import express, { type Request, type RequestHandler, Router } from 'express';
 import { z } from 'zod';
 import { AppError, ProviderAborted, ProviderRejected, ProviderUnavailable } from '../../core/errors.js';
 import { isBudgetError } from '../../core/gateway/budgetError.js';
@@ -14,7 +15,7 @@ import { errorHandler } from '../errorHandler.js';
  * {"error":{"message","type","param","code"}}, and the gateway has its own per-token rate limit.
  */
 const message = z.looseObject({ role: z.string().min(1).max(64) });
-const chatBody = z.looseObject({
+export const chatBody = z.looseObject({
   model: z.string().min(1).max(300),
   messages: z.array(message).min(1).max(10_000),
   stream: z.boolean().nullish(),
@@ -28,7 +29,49 @@ const chatBody = z.looseObject({
     )
     .optional(),
 });
-const embeddingsBody = z.looseObject({
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const nullishNumber = (v: unknown, min: number, max: number, int: boolean) =>
+  v === undefined ||
+  v === null ||
+  (typeof v === 'number' && v >= min && v <= max && (int ? Number.isSafeInteger(v) : Number.isFinite(v)));
+
+/**
+ * True when `b` certainly passes `chatBody` (the same rules, checked by hand: zod's generic walk is a
+ * visible share of a call's CPU). Anything else goes to zod, which decides and words the error.
+ */
+export function plainChatBody(b: unknown): b is ChatRequest {
+  if (!isObject(b)) return false;
+  const { model, messages, stream, stream_options: so, tools } = b;
+  if (typeof model !== 'string' || model.length < 1 || model.length > 300) return false;
+  if (!Array.isArray(messages) || messages.length < 1 || messages.length > 10_000) return false;
+  for (const m of messages)
+    if (!isObject(m) || typeof m.role !== 'string' || m.role.length < 1 || m.role.length > 64) return false;
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') return false;
+  if (so !== undefined && so !== null) {
+    if (!isObject(so)) return false;
+    if (so.include_usage !== undefined && typeof so.include_usage !== 'boolean') return false;
+  }
+  if (!nullishNumber(b.max_tokens, 1, 10_000_000, true)) return false;
+  if (!nullishNumber(b.max_completion_tokens, 1, 10_000_000, true)) return false;
+  if (!nullishNumber(b.temperature, 0, 2, false)) return false;
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) return false;
+    for (const t of tools) {
+      if (!isObject(t) || typeof t.type !== 'string') return false;
+      const f = t.function;
+      if (f !== undefined && (!isObject(f) || typeof f.name !== 'string' || f.name.length < 1)) return false;
+    }
+  }
+  return true;
+}
+
+/** A chat request as `chatBody` accepts it (the hand check first, zod for the rest and for errors). */
+export function parseChat(body: unknown): ChatRequest {
+  return plainChatBody(body) ? body : (parse(chatBody, body) as ChatRequest);
+}
+
+export const embeddingsBody = z.looseObject({
   model: z.string().min(1).max(300),
   input: z.union([z.string(), z.array(z.string()), z.array(z.number()), z.array(z.array(z.number()))]),
 });
@@ -57,7 +100,7 @@ export function openAIErrorBody(e: AppError) {
 }
 
 /** A provider's failure, as the gateway answers it. */
-function fromProviderError(e: unknown): unknown {
+export function fromProviderError(e: unknown): unknown {
   if (e instanceof ProviderUnavailable) {
     if (e.info.reason === 'rate_limit')
       return new AppError(
@@ -90,15 +133,21 @@ function fromProviderError(e: unknown): unknown {
   return e;
 }
 
-function sinkFor(req: Request, res: Response): ResponseSink {
+/**
+ * The gateway's response sink over a node:http response (Express's or the lean path's). The client
+ * going away before the response is finished aborts the provider call; `finished` runs once a
+ * response has been sent whole (the lean path's metrics: one listener per request).
+ */
+export function sinkFor(requestId: string, res: ServerResponse, finished?: () => void): ResponseSink {
   const ac = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) ac.abort();
+    else finished?.();
   });
   return {
     signal: ac.signal,
     json(status, body) {
-      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': req.requestId });
+      res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': requestId });
       res.end(body);
     },
     startStream() {
@@ -106,7 +155,7 @@ function sinkFor(req: Request, res: Response): ResponseSink {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache',
         connection: 'keep-alive',
-        'x-request-id': req.requestId,
+        'x-request-id': requestId,
       });
     },
     write(frame) {
@@ -118,7 +167,7 @@ function sinkFor(req: Request, res: Response): ResponseSink {
   };
 }
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+export function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -136,41 +185,68 @@ function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
 
 /**
  * Requests a minute per API token, in fixed one-minute windows, in memory (per process): the hot
- * path's limiter, a Map lookup and a counter. Over the limit → 429 with Retry-After (the window's end).
+ * path's limiter, a Map lookup and a counter. Over the limit → 429 with Retry-After (the window's
+ * end). One per process, shared by the /v1 router and the lean path (gatewayFast.ts).
  */
-export function tokenRateLimit(perMinute: number): RequestHandler {
+export interface TokenLimiter {
+  readonly perMinute: number;
+  /** Counts a request of `key`; the 429 to answer when it is over the limit, else null. */
+  hit(key: string): AppError | null;
+}
+
+export function tokenLimiter(perMinute: number): TokenLimiter {
   const windows = new Map<string, { count: number; resetAt: number }>();
   let sweepAt = 0;
-  return (req, res, next) => {
-    const now = Date.now();
-    if (now > sweepAt) {
-      for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
-      sweepAt = now + 60_000;
-    }
-    const key = req.principal?.apiTokenId ?? req.principal?.user.id ?? 'anonymous';
-    let w = windows.get(key);
-    if (!w || w.resetAt <= now) {
-      w = { count: 0, resetAt: now + 60_000 };
-      windows.set(key, w);
-    }
-    w.count++;
-    const retryAfter = Math.max(1, Math.ceil((w.resetAt - now) / 1000));
-    if (w.count > perMinute) {
-      res.setHeader('X-RateLimit-Limit', String(perMinute));
-      return next(
-        new AppError('rate_limited', `Rate limit reached: ${perMinute} requests a minute per API token`, {
-          retryAfter,
-        }),
+  return {
+    perMinute,
+    hit(key) {
+      const now = Date.now();
+      if (now > sweepAt) {
+        for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k);
+        sweepAt = now + 60_000;
+      }
+      let w = windows.get(key);
+      if (!w || w.resetAt <= now) {
+        w = { count: 0, resetAt: now + 60_000 };
+        windows.set(key, w);
+      }
+      w.count++;
+      if (w.count <= perMinute) return null;
+      return new AppError(
+        'rate_limited',
+        `Rate limit reached: ${perMinute} requests a minute per API token`,
+        {
+          retryAfter: Math.max(1, Math.ceil((w.resetAt - now) / 1000)),
+        },
       );
+    },
+  };
+}
+
+/** Who a gateway request counts against: its API token (or user). */
+export const limitKey = (p: { apiTokenId?: string; user: { id: string } } | undefined) =>
+  p?.apiTokenId ?? p?.user.id ?? 'anonymous';
+
+/** The limiter as Express middleware (sets X-RateLimit-Limit on a 429). */
+export function tokenRateLimit(limiter: TokenLimiter): RequestHandler {
+  return (req, res, next) => {
+    const over = limiter.hit(limitKey(req.principal));
+    if (over) {
+      res.setHeader('X-RateLimit-Limit', String(limiter.perMinute));
+      return next(over);
     }
     next();
   };
 }
 
-export function gatewayRoutes(
-  deps: ApiDeps,
-  g: { gateway: GatewayService; rateLimitPerMinute: number },
-): Router {
+/** The /v1 JSON body parser's NUL check: PostgreSQL text cannot hold NUL, and every call is recorded. */
+export function refuseNul(buf: Buffer): void {
+  // The escaped form needs a backslash: most bodies have none, and one byte is the quickest search.
+  if (buf.includes(0) || (buf.includes(0x5c) && buf.includes('\\u0000')))
+    throw new AppError('validation_failed', 'Text must not contain NUL (\\u0000) characters');
+}
+
+export function gatewayRoutes(deps: ApiDeps, g: { gateway: GatewayService; limiter: TokenLimiter }): Router {
   const r = Router();
   const auth: RequestHandler = async (req, _res, next) => {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
@@ -186,16 +262,12 @@ export function gatewayRoutes(
     }
   };
   r.use(auth);
-  r.use(tokenRateLimit(g.rateLimitPerMinute));
+  r.use(tokenRateLimit(g.limiter));
   r.use(
     express.json({
       limit: deps.config.bodyLimit,
       type: ['application/json', 'application/*+json'],
-      verify: (_req, _res, buf) => {
-        // PostgreSQL text cannot hold NUL, and every call is recorded: refuse it here.
-        if (buf.includes(0) || buf.includes('\\u0000'))
-          throw new AppError('validation_failed', 'Text must not contain NUL (\\u0000) characters');
-      },
+      verify: (_req, _res, buf) => refuseNul(buf),
     }),
   );
 
@@ -226,9 +298,9 @@ export function gatewayRoutes(
     res.json(modelObject(m));
   });
   r.post('/chat/completions', async (req, res) => {
-    const body = parse(chatBody, req.body) as ChatRequest;
+    const body = parseChat(req.body);
     try {
-      await g.gateway.chat(caller(req), body, bodyBytes(req), sinkFor(req, res));
+      await g.gateway.chat(caller(req), body, bodyBytes(req), sinkFor(req.requestId, res));
     } catch (e) {
       if (isBudgetError(e) && !res.headersSent) res.setHeader('x-should-retry', 'false');
       throw fromProviderError(e);
@@ -237,7 +309,7 @@ export function gatewayRoutes(
   r.post('/embeddings', async (req, res) => {
     const body = parse(embeddingsBody, req.body) as EmbeddingsRequest;
     try {
-      await g.gateway.embeddings(caller(req), body, bodyBytes(req), sinkFor(req, res));
+      await g.gateway.embeddings(caller(req), body, bodyBytes(req), sinkFor(req.requestId, res));
     } catch (e) {
       if (isBudgetError(e) && !res.headersSent) res.setHeader('x-should-retry', 'false');
       throw fromProviderError(e);

@@ -64,6 +64,8 @@ interface RunOptions {
   describe: string;
   temperature?: number;
   includeUsage?: boolean;
+  /** Which calls `capable` admits (the key of the per-snapshot cache of model resolutions). */
+  capability: 'chat' | 'embeddings';
   capable: (t: RoutingTarget) => boolean;
   sink: ResponseSink;
   call: (
@@ -74,6 +76,19 @@ interface RunOptions {
   ) => Promise<{ send: () => void | Promise<void> }>;
 }
 const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
+
+/** A model name's resolution and the providers that may serve it. */
+interface Route {
+  choice: ModelChoice;
+  pool: RoutingTarget[];
+}
+
+/** What calls derive from one routing snapshot for one team (GatewayService.derive). */
+interface Derived {
+  targets: RoutingTarget[];
+  byId: Map<string, RoutingTarget>;
+  routes: Map<string, Route | null>;
+}
 
 /**
  * The OpenAI-compatible gateway (POST /v1/chat/completions, /v1/embeddings, GET /v1/models). The
@@ -100,6 +115,7 @@ const EMBEDDING_KINDS = new Set(['openai', 'openai_compatible']);
 export class GatewayService {
   private readonly connectorBackend: ChatBackend;
   private readonly lastHealthy = new Map<string, number>();
+  private readonly derived = new WeakMap<RoutingTarget[], Map<string, Derived>>();
 
   constructor(
     private readonly deps: {
@@ -133,6 +149,7 @@ export class GatewayService {
       describe: describeMessages(req),
       temperature: typeof req.temperature === 'number' ? req.temperature : undefined,
       includeUsage: req.stream_options?.include_usage === true,
+      capability: 'chat',
       capable: (t) => this.deps.supports(t.kind),
       sink,
       call: async (backend, t, ctx, first) => {
@@ -174,6 +191,7 @@ export class GatewayService {
       inputTokens: Math.ceil(bodyBytes / 3),
       maxOut: 0,
       describe: 'embeddings',
+      capability: 'embeddings',
       capable: (t) => EMBEDDING_KINDS.has(t.kind),
       sink,
       call: async (backend, t, ctx) => {
@@ -191,11 +209,12 @@ export class GatewayService {
     let budgeted = false;
     let hold: BudgetHold | undefined;
     let estimatedMicros: number | undefined;
-    const targets = visibleTargets(await this.deps.store.snapshot(), caller.teamId);
-    const choice = resolveModel(o.model, targets, this.deps.taskTypes(), o.capable);
-    if (!choice) throw modelNotFound(o.model);
-    const plan = this.plan(choice, targets, { ...o, teamId: caller.teamId });
-    const byId = new Map(targets.map((t) => [t.id, t]));
+    const derived = this.derive(await this.deps.store.snapshot(), caller.teamId);
+    const route = this.route(derived, o);
+    if (!route) throw modelNotFound(o.model);
+    const { choice } = route;
+    const plan = this.plan(choice, route.pool, { ...o, teamId: caller.teamId });
+    const byId = derived.byId;
     const attempts: GatewayAttempt[] = [];
     const steps: Array<Record<string, unknown>> = [];
     let recorded = false;
@@ -256,14 +275,19 @@ export class GatewayService {
       throw err;
     }
 
+    const priced = new Map<string, number>();
     if (this.deps.spend) {
-      const estimate = await this.deps.spend.estimate(
-        plan.chain.map((c) => {
-          const t = byId.get(c.providerId)!;
-          return { kind: t.kind, model: choice.model ?? t.defaultModel };
-        }),
-        { inputTokens: o.inputTokens, outputTokens: o.maxOut },
-      );
+      // Priced once per candidate: the dearest is reserved against the caller's budgets, and each
+      // candidate's own is reserved on its account's money budgets when it is tried.
+      const usage = { inputTokens: o.inputTokens, outputTokens: o.maxOut };
+      let estimate = 0;
+      for (const c of plan.chain) {
+        const t = byId.get(c.providerId)!;
+        const model = choice.model ?? t.defaultModel ?? '';
+        const m = await this.deps.spend.estimate([{ kind: t.kind, model: model || null }], usage);
+        priced.set(c.providerId, m);
+        if (m > estimate) estimate = m;
+      }
       const r = await this.deps.spend.reserve(
         {
           taskId,
@@ -288,7 +312,7 @@ export class GatewayService {
     }
 
     try {
-      await this.dispatch(plan, choice, o, byId, attempts, steps, record);
+      await this.dispatch(plan, choice, o, byId, priced, attempts, steps, record);
     } catch (e) {
       // Whatever failed, the call is recorded (and its reservation settled) exactly once.
       if (!recorded) record('failed', e instanceof Error ? e.message : String(e));
@@ -301,6 +325,7 @@ export class GatewayService {
     choice: ModelChoice,
     o: RunOptions,
     byId: Map<string, RoutingTarget>,
+    priced: Map<string, number>,
     attempts: GatewayAttempt[],
     steps: Array<Record<string, unknown>>,
     record: (status: 'completed' | 'failed', error: string | null) => void,
@@ -328,12 +353,7 @@ export class GatewayService {
       }
       const model = choice.model ?? target.defaultModel ?? '';
       // The most the call can cost here, reserved on the account's own money budgets with the tokens.
-      const micros = this.deps.spend
-        ? await this.deps.spend.estimate([{ kind: target.kind, model: model || null }], {
-            inputTokens: o.inputTokens,
-            outputTokens: o.maxOut,
-          })
-        : 0;
+      const micros = priced.get(target.id) ?? 0;
       const reserved = await this.reserve(cand, target, micros);
       if (!reserved) {
         if (cand.probe) await this.deps.health.releaseProbe(target.id);
@@ -457,21 +477,58 @@ export class GatewayService {
     throw err;
   }
 
-  private plan(
-    choice: ModelChoice,
-    targets: RoutingTarget[],
-    o: { inputTokens: number; maxOut: number; capable: (t: RoutingTarget) => boolean; teamId?: string },
-  ): RoutePlan {
+  /**
+   * What a call derives from the routing snapshot alone, kept with that snapshot (a new one comes
+   * every second or so, and this goes with the old one): the targets the caller's team may see, by
+   * id, and each model name's resolution and candidate pool.
+   */
+  private derive(snapshot: RoutingTarget[], teamId: string | undefined): Derived {
+    let perTeam = this.derived.get(snapshot);
+    if (!perTeam) {
+      perTeam = new Map();
+      this.derived.set(snapshot, perTeam);
+    }
+    let d = perTeam.get(teamId ?? '');
+    if (!d) {
+      const targets = visibleTargets(snapshot, teamId);
+      d = { targets, byId: new Map(targets.map((t) => [t.id, t])), routes: new Map() };
+      if (perTeam.size < 10_000) perTeam.set(teamId ?? '', d);
+    }
+    return d;
+  }
+
+  /** The model name's resolution and candidate pool; routed names (switchyard/…) each call (task types may change). */
+  private route(d: Derived, o: RunOptions): Route | null {
+    const cacheable = !o.model.startsWith(SWITCHYARD_PREFIX);
+    const key = `${o.capability}\u0000${o.model}`;
+    if (cacheable) {
+      const hit = d.routes.get(key);
+      if (hit !== undefined) return hit;
+    }
+    const choice = resolveModel(o.model, d.targets, this.deps.taskTypes(), o.capable);
     const { settings } = this.deps;
     // Providers the caller named (a model or provider/model) serve whatever their competencies.
-    const pool = choice.providerIds
-      ? targets
-          .filter((t) => choice.providerIds!.has(t.id))
-          .map((t) => ({
-            ...t,
-            competencies: { ...t.competencies, [choice.taskType]: Math.max(1, settings.minCompetency) },
-          }))
-      : targets.filter(o.capable);
+    const r = choice && {
+      choice,
+      pool: choice.providerIds
+        ? d.targets
+            .filter((t) => choice.providerIds!.has(t.id))
+            .map((t) => ({
+              ...t,
+              competencies: { ...t.competencies, [choice.taskType]: Math.max(1, settings.minCompetency) },
+            }))
+        : d.targets.filter(o.capable),
+    };
+    if (cacheable && d.routes.size < 1_000) d.routes.set(key, r);
+    return r;
+  }
+
+  private plan(
+    choice: ModelChoice,
+    pool: RoutingTarget[],
+    o: { inputTokens: number; maxOut: number; teamId?: string },
+  ): RoutePlan {
+    const { settings } = this.deps;
     return planRoute(
       {
         taskType: choice.taskType,
@@ -541,7 +598,9 @@ function positive(n: unknown): number | undefined {
 
 /** The task's description: the last user message, cut short (the conversation itself is not stored). */
 function describeMessages(req: ChatRequest): string {
-  const last = [...req.messages].reverse().find((m) => m.role === 'user');
+  let last: ChatRequest['messages'][number] | undefined;
+  for (let i = req.messages.length - 1; i >= 0 && !last; i--)
+    if (req.messages[i]!.role === 'user') last = req.messages[i];
   const c = last?.content;
   const text =
     typeof c === 'string'

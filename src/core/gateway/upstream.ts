@@ -27,21 +27,47 @@ export interface UpstreamResponse {
   body: http.IncomingMessage;
 }
 
+/** A provider URL parsed once (a handful of endpoints, called again and again). */
+const targets = new Map<string, { secure: boolean; options: http.RequestOptions } | null>();
+function target(raw: string) {
+  let t = targets.get(raw);
+  if (t === undefined) {
+    try {
+      const url = new URL(raw);
+      t = {
+        secure: url.protocol === 'https:',
+        options: {
+          protocol: url.protocol,
+          hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+          port: url.port || undefined,
+          path: `${url.pathname}${url.search}`,
+          ...(url.username || url.password
+            ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
+            : {}),
+        },
+      };
+    } catch {
+      t = null;
+    }
+    if (targets.size >= 1000) targets.clear();
+    targets.set(raw, t);
+  }
+  return t;
+}
+
 /** Sends the request; resolves with the response as soon as its headers arrive. */
 export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     if (c.signal.aborted) return reject(new ProviderAborted('The client went away'));
-    let url: URL;
-    try {
-      url = new URL(c.url);
-    } catch {
+    const url = target(c.url);
+    if (!url)
       return reject(
         new ProviderRejected(`The provider's API endpoint is not a URL: ${c.url}`, { code: 'misconfigured' }),
       );
-    }
-    const secure = url.protocol === 'https:';
+    const secure = url.secure;
     const payload = Buffer.from(c.body);
-    const req = (secure ? https : http).request(url, {
+    const req = (secure ? https : http).request({
+      ...url.options,
       method: 'POST',
       agent: secure ? agents.https : agents.http,
       headers: { ...c.headers, 'content-type': 'application/json', 'content-length': payload.length },
@@ -76,20 +102,31 @@ export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
 }
 
 /** Reads a whole response body as text (a cut connection is a ProviderUnavailable). */
-export async function readBody(res: UpstreamResponse, providerKind: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const c of res.body) chunks.push(c as Buffer);
-  } catch (e) {
-    if (e instanceof ProviderAborted || e instanceof ProviderUnavailable) throw e;
-    throw new ProviderUnavailable(`The provider's answer was cut: ${(e as Error).message}`, {
-      reason: 'stream_cut',
-      providerKind,
+export function readBody(res: UpstreamResponse, providerKind: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const body = res.body;
+    body.on('data', (c: Buffer) => chunks.push(c));
+    body.on('error', (e) =>
+      reject(
+        e instanceof ProviderAborted || e instanceof ProviderUnavailable
+          ? e
+          : new ProviderUnavailable(`The provider's answer was cut: ${e.message}`, {
+              reason: 'stream_cut',
+              providerKind,
+            }),
+      ),
+    );
+    body.on('close', () => {
+      if (!body.complete)
+        reject(
+          new ProviderUnavailable("The provider's answer was cut", { reason: 'stream_cut', providerKind }),
+        );
     });
-  }
-  if (!res.body.complete)
-    throw new ProviderUnavailable("The provider's answer was cut", { reason: 'stream_cut', providerKind });
-  return Buffer.concat(chunks).toString('utf8');
+    body.on('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+  });
 }
 
 /**
