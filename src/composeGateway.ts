@@ -37,7 +37,7 @@ export function composeGateway(c: {
     prices: PriceBook;
     budgets: Pick<BudgetService, 'settleTasks'>;
     reserveGateway: GatewaySpend['reserve'];
-    gatewayLeases: Pick<GatewayBudgetLeases, 'settle' | 'release' | 'close'>;
+    gatewayLeases: Pick<GatewayBudgetLeases, 'settle' | 'settleOnce' | 'release' | 'close'>;
   };
 }) {
   const log = c.logger.child({ scope: 'gateway' });
@@ -70,21 +70,30 @@ export function composeGateway(c: {
     log,
     flushMs: 50,
     maxBatch: 500,
-    // A call the database refuses to record: what it reserved goes back (its task row is never
-    // written, so its budget hold settles uncharged: the estimate back on every budget).
+    // A call the database refuses to record: what it reserved on the provider accounts goes back,
+    // and its budget hold is settled once, charged its priced cost (the call ran at the provider;
+    // its estimate when it could not be priced). Both are tried, whichever fails.
     dropped: async (call: GatewayCallRecord) => {
-      await store.dropped([call]);
-      if (call.hold && spend)
-        await spend.gatewayLeases.settle([
-          {
-            taskId: call.taskId,
-            budgetIds: call.hold.budgetIds,
-            reservedMicros: call.hold.micros,
-            reservedTokens: call.hold.tokens,
-            costMicros: 0,
-            usedTokens: 0,
-          },
-        ]);
+      const hold = call.hold;
+      const priced = call.attempts.some((a) => a.costMicros !== undefined);
+      const results = await Promise.allSettled([
+        store.dropped([call]),
+        hold && spend
+          ? spend.gatewayLeases.settleOnce([
+              {
+                taskId: call.taskId,
+                ...(hold.processId ? { processId: hold.processId } : {}),
+                budgetIds: hold.budgetIds,
+                reservedMicros: hold.micros,
+                reservedTokens: hold.tokens,
+                costMicros: priced ? call.attempts.reduce((n, a) => n + (a.costMicros ?? 0), 0) : hold.micros,
+                usedTokens: call.attempts.reduce((n, a) => n + a.tokensInput + a.tokensOutput, 0),
+              },
+            ])
+          : Promise.resolve(),
+      ]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
     ...(spend
       ? {
@@ -112,6 +121,7 @@ export function composeGateway(c: {
                   ? [
                       {
                         taskId: c.taskId,
+                        ...(c.hold.processId ? { processId: c.hold.processId } : {}),
                         budgetIds: c.hold.budgetIds,
                         reservedMicros: c.hold.micros,
                         reservedTokens: c.hold.tokens,

@@ -97,6 +97,8 @@ export interface BudgetHold {
   budgetIds: string[];
   micros: number;
   tokens: number;
+  /** The lease generation it was reserved under: settled under it. */
+  processId?: string;
 }
 
 /** What identifies the call for the caller's route-independent budgets (user, team of a team token, API token). */
