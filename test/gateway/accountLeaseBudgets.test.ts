@@ -245,6 +245,56 @@ describe('account leases: a process paused past the sweep', () => {
     expect(rows.rows[0].n).toBe(0);
   });
 
+  it('a heartbeat does not void a lease whose statement, sent before it, committed after its snapshot', async () => {
+    const a = await account();
+    const b = await account();
+    let clock = 1_000_000;
+    const p = createGatewayStore(createDb(pool), routing, { now: () => clock, heartbeatMs: 3_600_000 });
+    stores.push(p);
+    await p.reserve(a, 100);
+    const pid = await processOf(a);
+    const l1 = await pool.connect();
+    const l2 = await pool.connect();
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const r = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`,
+        );
+        if (r.rows[0].n >= n) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${n} statements never waited`);
+    };
+    try {
+      await l1.query('BEGIN');
+      await l1.query('SELECT id FROM provider_accounts WHERE id = $1 FOR UPDATE', [b]);
+      await l2.query('BEGIN');
+      await l2.query('SELECT 1 FROM gateway_leases WHERE process_id = $1 AND account_id = $2 FOR UPDATE', [
+        pid,
+        a,
+      ]);
+      // A lease statement on the second account waits for its row…
+      const taking = p.reserve(b, 100);
+      await waiting(1);
+      clock += 1;
+      // …while a heartbeat is sent: its UPDATE (snapshot taken) waits too.
+      const beating = p.heartbeat();
+      await waiting(2);
+      // The lease commits and comes back first, then the heartbeat, without the new row.
+      await l1.query('COMMIT');
+      expect(await taking).not.toBeNull();
+      await l2.query('COMMIT');
+      await beating;
+    } finally {
+      l1.release();
+      l2.release();
+    }
+    // The new lease still serves from memory: nothing given back, nothing leased again.
+    expect(await p.reserve(b, 100)).not.toBeNull();
+    expect(await tokens(b)).toEqual({ reserved: 3200, leased: 3200 });
+  });
+
   it('a heartbeat that finds the lease rows gone voids the lease at once', async () => {
     const accountId = await account();
     await accountBudget(accountId);
