@@ -72,6 +72,9 @@ interface Orphan {
  *   it got. gateway_leases.micros is only read by the sweep (rows of older releases).
  *   A lease serves from memory only within `confirmMs` of the database confirming its rows (its
  *   statement, or a heartbeat finding them); a budget change (revokeLeases) voids every lease.
+ *   "This process's id" is a lease generation: a new one begins when the sweep may have taken the
+ *   current one's rows, and every reservation carries the generation it was reserved under
+ *   (AccountHold.leaseId), which record, dropped and the give-backs use.
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
  *   the reservations back (tokens, and micro-dollars on the budgets each attempt reserved them on)
