@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { settleDroppedCall } from '../../src/composeGateway.js';
+import type { GatewayCallRecord } from '../../src/core/gateway/ports.js';
+import type { RoutingStore } from '../../src/core/routing/ports.js';
 import {
   DEAD_BUDGET_LEASE_SECONDS,
   GatewayBudgetLeases,
@@ -10,6 +13,7 @@ import {
 import type { BudgetStore, LeaseScopes } from '../../src/core/spend/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
+import { createGatewayStore } from '../../src/models/gatewayStore.js';
 import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTestDatabase } from '../helpers/db.js';
 
@@ -409,5 +413,65 @@ describe('a process paused past the sweep (core/spend/gatewayLeases.ts)', () => 
     );
     await leases.close();
     expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [0, 0] });
+  });
+
+  it("a dropped call's budget hold is settled, charged its cost, even when giving back its account reservation fails", async () => {
+    await pool.query(`DELETE FROM budget_leases`);
+    await pool.query(`UPDATE budgets SET reserved_micros = 0, spent_micros = 0`);
+    const leases = new GatewayBudgetLeases({
+      processId: randomUUID(),
+      store,
+      settle: async (p, calls) => {
+        await store.settleLeased(p, calls);
+      },
+      ...size,
+      heartbeatMs: 3_600_000,
+      idleMs: 3_600_000,
+    });
+    const t = await leases.take({ userId, teamId: null, apiTokenId: null }, 1000, 0);
+    if (t.kind !== 'held') throw new Error('not held');
+    const accounts = createGatewayStore(createDb(pool), {} as RoutingStore, { heartbeatMs: 3_600_000 });
+    const now = new Date();
+    const call: GatewayCallRecord = {
+      taskId: randomUUID(),
+      userId,
+      teamId: null,
+      taskType: 'chat',
+      title: 'Gateway: m',
+      description: 'x',
+      status: 'completed',
+      error: null,
+      providerId: null,
+      model: 'm',
+      maxTokens: 10,
+      createdAt: now,
+      completedAt: now,
+      routing: {},
+      hold: t.hold,
+      attempts: [
+        {
+          id: randomUUID(),
+          providerId: randomUUID(),
+          providerName: 'p',
+          providerKind: 'openai_compatible',
+          // The database refuses the give-back (not an account id it can read).
+          accountId: 'no-such-account',
+          leaseId: randomUUID(),
+          status: 'succeeded',
+          model: 'm',
+          tokensInput: 20,
+          tokensOutput: 10,
+          tokensReserved: 100,
+          latencyMs: 1,
+          errorCode: null,
+          errorMessage: null,
+          costMicros: 700,
+        },
+      ],
+    };
+    await expect(settleDroppedCall(accounts, leases, call)).rejects.toThrow();
+    await leases.close();
+    await accounts.close();
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [700, 700] });
   });
 });
