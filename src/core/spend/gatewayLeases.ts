@@ -46,6 +46,8 @@ interface Lease {
   grantedAt: number;
   /** The generation (process id in budget_leases) its rows are counted under. */
   processId: string;
+  /** Its generation's count of calls in flight (shared by the generation's leases). */
+  calls: { n: number };
 }
 
 /**
@@ -94,7 +96,7 @@ export class GatewayBudgetLeases {
   /** Every generation that may still hold something (rows to beat, give back, drop on close). */
   private readonly gens = new Set<string>();
   /** Calls taken and not yet settled, per generation. */
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, { n: number }>();
   private leased = false;
   /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
   private revokedAt = Number.NEGATIVE_INFINITY;
@@ -187,12 +189,18 @@ export class GatewayBudgetLeases {
       this.replaced.add(l);
       await this.giveBack(l);
       if (l.micros === 0 && l.tokens === 0) this.replaced.delete(l);
-    } else if (l && l.micros >= micros && l.tokens >= tokens && this.wall() < l.until) {
+    } else if (
+      l &&
+      l.micros >= micros &&
+      l.tokens >= tokens &&
+      (l.until === Number.POSITIVE_INFINITY || this.wall() < l.until)
+    ) {
       // The hot path: out of this process's lease, no round trip.
       l.micros -= micros;
       l.tokens -= tokens;
       l.usedAt = now;
-      return this.held(l.budgetIds, micros, tokens, l.processId);
+      l.calls.n++;
+      return { kind: 'held', hold: { budgetIds: l.budgetIds, micros, tokens, processId: l.processId } };
     }
     this.leased = true;
     this.genUsed = true;
@@ -235,14 +243,21 @@ export class GatewayBudgetLeases {
         confirmedAt: now > this.revokedAt ? now : Number.NEGATIVE_INFINITY,
         grantedAt: at,
         processId: gen,
+        calls: this.counter(gen),
       });
     }
-    return this.held(g.budgetIds, micros, tokens, gen);
+    this.counter(gen).n++;
+    return { kind: 'held', hold: { budgetIds: g.budgetIds, micros, tokens, processId: gen } };
   }
 
-  private held(budgetIds: string[], micros: number, tokens: number, processId: string): LeaseTake {
-    this.inFlight.set(processId, (this.inFlight.get(processId) ?? 0) + 1);
-    return { kind: 'held', hold: { budgetIds, micros, tokens, processId } };
+  /** The count of calls in flight of a generation. */
+  private counter(id: string): { n: number } {
+    let c = this.inFlight.get(id);
+    if (!c) {
+      c = { n: 0 };
+      this.inFlight.set(id, c);
+    }
+    return c;
   }
 
   /**
@@ -308,7 +323,8 @@ export class GatewayBudgetLeases {
     for (const [id, group] of byGen) {
       try {
         await this.deps.settle(id, group);
-        this.inFlight.set(id, Math.max(0, (this.inFlight.get(id) ?? 0) - group.length));
+        const c = this.counter(id);
+        c.n = Math.max(0, c.n - group.length);
       } catch (e) {
         this.unsettled.push(...group);
         failed ??= e;
@@ -330,7 +346,8 @@ export class GatewayBudgetLeases {
       byGen.set(id, [...(byGen.get(id) ?? []), c]);
     }
     for (const [id, group] of byGen) {
-      this.inFlight.set(id, Math.max(0, (this.inFlight.get(id) ?? 0) - group.length));
+      const c = this.counter(id);
+      c.n = Math.max(0, c.n - group.length);
       await this.deps.settle(id, group);
     }
   }
@@ -361,7 +378,7 @@ export class GatewayBudgetLeases {
   /** An old generation holding nothing any more (no lease, no call in flight): its rows are dropped. */
   private async forgetOldGenerations(): Promise<void> {
     for (const id of [...this.gens]) {
-      if (id === this.gen || (this.inFlight.get(id) ?? 0) > 0) continue;
+      if (id === this.gen || (this.inFlight.get(id)?.n ?? 0) > 0) continue;
       if (this.unsettled.some((c) => (c.processId ?? this.deps.processId) === id)) continue;
       const holds = (l: Lease) => l.processId === id && (l.micros > 0 || l.tokens > 0);
       if ([...this.leases.values()].some(holds) || [...this.replaced].some(holds)) continue;
