@@ -3,7 +3,7 @@ import { gatewayRoutes, tokenLimiter } from './api/routes/gateway.js';
 import { gatewayFastPath } from './api/routes/gatewayFast.js';
 import { connectorBackend } from './core/gateway/backends.js';
 import { GatewayService } from './core/gateway/gatewayService.js';
-import type { GatewayCallRecord, GatewaySpend } from './core/gateway/ports.js';
+import type { GatewayCallRecord, GatewaySpend, GatewayStore } from './core/gateway/ports.js';
 import { CallRecorder } from './core/gateway/recorder.js';
 import type { Connector, ConnectorSettings, ProviderKind } from './core/providers/connector.js';
 import type { RoutingSettings } from './core/routing/types.js';
@@ -38,7 +38,7 @@ export function composeGateway(c: {
     prices: PriceBook;
     budgets: Pick<BudgetService, 'settleTasks'>;
     reserveGateway: GatewaySpend['reserve'];
-    gatewayLeases: Pick<GatewayBudgetLeases, 'settle' | 'release' | 'close'>;
+    gatewayLeases: Pick<GatewayBudgetLeases, 'settle' | 'settleOnce' | 'release' | 'close'>;
   };
 }) {
   const log = c.logger.child({ scope: 'gateway' });
@@ -71,22 +71,8 @@ export function composeGateway(c: {
     log,
     flushMs: 50,
     maxBatch: 500,
-    // A call the database refuses to record: what it reserved goes back (its task row is never
-    // written, so its budget hold settles uncharged: the estimate back on every budget).
-    dropped: async (call: GatewayCallRecord) => {
-      await store.dropped([call]);
-      if (call.hold && spend)
-        await spend.gatewayLeases.settle([
-          {
-            taskId: call.taskId,
-            budgetIds: call.hold.budgetIds,
-            reservedMicros: call.hold.micros,
-            reservedTokens: call.hold.tokens,
-            costMicros: 0,
-            usedTokens: 0,
-          },
-        ]);
-    },
+    // A call the database refuses to record: what it reserved goes back (settleDroppedCall).
+    dropped: (call: GatewayCallRecord) => settleDroppedCall(store, spend?.gatewayLeases, call),
     ...(spend
       ? {
           // One place prices usage (the PriceBook, as for tasks), after the response.
@@ -113,6 +99,7 @@ export function composeGateway(c: {
                   ? [
                       {
                         taskId: c.taskId,
+                        ...(c.hold.processId ? { processId: c.hold.processId } : {}),
                         budgetIds: c.hold.budgetIds,
                         reservedMicros: c.hold.micros,
                         reservedTokens: c.hold.tokens,
@@ -180,4 +167,37 @@ export function composeGateway(c: {
       await spend?.gatewayLeases.close();
     },
   };
+}
+
+/**
+ * A call the recorder dropped (the database refuses its row for its data): what it reserved on the
+ * provider accounts goes back, and its budget hold is settled once, charged its priced cost (the
+ * call ran at the provider; its estimate when it could not be priced). Both are tried, whichever
+ * fails; the first failure is thrown (and logged by the recorder).
+ */
+export async function settleDroppedCall(
+  store: Pick<GatewayStore, 'dropped'>,
+  leases: Pick<GatewayBudgetLeases, 'settleOnce'> | undefined,
+  call: GatewayCallRecord,
+): Promise<void> {
+  const hold = call.hold;
+  const priced = call.attempts.some((a) => a.costMicros !== undefined);
+  const results = await Promise.allSettled([
+    store.dropped([call]),
+    hold && leases
+      ? leases.settleOnce([
+          {
+            taskId: call.taskId,
+            ...(hold.processId ? { processId: hold.processId } : {}),
+            budgetIds: hold.budgetIds,
+            reservedMicros: hold.micros,
+            reservedTokens: hold.tokens,
+            costMicros: priced ? call.attempts.reduce((n, a) => n + (a.costMicros ?? 0), 0) : hold.micros,
+            usedTokens: call.attempts.reduce((n, a) => n + a.tokensInput + a.tokensOutput, 0),
+          },
+        ])
+      : Promise.resolve(),
+  ]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -35,3 +35,19 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (Array.isArray(e.errors) && e.errors.some((x) => isDatabaseUnavailable(x, depth + 1))) return true;
   return isDatabaseUnavailable(e.cause, depth + 1);
 }
+
+/**
+ * Errors worth retrying as they are: the database is unavailable (above), or refused the statement
+ * for a passing reason rather than for its data — 40001 serialization_failure, 40P01
+ * deadlock_detected, 55P03 lock_not_available, 57014 query_canceled (statement timeout), and class
+ * 53 (insufficient resources: out of memory, disk full, too many connections).
+ */
+export function isTransientDatabaseError(err: unknown, depth = 0): boolean {
+  if (isDatabaseUnavailable(err)) return true;
+  if (!err || typeof err !== 'object' || depth > 5) return false;
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (['40001', '40P01', '55P03', '57014'].includes(code) || /^53[0-9A-Z]{3}$/.test(code)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isTransientDatabaseError(x, depth + 1))) return true;
+  return isTransientDatabaseError(e.cause, depth + 1);
+}

@@ -34,6 +34,19 @@ interface AccountLease {
   budgetIds: string[];
   usedAt: number;
   confirmedAt: number;
+  /** When its latest lease statement returned: a heartbeat sent before that cannot void it. */
+  grantedAt: number;
+  /** The lease generation (process_id in gateway_leases and budget_leases) it is counted under. */
+  processId: string;
+}
+
+/** What a lease of an older generation, or on budgets that changed, still has to give back. */
+interface Orphan {
+  processId: string;
+  accountId: string;
+  tokens: number;
+  budgetIds: string[];
+  micros: number;
 }
 
 /**
@@ -59,6 +72,9 @@ interface AccountLease {
  *   it got. gateway_leases.micros is only read by the sweep (rows of older releases).
  *   A lease serves from memory only within `confirmMs` of the database confirming its rows (its
  *   statement, or a heartbeat finding them); a budget change (revokeLeases) voids every lease.
+ *   "This process's id" is a lease generation: a new one begins when the sweep may have taken the
+ *   current one's rows, and every reservation carries the generation it was reserved under
+ *   (AccountHold.leaseId), which record, dropped and the give-backs use.
  * - record: one statement per batch: inserts the tasks (source `gateway`, ON CONFLICT DO NOTHING on
  *   their ids), their settled attempts, and — for the tasks inserted by this statement only — gives
  *   the reservations back (tokens, and micro-dollars on the budgets each attempt reserved them on)
@@ -94,12 +110,39 @@ export function createGatewayStore(
    * given anything back). `confirmedAt`: when the database last showed the lease's rows there.
    */
   const leases = new Map<string, AccountLease>();
-  /** Money whose budgets changed before it could go back (retried by the idle release). */
-  const orphans: Array<{ budgetIds: string[]; micros: number }> = [];
-  const processId = randomUUID();
+  /** What could not go back yet (its lease replaced): retried by the idle release. */
+  const orphans: Orphan[] = [];
+  /**
+   * Lease generations: the rows are counted under `gen`. When the sweep may have taken them (no
+   * heartbeat of `gen` for confirmMs while it may have rows, or a heartbeat found a row missing),
+   * new leases go under a new id; what the older generation holds (leftovers, calls in flight) is
+   * given back and recorded under its own id, never more than its rows hold, so it can never take
+   * the money or tokens a newer lease reserved on a re-created row.
+   */
+  const firstId = randomUUID();
+  let gen = firstId;
+  let genUsed = false;
+  let genBeatAt = now();
+  let leasedAny = false;
+  /** Every generation that may still hold something: beaten, given back, dropped on close. */
+  const gens = new Set([gen]);
+  /** Attempts reserved and not yet recorded (or dropped), per generation. */
+  const inFlight = new Map<string, number>();
+  const track = (pid: string, n: number) => inFlight.set(pid, Math.max(0, (inFlight.get(pid) ?? 0) + n));
+  const newGeneration = (at: number) => {
+    gen = randomUUID();
+    gens.add(gen);
+    genUsed = false;
+    genBeatAt = at;
+  };
+  const checkGeneration = (at: number) => {
+    if (at - genBeatAt < confirmMs) return;
+    if (genUsed) newGeneration(at);
+    else genBeatAt = at;
+  };
   /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
   let revokedAt = Number.NEGATIVE_INFINITY;
-  const giveBackTokens = async (accountId: string, n: number) => {
+  const giveBackTokens = async (processId: string, accountId: string, n: number) => {
     if (n <= 0) return;
     await queryPrepared(
       pool,
@@ -121,8 +164,8 @@ export function createGatewayStore(
       FROM lh, relaxed WHERE p.id = lh.account_id`,
     );
   };
-  /** Money back to exactly the budgets it was reserved on, never more than this process's row holds. */
-  const giveBackMicros = async (budgetIds: string[], m: number) => {
+  /** Money back to exactly the budgets it was reserved on, never more than the generation's row holds. */
+  const giveBackMicros = async (processId: string, budgetIds: string[], m: number) => {
     if (m <= 0 || !budgetIds.length) return;
     await queryPrepared(
       pool,
@@ -149,53 +192,100 @@ export function createGatewayStore(
     l.available = 0;
     l.micros = 0;
     try {
-      await giveBackTokens(accountId, n);
+      await giveBackTokens(l.processId, accountId, n);
     } catch (e) {
       l.available += n;
       l.micros += m;
       throw e;
     }
     try {
-      await giveBackMicros(l.budgetIds, m);
+      await giveBackMicros(l.processId, l.budgetIds, m);
     } catch (e) {
       l.micros += m;
       throw e;
     }
   };
   /** Gives back the unused part of the leases (all, or those idle for `idleMs`). */
-  const releaseLeases = async (idleMs = 0) => {
-    const at = now();
-    for (const o of orphans.splice(0)) {
-      await giveBackMicros(o.budgetIds, o.micros).catch(() => orphans.push(o));
-    }
-    for (const [id, l] of leases) {
-      if ((l.available <= 0 && l.micros <= 0) || at - l.usedAt < idleMs) continue;
-      await giveBack(id, l).catch(() => {});
+  const giveBackOrphan = async (o: Orphan) => {
+    try {
+      await giveBackTokens(o.processId, o.accountId, o.tokens);
+      o.tokens = 0;
+      await giveBackMicros(o.processId, o.budgetIds, o.micros);
+    } catch {
+      orphans.push(o);
     }
   };
+  const releaseLeases = async (idleMs = 0) => {
+    const at = now();
+    for (const o of orphans.splice(0)) await giveBackOrphan(o);
+    for (const [id, l] of leases) {
+      const old = l.processId !== gen;
+      if (!old && ((l.available <= 0 && l.micros <= 0) || at - l.usedAt < idleMs)) continue;
+      await giveBack(id, l).catch(() => {});
+      if (old && l.available <= 0 && l.micros <= 0 && leases.get(id) === l) leases.delete(id);
+    }
+    // An older generation holding nothing any more: its rows are dropped, it is forgotten.
+    for (const pid of [...gens]) {
+      if (pid === gen || (inFlight.get(pid) ?? 0) > 0) continue;
+      if (orphans.some((o) => o.processId === pid)) continue;
+      if ([...leases.values()].some((l) => l.processId === pid)) continue;
+      await dropEmpty(pid)
+        .then(() => {
+          gens.delete(pid);
+          inFlight.delete(pid);
+        })
+        .catch(() => {});
+    }
+  };
+  const dropEmpty = (processId: string) =>
+    queryPrepared(
+      pool,
+      sql`WITH g AS (
+          DELETE FROM gateway_leases WHERE process_id = ${processId}::uuid AND tokens = 0 AND micros = 0
+        )
+        DELETE FROM budget_leases WHERE process_id = ${processId}::uuid AND micros = 0 AND tokens = 0`,
+    );
   const heartbeat = async () => {
-    if (leases.size === 0) return;
     const sentAt = now();
-    // Which rows are still there: a lease whose rows the sweep took (this process was paused past
-    // DEAD_LEASE_SECONDS) no longer serves; the next call gives back what is left and leases afresh.
-    const r = await queryPrepared<{ k: string; id: string }>(
+    if (!leasedAny) {
+      genBeatAt = sentAt;
+      return;
+    }
+    checkGeneration(sentAt);
+    const current = gen;
+    // Which rows are still there, for every generation that may hold something: a lease whose rows
+    // the sweep took (this process was paused past DEAD_LEASE_SECONDS) no longer serves; the next
+    // call gives back what is left (under its generation) and leases afresh (under a new one).
+    const r = await queryPrepared<{ p: string; k: string; id: string }>(
       pool,
       sql`
       WITH g AS (
-        UPDATE gateway_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid RETURNING account_id
+        UPDATE gateway_leases SET heartbeat_at = now() WHERE process_id = ANY(${`{${[...gens].join(',')}}`}::uuid[])
+        RETURNING process_id, account_id
       ), b AS (
-        UPDATE budget_leases SET heartbeat_at = now() WHERE process_id = ${processId}::uuid RETURNING budget_id
+        UPDATE budget_leases SET heartbeat_at = now() WHERE process_id = ANY(${`{${[...gens].join(',')}}`}::uuid[])
+        RETURNING process_id, budget_id
       )
-      SELECT 'a' AS k, account_id::text AS id FROM g UNION ALL SELECT 'b', budget_id::text FROM b`,
+      SELECT process_id::text AS p, 'a' AS k, account_id::text AS id FROM g
+      UNION ALL SELECT process_id::text, 'b', budget_id::text FROM b`,
     );
-    const accounts = new Set(r.filter((x) => x.k === 'a').map((x) => x.id));
-    const budgets = new Set(r.filter((x) => x.k === 'b').map((x) => x.id));
+    if (current === gen) genBeatAt = Math.max(genBeatAt, sentAt);
+    const rows = new Set(r.map((x) => `${x.p}|${x.k}|${x.id}`));
     if (sentAt <= revokedAt) return;
+    let missing = false;
     for (const [id, l] of leases) {
-      if (l.confirmedAt > sentAt) continue;
-      l.confirmedAt =
-        accounts.has(id) && l.budgetIds.every((b) => budgets.has(b)) ? sentAt : Number.NEGATIVE_INFINITY;
+      // A lease whose statement returned after this heartbeat was sent may have committed its rows
+      // after the heartbeat's snapshot: left alone.
+      if (l.confirmedAt > sentAt || l.grantedAt >= sentAt) continue;
+      const p = l.processId;
+      if (rows.has(`${p}|a|${id}`) && l.budgetIds.every((b) => rows.has(`${p}|b|${b}`)))
+        l.confirmedAt = sentAt;
+      else {
+        l.confirmedAt = Number.NEGATIVE_INFINITY;
+        if (p === gen) missing = true;
+      }
     }
+    if (missing) newGeneration(now());
   };
   const idle = setInterval(() => void releaseLeases(LEASE_IDLE_MS), LEASE_IDLE_MS);
   idle.unref();
@@ -217,22 +307,37 @@ export function createGatewayStore(
     },
 
     async reserve(accountId, tokens, micros = 0) {
-      const l = leases.get(accountId);
       const at = now();
-      if (l && at - l.confirmedAt < confirmMs) {
+      checkGeneration(at);
+      const l = leases.get(accountId);
+      if (l && l.processId === gen && at - l.confirmedAt < confirmMs) {
         if (l.available >= tokens && (!l.budgetIds.length || l.micros >= micros)) {
           // The hot path: out of this process's lease, no round trip.
           l.available -= tokens;
           l.usedAt = at;
-          if (!l.budgetIds.length) return { micros: 0, budgetIds: [] };
+          track(l.processId, 1);
+          if (!l.budgetIds.length) return { micros: 0, budgetIds: [], leaseId: l.processId };
           l.micros -= micros;
-          return { micros, budgetIds: l.budgetIds };
+          return { micros, budgetIds: l.budgetIds, leaseId: l.processId };
         }
       } else if (l) {
-        // Not confirmed for too long: what is left goes back first (never more than the rows hold,
-        // so nothing twice if the sweep took them), then the statement below leases afresh.
-        await giveBack(accountId, l);
+        // Not confirmed for too long, or of an older generation: what is left goes back first,
+        // under its own generation (never more than its rows hold, so nothing twice if the sweep
+        // took them), then the statement below leases afresh under the current one.
+        leases.delete(accountId);
+        await giveBack(accountId, l).catch(() =>
+          orphans.push({
+            processId: l.processId,
+            accountId,
+            tokens: l.available,
+            budgetIds: l.budgetIds,
+            micros: l.micros,
+          }),
+        );
       }
+      const processId = gen;
+      genUsed = true;
+      leasedAny = true;
       const [row] = await queryPrepared<{ n: string; m: string }>(
         pool,
         sql`
@@ -293,42 +398,66 @@ export function createGatewayStore(
       if (!row) return null;
       const budgetIds = (row as { budget_ids?: string[] }).budget_ids ?? [];
       const confirmedAt = at;
-      const cur = leases.get(accountId) ?? {
+      const fresh = (): AccountLease => ({
         available: 0,
         micros: 0,
         budgetIds,
         usedAt: 0,
         confirmedAt: Number.NEGATIVE_INFINITY,
-      };
+        grantedAt: 0,
+        processId,
+      });
+      let cur = leases.get(accountId) ?? fresh();
+      if (cur.processId !== processId) {
+        // A lease of an older generation (a concurrent call's): it goes back under its own id.
+        const o = cur;
+        if (o.available > 0 || o.micros > 0)
+          void giveBackOrphan({
+            processId: o.processId,
+            accountId,
+            tokens: o.available,
+            budgetIds: o.budgetIds,
+            micros: o.micros,
+          });
+        cur = fresh();
+      }
       if (cur.budgetIds.join() !== budgetIds.join()) {
         // A money budget came or went on the account: what the lease held on the old ones goes back
         // to them (in the background), the new chunk serves.
-        const o = { budgetIds: cur.budgetIds, micros: cur.micros };
+        const o = { processId, accountId, tokens: 0, budgetIds: cur.budgetIds, micros: cur.micros };
         cur.micros = 0;
-        if (o.micros > 0) void giveBackMicros(o.budgetIds, o.micros).catch(() => orphans.push(o));
+        if (o.micros > 0) void giveBackOrphan(o);
         cur.budgetIds = budgetIds;
       }
       cur.available += Number(row.n) - tokens;
       cur.micros += Number(row.m) - (budgetIds.length ? micros : 0);
       cur.usedAt = now();
+      cur.grantedAt = cur.usedAt;
       if (confirmedAt > revokedAt) cur.confirmedAt = Math.max(cur.confirmedAt, confirmedAt);
       leases.set(accountId, cur);
-      return budgetIds.length ? { micros, budgetIds } : { micros: 0, budgetIds: [] };
+      track(processId, 1);
+      return budgetIds.length
+        ? { micros, budgetIds, leaseId: processId }
+        : { micros: 0, budgetIds: [], leaseId: processId };
     },
 
     async dropped(calls) {
       for (const c of calls)
         for (const a of c.attempts) {
+          const pid = a.leaseId ?? firstId;
+          track(pid, -1);
           const l = leases.get(a.accountId);
+          const same = l && l.processId === pid ? l : undefined;
           const ids = a.microsBudgetIds ?? [];
           const m = a.microsReserved ?? 0;
-          // Still reserved under this process's lease rows: back into the lease, which goes back as
-          // any unused lease does (idle, shutdown), never more than its rows hold.
-          if (l) l.available += a.tokensReserved;
-          else await giveBackTokens(a.accountId, a.tokensReserved);
+          // Still reserved under its generation's rows: back into the lease of that generation,
+          // which goes back as any unused lease does (idle, shutdown), never more than its rows
+          // hold; else straight back under its generation (never into a newer one's lease).
+          if (same) same.available += a.tokensReserved;
+          else await giveBackTokens(pid, a.accountId, a.tokensReserved);
           if (m <= 0) continue;
-          if (l && l.budgetIds.join() === ids.join()) l.micros += m;
-          else await giveBackMicros(ids, m);
+          if (same && same.budgetIds.join() === ids.join()) same.micros += m;
+          else await giveBackMicros(pid, ids, m);
         }
     },
 
@@ -349,13 +478,7 @@ export function createGatewayStore(
       clearInterval(beat);
       await releaseLeases();
       // Everything recorded and given back: what is left counted here is nobody's.
-      await queryPrepared(
-        pool,
-        sql`WITH g AS (
-          DELETE FROM gateway_leases WHERE process_id = ${processId}::uuid AND tokens = 0 AND micros = 0
-        )
-        DELETE FROM budget_leases WHERE process_id = ${processId}::uuid AND micros = 0 AND tokens = 0`,
-      ).catch(() => {});
+      for (const pid of gens) await dropEmpty(pid).catch(() => {});
     },
 
     async record(calls) {
@@ -395,6 +518,7 @@ export function createGatewayStore(
           tokens_reserved: a.tokensReserved,
           micros_reserved: a.microsReserved ?? 0,
           micros_budget_ids: a.microsBudgetIds ?? [],
+          lease_id: a.leaseId ?? firstId,
           latency_ms: a.latencyMs,
           error_code: a.errorCode,
           error_message: a.errorMessage,
@@ -432,7 +556,7 @@ export function createGatewayStore(
           SELECT x.* FROM jsonb_to_recordset($2::jsonb) AS x(
             id uuid, task_id uuid, provider_id uuid, provider_name text, account_id uuid, status text, model text,
             tokens_input integer, tokens_output integer, tokens_reserved integer, micros_reserved bigint, micros_budget_ids uuid[],
-            latency_ms integer, error_code text, error_message text, cost_micros bigint, created_at timestamptz)
+            lease_id uuid, latency_ms integer, error_code text, error_message text, cost_micros bigint, created_at timestamptz)
           JOIN inserted i ON i.id = x.task_id
         ), started AS (
           INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count,
@@ -444,26 +568,32 @@ export function createGatewayStore(
                  a.error_code, a.error_message, a.cost_micros, now(), a.created_at, now()
           FROM a
         ), s AS (
-          SELECT account_id, sum(tokens_reserved)::bigint AS reserved,
+          -- Per account and lease generation (each attempt's reservation is counted under the
+          -- generation it was reserved under: given back from exactly those rows).
+          SELECT account_id, lease_id, sum(tokens_reserved)::bigint AS reserved,
                  sum(tokens_input + tokens_output)::bigint AS used, sum(cost_micros)::bigint AS micros
-          FROM a GROUP BY account_id
+          FROM a GROUP BY account_id, lease_id
         ), acct AS (
           -- The accounts first, in id order (two batches on the same accounts lock them in one order)…
           SELECT id FROM provider_accounts WHERE id IN (SELECT account_id FROM s) ORDER BY id FOR UPDATE
         ), lh AS (
           -- …then this process's lease rows on them (FOR UPDATE: their latest values).
-          SELECT account_id, tokens FROM gateway_leases
-          WHERE process_id = $3::uuid AND account_id IN (SELECT id FROM acct)
+          SELECT process_id, account_id, tokens FROM gateway_leases
+          WHERE process_id IN (SELECT lease_id FROM s) AND account_id IN (SELECT id FROM acct)
           FOR UPDATE
         ), d AS (
           -- Never more than the lease row holds: a process the sweep took for dead (paused, then
           -- resumed) gives back nothing twice; the account gives back what the lease row gives back.
-          SELECT s.account_id, s.used, s.micros, least(s.reserved, coalesce(lh.tokens, 0)) AS t
-          FROM s JOIN acct ON acct.id = s.account_id LEFT JOIN lh ON lh.account_id = s.account_id
+          SELECT s.account_id, s.lease_id, s.used, s.micros, least(s.reserved, coalesce(lh.tokens, 0)) AS t
+          FROM s JOIN acct ON acct.id = s.account_id
+          LEFT JOIN lh ON lh.account_id = s.account_id AND lh.process_id = s.lease_id
+        ), da AS (
+          SELECT account_id, sum(used)::bigint AS used, sum(micros)::bigint AS micros, sum(t)::bigint AS t
+          FROM d GROUP BY account_id
         ), bs AS (
-          -- The money reserved per budget: each attempt's on exactly the budgets it was reserved on.
-          SELECT bid, sum(a.micros_reserved)::bigint AS m
-          FROM a, unnest(a.micros_budget_ids) AS bid WHERE a.micros_reserved > 0 GROUP BY bid
+          -- The money reserved per budget and generation: each attempt's on exactly the budgets it was reserved on.
+          SELECT bid, a.lease_id, sum(a.micros_reserved)::bigint AS m
+          FROM a, unnest(a.micros_budget_ids) AS bid WHERE a.micros_reserved > 0 GROUP BY bid, a.lease_id
         ), blk AS (
           -- The accounts' budgets, locked after the accounts and in id order, then this process's
           -- rows on them (as reserve locks them, and the budget job's sweep: budgets, then rows).
@@ -471,47 +601,49 @@ export function createGatewayStore(
           WHERE scope = 'provider_account' AND scope_id IN (SELECT id FROM acct)
           ORDER BY id FOR UPDATE
         ), blh AS (
-          SELECT budget_id, micros FROM budget_leases
-          WHERE process_id = $3::uuid AND budget_id IN (SELECT id FROM blk)
+          SELECT process_id, budget_id, micros FROM budget_leases
+          WHERE process_id IN (SELECT lease_id FROM a) AND budget_id IN (SELECT id FROM blk)
           FOR UPDATE
         ), bd AS (
           -- Never more than the row holds (as for the tokens).
-          SELECT bs.bid, least(bs.m, blh.micros) AS m FROM bs JOIN blh ON blh.budget_id = bs.bid
+          SELECT bs.bid, bs.lease_id, least(bs.m, blh.micros) AS m
+          FROM bs JOIN blh ON blh.budget_id = bs.bid AND blh.process_id = bs.lease_id
         ), charged AS (
           UPDATE provider_accounts AS p
-          SET token_reserved = greatest(0, p.token_reserved - d.t),
-              token_used = p.token_used + d.used,
-              spent_micros = p.spent_micros + d.micros,
+          SET token_reserved = greatest(0, p.token_reserved - da.t),
+              token_used = p.token_used + da.used,
+              spent_micros = p.spent_micros + da.micros,
               updated_at = now()
-          FROM d
-          WHERE p.id = d.account_id
+          FROM da
+          WHERE p.id = da.account_id
           RETURNING p.id
         ), account_budgets AS (
           -- The accounts' own budgets (provider_account scope) are charged as a worker's settle charges
           -- them; reads charged and bd, so the account row and the budget rows are locked first.
           UPDATE budgets SET
             reserved_micros = greatest(0, budgets.reserved_micros
-                                          - coalesce((SELECT bd.m FROM bd WHERE bd.bid = budgets.id), 0)),
-            spent_micros = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END) + d.micros,
-            spent_tokens = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END) + d.used,
+                                          - coalesce((SELECT sum(bd.m) FROM bd WHERE bd.bid = budgets.id), 0)),
+            spent_micros = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_micros END) + da.micros,
+            spent_tokens = (CASE WHEN resets_at <= now() THEN 0 ELSE spent_tokens END) + da.used,
             resets_at = CASE WHEN resets_at <= now() THEN budget_period_end(period, time_zone, now()) ELSE resets_at END,
             updated_at = now()
-          FROM d JOIN charged ON charged.id = d.account_id
-          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = d.account_id
+          FROM da JOIN charged ON charged.id = da.account_id
+          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = da.account_id
             AND (SELECT count(*) FROM bd) >= 0
         ), budget_held AS (
           UPDATE budget_leases AS l SET micros = greatest(0, l.micros - bd.m), heartbeat_at = now()
-          FROM bd WHERE l.process_id = $3::uuid AND l.budget_id = bd.bid
+          FROM bd WHERE l.process_id = bd.lease_id AND l.budget_id = bd.bid
         ), held AS (
           UPDATE gateway_leases AS g
           SET tokens = greatest(0, g.tokens - d.t), heartbeat_at = now()
           -- The account row is locked (acct) before the lease row (lh), as by reserve.
           FROM d JOIN charged ON charged.id = d.account_id
-          WHERE g.process_id = $3::uuid AND g.account_id = d.account_id
+          WHERE g.process_id = d.lease_id AND g.account_id = d.account_id
         )
         SELECT count(*)::int AS n FROM inserted`,
-        [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts)), processId],
+        [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts))],
       );
+      for (const c of calls) for (const a of c.attempts) track(a.leaseId ?? firstId, -1);
     },
   };
 }

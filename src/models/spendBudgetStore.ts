@@ -473,8 +473,9 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           FROM (
             SELECT * FROM r
             UNION ALL
-            -- A call whose task could not be recorded (its user is gone): its estimate goes back, uncharged.
-            SELECT c.bid, c.micros, c.tokens, 0, 0 FROM c
+            -- A call whose task could not be recorded (its user is gone, or the recorder dropped it):
+            -- its estimate goes back and its cost (it ran at the provider) is charged.
+            SELECT c.bid, c.micros, c.tokens, c.cost, c.used FROM c
             WHERE c.bid IN (SELECT id FROM lk) AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = c.task_id)
           ) x GROUP BY budget_id
         ), lh AS (

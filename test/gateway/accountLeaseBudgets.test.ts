@@ -111,6 +111,7 @@ function call(accountId: string, hold: AccountHold): GatewayCallRecord {
         tokensReserved: 100,
         microsReserved: hold.micros,
         microsBudgetIds: hold.budgetIds,
+        ...(hold.leaseId ? { leaseId: hold.leaseId } : {}),
         latencyMs: 1,
         errorCode: null,
         errorMessage: null,
@@ -129,7 +130,7 @@ describe('account leases: money per budget', () => {
     stores.push(p, q);
 
     const p1 = (await p.reserve(accountId, 100, 1000))!;
-    expect(p1).toEqual({ micros: 1000, budgetIds: [first] });
+    expect(p1).toMatchObject({ micros: 1000, budgetIds: [first] });
     // A second budget on the account, while p holds its lease.
     const second = await accountBudget(accountId);
     // q leases after it: its chunk is on both budgets.
@@ -214,6 +215,84 @@ describe('account leases: a process paused past the sweep', () => {
     await p.releaseLeases();
     expect(await tokens(accountId)).toEqual({ reserved: 0, leased: 0 });
     expect((await ledger(accountId)).map((b) => b.reserved)).toEqual([0]);
+  });
+
+  it('after a sweep, a call reserved before it never gives back what a newer lease reserved (lease generations)', async () => {
+    const accountId = await account();
+    await accountBudget(accountId);
+    let clock = 1_000_000;
+    const p = createGatewayStore(createDb(pool), routing, { now: () => clock, heartbeatMs: 3_600_000 });
+    stores.push(p);
+    const h1 = (await p.reserve(accountId, 100, 1000))!;
+    // Paused past the sweep; on resume a call leases afresh (the rows are re-created).
+    await sweep(await processOf(accountId));
+    clock += CONFIRM_MS;
+    const h2 = (await p.reserve(accountId, 100, 1000))!;
+    // The call from before the pause is dropped by the recorder, and the idle lease goes back:
+    // neither gives back the reservation of the call made after it.
+    await p.dropped([call(accountId, h1)]);
+    await p.releaseLeases();
+    expect(await tokens(accountId)).toEqual({ reserved: 100, leased: 100 });
+    expect((await ledger(accountId)).map((b) => [b.reserved, b.leased])).toEqual([[1000, 1000]]);
+    await p.record([call(accountId, h2)]);
+    await p.releaseLeases();
+    expect(await tokens(accountId)).toEqual({ reserved: 0, leased: 0 });
+    expect((await ledger(accountId)).map((b) => b.reserved)).toEqual([0]);
+    await p.close();
+    const rows = await pool.query('SELECT count(*)::int AS n FROM gateway_leases WHERE account_id = $1', [
+      accountId,
+    ]);
+    expect(rows.rows[0].n).toBe(0);
+  });
+
+  it('a heartbeat does not void a lease whose statement, sent before it, committed after its snapshot', async () => {
+    const a = await account();
+    const b = await account();
+    let clock = 1_000_000;
+    const p = createGatewayStore(createDb(pool), routing, { now: () => clock, heartbeatMs: 3_600_000 });
+    stores.push(p);
+    await p.reserve(a, 100);
+    const pid = await processOf(a);
+    const l1 = await pool.connect();
+    const l2 = await pool.connect();
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const r = await pool.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`,
+        );
+        if (r.rows[0].n >= n) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`${n} statements never waited`);
+    };
+    try {
+      await l1.query('BEGIN');
+      await l1.query('SELECT id FROM provider_accounts WHERE id = $1 FOR UPDATE', [b]);
+      await l2.query('BEGIN');
+      await l2.query('SELECT 1 FROM gateway_leases WHERE process_id = $1 AND account_id = $2 FOR UPDATE', [
+        pid,
+        a,
+      ]);
+      // A lease statement on the second account waits for its row…
+      const taking = p.reserve(b, 100);
+      await waiting(1);
+      clock += 1;
+      // …while a heartbeat is sent: its UPDATE (snapshot taken) waits too.
+      const beating = p.heartbeat();
+      await waiting(2);
+      // The lease commits and comes back first, then the heartbeat, without the new row.
+      await l1.query('COMMIT');
+      expect(await taking).not.toBeNull();
+      await l2.query('COMMIT');
+      await beating;
+    } finally {
+      l1.release();
+      l2.release();
+    }
+    // The new lease still serves from memory: nothing given back, nothing leased again.
+    expect(await p.reserve(b, 100)).not.toBeNull();
+    expect(await tokens(b)).toEqual({ reserved: 3200, leased: 3200 });
   });
 
   it('a heartbeat that finds the lease rows gone voids the lease at once', async () => {

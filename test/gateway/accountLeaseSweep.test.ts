@@ -93,6 +93,7 @@ function call(tokensReserved: number, hold: AccountHold | null): GatewayCallReco
         tokensReserved,
         microsReserved: hold?.micros ?? 0,
         microsBudgetIds: hold?.budgetIds ?? [],
+        ...(hold?.leaseId ? { leaseId: hold.leaseId } : {}),
         latencyMs: 1,
         errorCode: null,
         errorMessage: null,

@@ -469,7 +469,7 @@ describe('gateway: money', () => {
     expect(rows.rows[0]!.settled_at).not.toBeNull();
   });
 
-  it('a call the database refuses to record is dropped with its estimate given back: nothing stays reserved', async () => {
+  it('a call the database refuses to record is dropped, charged its cost: nothing stays reserved', async () => {
     const c = await customer();
     const id = await userBudget(c.id, 100_000_000);
     const r = await ask(c.sdk, 'huge-model');
@@ -477,8 +477,11 @@ describe('gateway: money', () => {
     // The recorder tries three times, then drops the call (logged): no task row is ever written.
     await app.sy.gateway.flush();
     expect(await gatewayTasks(c.id)).toHaveLength(0);
-    // Its hold on the caller's budget and its reservation on the account went back with the lease.
-    expect(await budget(id)).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+    // It ran at the provider: its hold on the caller's budget is settled with its priced cost, and
+    // its reservation on the account went back with the lease.
+    const hugeCost = 3_000_000_000 * 100 + 1 * 1000;
+    expect(await budget(id)).toMatchObject({ spentMicros: hugeCost, reservedMicros: 0 });
+    await db.query('UPDATE budgets SET spent_micros = 0 WHERE id = $1', [id]);
     const leased = await db.query<{ m: string }>(
       'SELECT coalesce(sum(micros), 0) AS m FROM budget_leases WHERE budget_id = $1',
       [id],
@@ -490,6 +493,40 @@ describe('gateway: money', () => {
     expect(Number(acct.rows[0]!.n)).toBe(0);
     // The next call of the same caller is recorded and charged as usual.
     await ask(c.sdk);
+    await app.sy.gateway.flush();
+    expect(await gatewayTasks(c.id)).toMatchObject([{ status: 'completed', cost: CALL_COST }]);
+    expect(await budget(id)).toMatchObject({ spentMicros: CALL_COST, reservedMicros: 0 });
+  });
+
+  it('a call whose record is cancelled (statement timeout, lock timeout, deadlock) is retried until recorded, never dropped', async () => {
+    const c = await customer();
+    const id = await userBudget(c.id, 100_000_000);
+    // The recorder's statement waits for a lock on the attempts' table…
+    const locker = new pg.Client({ connectionString: app.databaseUrl });
+    await locker.connect();
+    try {
+      const lockerPid = (await locker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE task_assignments IN EXCLUSIVE MODE');
+      await ask(c.sdk);
+      // …and is cancelled (57014, as a statement timeout) each time: more than the three tries a
+      // call refused for its data gets.
+      for (let i = 0; i < 4; i++)
+        await waitFor(
+          async () => {
+            const r = await db.query<{ ok: boolean }>(
+              `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity
+             WHERE datname = current_database() AND $1::int = ANY(pg_blocking_pids(pid))`,
+              [lockerPid],
+            );
+            return r.rows.some((x) => x.ok);
+          },
+          `the recorder's statement to wait (${i + 1})`,
+        );
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+    }
     await app.sy.gateway.flush();
     expect(await gatewayTasks(c.id)).toMatchObject([{ status: 'completed', cost: CALL_COST }]);
     expect(await budget(id)).toMatchObject({ spentMicros: CALL_COST, reservedMicros: 0 });

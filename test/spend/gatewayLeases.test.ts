@@ -49,7 +49,7 @@ describe('gateway budget leases (in memory)', () => {
     for (let i = 0; i < 4; i++)
       expect(await leases.take(caller, 100, 10)).toEqual({
         kind: 'held',
-        hold: { budgetIds: ['b1', 'b2'], micros: 100, tokens: 10 },
+        hold: { budgetIds: ['b1', 'b2'], micros: 100, tokens: 10, processId: 'p' },
       });
     expect(f.asked).toHaveLength(1);
     // The fifth call is not covered: a new chunk, of which 3 calls stay unused.

@@ -1,15 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { settleDroppedCall } from '../../src/composeGateway.js';
+import type { GatewayCallRecord } from '../../src/core/gateway/ports.js';
+import type { RoutingStore } from '../../src/core/routing/ports.js';
 import {
   DEAD_BUDGET_LEASE_SECONDS,
   GatewayBudgetLeases,
   LEASE_CONFIRM_MS,
   type LeaseHold,
 } from '../../src/core/spend/gatewayLeases.js';
-import type { BudgetStore } from '../../src/core/spend/ports.js';
+import type { BudgetStore, LeaseScopes } from '../../src/core/spend/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
+import { createGatewayStore } from '../../src/models/gatewayStore.js';
 import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTestDatabase } from '../helpers/db.js';
 
@@ -206,6 +210,7 @@ describe('a process paused past the sweep (core/spend/gatewayLeases.ts)', () => 
     await leases.settle(
       holds.map((h) => ({
         taskId: randomUUID(),
+        processId: h.processId,
         budgetIds: h.budgetIds,
         reservedMicros: h.micros,
         reservedTokens: h.tokens,
@@ -215,5 +220,258 @@ describe('a process paused past the sweep (core/spend/gatewayLeases.ts)', () => 
     );
     await leases.close();
     expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [0, 0] });
+  });
+
+  it('after a sweep, an old lease given back never takes the money a newer lease reserved (lease generations)', async () => {
+    await pool.query(`DELETE FROM budget_leases`);
+    await pool.query(`UPDATE budgets SET reserved_micros = 0, spent_micros = 0`);
+    let clock = 0;
+    const processId = randomUUID();
+    const leases = new GatewayBudgetLeases({
+      processId,
+      store,
+      settle: async (p, calls) => {
+        await store.settleLeased(p, calls);
+      },
+      ...size,
+      now: () => clock,
+      heartbeatMs: 3_600_000,
+      idleMs: 3_600_000,
+    });
+    // Two callers (an API token and the user's own calls) lease on the same budgets: one
+    // (process, budget) row holds both leases.
+    const k1 = { userId, teamId: null, apiTokenId: null };
+    const k2 = { userId, teamId: null, apiTokenId: randomUUID() };
+    const holds: LeaseHold[] = [];
+    const take = async (k: LeaseScopes) => {
+      const t = await leases.take(k, 1000, 0);
+      expect(t.kind).toBe('held');
+      if (t.kind === 'held') holds.push(t.hold);
+    };
+    await take(k1);
+    await take(k2);
+    expect(await ledger()).toMatchObject({ reserved: [8000, 8000], leased: [8000, 8000] });
+
+    // Paused past the sweep: every row of the process is given back.
+    await stale(processId);
+    expect(await store.releaseDeadLeases(DEAD_BUDGET_LEASE_SECONDS)).toBe(16000);
+    clock += LEASE_CONFIRM_MS;
+    // On resume, K2's call leases afresh (3 calls of it left over, reserved behind it)…
+    await take(k2);
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+    // …and K1's old lease goes back (its next call, or the idle release): it gives back nothing
+    // the sweep took already, and above all not K2's new chunk.
+    await take(k1);
+    expect(await ledger()).toMatchObject({ reserved: [8000, 8000], leased: [8000, 8000] });
+    await leases.release();
+    // What is left reserved is exactly the four calls in flight (two of them from before the pause,
+    // whose money the sweep gave back: the known bound of calls across a pause).
+    expect(await ledger()).toMatchObject({ reserved: [2000, 2000], leased: [2000, 2000] });
+    // The calls settle under the generation each was reserved under, then the leases close.
+    await leases.settle(
+      holds.map((h) => ({
+        taskId: randomUUID(),
+        processId: h.processId,
+        budgetIds: h.budgetIds,
+        reservedMicros: h.micros,
+        reservedTokens: h.tokens,
+        costMicros: 0,
+        usedTokens: 0,
+      })),
+    );
+    await leases.close();
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [0, 0] });
+    const rows = await pool.query(`SELECT count(*)::int AS n FROM budget_leases`);
+    expect(rows.rows[0].n).toBe(0);
+  });
+
+  it('a heartbeat does not void a lease whose statement, sent before it, committed after its snapshot', async () => {
+    await pool.query(`DELETE FROM budget_leases`);
+    await pool.query(`UPDATE budgets SET reserved_micros = 0, spent_micros = 0`);
+    let clock = 0;
+    let gate: Promise<void> = Promise.resolve();
+    let beaten: (() => void) | null = null;
+    const beat = new Promise<void>((r) => {
+      beaten = r;
+    });
+    let leased = 0;
+    const leases = new GatewayBudgetLeases({
+      processId: randomUUID(),
+      store: {
+        ...store,
+        lease: (...a: Parameters<BudgetStore['lease']>) => {
+          leased++;
+          return store.lease(...a);
+        },
+        // The heartbeat's UPDATE runs (its snapshot taken), then its answer is slow to come back.
+        heartbeatLeases: async (p: string) => {
+          const r = await store.heartbeatLeases(p);
+          beaten?.();
+          await gate;
+          return r;
+        },
+      },
+      settle: async (p, calls) => {
+        await store.settleLeased(p, calls);
+      },
+      ...size,
+      now: () => clock,
+      heartbeatMs: 3_600_000,
+      idleMs: 3_600_000,
+    });
+    const caller = { userId, teamId: null, apiTokenId: null };
+    const holds: LeaseHold[] = [];
+    // The process's first lease statement waits for a budget row…
+    const locker = await pool.connect();
+    let open: () => void = () => {};
+    gate = new Promise<void>((r) => {
+      open = r;
+    });
+    try {
+      await locker.query('BEGIN');
+      await locker.query('SELECT id FROM budgets WHERE id = $1 FOR UPDATE', [budgetIds[0]]);
+      const taking = leases.take(caller, 1000, 0);
+      clock += 1;
+      // …while a heartbeat is sent: its UPDATE does not see the row the lease is about to write.
+      const beating = leases.heartbeat();
+      await beat;
+      await locker.query('COMMIT');
+      const t = await taking;
+      if (t.kind === 'held') holds.push(t.hold);
+      open();
+      await beating;
+    } finally {
+      locker.release();
+    }
+    expect(leased).toBe(1);
+    // The new lease still serves from memory: no new statement, nothing more reserved.
+    const t = await leases.take(caller, 1000, 0);
+    if (t.kind === 'held') holds.push(t.hold);
+    expect(leased).toBe(1);
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+    await leases.settle(
+      holds.map((h) => ({
+        taskId: randomUUID(),
+        processId: h.processId,
+        budgetIds: h.budgetIds,
+        reservedMicros: h.micros,
+        reservedTokens: h.tokens,
+        costMicros: 0,
+        usedTokens: 0,
+      })),
+    );
+    await leases.close();
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [0, 0] });
+  });
+
+  it('confirmation is timed on a monotonic clock: the wall clock jumping ahead does not void a lease', async () => {
+    await pool.query(`DELETE FROM budget_leases`);
+    await pool.query(`UPDATE budgets SET reserved_micros = 0, spent_micros = 0`);
+    let leased = 0;
+    const caller = { userId, teamId: null, apiTokenId: null };
+    const holds: LeaseHold[] = [];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // (made while Date is faked: whatever clock it reads by default is the faked one)
+    const leases = new GatewayBudgetLeases({
+      processId: randomUUID(),
+      store: {
+        ...store,
+        lease: (...a: Parameters<BudgetStore['lease']>) => {
+          leased++;
+          return store.lease(...a);
+        },
+      },
+      settle: async (p, calls) => {
+        await store.settleLeased(p, calls);
+      },
+      ...size,
+      heartbeatMs: 3_600_000,
+      idleMs: 3_600_000,
+    });
+    try {
+      const a = await leases.take(caller, 1000, 0);
+      if (a.kind === 'held') holds.push(a.hold);
+      // The machine's clock is set an hour ahead (NTP, an operator): no time passed for the lease.
+      vi.setSystemTime(Date.now() + 3_600_000);
+      const b = await leases.take(caller, 1000, 0);
+      if (b.kind === 'held') holds.push(b.hold);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(leased).toBe(1);
+    expect(await ledger()).toMatchObject({ reserved: [4000, 4000], leased: [4000, 4000] });
+    await leases.settle(
+      holds.map((h) => ({
+        taskId: randomUUID(),
+        processId: h.processId,
+        budgetIds: h.budgetIds,
+        reservedMicros: h.micros,
+        reservedTokens: h.tokens,
+        costMicros: 0,
+        usedTokens: 0,
+      })),
+    );
+    await leases.close();
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [0, 0] });
+  });
+
+  it("a dropped call's budget hold is settled, charged its cost, even when giving back its account reservation fails", async () => {
+    await pool.query(`DELETE FROM budget_leases`);
+    await pool.query(`UPDATE budgets SET reserved_micros = 0, spent_micros = 0`);
+    const leases = new GatewayBudgetLeases({
+      processId: randomUUID(),
+      store,
+      settle: async (p, calls) => {
+        await store.settleLeased(p, calls);
+      },
+      ...size,
+      heartbeatMs: 3_600_000,
+      idleMs: 3_600_000,
+    });
+    const t = await leases.take({ userId, teamId: null, apiTokenId: null }, 1000, 0);
+    if (t.kind !== 'held') throw new Error('not held');
+    const accounts = createGatewayStore(createDb(pool), {} as RoutingStore, { heartbeatMs: 3_600_000 });
+    const now = new Date();
+    const call: GatewayCallRecord = {
+      taskId: randomUUID(),
+      userId,
+      teamId: null,
+      taskType: 'chat',
+      title: 'Gateway: m',
+      description: 'x',
+      status: 'completed',
+      error: null,
+      providerId: null,
+      model: 'm',
+      maxTokens: 10,
+      createdAt: now,
+      completedAt: now,
+      routing: {},
+      hold: t.hold,
+      attempts: [
+        {
+          id: randomUUID(),
+          providerId: randomUUID(),
+          providerName: 'p',
+          providerKind: 'openai_compatible',
+          // The database refuses the give-back (not an account id it can read).
+          accountId: 'no-such-account',
+          leaseId: randomUUID(),
+          status: 'succeeded',
+          model: 'm',
+          tokensInput: 20,
+          tokensOutput: 10,
+          tokensReserved: 100,
+          latencyMs: 1,
+          errorCode: null,
+          errorMessage: null,
+          costMicros: 700,
+        },
+      ],
+    };
+    await expect(settleDroppedCall(accounts, leases, call)).rejects.toThrow();
+    await leases.close();
+    await accounts.close();
+    expect(await ledger()).toEqual({ reserved: [0, 0], leased: [0, 0], spent: [700, 700] });
   });
 });

@@ -361,7 +361,7 @@ export class GatewayService {
         step.error = `no account has ${cand.estimatedTokens} tokens${micros ? ` and ${micros} µ$ of budget` : ''} free any more`;
         continue;
       }
-      const { account, micros: microsReserved, budgetIds: microsBudgetIds } = reserved;
+      const { account, micros: microsReserved, budgetIds: microsBudgetIds, leaseId } = reserved;
       calls++;
       Object.assign(step, { accountId: account.id, accountName: account.name, model });
       const meter: Meter = { input: 0, output: 0, model: null };
@@ -378,6 +378,7 @@ export class GatewayService {
         tokensReserved: cand.estimatedTokens,
         microsReserved,
         ...(microsBudgetIds.length ? { microsBudgetIds } : {}),
+        ...(leaseId ? { leaseId } : {}),
         latencyMs: 0,
         errorCode: null,
         errorMessage: null,
@@ -552,12 +553,14 @@ export class GatewayService {
     cand: CandidateEvaluation,
     target: RoutingTarget,
     micros: number,
-  ): Promise<{ account: TargetAccount; micros: number; budgetIds: string[] } | null> {
+  ): Promise<{ account: TargetAccount; micros: number; budgetIds: string[]; leaseId?: string } | null> {
     for (const a of cand.accounts) {
       const m = await this.deps.store.reserve(a.id, cand.estimatedTokens, micros);
       if (m === null) continue;
       const account = target.accounts.find((x) => x.id === a.id);
-      return account ? { account, micros: m.micros, budgetIds: m.budgetIds } : null;
+      return account
+        ? { account, micros: m.micros, budgetIds: m.budgetIds, ...(m.leaseId ? { leaseId: m.leaseId } : {}) }
+        : null;
     }
     return null;
   }

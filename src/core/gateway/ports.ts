@@ -40,6 +40,8 @@ export interface GatewayStore {
 export interface AccountHold {
   micros: number;
   budgetIds: string[];
+  /** The lease generation (process id in gateway_leases/budget_leases) it was reserved under. */
+  leaseId?: string;
 }
 
 export interface GatewayAttempt {
@@ -58,6 +60,8 @@ export interface GatewayAttempt {
   microsReserved?: number;
   /** The account's budgets `microsReserved` was reserved on (each got all of it). */
   microsBudgetIds?: string[];
+  /** The lease generation the reservation was made under (AccountHold.leaseId): recorded under it. */
+  leaseId?: string;
   latencyMs: number;
   errorCode: string | null;
   errorMessage: string | null;
@@ -97,6 +101,8 @@ export interface BudgetHold {
   budgetIds: string[];
   micros: number;
   tokens: number;
+  /** The lease generation it was reserved under: settled under it. */
+  processId?: string;
 }
 
 /** What identifies the call for the caller's route-independent budgets (user, team of a team token, API token). */

@@ -1,14 +1,16 @@
-import { isDatabaseUnavailable } from '../databaseErrors.js';
+import { isTransientDatabaseError } from '../databaseErrors.js';
 import type { GatewayCallRecord, GatewayStore } from './ports.js';
 
 /**
  * Writes finished calls in batches, off the hot path: a batch goes when `maxBatch` calls wait or
  * `flushMs` after the first; one batch at a time. A batch that fails is kept and retried with
  * back-off (the store is idempotent by task id), so a database blip loses nothing; `stop()` flushes
- * everything that waits (shutdown). A batch the database refuses for its data (not for being down) is
- * split in halves until the call at fault is alone; that call is logged and dropped after three tries,
- * so one bad call never blocks the others, and what it holds (budget hold, account reservations) goes back
- * through `dropped`. Each attempt is priced (`prepare`) before its batch is
+ * everything that waits (shutdown). A failure for a passing reason (the database down, a deadlock, a
+ * serialization failure, a lock or statement timeout, out of memory: isTransientDatabaseError) is
+ * retried as it is, for as long as it takes. A batch the database refuses for its data is split in
+ * halves until the call at fault is alone; that call is logged and dropped after three tries, so one
+ * bad call never blocks the others, and what it holds goes back through `dropped` (its account
+ * reservations; its budget hold settled, charged the call's priced cost). Each attempt is priced (`prepare`) before its batch is
  * written and the calls' budgets are settled (`settle`) after it: the response never waits for either.
  */
 export class CallRecorder {
@@ -33,9 +35,9 @@ export class CallRecorder {
        */
       settle?: (batch: GatewayCallRecord[]) => Promise<void>;
       /**
-       * A call dropped (the database refused its row three times): gives back what it holds (its
-       * budget hold, uncharged, and its account reservations), else they stay reserved for as long
-       * as this process lives. A failure is logged.
+       * A call dropped (the database refused its row three times for its data): gives back what it
+       * holds (its account reservations; its budget hold, settled with the call's cost), else they
+       * stay reserved for as long as this process lives. A failure is logged.
        */
       dropped?: (call: GatewayCallRecord) => Promise<void>;
       log?: { warn(m: string, meta?: Record<string, unknown>): void };
@@ -83,7 +85,7 @@ export class CallRecorder {
         this.batchSize = this.opts.maxBatch ?? 200;
       } catch (e) {
         this.failures++;
-        if (!isDatabaseUnavailable(e) && batch.length === 1 && this.failures >= 3) {
+        if (!isTransientDatabaseError(e) && batch.length === 1 && this.failures >= 3) {
           this.failures = 0;
           this.opts.log?.warn('Dropped a gateway call the database refuses to record', {
             taskId: batch[0]!.taskId,
@@ -98,7 +100,7 @@ export class CallRecorder {
           return;
         }
         this.queue.unshift(...batch);
-        if (!isDatabaseUnavailable(e)) this.batchSize = Math.max(1, Math.floor(batch.length / 2));
+        if (!isTransientDatabaseError(e)) this.batchSize = Math.max(1, Math.floor(batch.length / 2));
         this.opts.log?.warn('Could not record gateway calls; will retry', {
           calls: batch.length,
           err: (e as Error).message,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BudgetStore, LeasedCall, LeaseScopes, OverBudget } from './ports.js';
 
 /** A lease covers this many calls of the size that asked for it… */
@@ -23,6 +24,8 @@ export interface LeaseHold {
   budgetIds: string[];
   micros: number;
   tokens: number;
+  /** The lease generation (process id in budget_leases) it was reserved under: settled under it. */
+  processId: string;
 }
 
 export type LeaseTake =
@@ -35,10 +38,16 @@ interface Lease {
   micros: number;
   tokens: number;
   usedAt: number;
-  /** The earliest period end of its budgets (epoch ms): a lease never serves the next period. */
+  /** The earliest period end of its budgets (wall clock, epoch ms): a lease never serves the next period. */
   until: number;
-  /** When the database last showed its rows (`now()` before the statement that did). */
+  /** When the database last showed its rows (monotonic `now()` before the statement that did). */
   confirmedAt: number;
+  /** When its latest lease statement returned (monotonic): a heartbeat sent before that cannot void it. */
+  grantedAt: number;
+  /** The generation (process id in budget_leases) its rows are counted under. */
+  processId: string;
+  /** Its generation's count of calls in flight (shared by the generation's leases). */
+  calls: { n: number };
 }
 
 /**
@@ -58,8 +67,17 @@ interface Lease {
  * - a lease serves from memory only within LEASE_CONFIRM_MS of the database confirming its rows (its
  *   lease statement, or a heartbeat that found them): a process paused past the sweep leases afresh
  *   instead of serving from a lease with nothing reserved behind it;
+ * - lease generations: the rows are counted under a generation id (budget_leases.process_id), one
+ *   row per (generation, budget) shared by every caller's lease on that budget. When the sweep may
+ *   have taken the current generation's rows (no heartbeat of it for LEASE_CONFIRM_MS, or a heartbeat
+ *   found a row missing), new leases go under a NEW id: the old generation's leftovers and calls are
+ *   given back and settled under the old id (never more than its rows hold, which the sweep deleted:
+ *   nothing twice), and can never take money a newer lease reserved on a re-created row;
  * - a budget added, changed or removed in any process (`revoke()`, on the cache bus's 'budgets')
  *   voids every lease: the next call leases against the budgets as they are.
+ *
+ * Confirmation is timed on a monotonic clock (`now`, performance.now); a lease's period end on the
+ * wall clock (`wall`, Date.now).
  */
 export class GatewayBudgetLeases {
   private readonly leases = new Map<string, Lease>();
@@ -69,6 +87,16 @@ export class GatewayBudgetLeases {
   private unsettled: LeasedCall[] = [];
   private readonly idleTimer: NodeJS.Timeout;
   private readonly heartbeatTimer: NodeJS.Timeout;
+  /** The current generation: new leases are counted under this id. */
+  private gen: string;
+  /** A lease statement was sent under the current generation (it may have rows). */
+  private genUsed = false;
+  /** When a heartbeat of the current generation was last sent (and succeeded), or it began. */
+  private genBeatAt: number;
+  /** Every generation that may still hold something (rows to beat, give back, drop on close). */
+  private readonly gens = new Set<string>();
+  /** Calls taken and not yet settled, per generation. */
+  private readonly inFlight = new Map<string, { n: number }>();
   private leased = false;
   /** When the leases were last revoked: a confirmation sent before that confirms nothing. */
   private revokedAt = Number.NEGATIVE_INFINITY;
@@ -77,9 +105,11 @@ export class GatewayBudgetLeases {
   private readonly idleMs: number;
   private readonly confirmMs: number;
   private readonly now: () => number;
+  private readonly wall: () => number;
 
   constructor(
     private readonly deps: {
+      /** The first generation's id (later ones are random). */
       processId: string;
       store: Pick<BudgetStore, 'lease' | 'releaseLease' | 'heartbeatLeases' | 'dropEmptyLeases'>;
       /** Settles leased calls and sends the alerts they trigger (BudgetService.settleLeased). */
@@ -90,11 +120,19 @@ export class GatewayBudgetLeases {
       heartbeatMs?: number;
       /** How long a confirmation lets a lease serve (LEASE_CONFIRM_MS). */
       confirmMs?: number;
-      /** The clock (epoch ms): tests inject one. */
+      /** The monotonic clock (ms) confirmation is timed on: tests inject one. */
       now?: () => number;
+      /** The wall clock (epoch ms) period ends are compared with. */
+      wall?: () => number;
+      /** New generation ids (tests). */
+      newId?: () => string;
     },
   ) {
-    this.now = deps.now ?? Date.now;
+    this.now = deps.now ?? (() => performance.now());
+    this.wall = deps.wall ?? Date.now;
+    this.gen = deps.processId;
+    this.gens.add(this.gen);
+    this.genBeatAt = this.now();
     this.confirmMs = deps.confirmMs ?? LEASE_CONFIRM_MS;
     this.calls = deps.calls ?? LEASE_CALLS;
     this.share = deps.share ?? LEASE_SHARE;
@@ -114,28 +152,60 @@ export class GatewayBudgetLeases {
     this.heartbeatTimer.unref();
   }
 
+  /** The generation new leases are counted under (tests, logs). */
+  get generation(): string {
+    return this.gen;
+  }
+
+  /**
+   * The current generation may have been swept (no heartbeat of it for confirmMs, while it may have
+   * rows): later leases go under a new one. Old leases stop serving (their generation differs).
+   */
+  private checkGeneration(now: number): void {
+    if (now - this.genBeatAt < this.confirmMs) return;
+    if (this.genUsed) this.newGeneration(now);
+    else this.genBeatAt = now; // no rows under it: nothing the sweep could have taken
+  }
+
+  private newGeneration(now: number): void {
+    this.gen = this.deps.newId?.() ?? randomUUID();
+    this.gens.add(this.gen);
+    this.genUsed = false;
+    this.genBeatAt = now;
+  }
+
   /** Takes `micros`/`tokens` for one call from the caller's lease, reserving a new chunk if it must. */
   async take(s: LeaseScopes, micros: number, tokens: number): Promise<LeaseTake> {
     const key = `${s.userId}|${s.teamId ?? ''}|${s.apiTokenId ?? ''}`;
-    const l = this.leases.get(key);
     const now = this.now();
-    if (l && now - l.confirmedAt >= this.confirmMs) {
-      // Not confirmed for too long (this process may have been paused and swept): the lease no
-      // longer serves. What it holds goes back first (never more than its rows hold, so nothing
-      // twice if the sweep took them), then a new lease is reserved below.
+    this.checkGeneration(now);
+    const l = this.leases.get(key);
+    if (l && (l.processId !== this.gen || now - l.confirmedAt >= this.confirmMs)) {
+      // Not confirmed for too long (this process may have been paused and swept), or of an older
+      // generation: the lease no longer serves. What it holds goes back first, under its own
+      // generation (never more than its rows hold, so nothing twice if the sweep took them), then
+      // a new lease is reserved below.
       this.leases.delete(key);
       this.replaced.add(l);
       await this.giveBack(l);
       if (l.micros === 0 && l.tokens === 0) this.replaced.delete(l);
-    } else if (l && l.micros >= micros && l.tokens >= tokens && now < l.until) {
+    } else if (
+      l &&
+      l.micros >= micros &&
+      l.tokens >= tokens &&
+      (l.until === Number.POSITIVE_INFINITY || this.wall() < l.until)
+    ) {
       // The hot path: out of this process's lease, no round trip.
       l.micros -= micros;
       l.tokens -= tokens;
       l.usedAt = now;
-      return { kind: 'held', hold: { budgetIds: l.budgetIds, micros, tokens } };
+      l.calls.n++;
+      return { kind: 'held', hold: { budgetIds: l.budgetIds, micros, tokens, processId: l.processId } };
     }
     this.leased = true;
-    const g = await this.deps.store.lease(this.deps.processId, s, micros, tokens, {
+    this.genUsed = true;
+    const gen = this.gen;
+    const g = await this.deps.store.lease(gen, s, micros, tokens, {
       calls: this.calls,
       share: this.share,
     });
@@ -143,14 +213,21 @@ export class GatewayBudgetLeases {
     const until = g.until ? g.until.getTime() : Number.POSITIVE_INFINITY;
     const at = this.now();
     const cur = this.leases.get(key);
-    if (cur && at < cur.until && cur.budgetIds.join() === g.budgetIds.join()) {
+    if (
+      cur &&
+      cur.processId === gen &&
+      this.wall() < cur.until &&
+      cur.budgetIds.join() === g.budgetIds.join()
+    ) {
       cur.micros += g.micros - micros;
       cur.tokens += g.tokens - tokens;
       cur.usedAt = at;
+      cur.grantedAt = at;
       cur.until = Math.min(cur.until, until);
       if (now > this.revokedAt) cur.confirmedAt = Math.max(cur.confirmedAt, now);
     } else {
-      // A budget came or went, or a period ended: the old lease goes back, the new one serves.
+      // A budget came or went, a period ended, or a new generation began: the old lease goes back
+      // (under its generation), the new one serves.
       if (cur) {
         // Kept until its leftover is back (giveBack restores it when the statement fails).
         this.replaced.add(cur);
@@ -164,9 +241,23 @@ export class GatewayBudgetLeases {
         until,
         // A lease reserved by a statement sent before a revocation serves no call after it.
         confirmedAt: now > this.revokedAt ? now : Number.NEGATIVE_INFINITY,
+        grantedAt: at,
+        processId: gen,
+        calls: this.counter(gen),
       });
     }
-    return { kind: 'held', hold: { budgetIds: g.budgetIds, micros, tokens } };
+    this.counter(gen).n++;
+    return { kind: 'held', hold: { budgetIds: g.budgetIds, micros, tokens, processId: gen } };
+  }
+
+  /** The count of calls in flight of a generation. */
+  private counter(id: string): { n: number } {
+    let c = this.inFlight.get(id);
+    if (!c) {
+      c = { n: 0 };
+      this.inFlight.set(id, c);
+    }
+    return c;
   }
 
   /**
@@ -181,32 +272,83 @@ export class GatewayBudgetLeases {
   }
 
   /**
-   * Says this process is alive for its lease rows and confirms the leases whose rows are all there;
-   * a lease with a row missing (the sweep took it) serves no more: the next call leases afresh.
+   * Says this process is alive for its lease rows (every generation that may hold something) and
+   * confirms the leases whose rows are all there. A lease with a row missing (the sweep took it)
+   * serves no more, and later leases go under a new generation; so do they when the current
+   * generation went unbeaten for confirmMs (this process was paused, or the database was out).
+   * A lease whose statement returned after this heartbeat was sent is left alone: its rows may
+   * have been committed after the heartbeat's snapshot.
    */
   async heartbeat(): Promise<void> {
-    if (!this.leased) return;
     const sentAt = this.now();
-    const held = new Set(await this.deps.store.heartbeatLeases(this.deps.processId));
-    if (sentAt <= this.revokedAt) return;
-    for (const l of this.leases.values()) {
-      if (l.confirmedAt > sentAt) continue;
-      l.confirmedAt = l.budgetIds.every((id) => held.has(id)) ? sentAt : Number.NEGATIVE_INFINITY;
+    if (!this.leased) {
+      this.genBeatAt = sentAt;
+      return;
     }
+    this.checkGeneration(sentAt);
+    const gen = this.gen;
+    const held = new Map<string, Set<string>>();
+    for (const id of [...this.gens]) {
+      held.set(id, new Set(await this.deps.store.heartbeatLeases(id)));
+    }
+    if (gen === this.gen) this.genBeatAt = Math.max(this.genBeatAt, sentAt);
+    if (sentAt <= this.revokedAt) return;
+    let missing = false;
+    for (const l of this.leases.values()) {
+      if (l.confirmedAt > sentAt || l.grantedAt >= sentAt) continue;
+      const rows = held.get(l.processId);
+      if (rows && l.budgetIds.every((id) => rows.has(id))) l.confirmedAt = sentAt;
+      else {
+        l.confirmedAt = Number.NEGATIVE_INFINITY;
+        if (l.processId === this.gen) missing = true;
+      }
+    }
+    if (missing) this.newGeneration(this.now());
   }
 
   /**
-   * Settles calls served from leases (once each; idempotent by task id). Calls whose settlement
-   * fails are kept and retried by the idle timer and on close(), apart from later batches (else
-   * their estimate would stay reserved, and their cost uncharged, for as long as this process lives).
+   * Settles calls served from leases (once each; idempotent by task id), each under the generation
+   * it was reserved under. Calls whose settlement fails are kept and retried by the idle timer and
+   * on close(), apart from later batches (else their estimate would stay reserved, and their cost
+   * uncharged, for as long as this process lives).
    */
   async settle(calls: LeasedCall[]): Promise<void> {
     if (!calls.length) return;
-    try {
-      await this.deps.settle(this.deps.processId, calls);
-    } catch (e) {
-      this.unsettled.push(...calls);
-      throw e;
+    const byGen = new Map<string, LeasedCall[]>();
+    for (const c of calls) {
+      const id = c.processId ?? this.deps.processId;
+      byGen.set(id, [...(byGen.get(id) ?? []), c]);
+    }
+    let failed: unknown = null;
+    for (const [id, group] of byGen) {
+      try {
+        await this.deps.settle(id, group);
+        const c = this.counter(id);
+        c.n = Math.max(0, c.n - group.length);
+      } catch (e) {
+        this.unsettled.push(...group);
+        failed ??= e;
+      }
+    }
+    if (failed) throw failed;
+  }
+
+  /**
+   * Settles, once and without retrying, calls the recorder dropped (no task row is ever written, so
+   * nothing marks them settled: a retry after a statement that committed but whose answer was lost
+   * would give their estimate back twice). A failure leaves the estimate counted on its generation's
+   * rows: given back by the sweep once this process stops.
+   */
+  async settleOnce(calls: LeasedCall[]): Promise<void> {
+    const byGen = new Map<string, LeasedCall[]>();
+    for (const c of calls) {
+      const id = c.processId ?? this.deps.processId;
+      byGen.set(id, [...(byGen.get(id) ?? []), c]);
+    }
+    for (const [id, group] of byGen) {
+      const c = this.counter(id);
+      c.n = Math.max(0, c.n - group.length);
+      await this.deps.settle(id, group);
     }
   }
 
@@ -220,14 +362,33 @@ export class GatewayBudgetLeases {
   /** Gives back what the leases hold beyond the calls in flight (`idleMs`: only leases idle that long). */
   async release(idleMs = 0): Promise<void> {
     const now = this.now();
+    const wall = this.wall();
     for (const l of this.replaced) {
       if (l.micros > 0 || l.tokens > 0) await this.giveBack(l);
       if (l.micros === 0 && l.tokens === 0) this.replaced.delete(l);
     }
     for (const [key, l] of this.leases) {
-      if (now - l.usedAt < idleMs && now < l.until) continue;
+      if (now - l.usedAt < idleMs && wall < l.until && l.processId === this.gen) continue;
       if (l.micros > 0 || l.tokens > 0) await this.giveBack(l);
       if (l.micros === 0 && l.tokens === 0 && this.leases.get(key) === l) this.leases.delete(key);
+    }
+    await this.forgetOldGenerations();
+  }
+
+  /** An old generation holding nothing any more (no lease, no call in flight): its rows are dropped. */
+  private async forgetOldGenerations(): Promise<void> {
+    for (const id of [...this.gens]) {
+      if (id === this.gen || (this.inFlight.get(id)?.n ?? 0) > 0) continue;
+      if (this.unsettled.some((c) => (c.processId ?? this.deps.processId) === id)) continue;
+      const holds = (l: Lease) => l.processId === id && (l.micros > 0 || l.tokens > 0);
+      if ([...this.leases.values()].some(holds) || [...this.replaced].some(holds)) continue;
+      try {
+        await this.deps.store.dropEmptyLeases(id);
+        this.gens.delete(id);
+        this.inFlight.delete(id);
+      } catch {
+        // Dropped on a later round.
+      }
     }
   }
 
@@ -237,7 +398,7 @@ export class GatewayBudgetLeases {
     clearInterval(this.heartbeatTimer);
     await this.settleAgain().catch(() => {});
     await this.release();
-    if (this.leased) await this.deps.store.dropEmptyLeases(this.deps.processId).catch(() => {});
+    if (this.leased) for (const id of this.gens) await this.deps.store.dropEmptyLeases(id).catch(() => {});
   }
 
   private async giveBack(l: Lease): Promise<void> {
@@ -247,7 +408,7 @@ export class GatewayBudgetLeases {
     l.micros = 0;
     l.tokens = 0;
     try {
-      await this.deps.store.releaseLease(this.deps.processId, l.budgetIds, m, t);
+      await this.deps.store.releaseLease(l.processId, l.budgetIds, m, t);
     } catch {
       // Kept: the next idle round (or the sweep, if this process dies) gives it back.
       l.micros += m;

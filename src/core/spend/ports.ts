@@ -210,6 +210,8 @@ export type LeaseGrant =
 /** A gateway call served from a lease, with its estimate and its real cost. */
 export interface LeasedCall {
   taskId: string;
+  /** The lease generation (budget_leases.process_id) the call was reserved under (GatewayBudgetLeases). */
+  processId?: string;
   budgetIds: string[];
   reservedMicros: number;
   reservedTokens: number;
