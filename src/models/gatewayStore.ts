@@ -442,10 +442,12 @@ export function createGatewayStore(
     },
 
     async dropped(calls) {
+      // Every attempt leaves its generation's in-flight count first: a give-back that fails below
+      // must not pin the generation (heartbeaten, and its rows held, for as long as the process lives).
+      for (const c of calls) for (const a of c.attempts) track(a.leaseId ?? firstId, -1);
       for (const c of calls)
         for (const a of c.attempts) {
           const pid = a.leaseId ?? firstId;
-          track(pid, -1);
           const l = leases.get(a.accountId);
           const same = l && l.processId === pid ? l : undefined;
           const ids = a.microsBudgetIds ?? [];

@@ -1,4 +1,4 @@
-import { isTransientDatabaseError } from '../databaseErrors.js';
+import { isDatabaseUnavailable, isTransientDatabaseError } from '../databaseErrors.js';
 import type { GatewayCallRecord, GatewayStore } from './ports.js';
 
 /**
@@ -7,7 +7,8 @@ import type { GatewayCallRecord, GatewayStore } from './ports.js';
  * back-off (the store is idempotent by task id), so a database blip loses nothing; `stop()` flushes
  * everything that waits (shutdown). A failure for a passing reason (the database down, a deadlock, a
  * serialization failure, a lock or statement timeout, out of memory: isTransientDatabaseError) is
- * retried as it is, for as long as it takes. A batch the database refuses for its data is split in
+ * retried for as long as it takes, never dropped; smaller each time unless the database is simply
+ * down (a batch that times out every time still gets through a call at a time). A batch the database refuses for its data is split in
  * halves until the call at fault is alone; that call is logged and dropped after three tries, so one
  * bad call never blocks the others, and what it holds goes back through `dropped` (its account
  * reservations; its budget hold settled, charged the call's priced cost). Each attempt is priced (`prepare`) before its batch is
@@ -100,7 +101,9 @@ export class CallRecorder {
           return;
         }
         this.queue.unshift(...batch);
-        if (!isTransientDatabaseError(e)) this.batchSize = Math.max(1, Math.floor(batch.length / 2));
+        // Smaller next time unless the database is simply away: a batch that times out or runs out of
+        // memory every time must still get through (its calls are never dropped for that).
+        if (!isDatabaseUnavailable(e)) this.batchSize = Math.max(1, Math.floor(batch.length / 2));
         this.opts.log?.warn('Could not record gateway calls; will retry', {
           calls: batch.length,
           err: (e as Error).message,
