@@ -57,6 +57,9 @@ function routeOf(url: string): string | null {
 /** Reads the body as express.json would (strict, limit, NUL refused), or rejects with its error. */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    // Aborted while the API key was looked up: its events have fired already, and would never come.
+    if (req.destroyed || req.readableAborted)
+      return reject(new AppError('bad_request', 'The request body could not be read'));
     const declared = req.headers['content-length'];
     let tooLarge = declared !== undefined && Number(declared) > limit;
     const chunks: Buffer[] = [];
