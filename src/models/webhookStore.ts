@@ -19,15 +19,16 @@ export function createWebhookStore(db: Db): WebhookStore {
     },
     async listHooks({ page, limit, teamId }) {
       const where = teamId ? eq(webhooks.teamId, teamId) : undefined;
-      const [items, [t]] = await Promise.all([
-        db
+      // One after the other: a transaction's queries share its connection.
+      const [items, [t]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(webhooks)
           .where(where)
           .orderBy(desc(webhooks.createdAt), desc(webhooks.id))
           .limit(limit)
           .offset((page - 1) * limit),
-        db.select({ n: count() }).from(webhooks).where(where),
+        await tx.select({ n: count() }).from(webhooks).where(where),
       ]);
       return { items: items.map(toHook), total: t?.n ?? 0 };
     },
@@ -57,15 +58,16 @@ export function createWebhookStore(db: Db): WebhookStore {
         webhookId ? eq(webhookDeliveries.webhookId, webhookId) : undefined,
         taskId ? eq(webhookDeliveries.taskId, taskId) : undefined,
       );
-      const [items, [t]] = await Promise.all([
-        db
+      // One after the other: a transaction's queries share its connection.
+      const [items, [t]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(webhookDeliveries)
           .where(where)
           .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.attempt))
           .limit(limit)
           .offset((page - 1) * limit),
-        db.select({ n: count() }).from(webhookDeliveries).where(where),
+        await tx.select({ n: count() }).from(webhookDeliveries).where(where),
       ]);
       return { items: items.map(toDelivery), total: t?.n ?? 0 };
     },
@@ -163,4 +165,15 @@ export function createIntakeLedger(db: Db): IntakeLedger {
         );
     },
   };
+}
+
+/**
+ * A page and its total read from one snapshot (a read-only repeatable-read transaction): read apart,
+ * a row committed between the two could be counted but missing from the page (total 1, no items).
+ */
+function oneSnapshot<T>(
+  db: Db,
+  read: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>,
+): Promise<T> {
+  return db.transaction(read, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
