@@ -110,7 +110,13 @@ describe('start-up with ADMIN_* when the account already exists', () => {
 describe('create-admin', () => {
   it('refuses an existing username or e-mail naming --promote; --promote <id> promotes and kills old credentials', async () => {
     const app = await boot();
-    const env = { DATABASE_URL: app.databaseUrl, DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sy-cli-')) };
+    // Small pools: two CLI runs side by side beside the app must stay within a shared server's
+    // max_connections (100 on a default PostgreSQL, where other test files connect too).
+    const env = {
+      DATABASE_URL: app.databaseUrl,
+      DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sy-cli-')),
+      DATABASE_POOL_MAX: '4',
+    };
     const u = await registerUser(app.url);
     const pat = (await u.api.post('/api/auth/tokens', { name: 'old' })).body.token as string;
 
