@@ -19,7 +19,6 @@
  * BENCH_GATEWAY_CPU_PROF=<dir> writes a V8 CPU profile of Switchyard's process there.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +27,9 @@ import { createLogger } from '../src/logger.js';
 import {
   type BenchServer,
   closedLoop,
+  cpuMs,
   fmt,
+  postgresPids,
   createDatabase as scratchDatabase,
   startBenchServer,
   summarize,
@@ -148,38 +149,6 @@ interface Target {
   dbPids?: () => number[];
 }
 
-/** CPU time (user + system, ms) the processes have used so far, from /proc (Linux; 0 elsewhere). */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {}
-  }
-  return ticks * 10;
-}
-
-/** The embedded PostgreSQL's postmaster and its children (the backends doing Switchyard's queries). */
-function postgresPids(dataDir: string | undefined): number[] {
-  if (!dataDir) return [];
-  try {
-    const master = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    const out = [master];
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-        if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === master) out.push(Number(d));
-      } catch {}
-    }
-    return out;
-  } catch {
-    return [];
-  }
-}
-
 async function measure(t: Target) {
   const once = async () => {
     const r = await t.client.chat.completions.create(
@@ -257,7 +226,7 @@ try {
       name: 'switchyard',
       client: sdk(`${syUrl}/v1`, token),
       pids: () => [children[1]!.pid!],
-      dbPids: () => postgresPids(postgres?.dataDir),
+      dbPids: () => (postgres ? postgresPids(postgres) : []),
     },
     {
       name: 'portkey',
