@@ -3,6 +3,7 @@ import type { AuditSink } from '../core/audit/audit.js';
 import type { Logger } from '../logger.js';
 import type { Db } from './db.js';
 import { auditLog } from './schema.js';
+import { oneSnapshot } from './snapshot.js';
 
 export function createAuditStore(db: Db, logger: Logger) {
   const sink: AuditSink & {
@@ -35,15 +36,15 @@ export function createAuditStore(db: Db, logger: Logger) {
         actorId ? eq(auditLog.actorId, actorId) : undefined,
         since ? gte(auditLog.at, since) : undefined,
       );
-      const [items, [t]] = await Promise.all([
-        db
+      const [items, [t]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(auditLog)
           .where(where)
           .orderBy(desc(auditLog.at), desc(auditLog.id))
           .limit(limit)
           .offset((page - 1) * limit),
-        db.select({ n: count() }).from(auditLog).where(where),
+        await tx.select({ n: count() }).from(auditLog).where(where),
       ]);
       return { items, total: t?.n ?? 0 };
     },

@@ -2,6 +2,7 @@ import { and, count, desc, eq, gt, ilike, isNull, ne, or, sql } from 'drizzle-or
 import type { AuthStore, SessionRecord, UserRecord } from '../core/auth/authService.js';
 import type { Db } from './db.js';
 import { apiTokens, refreshTokens, sessions, users } from './schema.js';
+import { oneSnapshot } from './snapshot.js';
 
 const lower = (c: typeof users.username | typeof users.email) => sql`lower(${c})`;
 
@@ -71,15 +72,15 @@ export function createAuthStore(db: Db): AuthStore {
         eq(users.isGuest, false),
         q ? or(ilike(users.username, `%${q}%`), ilike(users.email, `%${q}%`)) : undefined,
       );
-      const [items, [t]] = await Promise.all([
-        db
+      const [items, [t]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(users)
           .where(where)
           .orderBy(desc(users.createdAt))
           .limit(limit)
           .offset((page - 1) * limit),
-        db.select({ n: count() }).from(users).where(where),
+        await tx.select({ n: count() }).from(users).where(where),
       ]);
       return { items: items.map(toUser), total: t?.n ?? 0 };
     },

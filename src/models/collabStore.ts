@@ -19,6 +19,7 @@ import {
   notifications,
   users,
 } from './schema.js';
+import { oneSnapshot } from './snapshot.js';
 
 type CommentRow = typeof contentComments.$inferSelect;
 
@@ -118,15 +119,15 @@ export function createNotificationStore(db: Db): NotificationStore {
       const where = q.unreadOnly
         ? and(eq(notifications.userId, userId), isNull(notifications.readAt))
         : eq(notifications.userId, userId);
-      const [rows, counts] = await Promise.all([
-        db
+      const [rows, counts] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(notifications)
           .where(where)
           .orderBy(sql`${notifications.createdAt} DESC, ${notifications.id} DESC`)
           .limit(q.limit)
           .offset((q.page - 1) * q.limit),
-        db.execute<{ total: number; unread: number }>(sql`
+        await tx.execute<{ total: number; unread: number }>(sql`
           SELECT count(*)::int AS total, count(*) FILTER (WHERE read_at IS NULL)::int AS unread
           FROM notifications WHERE user_id = ${userId}`),
       ]);

@@ -28,6 +28,7 @@ import type {
 } from '../core/content/ports.js';
 import type { Db } from './db.js';
 import { content, contentShares, contentVersions, tasks, users } from './schema.js';
+import { oneSnapshot } from './snapshot.js';
 
 type ContentRow = typeof content.$inferSelect;
 type VersionRow = typeof contentVersions.$inferSelect;
@@ -150,15 +151,15 @@ export function createContentRepository(db: Db): ContentRepository & {
 
     async list(q) {
       const where = listWhere(q);
-      const [rows, [total]] = await Promise.all([
-        db
+      const [rows, [total]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(content)
           .where(where)
           .orderBy(desc(content.updatedAt), desc(content.id))
           .limit(q.limit)
           .offset((q.page - 1) * q.limit),
-        db.select({ n: count() }).from(content).where(where),
+        await tx.select({ n: count() }).from(content).where(where),
       ]);
       return { items: rows.map(toContent), total: total?.n ?? 0 };
     },
@@ -261,15 +262,15 @@ export function createContentRepository(db: Db): ContentRepository & {
 
     async listShares(contentId, page, limit) {
       const where = eq(contentShares.contentId, contentId);
-      const [rows, [total]] = await Promise.all([
-        db
+      const [rows, [total]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select()
           .from(contentShares)
           .where(where)
           .orderBy(desc(contentShares.createdAt), desc(contentShares.id))
           .limit(limit)
           .offset((page - 1) * limit),
-        db.select({ n: count() }).from(contentShares).where(where),
+        await tx.select({ n: count() }).from(contentShares).where(where),
       ]);
       return { items: rows.map(toShare), total: total?.n ?? 0 };
     },

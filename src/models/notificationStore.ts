@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
+import { oneSnapshot } from './snapshot.js';
 
 export interface NotificationRecord {
   id: string;
@@ -21,8 +22,8 @@ export function createNotificationStore(db: Db) {
 
     async list(userId: string, q: { page: number; limit: number; unread?: boolean }) {
       const where = sql`user_id = ${userId}::uuid ${q.unread ? sql`AND read_at IS NULL` : sql``}`;
-      const [items, total] = await Promise.all([
-        db.execute<{
+      const [items, total] = await oneSnapshot(db, async (tx) => [
+        await tx.execute<{
           id: string;
           kind: string;
           payload: Record<string, unknown>;
@@ -31,7 +32,7 @@ export function createNotificationStore(db: Db) {
         }>(sql`
           SELECT id, kind, payload, read_at, created_at FROM notifications WHERE ${where}
           ORDER BY created_at DESC, id LIMIT ${q.limit} OFFSET ${(q.page - 1) * q.limit}`),
-        db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM notifications WHERE ${where}`),
+        await tx.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM notifications WHERE ${where}`),
       ]);
       return {
         items: items.rows.map(

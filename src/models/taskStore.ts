@@ -21,6 +21,7 @@ import type { Db, DbOrTx } from './db.js';
 import { createGuestWorkMover } from './linkStore.js';
 import { inTransaction, poolOf, queryPrepared } from './preparedStatements.js';
 import { content, contentVersions, taskAssignments, tasks } from './schema.js';
+import { oneSnapshot } from './snapshot.js';
 
 /** The NOTIFY channel a cancellation is announced on (see models/cancelListener.ts). */
 export const TASK_CANCEL_CHANNEL = 'switchyard_task_cancel';
@@ -272,15 +273,15 @@ export function createTaskStore(db: Db): TaskStore {
         q.taskType ? eq(tasks.taskType, q.taskType) : undefined,
         q.source ? eq(tasks.source, q.source) : undefined,
       );
-      const [rows, [total]] = await Promise.all([
-        db
+      const [rows, [total]] = await oneSnapshot(db, async (tx) => [
+        await tx
           .select(rawTaskSelection)
           .from(tasks)
           .where(where)
           .orderBy(desc(tasks.createdAt), desc(tasks.id))
           .limit(q.limit)
           .offset((q.page - 1) * q.limit),
-        db.select({ n: count() }).from(tasks).where(where),
+        await tx.select({ n: count() }).from(tasks).where(where),
       ]);
       return { items: rows.map(selected), total: total?.n ?? 0 };
     },

@@ -4,6 +4,7 @@ import type { DeliveryRecord, HookRecord, WebhookStore } from '../core/webhooks/
 import type { Db } from './db.js';
 import { findIdentity, findOrCreateGuestForIdentity } from './guestUsers.js';
 import { aiProviders, inboundDeliveries, users, webhookDeliveries, webhooks } from './schema.js';
+import { oneSnapshot } from './snapshot.js';
 
 export function createWebhookStore(db: Db): WebhookStore {
   const toHook = (r: typeof webhooks.$inferSelect): HookRecord => r;
@@ -19,7 +20,6 @@ export function createWebhookStore(db: Db): WebhookStore {
     },
     async listHooks({ page, limit, teamId }) {
       const where = teamId ? eq(webhooks.teamId, teamId) : undefined;
-      // One after the other: a transaction's queries share its connection.
       const [items, [t]] = await oneSnapshot(db, async (tx) => [
         await tx
           .select()
@@ -58,7 +58,6 @@ export function createWebhookStore(db: Db): WebhookStore {
         webhookId ? eq(webhookDeliveries.webhookId, webhookId) : undefined,
         taskId ? eq(webhookDeliveries.taskId, taskId) : undefined,
       );
-      // One after the other: a transaction's queries share its connection.
       const [items, [t]] = await oneSnapshot(db, async (tx) => [
         await tx
           .select()
@@ -165,15 +164,4 @@ export function createIntakeLedger(db: Db): IntakeLedger {
         );
     },
   };
-}
-
-/**
- * A page and its total read from one snapshot (a read-only repeatable-read transaction): read apart,
- * a row committed between the two could be counted but missing from the page (total 1, no items).
- */
-function oneSnapshot<T>(
-  db: Db,
-  read: (tx: Parameters<Parameters<Db['transaction']>[0]>[0]) => Promise<T>,
-): Promise<T> {
-  return db.transaction(read, { isolationLevel: 'repeatable read', accessMode: 'read only' });
 }
