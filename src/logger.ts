@@ -166,12 +166,21 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return wrap(w);
 }
 
+/**
+ * winston's level methods push every entry through its format and transport streams and filter by
+ * level only at the transport: an entry below the logger's level is dropped here first (Bolt alone
+ * logs several debug lines per Slack request).
+ */
 function wrap(w: winston.Logger): Logger {
   return {
     error: (m, meta) => w.error(m, meta),
     warn: (m, meta) => w.warn(m, meta),
-    info: (m, meta) => w.info(m, meta),
-    debug: (m, meta) => w.debug(m, meta),
+    info: (m, meta) => {
+      if (w.isLevelEnabled('info')) w.info(m, meta);
+    },
+    debug: (m, meta) => {
+      if (w.isLevelEnabled('debug')) w.debug(m, meta);
+    },
     child: (scope) => wrap(w.child(scope)),
   };
 }

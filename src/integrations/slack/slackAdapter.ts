@@ -103,7 +103,15 @@ export function createSlackRouter(opts: SlackAdapterOptions): Router {
         log,
       )
     : async () => ({});
-  const app = new App({ receiver, logger: boltLogger(opts.logger), authorize, clientOptions });
+  // No conversation store: nothing here keeps per-conversation state, and Bolt's default (in memory)
+  // looks every request's conversation up and builds an Error for each miss.
+  const app = new App({
+    receiver,
+    logger: boltLogger(opts.logger),
+    authorize,
+    clientOptions,
+    convoStore: false,
+  });
 
   // Every slash command: `/sy <command> …`, and `/generate …` as a shortcut.
   app.command(/.*/, async ({ command, ack }) => {
