@@ -7,6 +7,8 @@ import type { IntakeScopes } from '../core/spend/ports.js';
 import type { TaskCommands } from '../core/tasks/types.js';
 import type { ChatPlatform } from '../integrations/integration.js';
 import type { Logger } from '../logger.js';
+import type { CacheBus } from '../models/cacheBus.js';
+import { cachedChatIdentities } from '../models/chatCache.js';
 import { createChatIdentityStore } from '../models/chatIdentityStore.js';
 import { createPendingRunStore } from '../models/chatPendingRunStore.js';
 import {
@@ -31,6 +33,8 @@ export type ChatEstimate = (
 /** What the command handler is built from besides account linking: the database and the other areas' ports. */
 export interface ChatHandlerInputs {
   db: Db;
+  /** Caches chat identities in this process (invalidated across processes); without it every command looks its identity up. */
+  cache?: CacheBus;
   tasks: TaskCommands;
   settings: SettingsStore;
   publicUrl: () => string;
@@ -56,7 +60,9 @@ export function createChatHandler(
   const { db } = c;
   return new ChatCommandHandler({
     tasks: c.tasks,
-    identities: createChatIdentityStore(db),
+    identities: c.cache
+      ? cachedChatIdentities(createChatIdentityStore(db), c.cache)
+      : createChatIdentityStore(db),
     links: c.links,
     rateLimiter: createRateLimiter(db),
     ledger: createDeliveryLedger(db),

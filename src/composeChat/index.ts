@@ -15,6 +15,7 @@ import type {
 import { slackIntegration } from '../integrations/slack/index.js';
 import { telegramIntegration } from '../integrations/telegram/index.js';
 import type { Logger } from '../logger.js';
+import { linkStoreInvalidating } from '../models/chatCache.js';
 import { createChatOriginStore } from '../models/chatSupportStores.js';
 import { createLinkStore } from '../models/linkStore.js';
 import { createDirectMessenger } from './directMessages.js';
@@ -42,7 +43,8 @@ export interface ComposeChatInputs extends ChatHandlerInputs {
 export async function composeChat(c: ComposeChatInputs) {
   const { db, logger } = c;
   const log = logger.child({ scope: 'chat' });
-  const links = new LinkService({ store: createLinkStore(db), tasks: c.tasks, audit: c.audit, log });
+  const linkStore = c.cache ? linkStoreInvalidating(createLinkStore(db), c.cache) : createLinkStore(db);
+  const links = new LinkService({ store: linkStore, tasks: c.tasks, audit: c.audit, log });
   const handler = createChatHandler({ ...c, links, log });
   const platforms: ChatPlatformInputs = {
     env: c.env,

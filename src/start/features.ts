@@ -156,6 +156,7 @@ async function createChatAndCollab(
   const chat = await composeChat({
     env,
     db,
+    cache: core.cache,
     pool: inputs.pool,
     logger,
     audit,

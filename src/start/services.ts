@@ -17,6 +17,7 @@ import { createAuditStore } from '../models/auditStore.js';
 import { cachedAuthStore } from '../models/authCache.js';
 import { createAuthStore } from '../models/authStore.js';
 import type { CacheBus } from '../models/cacheBus.js';
+import { cachedWorkspaceTeams } from '../models/chatCache.js';
 import type { Db } from '../models/db.js';
 import { ensureMockProvider } from '../models/mockProviderBootstrap.js';
 import { createPinnedProviderLookup, createProviderDirectory } from '../models/providerDirectory.js';
@@ -45,7 +46,7 @@ function createAccess({ env, logger, secrets, db, cache }: CoreInputs) {
   const audit = createAuditStore(db, logger);
   const settings = createSettingsStore(db, { cache });
   const tokens = new AccessTokens(secrets.jwtSecret, env.ACCESS_TOKEN_TTL_SECONDS);
-  const teamStore = createTeamStore(db);
+  const teamStore = cachedWorkspaceTeams(createTeamStore(db), cache);
   const auth = new AuthService(cachedAuthStore(createAuthStore(db), cache), tokens, audit, settings, {
     refreshTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
     teams: {
