@@ -12,10 +12,10 @@ import { cachedChatIdentities } from '../models/chatCache.js';
 import { createChatIdentityStore } from '../models/chatIdentityStore.js';
 import { createPendingRunStore } from '../models/chatPendingRunStore.js';
 import {
+  createAdmissionReads,
   createChatProviderDirectory,
   createContentLookup,
   createDeliveryLedger,
-  createRateLimiter,
 } from '../models/chatSupportStores.js';
 import type { Db } from '../models/db.js';
 
@@ -64,7 +64,7 @@ export function createChatHandler(
       ? cachedChatIdentities(createChatIdentityStore(db), c.cache)
       : createChatIdentityStore(db),
     links: c.links,
-    rateLimiter: createRateLimiter(db),
+    admission: createAdmissionReads(db),
     ledger: createDeliveryLedger(db),
     settings: c.settings,
     providers: createChatProviderDirectory(db),

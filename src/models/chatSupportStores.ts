@@ -1,14 +1,15 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type pg from 'pg';
 import type {
+  AdmissionReads,
   ChatOriginStore,
   ContentLookup,
   DeliveryLedger,
   ProviderDirectory,
   ProviderSummary,
-  RateLimiter,
 } from '../core/commands/ports.js';
 import type { Db } from './db.js';
+import { poolOf, queryPrepared } from './preparedStatements.js';
 import { aiProviders, content, inboundDeliveries } from './schema.js';
 
 /**
@@ -18,26 +19,43 @@ import { aiProviders, content, inboundDeliveries } from './schema.js';
  */
 
 /**
- * Fixed windows in rate_counters, counted by the database clock so every process agrees. The
+ * Admission's reads in one statement: one hit on a fixed window in rate_counters, counted by the
+ * database clock so every process agrees, and the delivery's ledger row if it was seen before. The
  * commit does not wait for the WAL flush (synchronous_commit off for this statement only): a
  * counter lost in a crash costs nothing, and intake saves one disk flush per command.
  */
-export function createRateLimiter(db: Db): RateLimiter {
+export function createAdmissionReads(db: Db): AdmissionReads {
+  const pool = poolOf(db);
   let calls = 0;
   return {
-    async hit(key, windowSeconds) {
-      const r = await db.execute<{ count: number; retry_after: number }>(sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v)
-        INSERT INTO rate_counters (key, window_start, count)
-        SELECT ${key}, to_timestamp(floor(extract(epoch FROM now()) / ${windowSeconds}) * ${windowSeconds}), 1 FROM relaxed
-        ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1
-        RETURNING count,
-          greatest(1, ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}) - now()))))::int AS retry_after`);
+    async read({ source, deliveryId, rateKey, windowSeconds }) {
+      const [row] = await queryPrepared<{
+        count: number;
+        retry_after: number;
+        seen: boolean;
+        task_id: string | null;
+        response: Record<string, unknown> | null;
+      }>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), hit AS (
+          INSERT INTO rate_counters (key, window_start, count)
+          SELECT ${rateKey}, to_timestamp(floor(extract(epoch FROM now()) / ${windowSeconds}) * ${windowSeconds}), 1 FROM relaxed
+          ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1
+          RETURNING count,
+            greatest(1, ceil(extract(epoch FROM (window_start + make_interval(secs => ${windowSeconds}) - now()))))::int AS retry_after
+        )
+        SELECT hit.count, hit.retry_after, d.id IS NOT NULL AS seen, d.task_id, d.response
+        FROM hit LEFT JOIN inbound_deliveries d ON d.source = ${source} AND d.delivery_id = ${deliveryId}`,
+      );
       // Old windows are worthless: sweep now and then rather than on every call.
       if (++calls % 500 === 1)
         await db.execute(sql`DELETE FROM rate_counters WHERE window_start < now() - interval '1 hour'`);
-      const row = r.rows[0]!;
-      return { count: Number(row.count), retryAfterSeconds: Number(row.retry_after) };
+      return {
+        seen: row!.seen ? { taskId: row!.task_id, response: row!.response } : null,
+        count: Number(row!.count),
+        retryAfterSeconds: Number(row!.retry_after),
+      };
     },
   };
 }

@@ -63,7 +63,15 @@ function fakeChat(o: { found?: ChatIdentityRecord | null; requireLinked?: boolea
         return { ok: true, username: 'alice', alreadyLinked: false, movedTasks: 0 };
       },
     },
-    rateLimiter: { hit: async () => ({ count: 1, retryAfterSeconds: 0 }) },
+    admission: {
+      read: async ({ source, deliveryId }: { source: string; deliveryId: string }) => ({
+        seen: ledger.has(`${source}:${deliveryId}`)
+          ? { taskId: null, response: ledger.get(`${source}:${deliveryId}`) ?? null }
+          : null,
+        count: 1,
+        retryAfterSeconds: 0,
+      }),
+    },
     ledger: {
       lookup: async (s: string, id: string) =>
         ledger.has(`${s}:${id}`) ? { taskId: null, response: ledger.get(`${s}:${id}`) ?? null } : null,

@@ -5,6 +5,7 @@ import type { TaskCommands, TaskRecord } from '../tasks/types.js';
 import type { ChatCommand, CommandName, ParseResult } from './grammar.js';
 import type { ChatPlatform } from './help.js';
 import type {
+  AdmissionReads,
   ChatCollab,
   ChatIdentityKey,
   ChatIdentityRecord,
@@ -13,7 +14,6 @@ import type {
   DeliveryLedger,
   PendingRunStore,
   ProviderDirectory,
-  RateLimiter,
   ShareLinks,
 } from './ports.js';
 import type { ButtonAction, ChatReply } from './reply.js';
@@ -87,7 +87,7 @@ export interface ChatHandlerDeps {
   tasks: TaskCommands;
   identities: ChatIdentityStore;
   links: LinkService;
-  rateLimiter: RateLimiter;
+  admission: AdmissionReads;
   ledger: DeliveryLedger;
   settings: { getAll(): Promise<Settings> };
   /** Provider listing and --provider lookup; without it `providers` points to the portal. */

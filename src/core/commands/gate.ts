@@ -18,13 +18,17 @@ export async function admit(
   key: ChatIdentityKey,
   delivery: Delivery,
 ): Promise<Admission> {
-  const [seen, settings, found, rate] = await Promise.all([
-    deps.ledger.lookup(delivery.source, delivery.id),
+  const [settings, found, rate] = await Promise.all([
     deps.settings.getAll(),
     deps.identities.find(key),
-    deps.rateLimiter.hit(`chat:${key.platform}:${key.workspaceId}:${key.platformUserId}`, 60),
+    deps.admission.read({
+      source: delivery.source,
+      deliveryId: delivery.id,
+      rateKey: `chat:${key.platform}:${key.workspaceId}:${key.platformUserId}`,
+      windowSeconds: 60,
+    }),
   ]);
-  if (seen) return { reply: replay(seen) };
+  if (rate.seen) return { reply: replay(rate.seen) };
   const perMinute = settings['chat.rateLimitPerMinute'];
   if (rate.count > perMinute) {
     return { reply: { private: true, text: gateTexts.rateLimited(perMinute, rate.retryAfterSeconds) } };

@@ -18,10 +18,18 @@ export interface ChatIdentityStore {
   ensureGuest(key: ChatIdentityKey): Promise<ChatIdentityRecord>;
 }
 
-/** Fixed-window counters shared by every process (rate_counters). */
-export interface RateLimiter {
-  /** Counts one hit in the current window; returns the window's count so far (this hit included). */
-  hit(key: string, windowSeconds: number): Promise<{ count: number; retryAfterSeconds: number }>;
+/**
+ * What admission reads before any command, in one statement: the delivery as the ledger saw it
+ * before (its reply is replayed), and one hit on the identity's fixed-window counter, shared by
+ * every process (rate_counters) — counted for a repeat too.
+ */
+export interface AdmissionReads {
+  read(q: { source: string; deliveryId: string; rateKey: string; windowSeconds: number }): Promise<{
+    seen: { taskId: string | null; response: Record<string, unknown> | null } | null;
+    /** The window's count so far, this hit included. */
+    count: number;
+    retryAfterSeconds: number;
+  }>;
 }
 
 /**
