@@ -22,6 +22,7 @@ import { createGuestWorkMover } from './linkStore.js';
 import { inTransaction, poolOf, queryPrepared } from './preparedStatements.js';
 import { content, contentVersions, taskAssignments, tasks } from './schema.js';
 import { oneSnapshot } from './snapshot.js';
+import { createGenerationCompleter } from './taskCompletion.js';
 
 /** The NOTIFY channel a cancellation is announced on (see models/cancelListener.ts). */
 export const TASK_CANCEL_CHANNEL = 'switchyard_task_cancel';
@@ -131,6 +132,7 @@ export const executorOf = (tx: DbOrTx): SqlExecutor => fromDrizzle(tx as never, 
 export function createTaskStore(db: Db): TaskStore {
   const pool = poolOf(db);
   const mover = createGuestWorkMover(db);
+  const generations = createGenerationCompleter(pool, { columns: rawColumns('tasks'), fromRaw });
   const getIn = async (q: DbOrTx, id: string) => {
     const [r] = await q.select(rawTaskSelection).from(tasks).where(eq(tasks.id, id));
     return r ? selected(r) : null;
@@ -403,7 +405,8 @@ export function createTaskStore(db: Db): TaskStore {
       // Plain generation (the common case): lock, store content v1 and its version row, mark the
       // task completed and drop the answer its attempt kept for a re-run (the content holds it now),
       // in ONE statement. The row lock makes it exactly-once: a second run waits on it, then finds
-      // the task no longer running and stores nothing.
+      // the task no longer running and stores nothing. Without deliveries to enqueue in the same
+      // transaction, tasks finishing together share that statement (taskCompletion.ts).
       const generate = async (q: Pick<pg.Pool, 'query'>) => {
         const meta = JSON.stringify(result.metadata);
         const [row] = await queryPrepared<RawTaskRow & { stored_content_id: string }>(
@@ -441,7 +444,7 @@ export function createTaskStore(db: Db): TaskStore {
             if (out) await inTx(out.task, exec);
             return out;
           })
-        : await generate(pool);
+        : await generations.complete(id, result);
       if (generated) return generated;
 
       // A regeneration (or a task that is no longer running): the next version of existing content.
