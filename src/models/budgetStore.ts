@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { nextReset, type ResetPeriod } from '../core/budgets/resetSchedule.js';
-import type { AttemptOutput, BudgetLedger } from '../core/routing/ports.js';
+import type { AttemptOutput, BudgetLedger, DecisionRecord, SettleAttempt } from '../core/routing/ports.js';
+import { createAttemptSettler } from './attemptSettlement.js';
 import type { Db } from './db.js';
 import { poolOf, queryPrepared } from './preparedStatements.js';
 import { decisionUpdate } from './routingStore.js';
@@ -53,55 +54,16 @@ export interface BudgetStore extends BudgetLedger {
 
 export function createBudgetStore(db: Db): BudgetStore {
   const pool = poolOf(db);
-  return {
-    async reserveAndStart(a, record) {
-      const micros = a.micros ?? 0;
-      const [row] = await queryPrepared<{ id: string }>(
-        pool,
-        sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), acct AS (
-          SELECT id FROM provider_accounts WHERE id = ${a.accountId} FOR UPDATE
-        ), pb AS (
-          -- The account's money budgets, locked after the account (settle takes them in the same order).
-          SELECT id, action, limit_micros, reserved_micros,
-                 ${LIVE_SPENT} AS spent_m, ${NEXT_RESET} AS next_reset
-          FROM budgets
-          WHERE scope = 'provider_account' AND scope_id = ${a.accountId}::uuid AND EXISTS (SELECT 1 FROM acct)
-          ORDER BY id
-          FOR UPDATE
-        ), pb_over AS (
-          SELECT 1 FROM pb
-          WHERE action <> 'notify' AND limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros
-        ), reserved AS (
-          UPDATE provider_accounts
-          SET token_reserved = token_reserved + ${a.tokens}::bigint, updated_at = now()
-          FROM relaxed
-          WHERE id = ${a.accountId} AND status = 'active'
-            AND token_used + token_reserved + ${a.tokens}::bigint <= token_limit
-            AND NOT EXISTS (SELECT 1 FROM pb_over)
-          RETURNING id
-        ), pb_reserved AS (
-          UPDATE budgets u
-          SET reserved_micros = u.reserved_micros + ${micros}::bigint, spent_micros = pb.spent_m,
-              resets_at = pb.next_reset, updated_at = now()
-          FROM pb, reserved
-          WHERE u.id = pb.id
-        ), started AS (
-          INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved, micros_reserved)
-          SELECT coalesce(${a.id ?? null}::uuid, gen_random_uuid()), ${a.taskId}, ${a.providerId}, ${a.providerName}, reserved.id,
-                 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}, ${micros}::bigint
-          FROM reserved
-          RETURNING id
-        )${record ? sql`, recorded AS (${decisionUpdate(record, sql`started`)})` : sql``}
-        SELECT id FROM started`,
-      );
-      return row?.id ?? null;
-    },
-
-    async settle(id, r, record) {
-      const out = await queryPrepared<{ id: string }>(
-        pool,
-        sql`
+  // Settlements with their decision (a success's) share statements; see attemptSettlement.ts.
+  const settler = createAttemptSettler(
+    pool,
+    { liveSpent: LIVE_SPENT, liveTokens: LIVE_TOKENS, nextReset: NEXT_RESET },
+    ({ id, r, record }) => settleOne(id, r, record),
+  );
+  const settleOne = async (id: string, r: SettleAttempt, record?: DecisionRecord): Promise<boolean> => {
+    const out = await queryPrepared<{ id: string }>(
+      pool,
+      sql`
         WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), settled AS (
           UPDATE task_assignments SET
             status = ${r.status},
@@ -150,9 +112,55 @@ export function createBudgetStore(db: Db): BudgetStore {
         )`
         }
         SELECT id FROM settled`,
+    );
+    return out.length > 0;
+  };
+  return {
+    async reserveAndStart(a, record) {
+      const micros = a.micros ?? 0;
+      const [row] = await queryPrepared<{ id: string }>(
+        pool,
+        sql`
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), acct AS (
+          SELECT id FROM provider_accounts WHERE id = ${a.accountId} FOR UPDATE
+        ), pb AS (
+          -- The account's money budgets, locked after the account (settle takes them in the same order).
+          SELECT id, action, limit_micros, reserved_micros,
+                 ${LIVE_SPENT} AS spent_m, ${NEXT_RESET} AS next_reset
+          FROM budgets
+          WHERE scope = 'provider_account' AND scope_id = ${a.accountId}::uuid AND EXISTS (SELECT 1 FROM acct)
+          ORDER BY id
+          FOR UPDATE
+        ), pb_over AS (
+          SELECT 1 FROM pb
+          WHERE action <> 'notify' AND limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros
+        ), reserved AS (
+          UPDATE provider_accounts
+          SET token_reserved = token_reserved + ${a.tokens}::bigint, updated_at = now()
+          FROM relaxed
+          WHERE id = ${a.accountId} AND status = 'active'
+            AND token_used + token_reserved + ${a.tokens}::bigint <= token_limit
+            AND NOT EXISTS (SELECT 1 FROM pb_over)
+          RETURNING id
+        ), pb_reserved AS (
+          UPDATE budgets u
+          SET reserved_micros = u.reserved_micros + ${micros}::bigint, spent_micros = pb.spent_m,
+              resets_at = pb.next_reset, updated_at = now()
+          FROM pb, reserved
+          WHERE u.id = pb.id
+        ), started AS (
+          INSERT INTO task_assignments (id, task_id, provider_id, provider_name, account_id, status, attempt_count, model, tokens_reserved, micros_reserved)
+          SELECT coalesce(${a.id ?? null}::uuid, gen_random_uuid()), ${a.taskId}, ${a.providerId}, ${a.providerName}, reserved.id,
+                 'running', ${a.attempt}, ${a.model}::text, ${a.tokens}, ${micros}::bigint
+          FROM reserved
+          RETURNING id
+        )${record ? sql`, recorded AS (${decisionUpdate(record, sql`started`)})` : sql``}
+        SELECT id FROM started`,
       );
-      return out.length > 0;
+      return row?.id ?? null;
     },
+
+    settle: (id, r, record) => (record ? settler.settle({ id, r, record }) : settleOne(id, r)),
 
     async releaseUnsettled(taskId) {
       return release(db, sql`a.task_id = ${taskId}`);

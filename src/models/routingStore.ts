@@ -253,13 +253,18 @@ export function createRoutingStore(
  */
 export function decisionUpdate(r: DecisionRecord, from: SQL, alsoSet?: SQL): SQL {
   return sql`
-    UPDATE tasks SET routing = ${JSON.stringify(r.decision)}::jsonb || jsonb_build_object('previousRuns',
-      CASE WHEN routing IS NULL THEN '[]'::jsonb
-           WHEN routing -> 'run' ->> 'key' = ${r.runKey} THEN coalesce(routing -> 'previousRuns', '[]'::jsonb)
-           ELSE coalesce(routing -> 'previousRuns', '[]'::jsonb) || jsonb_build_array(routing - 'previousRuns')
-      END)${alsoSet ? sql`, ${alsoSet}` : sql``}
+    UPDATE tasks SET routing = ${nextRouting(sql`${JSON.stringify(r.decision)}::jsonb`, sql`${r.runKey}`)}${alsoSet ? sql`, ${alsoSet}` : sql``}
     FROM ${from}
     WHERE tasks.id = ${r.taskId}`;
+}
+
+/** The routing document a task gets for `decision` of run `runKey` (decisionUpdate's SET). */
+export function nextRouting(decision: SQL, runKey: SQL): SQL {
+  return sql`${decision} || jsonb_build_object('previousRuns',
+      CASE WHEN tasks.routing IS NULL THEN '[]'::jsonb
+           WHEN tasks.routing -> 'run' ->> 'key' = ${runKey} THEN coalesce(tasks.routing -> 'previousRuns', '[]'::jsonb)
+           ELSE coalesce(tasks.routing -> 'previousRuns', '[]'::jsonb) || jsonb_build_array(tasks.routing - 'previousRuns')
+      END)`;
 }
 
 /** A task's owner, status and stored routing decision (GET /api/tasks/:id/routing). */

@@ -2,7 +2,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { CacheBus } from '../../src/models/cacheBus.js';
-import { cachedChatIdentities, cachedWorkspaceTeams, linkStoreInvalidating } from '../../src/models/chatCache.js';
+import {
+  cachedChatIdentities,
+  cachedWorkspaceTeams,
+  linkStoreInvalidating,
+} from '../../src/models/chatCache.js';
 import { createChatIdentityStore } from '../../src/models/chatIdentityStore.js';
 import { createDb, createPool, type Db } from '../../src/models/db.js';
 import { createLinkStore } from '../../src/models/linkStore.js';

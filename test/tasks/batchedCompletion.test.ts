@@ -52,7 +52,11 @@ describe('tasks finishing together', () => {
 
     for (const [i, d] of done.entries()) {
       expect(d?.task).toMatchObject({ id: ids[i], status: 'completed', contentId: d?.content.id });
-      expect(d?.content).toMatchObject({ title: `Title of answer ${i}`, contentData: `answer ${i}`, version: 1 });
+      expect(d?.content).toMatchObject({
+        title: `Title of answer ${i}`,
+        contentData: `answer ${i}`,
+        version: 1,
+      });
     }
     const rows = await pool.query(
       `SELECT t.id, c.content_data, c.metadata, v.version, v.source
