@@ -14,10 +14,13 @@ type Item = { id: string; r: SettleAttempt; record: DecisionRecord };
  * once per statement, not once per attempt. Per attempt, exactly what settling it alone does
  * (models/budgetStore.ts `settle`): the attempt is closed once (settled_at IS NULL), its account and
  * the account's budgets get its reservation back and its usage and cost charged (summed per account
- * here), and its task gets the decision and the cost. Accounts, then budgets, are locked in id order.
- * A batch holds one attempt per task (another is sent in the next statement). Should a statement
- * fail, each of its attempts is settled again on its own (`alone`), so one attempt's fault stays its
- * own.
+ * here), and its task gets the decision and the cost. Lock order: the attempts and their tasks
+ * (the settling and recording updates), then the accounts in id order, then their budgets in id order
+ * (`release` takes accounts and budgets the same way). A batch holds one attempt per task (another
+ * goes alone). Should a statement fail (a deadlock the database broke, one attempt's value refused),
+ * each of its attempts is settled again on its own (`alone`), so one attempt's fault stays its own.
+ * One statement is on its way at a time: an attempt waiting on a busy row holds the next batch back
+ * (latency, never a deadlock: nothing that holds those rows waits on this queue).
  */
 export function createAttemptSettler(
   pool: pg.Pool,

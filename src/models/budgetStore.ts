@@ -243,16 +243,24 @@ async function release(db: Db, where: ReturnType<typeof sql>): Promise<number> {
     ), per_account AS (
       SELECT account_id, sum(tokens_reserved) AS tokens, sum(micros_reserved) AS micros, count(*) AS n
       FROM released WHERE account_id IS NOT NULL GROUP BY account_id
+    ), locked AS (
+      -- Several accounts: locked in id order, as the batched settlement locks them (no deadlock).
+      SELECT id FROM provider_accounts WHERE id IN (SELECT account_id FROM per_account) ORDER BY id FOR UPDATE
     ), freed AS (
       UPDATE provider_accounts AS p
       SET token_reserved = greatest(0, p.token_reserved - per_account.tokens), updated_at = now()
       FROM per_account
-      WHERE p.id = per_account.account_id
+      WHERE p.id = per_account.account_id AND p.id IN (SELECT id FROM locked)
       RETURNING p.id
+    ), budgets_locked AS (
+      SELECT b.id FROM budgets b
+      WHERE b.scope = 'provider_account' AND b.scope_id IN (SELECT id FROM freed)
+      ORDER BY b.id FOR UPDATE
     ), freed_budgets AS (
       UPDATE budgets SET reserved_micros = greatest(0, budgets.reserved_micros - per_account.micros), updated_at = now()
-      FROM per_account JOIN freed ON freed.id = per_account.account_id
-      WHERE budgets.scope = 'provider_account' AND budgets.scope_id = per_account.account_id AND per_account.micros > 0
+      FROM per_account
+      WHERE budgets.id IN (SELECT id FROM budgets_locked) AND budgets.scope_id = per_account.account_id
+        AND per_account.micros > 0
     )
     SELECT count(*)::int AS n FROM released`);
   return Number(r.rows[0]?.n ?? 0);

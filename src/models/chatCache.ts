@@ -13,7 +13,8 @@ import type { CacheBus } from './cacheBus.js';
 export const CHAT_CACHE_TTL_MS = 30_000;
 
 type Key = { platform: string } & Pick<IdentityKey, 'workspaceId' | 'platformUserId'>;
-const identityKey = (k: Key) => `identity:${k.platform}:${k.workspaceId}:${k.platformUserId}`;
+/** Unambiguous whatever the ids hold (a ':' in one cannot make two identities share a key). */
+const identityKey = (k: Key) => `identity:${JSON.stringify([k.platform, k.workspaceId, k.platformUserId])}`;
 
 /**
  * Chat identities, cached per process. An entry carries its user's tag (`user:<id>`): the user's

@@ -85,12 +85,22 @@ export function createGenerationCompleter(
     }
   });
 
+  // One completion per task in a statement (a task claimed twice runs twice; the second goes alone
+  // and, the row locked and the task completed by then, stores nothing).
+  const pending = new Set<string>();
+
   return {
     async complete(id, result) {
-      const done = await batches.push({ id, result });
-      // A statement that failed for the batch: this task alone, so its own fault is its own.
-      const mine = done instanceof Error ? await store([{ id, result }]) : done;
-      return mine.get(id) ?? null;
+      if (pending.has(id)) return (await store([{ id, result }])).get(id) ?? null;
+      pending.add(id);
+      try {
+        const done = await batches.push({ id, result });
+        // A statement that failed for the batch: this task alone, so its own fault is its own.
+        const mine = done instanceof Error ? await store([{ id, result }]) : done;
+        return mine.get(id) ?? null;
+      } finally {
+        pending.delete(id);
+      }
     },
   };
 }

@@ -91,4 +91,17 @@ describe('tasks finishing together', () => {
     const c = await pool.query(`SELECT count(*)::int AS n FROM content WHERE task_id = $1`, [cancelled]);
     expect(c.rows[0].n).toBe(0);
   });
+
+  it('the same task completed twice at once (a job run twice) stores one content; its neighbours complete', async () => {
+    const [twice, other] = await runningTasks(2);
+    const done = await Promise.all([
+      store.complete(twice!, result('first')),
+      store.complete(twice!, result('second')),
+      store.complete(other!, result('neighbour')),
+    ]);
+    expect(done.slice(0, 2).filter(Boolean)).toHaveLength(1);
+    expect(done[2]?.task.status).toBe('completed');
+    const c = await pool.query(`SELECT count(*)::int AS n FROM content WHERE task_id = $1`, [twice]);
+    expect(c.rows[0].n).toBe(1);
+  });
 });
