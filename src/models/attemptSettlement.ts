@@ -6,6 +6,9 @@ import { queryPrepared } from './preparedStatements.js';
 import { nextRouting } from './routingStore.js';
 
 type Item = { id: string; r: SettleAttempt; record: DecisionRecord };
+/** An attempt to settle; with its decision (stored on its task whether or not the attempt is settled now). */
+export type Settlement = { id: string; r: SettleAttempt; record?: DecisionRecord };
+export type LedgerSql = { liveSpent: SQL; liveTokens: SQL; nextReset: SQL };
 
 /**
  * Settles, in one statement, every attempt that ended with its decision while the previous such
@@ -24,36 +27,12 @@ type Item = { id: string; r: SettleAttempt; record: DecisionRecord };
  */
 export function createAttemptSettler(
   pool: pg.Pool,
-  sqls: { liveSpent: SQL; liveTokens: SQL; nextReset: SQL },
-  alone: (item: Item) => Promise<boolean>,
+  sqls: LedgerSql,
 ): { settle(item: Item): Promise<boolean> } {
-  const settleAll = async (items: Item[]): Promise<Set<string>> => {
-    const input = JSON.stringify(
-      items.map(({ id, r, record }) => ({
-        id,
-        task_id: record.taskId,
-        status: r.status,
-        model: r.model ?? null,
-        tokens_input: r.tokensInput ?? 0,
-        tokens_output: r.tokensOutput ?? 0,
-        tokens_used: r.tokensUsed ?? 0,
-        latency_ms: r.latencyMs ?? null,
-        ttft_ms: r.ttftMs ?? null,
-        error_code: r.errorCode ?? null,
-        error_message: r.errorMessage ? r.errorMessage.slice(0, 2000) : null,
-        output: r.output ?? null,
-        cost_micros: r.costMicros ?? 0,
-        run_key: record.runKey,
-        decision: record.decision,
-      })),
-    );
-    const rows = await queryPrepared<{ id: string }>(pool, settleStatement(input, sqls));
-    return new Set(rows.map((x) => x.id));
-  };
-
+  const alone = async (item: Item) => (await settleAttempts(pool, [item], sqls)).has(item.id);
   const batches = new Coalescer<Item, Set<string> | Error>(async (items) => {
     try {
-      return await settleAll(items);
+      return await settleAttempts(pool, items, sqls);
     } catch (e) {
       if (items.length === 1) throw e;
       return e instanceof Error ? e : new Error(String(e));
@@ -76,7 +55,39 @@ export function createAttemptSettler(
   };
 }
 
-function settleStatement(input: string, { liveSpent, liveTokens, nextReset }: Record<string, SQL>): SQL {
+/**
+ * THE settling statement, for one attempt or many (models/budgetStore.ts `settle` sends one alone):
+ * the ids of the attempts it settled now (an attempt settled before is left as it is).
+ */
+export async function settleAttempts(
+  pool: pg.Pool,
+  items: Settlement[],
+  sqls: LedgerSql,
+): Promise<Set<string>> {
+  const input = JSON.stringify(
+    items.map(({ id, r, record }) => ({
+      id,
+      task_id: record?.taskId ?? null,
+      status: r.status,
+      model: r.model ?? null,
+      tokens_input: r.tokensInput ?? 0,
+      tokens_output: r.tokensOutput ?? 0,
+      tokens_used: r.tokensUsed ?? 0,
+      latency_ms: r.latencyMs ?? null,
+      ttft_ms: r.ttftMs ?? null,
+      error_code: r.errorCode ?? null,
+      error_message: r.errorMessage ? r.errorMessage.slice(0, 2000) : null,
+      output: r.output ?? null,
+      cost_micros: r.costMicros ?? 0,
+      run_key: record?.runKey ?? null,
+      decision: record?.decision ?? null,
+    })),
+  );
+  const rows = await queryPrepared<{ id: string }>(pool, settleStatement(input, sqls));
+  return new Set(rows.map((x) => x.id));
+}
+
+function settleStatement(input: string, { liveSpent, liveTokens, nextReset }: LedgerSql): SQL {
   return sql`
   WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), input AS (
     SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(
@@ -122,12 +133,14 @@ function settleStatement(input: string, { liveSpent, liveTokens, nextReset }: Re
     FROM per_account AS s
     WHERE budgets.id IN (SELECT id FROM budgets_locked) AND budgets.scope_id = s.account_id
   ), recorded AS (
-    -- Every task gets its decision, settled now or not; its cost only when its attempt was settled now.
+    -- A task gets its attempt's decision (when one comes with it), settled now or not, and its cost
+    -- when the attempt was settled now.
     UPDATE tasks SET
-      routing = ${nextRouting(sql.raw('i.decision'), sql.raw('i.run_key'))},
+      routing = CASE WHEN i.decision IS NULL THEN tasks.routing
+                     ELSE ${nextRouting(sql.raw('i.decision'), sql.raw('i.run_key'))} END,
       cost_micros = tasks.cost_micros + coalesce(s.cost_micros, 0)
     FROM relaxed, input AS i LEFT JOIN settled AS s ON s.id = i.id
-    WHERE tasks.id = i.task_id
+    WHERE tasks.id = coalesce(i.task_id, s.task_id) AND (i.decision IS NOT NULL OR s.cost_micros > 0)
   )
   SELECT id FROM settled`;
 }

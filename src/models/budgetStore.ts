@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { nextReset, type ResetPeriod } from '../core/budgets/resetSchedule.js';
-import type { AttemptOutput, BudgetLedger, DecisionRecord, SettleAttempt } from '../core/routing/ports.js';
-import { createAttemptSettler } from './attemptSettlement.js';
+import type { AttemptOutput, BudgetLedger } from '../core/routing/ports.js';
+import { createAttemptSettler, settleAttempts } from './attemptSettlement.js';
 import type { Db } from './db.js';
 import { poolOf, queryPrepared } from './preparedStatements.js';
 import { decisionUpdate } from './routingStore.js';
@@ -54,67 +54,9 @@ export interface BudgetStore extends BudgetLedger {
 
 export function createBudgetStore(db: Db): BudgetStore {
   const pool = poolOf(db);
-  // Settlements with their decision (a success's) share statements; see attemptSettlement.ts.
-  const settler = createAttemptSettler(
-    pool,
-    { liveSpent: LIVE_SPENT, liveTokens: LIVE_TOKENS, nextReset: NEXT_RESET },
-    ({ id, r, record }) => settleOne(id, r, record),
-  );
-  const settleOne = async (id: string, r: SettleAttempt, record?: DecisionRecord): Promise<boolean> => {
-    const out = await queryPrepared<{ id: string }>(
-      pool,
-      sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), settled AS (
-          UPDATE task_assignments SET
-            status = ${r.status},
-            model = coalesce(${r.model ?? null}::text, model),
-            tokens_input = ${r.tokensInput ?? 0},
-            tokens_output = ${r.tokensOutput ?? 0},
-            tokens_used = ${r.tokensUsed ?? 0},
-            latency_ms = ${r.latencyMs ?? null}::integer,
-            ttft_ms = ${r.ttftMs ?? null}::integer,
-            error_code = ${r.errorCode ?? null}::text,
-            error_message = ${r.errorMessage ? r.errorMessage.slice(0, 2000) : null}::text,
-            output = ${r.output ? JSON.stringify(r.output) : null}::jsonb,
-            cost_micros = ${r.costMicros ?? 0}::bigint,
-            settled_at = now(),
-            updated_at = now()
-          FROM relaxed
-          WHERE id = ${id} AND settled_at IS NULL
-          RETURNING id, task_id, account_id, tokens_reserved, tokens_used, cost_micros, micros_reserved
-        ), charged AS (
-          UPDATE provider_accounts AS p
-          SET token_reserved = greatest(0, p.token_reserved - settled.tokens_reserved),
-              token_used = p.token_used + settled.tokens_used,
-              spent_micros = p.spent_micros + settled.cost_micros,
-              updated_at = now()
-          FROM settled
-          WHERE p.id = settled.account_id
-          RETURNING p.id
-        ), account_budgets AS (
-          -- Reads charged, so the account row is locked before its budgets (as in reserveAndStart).
-          UPDATE budgets SET
-            reserved_micros = greatest(0, budgets.reserved_micros - settled.micros_reserved),
-            spent_micros = ${LIVE_SPENT} + settled.cost_micros,
-            spent_tokens = ${LIVE_TOKENS} + settled.tokens_used,
-            resets_at = ${NEXT_RESET},
-            updated_at = now()
-          FROM settled JOIN charged ON charged.id = settled.account_id
-          WHERE budgets.scope = 'provider_account' AND budgets.scope_id = settled.account_id
-        )${
-          // One statement may update the task row once: the cost goes with the decision when there is one.
-          record
-            ? sql`, recorded AS (${decisionUpdate(record, sql`relaxed`, sql`cost_micros = tasks.cost_micros + coalesce((SELECT cost_micros FROM settled), 0)`)})`
-            : sql`, costed AS (
-          UPDATE tasks AS t SET cost_micros = t.cost_micros + settled.cost_micros
-          FROM settled
-          WHERE t.id = settled.task_id AND settled.cost_micros > 0
-        )`
-        }
-        SELECT id FROM settled`,
-    );
-    return out.length > 0;
-  };
+  // THE settling statement (attemptSettlement.ts); successes finishing together share one.
+  const ledgerSql = { liveSpent: LIVE_SPENT, liveTokens: LIVE_TOKENS, nextReset: NEXT_RESET };
+  const settler = createAttemptSettler(pool, ledgerSql);
   return {
     async reserveAndStart(a, record) {
       const micros = a.micros ?? 0;
@@ -160,7 +102,10 @@ export function createBudgetStore(db: Db): BudgetStore {
       return row?.id ?? null;
     },
 
-    settle: (id, r, record) => (record ? settler.settle({ id, r, record }) : settleOne(id, r)),
+    settle: async (id, r, record) =>
+      record
+        ? settler.settle({ id, r, record })
+        : (await settleAttempts(pool, [{ id, r }], ledgerSql)).has(id),
 
     async releaseUnsettled(taskId) {
       return release(db, sql`a.task_id = ${taskId}`);

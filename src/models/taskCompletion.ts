@@ -9,6 +9,7 @@ import type { RawTaskRow } from './taskStore.js';
 export type Generated = { task: TaskRecord; content: StoredContent };
 type Item = { id: string; result: CompletionInput };
 type Row = RawTaskRow & { stored_content_id: string };
+type TaskColumns = { columns: SQL; fromRaw: (r: RawTaskRow) => TaskRecord };
 
 /**
  * The completion of plain generations (not regenerations), in one statement for every task that
@@ -22,57 +23,9 @@ type Row = RawTaskRow & { stored_content_id: string };
  */
 export function createGenerationCompleter(
   pool: pg.Pool,
-  task: { columns: SQL; fromRaw: (r: RawTaskRow) => TaskRecord },
+  task: TaskColumns,
 ): { complete(id: string, result: CompletionInput): Promise<Generated | null> } {
-  const store = async (items: Item[]): Promise<Map<string, Generated>> => {
-    const input = JSON.stringify(
-      items.map(({ id, result }) => ({
-        id,
-        title: result.title,
-        text: result.text,
-        meta: result.metadata,
-      })),
-    );
-    const rows = await queryPrepared<Row>(
-      pool,
-      sql`
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(id uuid, title text, text text, meta jsonb)
-      ), t AS (
-        SELECT tasks.id, tasks.user_id, tasks.team_id, input.title, input.text, input.meta
-        FROM tasks JOIN input ON input.id = tasks.id
-        WHERE tasks.status = 'running' AND tasks.regenerate_content_id IS NULL
-        ORDER BY tasks.id
-        FOR UPDATE OF tasks
-      ), c AS (
-        INSERT INTO content (task_id, user_id, team_id, title, content_type, content_data, version, metadata)
-        SELECT id, user_id, team_id, title, 'markdown', text, 1, meta FROM t
-        RETURNING id, user_id, task_id, title, content_data, metadata
-      ), v AS (
-        INSERT INTO content_versions (content_id, version, title, content_data, source, created_by, task_id, metadata)
-        SELECT id, 1, title, content_data, 'generation', user_id, task_id, metadata FROM c
-      ), cleared AS (
-        UPDATE task_assignments SET output = NULL FROM c
-        WHERE task_assignments.task_id = c.task_id AND task_assignments.output IS NOT NULL
-      )
-      UPDATE tasks SET status = 'completed', content_id = c.id, error = NULL, completed_at = now(), updated_at = now()
-      FROM c WHERE tasks.id = c.task_id
-      RETURNING ${task.columns}, c.id AS stored_content_id`,
-    );
-    const byId = new Map(items.map((i) => [i.id, i.result]));
-    return new Map(
-      rows.map((row) => {
-        const result = byId.get(row.id)!;
-        const content = {
-          id: row.stored_content_id,
-          title: result.title,
-          contentData: result.text,
-          version: 1,
-        };
-        return [row.id, { task: task.fromRaw(row), content }];
-      }),
-    );
-  };
+  const store = (items: Item[]) => completeGenerations(pool, items, task);
 
   // A failed statement of several tasks answers with the error (each then tries alone); of one
   // task, it throws (that task's run fails as before).
@@ -103,4 +56,62 @@ export function createGenerationCompleter(
       }
     },
   };
+}
+
+/**
+ * THE completion statement for plain generations, for one task or many (taskStore `complete` sends
+ * one alone inside the transaction that also enqueues its deliveries): the tasks it completed now.
+ */
+export async function completeGenerations(
+  q: Pick<pg.Pool, 'query'>,
+  items: Item[],
+  task: TaskColumns,
+): Promise<Map<string, Generated>> {
+  const input = JSON.stringify(
+    items.map(({ id, result }) => ({
+      id,
+      title: result.title,
+      text: result.text,
+      meta: result.metadata,
+    })),
+  );
+  const rows = await queryPrepared<Row>(
+    q,
+    sql`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(id uuid, title text, text text, meta jsonb)
+    ), t AS (
+      SELECT tasks.id, tasks.user_id, tasks.team_id, input.title, input.text, input.meta
+      FROM tasks JOIN input ON input.id = tasks.id
+      WHERE tasks.status = 'running' AND tasks.regenerate_content_id IS NULL
+      ORDER BY tasks.id
+      FOR UPDATE OF tasks
+    ), c AS (
+      INSERT INTO content (task_id, user_id, team_id, title, content_type, content_data, version, metadata)
+      SELECT id, user_id, team_id, title, 'markdown', text, 1, meta FROM t
+      RETURNING id, user_id, task_id, title, content_data, metadata
+    ), v AS (
+      INSERT INTO content_versions (content_id, version, title, content_data, source, created_by, task_id, metadata)
+      SELECT id, 1, title, content_data, 'generation', user_id, task_id, metadata FROM c
+    ), cleared AS (
+      UPDATE task_assignments SET output = NULL FROM c
+      WHERE task_assignments.task_id = c.task_id AND task_assignments.output IS NOT NULL
+    )
+    UPDATE tasks SET status = 'completed', content_id = c.id, error = NULL, completed_at = now(), updated_at = now()
+    FROM c WHERE tasks.id = c.task_id
+    RETURNING ${task.columns}, c.id AS stored_content_id`,
+  );
+  const byId = new Map(items.map((i) => [i.id, i.result]));
+  return new Map(
+    rows.map((row) => {
+      const result = byId.get(row.id)!;
+      const content = {
+        id: row.stored_content_id,
+        title: result.title,
+        contentData: result.text,
+        version: 1,
+      };
+      return [row.id, { task: task.fromRaw(row), content }];
+    }),
+  );
 }

@@ -13,7 +13,6 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm';
-import type pg from 'pg';
 import { fromDrizzle } from 'pg-boss';
 import type { AssignmentRecord, SqlExecutor, StoredContent, TaskStore } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
@@ -22,7 +21,7 @@ import { createGuestWorkMover } from './linkStore.js';
 import { inTransaction, poolOf, queryPrepared } from './preparedStatements.js';
 import { content, contentVersions, taskAssignments, tasks } from './schema.js';
 import { oneSnapshot } from './snapshot.js';
-import { createGenerationCompleter } from './taskCompletion.js';
+import { completeGenerations, createGenerationCompleter } from './taskCompletion.js';
 
 /** The NOTIFY channel a cancellation is announced on (see models/cancelListener.ts). */
 export const TASK_CANCEL_CHANNEL = 'switchyard_task_cancel';
@@ -132,7 +131,8 @@ export const executorOf = (tx: DbOrTx): SqlExecutor => fromDrizzle(tx as never, 
 export function createTaskStore(db: Db): TaskStore {
   const pool = poolOf(db);
   const mover = createGuestWorkMover(db);
-  const generations = createGenerationCompleter(pool, { columns: rawColumns('tasks'), fromRaw });
+  const taskColumns = { columns: rawColumns('tasks'), fromRaw };
+  const generations = createGenerationCompleter(pool, taskColumns);
   const getIn = async (q: DbOrTx, id: string) => {
     const [r] = await q.select(rawTaskSelection).from(tasks).where(eq(tasks.id, id));
     return r ? selected(r) : null;
@@ -404,43 +404,12 @@ export function createTaskStore(db: Db): TaskStore {
     async complete(id, result, inTx) {
       // Plain generation (the common case): lock, store content v1 and its version row, mark the
       // task completed and drop the answer its attempt kept for a re-run (the content holds it now),
-      // in ONE statement. The row lock makes it exactly-once: a second run waits on it, then finds
-      // the task no longer running and stores nothing. Without deliveries to enqueue in the same
-      // transaction, tasks finishing together share that statement (taskCompletion.ts).
-      const generate = async (q: Pick<pg.Pool, 'query'>) => {
-        const meta = JSON.stringify(result.metadata);
-        const [row] = await queryPrepared<RawTaskRow & { stored_content_id: string }>(
-          q,
-          sql`
-          WITH t AS (
-            SELECT id, user_id, team_id FROM tasks
-            WHERE id = ${id} AND status = 'running' AND regenerate_content_id IS NULL
-            FOR UPDATE
-          ), c AS (
-            INSERT INTO content (task_id, user_id, team_id, title, content_type, content_data, version, metadata)
-            SELECT id, user_id, team_id, ${result.title}, 'markdown', ${result.text}, 1, ${meta}::jsonb FROM t
-            RETURNING id, user_id, task_id
-          ), v AS (
-            INSERT INTO content_versions (content_id, version, title, content_data, source, created_by, task_id, metadata)
-            SELECT id, 1, ${result.title}, ${result.text}, 'generation', user_id, task_id, ${meta}::jsonb FROM c
-          ), cleared AS (
-            UPDATE task_assignments SET output = NULL FROM c
-            WHERE task_assignments.task_id = c.task_id AND task_assignments.output IS NOT NULL
-          )
-          UPDATE tasks SET status = 'completed', content_id = c.id, error = NULL, completed_at = now(), updated_at = now()
-          FROM c WHERE tasks.id = c.task_id
-          RETURNING ${rawColumns('tasks')}, c.id AS stored_content_id`,
-        );
-        if (!row) return null;
-        return {
-          task: fromRaw(row),
-          content: { id: row.stored_content_id, title: result.title, contentData: result.text, version: 1 },
-        };
-      };
-
+      // in ONE statement (taskCompletion.ts). The row lock makes it exactly-once: a second run waits
+      // on it, then finds the task no longer running and stores nothing. Tasks finishing together
+      // share that statement, unless deliveries go in the same transaction.
       const generated = inTx
         ? await inTransaction(pool, async (client, exec) => {
-            const out = await generate(client);
+            const out = (await completeGenerations(client, [{ id, result }], taskColumns)).get(id) ?? null;
             if (out) await inTx(out.task, exec);
             return out;
           })
