@@ -41,3 +41,37 @@ export class Coalescer<T, R = void> {
     this.busy = false;
   }
 }
+
+const SHARED_CALL_FAILED: unique symbol = Symbol('shared call failed');
+
+/**
+ * Runs each item in a call shared with the items queued beside it (a Coalescer) and answers with that
+ * call's result, from which the caller reads its own part. Two guards keep one item's fault its own:
+ * a shared call that fails is run again for each of its items alone (a failed call of one item
+ * throws), and an item whose key is already waiting runs alone (a call holds one item per key).
+ */
+export function sharedCalls<T, R>(
+  run: (items: T[]) => Promise<R>,
+  keyOf: (item: T) => string,
+): (item: T) => Promise<R> {
+  const calls = new Coalescer<T, R | typeof SHARED_CALL_FAILED>(async (items) => {
+    try {
+      return await run(items);
+    } catch (e) {
+      if (items.length === 1) throw e;
+      return SHARED_CALL_FAILED;
+    }
+  });
+  const waiting = new Set<string>();
+  return async (item) => {
+    const key = keyOf(item);
+    if (waiting.has(key)) return run([item]);
+    waiting.add(key);
+    try {
+      const r = await calls.push(item);
+      return r === SHARED_CALL_FAILED ? await run([item]) : r;
+    } finally {
+      waiting.delete(key);
+    }
+  };
+}

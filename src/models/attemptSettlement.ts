@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
-import { Coalescer } from '../core/coalescer.js';
+import { sharedCalls } from '../core/coalescer.js';
 import type { DecisionRecord, SettleAttempt } from '../core/routing/ports.js';
 import { queryPrepared } from './preparedStatements.js';
 import { nextRouting } from './routingStore.js';
@@ -21,7 +21,8 @@ export type LedgerSql = { liveSpent: SQL; liveTokens: SQL; nextReset: SQL };
  * (the settling and recording updates), then the accounts in id order, then their budgets in id order
  * (`release` takes accounts and budgets the same way). A batch holds one attempt per task (another
  * goes alone). Should a statement fail (a deadlock the database broke, one attempt's value refused),
- * each of its attempts is settled again on its own (`alone`), so one attempt's fault stays its own.
+ * each of its attempts is settled again on its own, so one attempt's fault stays its own
+ * (core/coalescer.ts sharedCalls).
  * One statement is on its way at a time: an attempt waiting on a busy row holds the next batch back
  * (latency, never a deadlock: nothing that holds those rows waits on this queue).
  */
@@ -29,30 +30,12 @@ export function createAttemptSettler(
   pool: pg.Pool,
   sqls: LedgerSql,
 ): { settle(item: Item): Promise<boolean> } {
-  const alone = async (item: Item) => (await settleAttempts(pool, [item], sqls)).has(item.id);
-  const batches = new Coalescer<Item, Set<string> | Error>(async (items) => {
-    try {
-      return await settleAttempts(pool, items, sqls);
-    } catch (e) {
-      if (items.length === 1) throw e;
-      return e instanceof Error ? e : new Error(String(e));
-    }
-  });
   // One attempt per task in a statement (a task's row is updated once per statement).
-  const pending = new Set<string>();
-
-  return {
-    async settle(item) {
-      if (pending.has(item.record.taskId)) return alone(item);
-      pending.add(item.record.taskId);
-      try {
-        const done = await batches.push(item);
-        return done instanceof Error ? await alone(item) : done.has(item.id);
-      } finally {
-        pending.delete(item.record.taskId);
-      }
-    },
-  };
+  const settle = sharedCalls(
+    (items: Item[]) => settleAttempts(pool, items, sqls),
+    (item) => item.record.taskId,
+  );
+  return { settle: async (item) => (await settle(item)).has(item.id) };
 }
 
 /**

@@ -29,10 +29,9 @@ export function cachedChatIdentities(inner: ChatIdentityStore, bus: CacheBus): C
   const tags = (r: { user: { id: string } }) => [`user:${r.user.id}`, 'chat_identities'];
   return {
     find: (key) => identities.get(identityKey(key), () => inner.find(key), { tags }),
-    ensureGuest: async (key) => {
-      const r = await identities.get(identityKey(key), () => inner.ensureGuest(key), { tags });
-      return r ?? inner.ensureGuest(key);
-    },
+    // Never null: ensureGuest always answers with an identity.
+    ensureGuest: async (key) =>
+      (await identities.get(identityKey(key), () => inner.ensureGuest(key), { tags }))!,
   };
 }
 
@@ -61,9 +60,9 @@ export function cachedWorkspaceTeams(inner: TeamStore, bus: CacheBus): TeamStore
   return {
     ...inner,
     teamForWorkspace: async (platform: ChatWorkspacePlatform, externalId: string) => {
+      // The load never answers null ("no team" is { teamId: null }), so the entry is always there.
       const load = async () => ({ teamId: await inner.teamForWorkspace(platform, externalId) });
-      const r = await teams.get(`${platform}:${externalId}`, load, { tags });
-      return r ? r.teamId : inner.teamForWorkspace(platform, externalId);
+      return (await teams.get(`${platform}:${externalId}`, load, { tags }))!.teamId;
     },
     addChatWorkspace: (w) => inner.addChatWorkspace(w).finally(() => bus.invalidate('chat_workspaces')),
     removeChatWorkspace: (teamId, id) =>

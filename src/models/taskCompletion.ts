@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type pg from 'pg';
-import { Coalescer } from '../core/coalescer.js';
+import { sharedCalls } from '../core/coalescer.js';
 import type { CompletionInput, StoredContent } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
 import { queryPrepared } from './preparedStatements.js';
@@ -19,42 +19,20 @@ type TaskColumns = { columns: SQL; fromRaw: (r: RawTaskRow) => TaskRecord };
  * holds the answer now) and is marked completed; a task that is not (cancelled meanwhile, or a
  * regeneration) gets nothing and no row back. Rows are locked in id order, so two such statements
  * never deadlock. Should a statement fail (one task's text refused by the database, say), each of its
- * tasks is tried again on its own, so one task's fault stays its own.
+ * tasks is tried again on its own, so one task's fault stays its own (core/coalescer.ts sharedCalls).
  */
 export function createGenerationCompleter(
   pool: pg.Pool,
   task: TaskColumns,
 ): { complete(id: string, result: CompletionInput): Promise<Generated | null> } {
-  const store = (items: Item[]) => completeGenerations(pool, items, task);
-
-  // A failed statement of several tasks answers with the error (each then tries alone); of one
-  // task, it throws (that task's run fails as before).
-  const batches = new Coalescer<Item, Map<string, Generated> | Error>(async (items) => {
-    try {
-      return await store(items);
-    } catch (e) {
-      if (items.length === 1) throw e;
-      return e instanceof Error ? e : new Error(String(e));
-    }
-  });
-
-  // One completion per task in a statement (a task claimed twice runs twice; the second goes alone
+  // One completion per task in a statement (a task claimed twice runs twice: the second goes alone
   // and, the row locked and the task completed by then, stores nothing).
-  const pending = new Set<string>();
-
+  const complete = sharedCalls(
+    (items: Item[]) => completeGenerations(pool, items, task),
+    (item) => item.id,
+  );
   return {
-    async complete(id, result) {
-      if (pending.has(id)) return (await store([{ id, result }])).get(id) ?? null;
-      pending.add(id);
-      try {
-        const done = await batches.push({ id, result });
-        // A statement that failed for the batch: this task alone, so its own fault is its own.
-        const mine = done instanceof Error ? await store([{ id, result }]) : done;
-        return mine.get(id) ?? null;
-      } finally {
-        pending.delete(id);
-      }
-    },
+    complete: async (id, result) => (await complete({ id, result })).get(id) ?? null,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer } from '../../src/core/coalescer.js';
+import { Coalescer, sharedCalls } from '../../src/core/coalescer.js';
 
 describe('Coalescer: items queued together go out in one call', () => {
   it('sends items queued while a call is on its way in the next call, in order, one call at a time', async () => {
@@ -59,5 +59,34 @@ describe('Coalescer: items queued together go out in one call', () => {
     later.push(c.push(3));
     await Promise.all(later);
     expect(calls).toEqual([[1], [2, 3]]);
+  });
+});
+
+describe('sharedCalls: one call for items queued together, each fault its own', () => {
+  it('shares a call, runs each item of a failed call alone, and runs an item whose key waits alone', async () => {
+    const calls: string[][] = [];
+    const run = async (items: string[]) => {
+      calls.push(items);
+      await new Promise((r) => setTimeout(r, 2));
+      if (items.length > 1 && items.includes('bad')) throw new Error('refused');
+      if (items.includes('bad')) throw new Error('bad alone');
+      return new Set(items);
+    };
+    const call = sharedCalls(run, (item) => item.split('#')[0]!);
+
+    const [a, b] = await Promise.all([call('a'), call('b')]);
+    expect([a.has('a'), b.has('b')]).toEqual([true, true]);
+    expect(calls).toEqual([['a', 'b']]);
+
+    calls.length = 0;
+    const settled = await Promise.allSettled([call('x'), call('bad'), call('y')]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(calls[0]).toEqual(['x', 'bad', 'y']);
+    expect(calls.slice(1).sort()).toEqual([['bad'], ['x'], ['y']]);
+
+    calls.length = 0;
+    await Promise.all([call('k#1'), call('k#2')]);
+    expect(calls).toContainEqual(['k#2']);
+    expect(calls.every((c) => c.filter((i) => i.startsWith('k#')).length <= 1)).toBe(true);
   });
 });

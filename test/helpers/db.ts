@@ -29,3 +29,18 @@ export async function createTestDatabase(): Promise<string> {
   u.pathname = `/${name}`;
   return u.toString();
 }
+
+/**
+ * Counts the statements sent through `pool.query` whose text contains `fragment` (the pool is a
+ * store's only way out): how a test sees that rows finishing together shared a statement.
+ */
+export function countStatements(pool: pg.Pool, fragment: string): { readonly count: number } {
+  const counter = { count: 0 };
+  const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
+  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+    const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string } | undefined)?.text;
+    if (text?.includes(fragment)) counter.count++;
+    return query(...a);
+  };
+  return counter;
+}

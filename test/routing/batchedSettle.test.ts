@@ -4,7 +4,7 @@ import type { SettleAttempt } from '../../src/core/routing/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { type BudgetStore, createBudgetStore } from '../../src/models/budgetStore.js';
 import { createDb, createPool } from '../../src/models/db.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { countStatements, createTestDatabase } from '../helpers/db.js';
 
 /**
  * Successful attempts settled together share statements (models/attemptSettlement.ts); the money
@@ -15,17 +15,11 @@ import { createTestDatabase } from '../helpers/db.js';
 let pool: pg.Pool;
 let budgets: BudgetStore;
 let userId: string;
-let settles = 0;
+let settles: { readonly count: number };
 
 beforeAll(async () => {
   pool = createPool(await createTestDatabase(), createLogger({ level: 'silent' }), 20);
-  // Counts the settling statements (batched or alone) the store sends.
-  const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
-  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-    const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string }).text;
-    if (text?.includes('settled_at = now()')) settles++;
-    return query(...a);
-  };
+  settles = countStatements(pool, 'settled_at = now()');
   budgets = createBudgetStore(createDb(pool));
   userId = (await pool.query(`INSERT INTO users (username) VALUES ('settler') RETURNING id`)).rows[0].id;
 });
@@ -114,12 +108,12 @@ describe('settling successes together', () => {
     const runs = await started(8, providerId, accountId);
     expect(await money(accountId, budgetId)).toMatchObject({ reserved: 4_000, budgetReserved: 40_000 });
 
-    const before = settles;
+    const before = settles.count;
     const results = await Promise.all(
       runs.map((x, i) => budgets.settle(x.assignmentId, success(i), record(x.taskId, i))),
     );
     expect(results).toEqual(runs.map(() => true));
-    expect(settles - before).toBeLessThan(runs.length);
+    expect(settles.count - before).toBeLessThan(runs.length);
 
     const used = runs.reduce((n, _, i) => n + 150 + i, 0);
     const cost = runs.reduce((n, _, i) => n + 1_000 + i, 0);

@@ -4,7 +4,7 @@ import type { TaskStore } from '../../src/core/tasks/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
 import { createTaskStore } from '../../src/models/taskStore.js';
-import { createTestDatabase } from '../helpers/db.js';
+import { countStatements, createTestDatabase } from '../helpers/db.js';
 
 /**
  * Tasks that finish together are completed in one statement (models/taskCompletion.ts), each with
@@ -14,17 +14,11 @@ import { createTestDatabase } from '../helpers/db.js';
 let pool: pg.Pool;
 let store: TaskStore;
 let userId: string;
-let completions = 0;
+let completions: { readonly count: number };
 
 beforeAll(async () => {
   pool = createPool(await createTestDatabase(), createLogger({ level: 'silent' }), 4);
-  // Counts the completion statements the store sends (the pool is the store's only way out).
-  const query = pool.query.bind(pool) as (...a: unknown[]) => unknown;
-  (pool as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-    const text = typeof a[0] === 'string' ? a[0] : (a[0] as { text?: string }).text;
-    if (text?.includes("UPDATE tasks SET status = 'completed'")) completions++;
-    return query(...a);
-  };
+  completions = countStatements(pool, "UPDATE tasks SET status = 'completed'");
   store = createTaskStore(createDb(pool));
   const u = await pool.query(
     `INSERT INTO users (username, email, password_hash) VALUES ('batch', 'batch@example.com', 'x') RETURNING id`,
@@ -46,9 +40,9 @@ const result = (text: string) => ({ title: `Title of ${text}`, text, metadata: {
 describe('tasks finishing together', () => {
   it('complete in fewer statements than tasks, each with its own content v1 and version row', async () => {
     const ids = await runningTasks(6);
-    const before = completions;
+    const before = completions.count;
     const done = await Promise.all(ids.map((id, i) => store.complete(id, result(`answer ${i}`))));
-    expect(completions - before).toBeLessThan(ids.length);
+    expect(completions.count - before).toBeLessThan(ids.length);
 
     for (const [i, d] of done.entries()) {
       expect(d?.task).toMatchObject({ id: ids[i], status: 'completed', contentId: d?.content.id });
