@@ -20,7 +20,7 @@ import { startBudgetJobs } from './jobs/budgetJobs.js';
 import { type Logger, registerSecret } from './logger.js';
 import { createBudgetStore } from './models/budgetStore.js';
 import type { Db } from './models/db.js';
-import { releaseDeadGatewayLeases } from './models/gatewayStore.js';
+import { releaseDeadGatewayLeases } from './models/gatewayLeaseSweep.js';
 import { poolOf } from './models/preparedStatements.js';
 import { type EnvProvider, ensureEnvProviders } from './models/providerBootstrap.js';
 import type { ProviderDirectory } from './models/providerDirectory.js';

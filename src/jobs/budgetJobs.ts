@@ -15,7 +15,7 @@ export const RESET_BUDGETS_CRON = '*/5 * * * *';
  *   older than their provider's timeout + `staleGraceSeconds`) are released, so a killed worker's
  *   reservation does not hold budget for ever;
  * - what gateway processes that died without shutting down still held (their heartbeat is stale)
- *   goes back to the accounts (`releaseDeadGatewayLeases`, models/gatewayStore.ts).
+ *   goes back to the accounts (`releaseDeadGatewayLeases`, models/gatewayLeaseSweep.ts).
  */
 export async function startBudgetJobs(deps: {
   boss: PgBoss;

@@ -5,12 +5,8 @@ import type { AccountHold, GatewayCallRecord, GatewayStore } from '../../src/cor
 import type { RoutingStore } from '../../src/core/routing/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
-import {
-  CONFIRM_MS,
-  createGatewayStore,
-  DEAD_LEASE_SECONDS,
-  releaseDeadGatewayLeases,
-} from '../../src/models/gatewayStore.js';
+import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayLeaseSweep.js';
+import { CONFIRM_MS, createGatewayStore } from '../../src/models/gatewayStore.js';
 import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTestDatabase } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';

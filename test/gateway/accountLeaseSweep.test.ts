@@ -6,11 +6,8 @@ import type { RoutingStore } from '../../src/core/routing/ports.js';
 import type { BudgetStore } from '../../src/core/spend/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
-import {
-  createGatewayStore,
-  DEAD_LEASE_SECONDS,
-  releaseDeadGatewayLeases,
-} from '../../src/models/gatewayStore.js';
+import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayLeaseSweep.js';
+import { createGatewayStore } from '../../src/models/gatewayStore.js';
 import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTestDatabase } from '../helpers/db.js';
 

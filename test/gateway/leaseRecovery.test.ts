@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEAD_BUDGET_LEASE_SECONDS } from '../../src/core/spend/gatewayLeases.js';
 import { createLogger } from '../../src/logger.js';
 import { createDb, createPool } from '../../src/models/db.js';
-import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayStore.js';
+import { DEAD_LEASE_SECONDS, releaseDeadGatewayLeases } from '../../src/models/gatewayLeaseSweep.js';
 import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { client } from '../helpers/app.js';
 import { createTestDatabase } from '../helpers/db.js';
