@@ -49,6 +49,9 @@ export async function startTestApp(
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     // Answers at once unless a test is about streaming (the product default is 200 tokens/s).
     MOCK_TOKENS_PER_SECOND: '0',
+    // Two test files run side by side on one server (CI's PostgreSQL 15 allows 100 connections):
+    // at most 10 + 5 queue + 3 LISTEN connections per app (test/helpers/oneAtATime.ts has the budget).
+    DATABASE_POOL_MAX: '10',
     ...opts.env,
   });
   const logger = createLogger({ level: env.LOG_LEVEL, json: true, stream });

@@ -7,6 +7,11 @@ import { afterAll, beforeAll, inject } from 'vitest';
  * server from the file's first hook to its last. Each process opens its own pools, and two such files
  * side by side can pass a server's max_connections (100 by default; CI's PostgreSQL 15 has that),
  * which a worker then meets as "sorry, too many clients already". Call it before the file's hooks.
+ *
+ * The connection budget: vitest runs two files at once, so one such file and any other file together
+ * stay under 100 — each file at most about 45 (an in-process test app: 10 + 5 queue + 3 LISTEN,
+ * test/helpers/app.ts; a child process: 5 + 3 + 3, test/ops/cluster.ts and test/tasks/workerProcess.ts;
+ * a file's own pool: at most 24, as test/routing/ledger.test.ts).
  */
 export function oneAtATime(): void {
   let holder: pg.Client | undefined;

@@ -46,8 +46,8 @@ export async function spawnRole(
       RATE_LIMIT_PER_MINUTE: '1000000',
       AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
       // Four processes and the rest of the suite share one server (PostgreSQL 15's max_connections
-      // is 100 in CI): 8 + 4 queue connections each, as the deployment docs advise for a cluster.
-      DATABASE_POOL_MAX: '8',
+      // is 100 in CI): 5 + 3 queue + 3 LISTEN connections each (test/helpers/oneAtATime.ts).
+      DATABASE_POOL_MAX: '5',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,7 +13,7 @@ let budgets: BudgetStore;
 let userId: string;
 
 beforeAll(async () => {
-  pool = createPool(await createTestDatabase(), createLogger({ level: 'silent' }), 40);
+  pool = createPool(await createTestDatabase(), createLogger({ level: 'silent' }), 24);
   db = createDb(pool);
   budgets = createBudgetStore(db);
   const u = await pool.query(`INSERT INTO users (username) VALUES ('ledger') RETURNING id`);

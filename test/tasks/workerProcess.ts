@@ -29,7 +29,7 @@ export async function spawnWorker(
       // Like the in-process test app: the built-in Mock answers at once (start-up writes its pace).
       MOCK_TOKENS_PER_SECOND: '0',
       // Small pools, as test/ops/cluster.ts: several of these share one server's max_connections.
-      DATABASE_POOL_MAX: '8',
+      DATABASE_POOL_MAX: '5',
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sy-worker-')),
       LOG_LEVEL: 'info',
       PORT: '0',
