@@ -28,6 +28,7 @@ import { startApprovalJobs } from './jobs/approvalJobs.js';
 import type { Logger } from './logger.js';
 import { createApprovalStore } from './models/approvalStore.js';
 import { createBudgetedScopes } from './models/budgetedScopes.js';
+import type { CacheBus } from './models/cacheBus.js';
 import type { Db } from './models/db.js';
 import { createNotificationStore } from './models/notificationStore.js';
 import { createPriceStore } from './models/priceStore.js';
@@ -52,10 +53,18 @@ export function composeSpend(c: {
   jobs: TaskJobs;
   deliverers: ResultDelivererRegistry;
   audit?: AuditSink;
+  /**
+   * A budget written through this process is applied here at once (`invalidate('budgets')`, as its
+   * notice does when it arrives, and in every other process): the gateway's leases on budgets go
+   * back before the write is answered, so this process's next call meets the new limit.
+   */
+  cache?: Pick<CacheBus, 'invalidate'>;
 }) {
   const prices = new PriceBook(createPriceStore(c.db));
   const budgeted = createBudgetedScopes(c.db);
-  const store = invalidating(createSpendBudgetStore(c.db), budgeted.invalidate);
+  const store = invalidating(createSpendBudgetStore(c.db), () =>
+    c.cache ? c.cache.invalidate('budgets') : budgeted.invalidate(),
+  );
   const notifications = createNotificationStore(c.db);
   const slackWeb = c.env.SLACK_BOT_TOKEN
     ? new webApi.WebClient(c.env.SLACK_BOT_TOKEN, {

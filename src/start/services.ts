@@ -91,6 +91,7 @@ export async function createCoreServices(c: CoreInputs) {
     jobs: taskJobs,
     deliverers,
     audit,
+    cache,
   });
   const tasks = new TaskService({
     spend: spend.intake,

@@ -21,6 +21,12 @@ let oa: StubServer;
 let admin: Awaited<ReturnType<typeof loginAdmin>>;
 let db: pg.Client;
 
+/**
+ * 'budgets' invalidations the app applied: its own, before it answers a budget write, then the
+ * write's notice a moment later (each one sends the gateway's leases on budgets back).
+ */
+let budgetEvents = 0;
+
 const CALL_COST = 11 * 100 + 4 * 1000;
 const STREAM_COST = 11 * 100 + 2 * 1000;
 
@@ -125,6 +131,9 @@ beforeAll(async () => {
     return openAIHandler(req, res);
   });
   app = await startTestApp({ roles: ['api'], env: { MOCK_PROVIDER: 'off' } });
+  app.sy.cache.onInvalidate((tag) => {
+    if (tag === 'budgets') budgetEvents++;
+  });
   admin = await loginAdmin(app.url);
   db = new pg.Client({ connectionString: app.databaseUrl });
   await db.connect();
@@ -260,7 +269,12 @@ describe('gateway: money', () => {
 
   it('a lease reserved by the first call serves the next ones and goes back when flushed', async () => {
     const c = await customer();
+    const before = budgetEvents;
     const id = await userBudget(c.id, 10_000_000);
+    // The write was applied here before it was answered; its notice follows (and sends leases back
+    // again): heard before the first call, so that call's lease is the one kept below.
+    expect(budgetEvents).toBeGreaterThanOrEqual(before + 1);
+    await waitFor(async () => budgetEvents >= before + 2, "the budget's notice");
     await ask(c.sdk);
     // Recorded and settled, but the lease is kept (drain, not flush).
     await app.sy.gateway.recorder.drain();
