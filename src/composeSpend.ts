@@ -58,13 +58,12 @@ export function composeSpend(c: {
    * notice does when it arrives, and in every other process): the gateway's leases on budgets go
    * back before the write is answered, so this process's next call meets the new limit.
    */
-  cache?: Pick<CacheBus, 'invalidate'>;
+  cache: Pick<CacheBus, 'invalidate'>;
 }) {
   const prices = new PriceBook(createPriceStore(c.db));
   const budgeted = createBudgetedScopes(c.db);
-  const store = invalidating(createSpendBudgetStore(c.db), () =>
-    c.cache ? c.cache.invalidate('budgets') : budgeted.invalidate(),
-  );
+  // The bus's 'budgets' listeners (start/features.ts) refresh `budgeted` and send the leases back.
+  const store = invalidating(createSpendBudgetStore(c.db), () => c.cache.invalidate('budgets'));
   const notifications = createNotificationStore(c.db);
   const slackWeb = c.env.SLACK_BOT_TOKEN
     ? new webApi.WebClient(c.env.SLACK_BOT_TOKEN, {

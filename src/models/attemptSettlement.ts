@@ -5,9 +5,10 @@ import type { DecisionRecord, SettleAttempt } from '../core/routing/ports.js';
 import { queryPrepared } from './preparedStatements.js';
 import { nextRouting } from './routingStore.js';
 
-type Item = { id: string; r: SettleAttempt; record: DecisionRecord };
 /** An attempt to settle; with its decision (stored on its task whether or not the attempt is settled now). */
 export type Settlement = { id: string; r: SettleAttempt; record?: DecisionRecord };
+/** A success's settlement, which always comes with its decision. */
+type Item = Settlement & { record: DecisionRecord };
 export type LedgerSql = { liveSpent: SQL; liveTokens: SQL; nextReset: SQL };
 
 /**

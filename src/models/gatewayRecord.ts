@@ -1,21 +1,9 @@
 import type pg from 'pg';
 import type { GatewayCallRecord } from '../core/gateway/ports.js';
 
-/**
- * Records a batch of finished gateway calls (models/gatewayStore.ts `record`): one statement inserts
- * the tasks (source `gateway`, ON CONFLICT DO NOTHING on their ids) and their settled attempts and —
- * for the tasks inserted by this statement only — gives the reservations back (tokens, and
- * micro-dollars on the budgets each attempt reserved them on, never more than the lease rows of the
- * attempt's generation hold) and charges the usage to the accounts and their own budgets.
- * A batch written twice changes nothing the second time. `defaultLeaseId`: the generation of an
- * attempt that carries none.
- */
-export async function recordGatewayCalls(
-  pool: Pick<pg.Pool, 'query'>,
-  calls: GatewayCallRecord[],
-  defaultLeaseId: string,
-): Promise<void> {
-  const tasks = calls.map((c) => ({
+/** The batch's task rows, as the statement reads them (jsonb_to_recordset). */
+const taskRows = (calls: GatewayCallRecord[]) =>
+  calls.map((c) => ({
     id: c.taskId,
     user_id: c.userId,
     team_id: c.teamId,
@@ -36,7 +24,10 @@ export async function recordGatewayCalls(
     created_at: c.createdAt.toISOString(),
     completed_at: c.completedAt.toISOString(),
   }));
-  const attempts = calls.flatMap((c) =>
+
+/** Their attempt rows; `defaultLeaseId`: the generation of an attempt that carries none. */
+const attemptRows = (calls: GatewayCallRecord[], defaultLeaseId: string) =>
+  calls.flatMap((c) =>
     c.attempts.map((a) => ({
       id: a.id,
       task_id: c.taskId,
@@ -58,6 +49,21 @@ export async function recordGatewayCalls(
       created_at: c.createdAt.toISOString(),
     })),
   );
+
+/**
+ * Records a batch of finished gateway calls (models/gatewayStore.ts `record`): one statement inserts
+ * the tasks (source `gateway`, ON CONFLICT DO NOTHING on their ids) and their settled attempts and —
+ * for the tasks inserted by this statement only — gives the reservations back (tokens, and
+ * micro-dollars on the budgets each attempt reserved them on, never more than the lease rows of the
+ * attempt's generation hold) and charges the usage to the accounts and their own budgets.
+ * A batch written twice changes nothing the second time. `defaultLeaseId`: the generation of an
+ * attempt that carries none.
+ */
+export async function recordGatewayCalls(
+  pool: Pick<pg.Pool, 'query'>,
+  calls: GatewayCallRecord[],
+  defaultLeaseId: string,
+): Promise<void> {
   await pool.query(
     `
     WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
@@ -173,7 +179,7 @@ export async function recordGatewayCalls(
       WHERE g.process_id = d.lease_id AND g.account_id = d.account_id
     )
     SELECT count(*)::int AS n FROM inserted`,
-    [noNul(JSON.stringify(tasks)), noNul(JSON.stringify(attempts))],
+    [noNul(JSON.stringify(taskRows(calls))), noNul(JSON.stringify(attemptRows(calls, defaultLeaseId)))],
   );
 }
 
