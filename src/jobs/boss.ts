@@ -16,6 +16,9 @@ export const QUEUES = {
   cleanup: 'cleanup',
 } as const;
 
+/** The PostgreSQL schema pg-boss keeps its tables in. */
+export const BOSS_SCHEMA = 'pgboss';
+
 export const PRIORITY = { low: 0, normal: 10, high: 20, urgent: 30 } as const;
 
 export const tunedWorkOptions = {
@@ -33,7 +36,7 @@ export function createBoss(
 ): PgBoss {
   const boss = new PgBoss({
     connectionString: url,
-    schema: opts.schema ?? 'pgboss',
+    schema: opts.schema ?? BOSS_SCHEMA,
     max: opts.max ?? 10,
     useListenNotify: true,
     monitorIntervalSeconds: 5,

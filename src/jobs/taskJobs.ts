@@ -1,16 +1,43 @@
 import type { Db as BossDb, PgBoss } from 'pg-boss';
-import type { SqlExecutor, TaskJobs } from '../core/tasks/ports.js';
-import { PRIORITY, QUEUES } from './boss.js';
+import { insertJobs, notifyChannelSql } from 'pg-boss/dist/plans.js';
+import type { FoldedJob, SqlExecutor, TaskJobs } from '../core/tasks/ports.js';
+import { BOSS_SCHEMA, PRIORITY, QUEUES } from './boss.js';
 
 /** The `generate` job's payload: the task row is the source of truth, so only its id. */
 export interface GenerateJobData {
   taskId: string;
 }
 
+/**
+ * pg-boss's own insert for a queue (what `send` runs), to be written inside another statement:
+ * the folded intake (models/intakeStatement.ts). `wake` is the NOTIFY `send` adds on a queue with
+ * `notify` on. Read once: a queue's table and settings do not change while Switchyard runs.
+ */
+async function foldableInsert(boss: PgBoss, name: string, schema: string) {
+  const queue = await boss.getQueue(name);
+  if (!queue) throw new Error(`The ${name} queue does not exist`);
+  const insert = insertJobs(schema, { table: queue.table, name, returnId: true });
+  if (insert.split('$1').length !== 2) throw new Error(`pg-boss's job insert no longer takes one parameter`);
+  const wake = queue.notify ? `pg_notify(${notifyChannelSql(schema)}, '${name}')` : null;
+  return { insert, wake };
+}
+
 /** TaskJobs on pg-boss. With `tx`, the job is written inside the caller's transaction. */
-export function createTaskJobs(boss: PgBoss): TaskJobs {
+export function createTaskJobs(boss: PgBoss, schema = BOSS_SCHEMA): TaskJobs {
   const on = (tx?: SqlExecutor) => (tx ? { db: tx as BossDb } : {});
+  let generate: Promise<{ insert: string; wake: string | null }> | undefined;
   return {
+    async prepareGenerate({ jobId, taskId, priority }): Promise<FoldedJob> {
+      generate ??= foldableInsert(boss, QUEUES.generate, schema).catch((e: unknown) => {
+        generate = undefined;
+        throw e;
+      });
+      const { insert, wake } = await generate;
+      // The row `send` writes for { id, priority }: absent keys are null, and pg-boss fills the queue's settings.
+      const data: GenerateJobData = { taskId };
+      const payload = JSON.stringify([{ id: jobId, data, priority: PRIORITY[priority], singletonOffset: 0 }]);
+      return { insert, payload, wake };
+    },
     async enqueueGenerate({ jobId, taskId, priority }, tx) {
       const id = await boss.send(QUEUES.generate, { taskId } satisfies GenerateJobData, {
         id: jobId,

@@ -87,6 +87,58 @@ function applying(s: Omit<IntakeScopes, 'taskId'>): SQL {
                    WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text)))`;
 }
 
+/**
+ * A reservation's first half: the applicable budgets locked in id order (`b`, rolled over when their
+ * period has ended) and those of them without room for the estimate (`over`; `refusing` says which
+ * actions count). CTEs for a WITH clause; `takeBudgets` is the second half.
+ */
+export function lockBudgets(
+  s: Omit<IntakeScopes, 'taskId'>,
+  micros: number,
+  tokens: number,
+  refusing: SQL,
+): SQL {
+  return sql`b AS (
+          SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
+                 ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
+          FROM budgets
+          WHERE ${applying(s)}
+          ORDER BY id
+          FOR UPDATE
+        ), over AS (
+          SELECT * FROM b
+          WHERE ${refusing} AND (
+            (limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros)
+            OR (limit_tokens IS NOT NULL AND spent_t + reserved_tokens + ${tokens}::bigint > limit_tokens))
+        )`;
+}
+
+/**
+ * A reservation's second half, when `gate` holds: the estimate added to every budget `lockBudgets`
+ * locked (`upd`) and one reservation row per budget for the task (`ins`). `from` names `b` and any
+ * CTE the update must wait for.
+ */
+export function takeBudgets(
+  taskId: string,
+  micros: number,
+  tokens: number,
+  gate: SQL,
+  from: SQL = sql`b`,
+): SQL {
+  return sql`upd AS (
+          UPDATE budgets u SET
+            reserved_micros = u.reserved_micros + ${micros}::bigint,
+            reserved_tokens = u.reserved_tokens + ${tokens}::bigint,
+            spent_micros = b.spent_m, spent_tokens = b.spent_t, resets_at = b.next_reset, updated_at = now()
+          FROM ${from}
+          WHERE u.id = b.id AND ${gate}
+          RETURNING u.id
+        ), ins AS (
+          INSERT INTO budget_reservations (budget_id, task_id, reserved_micros, reserved_tokens)
+          SELECT id, ${taskId}::uuid, ${micros}::bigint, ${tokens}::bigint FROM upd
+        )`;
+}
+
 const uuids = (ids: string[]) => `{${ids.join(',')}}`;
 
 export function createSpendBudgetStore(db: Db): BudgetStore {
@@ -191,30 +243,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
           // waiting for the WAL flush, so the budget rows' locks are not held across a disk flush
           // (as the gateway's account leases); only a database crash can lose it, with its call's task row.
           pending ? sql`relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), ` : sql``
-        }b AS (
-          SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
-                 ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
-          FROM budgets
-          WHERE ${applying(s)}
-          ORDER BY id
-          FOR UPDATE
-        ), over AS (
-          SELECT * FROM b
-          WHERE ${refusing} AND (
-            (limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros)
-            OR (limit_tokens IS NOT NULL AND spent_t + reserved_tokens + ${tokens}::bigint > limit_tokens))
-        ), upd AS (
-          UPDATE budgets u SET
-            reserved_micros = u.reserved_micros + ${micros}::bigint,
-            reserved_tokens = u.reserved_tokens + ${tokens}::bigint,
-            spent_micros = b.spent_m, spent_tokens = b.spent_t, resets_at = b.next_reset, updated_at = now()
-          FROM b${pending ? sql`, relaxed` : sql``}
-          WHERE u.id = b.id AND NOT EXISTS (SELECT 1 FROM over)
-          RETURNING u.id
-        ), ins AS (
-          INSERT INTO budget_reservations (budget_id, task_id, reserved_micros, reserved_tokens)
-          SELECT id, ${s.taskId}::uuid, ${micros}::bigint, ${tokens}::bigint FROM upd
-        ), estimated AS (
+        }${lockBudgets(s, micros, tokens, refusing)}, ${takeBudgets(s.taskId, micros, tokens, sql`NOT EXISTS (SELECT 1 FROM over)`, pending ? sql`b, relaxed` : sql`b`)}, estimated AS (
           UPDATE tasks SET estimated_cost_micros = ${micros}::bigint
           WHERE id = ${s.taskId}::uuid AND NOT EXISTS (SELECT 1 FROM over)
         )${

@@ -1,22 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  getTableColumns,
-  inArray,
-  isNotNull,
-  max,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, inArray, isNotNull, max, or, sql } from 'drizzle-orm';
 import { fromDrizzle } from 'pg-boss';
 import type { AssignmentRecord, SqlExecutor, StoredContent, TaskStore } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
 import type { Db, DbOrTx } from './db.js';
+import { foldedIntakeStatement, intakeStatement } from './intakeStatement.js';
 import { createGuestWorkMover } from './linkStore.js';
 import { inTransaction, poolOf, queryPrepared } from './preparedStatements.js';
 import { content, contentVersions, taskAssignments, tasks } from './schema.js';
@@ -39,9 +27,6 @@ const RAW_COLUMNS = Object.values(taskColumns).map((c) => c.name);
 /** The same columns for raw SQL (RETURNING), qualified with `alias` when given. */
 export const rawColumns = (alias?: string) =>
   sql.raw(RAW_COLUMNS.map((c) => (alias ? `${alias}.${c}` : c)).join(', '));
-
-/** An ISO-8601 UTC timestamp with milliseconds, as JSON.stringify writes a Date. */
-const isoNow = sql`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const WORKER_LOST = 'The worker running this attempt stopped before it finished; the task was run again';
 
@@ -154,104 +139,39 @@ export function createTaskStore(db: Db): TaskStore {
   };
 
   return {
-    async insertQueued(t, { dedupe, audit, inTx }) {
-      const id = randomUUID();
-      const values = sql.join(
-        [
-          sql`${id}::uuid`,
-          sql`${t.userId}::uuid`,
-          sql`${t.teamId}::uuid`,
-          sql`${t.title}::text`,
-          sql`${t.description}::text`,
-          sql`${t.taskType}::text`,
-          sql`${t.priority}::text`,
-          sql`'queued'`,
-          sql`${t.source}::text`,
-          sql`${t.providerId}::uuid`,
-          sql`${JSON.stringify(t.options)}::jsonb`,
-          sql`${t.callbackUrl}::text`,
-          sql`${t.webhookId}::uuid`,
-          sql`${t.origin === null ? null : JSON.stringify(t.origin)}::jsonb`,
-          sql`${t.regenerateContentId}::uuid`,
-          sql`${t.jobId}::text`,
-        ],
-        sql`, `,
-      );
-      const columns = sql`(id, user_id, team_id, title, description, task_type, priority, status, source, provider_id, options, callback_url, webhook_id, origin, regenerate_content_id, job_id)`;
-      let claim: SQL | undefined;
-      if (dedupe) {
-        // The response a repeat of this delivery replays: the task exactly as this insert returns it
-        // (created_at and updated_at are the transaction's now()).
-        const queued: Omit<TaskRecord, 'createdAt' | 'updatedAt'> = {
-          id,
-          userId: t.userId,
-          teamId: t.teamId,
-          title: t.title,
-          description: t.description,
-          taskType: t.taskType,
-          priority: t.priority,
-          status: 'queued',
-          source: t.source,
-          providerId: t.providerId,
-          options: t.options,
-          callbackUrl: t.callbackUrl,
-          webhookId: t.webhookId,
-          origin: t.origin,
-          contentId: null,
-          regenerateContentId: t.regenerateContentId,
-          error: null,
-          attempts: 0,
-          jobId: t.jobId,
-          startedAt: null,
-          completedAt: null,
-        };
-        const window = dedupe.windowSeconds;
-        // A key seen within its window conflicts; an older one is taken over by this delivery.
-        claim = sql`
-          INSERT INTO inbound_deliveries (source, delivery_id, task_id, response)
-          VALUES (${dedupe.source}, ${dedupe.deliveryId}, ${id}::uuid, jsonb_build_object('task',
-            ${JSON.stringify(queued)}::jsonb || jsonb_build_object('createdAt', ${isoNow}, 'updatedAt', ${isoNow})))
-          ON CONFLICT (source, delivery_id) DO ${
-            window
-              ? sql`UPDATE SET received_at = now(), task_id = excluded.task_id, response = excluded.response
-                    WHERE inbound_deliveries.received_at < now() - make_interval(secs => ${window}::double precision)`
-              : sql`NOTHING`
-          }
-          RETURNING id`;
-      }
-      // One statement: the ledger claim (when deduping), the task (only if the claim held) and its
-      // audit entry; then the job through the same transaction.
-      const insert = sql`
-        WITH ${claim ? sql`claim AS (${claim}), ` : sql``}t AS (
-          INSERT INTO tasks ${columns}
-          ${claim ? sql`SELECT ${values} FROM claim` : sql`VALUES (${values})`}
-          RETURNING ${rawColumns()}
-        )${
-          audit
-            ? sql`, audited AS (
-          INSERT INTO audit_log (actor_id, action, target_type, target_id, ip, details)
-          SELECT ${audit.actorId}::uuid, ${audit.action}::text, 'task', t.id::text, ${audit.ip}::text,
-                 ${audit.details ? JSON.stringify(audit.details) : null}::jsonb
-          FROM t
-        )`
-            : sql``
+    async insertQueued(t, { dedupe, audit, inTx, fold }) {
+      const parts = { id: t.id ?? randomUUID(), task: t, dedupe, audit, columns: rawColumns };
+      const duplicateOf = async (q: Pick<typeof pool, 'query'>) => {
+        const d = dedupe as NonNullable<typeof dedupe>;
+        const [seen] = await queryPrepared<RawTaskRow & { response: Record<string, unknown> | null }>(
+          q,
+          sql`
+            SELECT d.response, ${rawColumns('t')}
+            FROM inbound_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
+            WHERE d.source = ${d.source} AND d.delivery_id = ${d.deliveryId}`,
+        );
+        const snap = seen?.response?.task;
+        const original =
+          snap && typeof snap === 'object' ? reviveTask(snap as Record<string, unknown>) : null;
+        return { duplicate: true as const, task: seen?.id ? fromRaw(seen) : null, original };
+      };
+      if (fold) {
+        const [row] = await queryPrepared<RawTaskRow & { over_budgets: number }>(
+          pool,
+          foldedIntakeStatement(parts, fold),
+        );
+        if (row?.id) return { duplicate: false as const, task: fromRaw(row) };
+        if (!row?.over_budgets) {
+          if (!dedupe) throw new Error('The task was not inserted');
+          return duplicateOf(pool);
         }
-        SELECT * FROM t`;
+        // A budget lacks room: nothing was written; the transaction below refuses or holds the task.
+      }
       return inTransaction(pool, async (client, exec) => {
-        const [row] = await queryPrepared<RawTaskRow>(client, insert);
+        const [row] = await queryPrepared<RawTaskRow>(client, intakeStatement(parts));
         if (!row) {
           if (!dedupe) throw new Error('The task was not inserted');
-          const [seen] = await queryPrepared<RawTaskRow & { response: Record<string, unknown> | null }>(
-            client,
-            sql`
-              SELECT d.response, ${rawColumns('t')}
-              FROM inbound_deliveries d LEFT JOIN tasks t ON t.id = d.task_id
-              WHERE d.source = ${dedupe.source} AND d.delivery_id = ${dedupe.deliveryId}`,
-          );
-          const snap = seen?.response?.task;
-          const original =
-            snap && typeof snap === 'object' ? reviveTask(snap as Record<string, unknown>) : null;
-          return { duplicate: true as const, task: seen?.id ? fromRaw(seen) : null, original };
+          return duplicateOf(client);
         }
         const task = fromRaw(row);
         await inTx(task, exec);

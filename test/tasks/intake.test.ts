@@ -1,10 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { notifyChannelSql } from 'pg-boss/dist/plans.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { NewTask } from '../../src/core/tasks/ports.js';
+import { BOSS_SCHEMA, PRIORITY, QUEUES } from '../../src/jobs/boss.js';
 import { createTaskJobs } from '../../src/jobs/taskJobs.js';
 import { createTaskStore } from '../../src/models/taskStore.js';
-import { registerUser, startTestApp, type TestApp } from '../helpers/app.js';
-import { withDb } from './helpers.js';
+import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
+import { waitFor, withDb } from './helpers.js';
 
-/** Intake writes the task row and its pg-boss job in one transaction: both or neither. */
+/**
+ * Intake writes the task row and its pg-boss job together: both or neither. Usually in one
+ * statement (claim, task, audit, budget reservation, job); in a transaction when a budget lacks room.
+ */
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ roles: ['api'] });
@@ -101,5 +108,150 @@ describe('atomic intake', () => {
       ),
     ).rejects.toThrow();
     expect(await counts()).toEqual(before);
+  });
+});
+
+const newTask = (userId: string, jobId: string): NewTask => ({
+  id: crypto.randomUUID(),
+  userId,
+  teamId: null,
+  title: 't',
+  description: 'd',
+  taskType: 'summary',
+  priority: 'high',
+  source: 'api',
+  providerId: null,
+  options: {},
+  callbackUrl: null,
+  webhookId: null,
+  origin: null,
+  regenerateContentId: null,
+  jobId,
+});
+
+/** The statements this process sends while `fn` runs. */
+async function statementsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+  const texts: string[] = [];
+  const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+    this: pg.Client,
+    ...args: unknown[]
+  ) {
+    const q = args[0];
+    texts.push(typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? ''));
+    return original.apply(this, args) as never;
+  });
+  try {
+    await fn();
+  } finally {
+    spy.mockRestore();
+  }
+  return texts;
+}
+
+describe('folded intake', () => {
+  it('writes the task, its reservation and its job in one statement, the job as pg-boss send writes it', async () => {
+    const u = await registerUser(app.url);
+    const admin = await loginAdmin(app.url);
+    const budget = await admin.api.post('/api/budgets', {
+      scope: 'user',
+      scopeId: u.user.id,
+      limitMicros: 10_000_000,
+      period: 'total',
+    });
+    expect(budget.status).toBe(201);
+    // The workers' wake-up, as pg-boss's send gives it on a queue with `notify` on.
+    const listener = new pg.Client({ connectionString: app.databaseUrl });
+    await listener.connect();
+    const channel = (await listener.query(`SELECT ${notifyChannelSql(BOSS_SCHEMA)} AS c`)).rows[0]
+      .c as string;
+    await listener.query(`LISTEN "${channel}"`);
+    const woken: string[] = [];
+    listener.on('notification', (n) => woken.push(n.payload ?? ''));
+    let created: { status: number; body: { id: string } } | undefined;
+    const texts = await statementsDuring(async () => {
+      created = await u.api.post('/api/tasks', { description: 'one', taskType: 'summary', priority: 'high' });
+    });
+    expect(created?.status).toBe(201);
+    await waitFor(async () => woken.includes(QUEUES.generate) || undefined, 'the generate queue to be woken');
+    await listener.end();
+    const writers = texts.filter((t) => /INSERT INTO tasks/.test(t));
+    expect(writers).toHaveLength(1);
+    expect(writers[0]).toMatch(/INSERT INTO budget_reservations/);
+    expect(writers[0]).toMatch(/INSERT INTO pgboss\./);
+    expect(texts.filter((t) => /^\s*BEGIN/i.test(t))).toEqual([]);
+
+    const taskId = created?.body.id as string;
+    const { folded, reserved } = await withDb(app.databaseUrl, async (db) => ({
+      folded: (
+        await db.query(`SELECT j.* FROM pgboss.job j JOIN tasks t ON t.job_id = j.id::text WHERE t.id = $1`, [
+          taskId,
+        ])
+      ).rows[0],
+      reserved: (await db.query('SELECT budget_id FROM budget_reservations WHERE task_id = $1', [taskId]))
+        .rows,
+    }));
+    expect(reserved).toEqual([{ budget_id: budget.body.id }]);
+    expect(folded.data).toEqual({ taskId });
+    // pg-boss's own send, with the options intake gives it
+    const sentId = await app.sy.boss.send(
+      QUEUES.generate,
+      { taskId: 'compare' },
+      { priority: PRIORITY.high },
+    );
+    const sent = await withDb(
+      app.databaseUrl,
+      async (db) => (await db.query('SELECT * FROM pgboss.job WHERE id = $1', [sentId])).rows[0],
+    );
+    await app.sy.boss.cancel(QUEUES.generate, sentId as string);
+    const volatile = [
+      'id',
+      'data',
+      'created_on',
+      'start_after',
+      'keep_until',
+      'state',
+      'started_on',
+      'completed_on',
+      'retry_count',
+      'heartbeat_on',
+    ];
+    const stable = (row: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(row).filter(([k]) => !volatile.includes(k)));
+    expect(stable(folded)).toEqual(stable(sent));
+    expect(Object.keys(folded).sort()).toEqual(Object.keys(sent).sort());
+  });
+
+  it('a job that cannot be written takes the task and the ledger claim with it', async () => {
+    const u = await registerUser(app.url);
+    const ok = await u.api.post('/api/tasks', { description: 'one', taskType: 'summary' });
+    const taken = await withDb(
+      app.databaseUrl,
+      async (db) =>
+        (await db.query('SELECT job_id FROM tasks WHERE id = $1', [ok.body.id])).rows[0].job_id as string,
+    );
+    const before = await counts();
+    const t = newTask(u.user.id, taken);
+    const jobs = createTaskJobs(app.sy.boss);
+    const fold = {
+      job: await jobs.prepareGenerate({ jobId: taken, taskId: t.id as string, priority: 'high' }),
+    };
+    const dedupe = { source: 'test', deliveryId: crypto.randomUUID() };
+    await expect(
+      createTaskStore(app.sy.db).insertQueued(t, {
+        dedupe,
+        fold,
+        inTx: async () => {
+          throw new Error('the transaction is for budgets without room');
+        },
+      }),
+    ).rejects.toThrow(/division by zero/);
+    expect(await counts()).toEqual(before);
+    const claims = await withDb(
+      app.databaseUrl,
+      async (db) =>
+        (await db.query('SELECT 1 FROM inbound_deliveries WHERE delivery_id = $1', [dedupe.deliveryId])).rows,
+    );
+    expect(claims).toEqual([]);
   });
 });

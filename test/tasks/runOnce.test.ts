@@ -88,6 +88,7 @@ function runner(store: TaskStore) {
     throw new Error('not expected in this test');
   };
   const jobs: TaskJobs = {
+    prepareGenerate: unused,
     enqueueGenerate: unused,
     reprioritize: unused,
     cancelGenerate: unused,

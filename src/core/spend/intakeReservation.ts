@@ -38,6 +38,9 @@ export interface TaskQuote {
   }>;
 }
 
+/** The task fields its budgets' scopes come from. */
+export type ScopedTask = Pick<TaskRecord, 'id' | 'userId' | 'teamId' | 'webhookId' | 'origin'>;
+
 /** What intake knows about where a task came from, beyond the task row. */
 export interface IntakeContext {
   apiTokenId?: string | null;
@@ -138,6 +141,15 @@ export class IntakeReservation {
     };
   }
 
+  /**
+   * What `reserve` would reserve, for intake to fold into its one statement (models/intakeStatement.ts):
+   * the same budgets and amounts, refused by the same `block` and `approve` budgets. When one lacks
+   * room that statement writes nothing and intake calls `reserve` in its transaction instead.
+   */
+  planned(task: ScopedTask, ctx: IntakeContext, est: TaskEstimate) {
+    return { scopes: intakeScopes(task, ctx), micros: est.micros, tokens: est.tokens };
+  }
+
   async reserve(
     task: TaskRecord,
     ctx: IntakeContext,
@@ -156,7 +168,7 @@ export class IntakeReservation {
 }
 
 /** The route-independent budgets' scopes of a task (team, user, hook, API token, chat workspace). */
-export function intakeScopes(task: TaskRecord, ctx: IntakeContext): IntakeScopes {
+export function intakeScopes(task: ScopedTask, ctx: IntakeContext): IntakeScopes {
   const origin = task.origin ?? {};
   const platform = typeof origin.platform === 'string' ? origin.platform : null;
   const workspace =

@@ -1,3 +1,4 @@
+import type { IntakeScopes } from '../spend/ports.js';
 import type { Priority, TaskEventKind, TaskOptions, TaskRecord, TaskSource, TaskStatus } from './types.js';
 
 /**
@@ -25,7 +26,27 @@ export interface IntakeAudit {
   details?: Record<string, unknown>;
 }
 
+/**
+ * A queue job written by another statement (the folded intake): `insert` is an INSERT … RETURNING id
+ * whose one parameter, `$1`, is bound to `payload`; `wake`, when set, is the expression that wakes the
+ * queue's workers. Core only hands it from the queue to the store.
+ */
+export interface FoldedJob {
+  insert: string;
+  payload: string;
+  wake: string | null;
+}
+
+/** What intake folds into its one statement beside the task: its job, and its budget reservation. */
+export interface IntakeFold {
+  job: FoldedJob;
+  /** Reserved on every applicable budget, or on none (spend control; absent when it is off). */
+  reserve?: { scopes: IntakeScopes; micros: number; tokens: number };
+}
+
 export interface NewTask {
+  /** Set when intake needs the id before the row exists (its folded job and reservation name it). */
+  id?: string;
   userId: string;
   teamId: string | null;
   title: string;
@@ -100,6 +121,10 @@ export interface TaskStore {
    * Intake, in ONE transaction: claims the dedupe key in the inbound_deliveries ledger (when given),
    * inserts the task with its audit entry, then runs `inTx` (which enqueues the job through the same
    * transaction). A key already claimed (within its window) inserts nothing and returns the task it made.
+   *
+   * With `fold`, ONE statement does all of it (claim, task, audit, budget reservation, job) without
+   * BEGIN/COMMIT; when a budget lacks room that statement writes nothing and intake runs the
+   * transaction above instead, where `inTx` refuses or holds the task.
    */
   insertQueued(
     task: NewTask,
@@ -108,6 +133,7 @@ export interface TaskStore {
       /** The `task.create` audit entry, written with the task (its target is the new task). */
       audit?: IntakeAudit;
       inTx: InTransaction;
+      fold?: IntakeFold;
     },
   ): Promise<
     | { duplicate: false; task: TaskRecord }
@@ -171,6 +197,8 @@ export interface DeliverWebhookJob {
 
 /** The job queue, as the task use cases see it. `tx` writes the job inside the caller's transaction. */
 export interface TaskJobs {
+  /** The `generate` job as another statement can write it (the folded intake, `TaskStore.insertQueued`). */
+  prepareGenerate(job: { jobId: string; taskId: string; priority: Priority }): Promise<FoldedJob>;
   enqueueGenerate(
     job: { jobId: string; taskId: string; priority: Priority },
     tx?: SqlExecutor,

@@ -7,6 +7,7 @@ import { authorizeTeam, type TeamAction } from '../teams/authorization.js';
 import { enqueueTerminalJobs, type ResultDelivererRegistry } from './deliverers.js';
 import type {
   AssignmentRecord,
+  IntakeFold,
   SqlExecutor,
   TaskJobs,
   TaskListQuery,
@@ -85,6 +86,12 @@ export class TaskService implements TaskCommands {
           tx: SqlExecutor,
           estimate?: SpendEstimate,
         ): Promise<{ held?: boolean } | undefined>;
+        /** What `reserve` would reserve, folded into intake's one statement. */
+        planned(
+          task: Pick<TaskRecord, 'id' | 'userId' | 'teamId' | 'webhookId' | 'origin'>,
+          ctx: { apiTokenId?: string | null },
+          estimate: SpendEstimate,
+        ): IntakeFold['reserve'];
       };
       /** After intake committed a task held for approval (`awaiting_approval`): tells its approvers. */
       onHeld?: (task: TaskRecord) => Promise<void>;
@@ -124,6 +131,7 @@ export class TaskService implements TaskCommands {
       input.priority ?? (this.deps.defaultPriority ? await this.deps.defaultPriority() : 'normal');
     const title = (input.title?.trim() || titleFrom(input.description)).slice(0, TITLE_MAX);
     const jobId = randomUUID();
+    const id = randomUUID();
     let held = false;
     // Estimated outside the intake transaction: a lookup from inside it would hold two connections.
     const estimate = await this.deps.spend?.estimate({
@@ -132,8 +140,23 @@ export class TaskService implements TaskCommands {
       options: input.options ?? {},
       providerId: input.providerId ?? null,
     });
+    const draft = {
+      id,
+      userId: input.userId,
+      teamId: input.teamId ?? null,
+      webhookId: input.webhookId ?? null,
+      origin: input.origin ?? null,
+    };
+    const ctx = { apiTokenId: meta.apiTokenId ?? null };
+    // The usual intake is one statement (claim, task, audit, reservation, job); the transaction
+    // below (inTx) runs only when a budget lacks room, to refuse or hold the task.
+    const fold: IntakeFold = {
+      job: await this.deps.jobs.prepareGenerate({ jobId, taskId: id, priority }),
+      reserve: estimate && this.deps.spend?.planned(draft, ctx, estimate),
+    };
     const out = await this.deps.store.insertQueued(
       {
+        id,
         userId: input.userId,
         teamId: input.teamId ?? null,
         title,
@@ -158,12 +181,7 @@ export class TaskService implements TaskCommands {
           details: { taskType: input.taskType, source: input.source, priority },
         },
         inTx: async (task, tx) => {
-          const r = await this.deps.spend?.reserve(
-            task,
-            { apiTokenId: meta.apiTokenId ?? null },
-            tx,
-            estimate,
-          );
+          const r = await this.deps.spend?.reserve(task, ctx, tx, estimate);
           // Held by an `approve` budget: no job until someone approves it (core/spend/approvals.ts).
           if (r?.held) {
             held = true;
@@ -171,6 +189,7 @@ export class TaskService implements TaskCommands {
           }
           await this.deps.jobs.enqueueGenerate({ jobId, taskId: task.id, priority: task.priority }, tx);
         },
+        fold,
       },
     );
     if (out.duplicate) {
