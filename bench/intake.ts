@@ -1,18 +1,19 @@
 /**
  * `npm run bench:intake`: how fast chat intake acknowledges. Signed Slack slash commands
  * (`/generate …`: Bolt verifies, the core handler resolves the guest identity, rate-limits, and
- * writes the task + its pg-boss job in one transaction, then the ack goes out) and Telegram webhook
- * updates (secret header; the same work plus the first reply sent to a Bot API stub), each from
- * BENCH_CLIENTS (default 50) concurrent clients for BENCH_SECONDS (default 10) — beside a baseline
- * Express route on the same database that only verifies a Slack signature and inserts one row, in
- * the same run, and beside the peer a team might hand-roll instead: a Vercel Chat SDK Slack bot
- * (bench/chatSdkPeer.ts) that dedupes the command in Redis (REDIS_URL, default
- * redis://127.0.0.1:6379) and inserts one row before acking, started here. Ratios are printed
- * against both. The API role runs alone (no worker), so only intake is measured. Every identity
- * sends one command before the measurement (its guest user is made on first contact; that rate is
- * shown separately). Figures only.
+ * writes the task, its budget reservation and its pg-boss job in one statement, then the ack goes
+ * out) and Telegram webhook updates (secret header; the same work plus the first reply sent to a
+ * Bot API stub), each from BENCH_CLIENTS (default 50) concurrent clients for BENCH_SECONDS (default
+ * 10) — beside a baseline Express route on the same database that only verifies a Slack signature
+ * and inserts one row, in the same run, and beside the peer a team might hand-roll instead: a
+ * Vercel Chat SDK Slack bot (bench/chatSdkPeer.ts) that dedupes the command in Redis (REDIS_URL,
+ * default redis://127.0.0.1:6379) and inserts one row before acking, started here. Ratios are
+ * printed against both. The API role runs alone (no worker), so only intake is measured. Every
+ * identity sends one command before the measurement (its guest user is made on first contact; that
+ * rate is shown separately). Figures only.
  *
- * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary directory.
+ * DATABASE_URL points it at a server; otherwise an embedded PostgreSQL runs in a temporary
+ * directory.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';

@@ -11,7 +11,9 @@ export interface GenerateJobData {
 /**
  * pg-boss's own insert for a queue (what `send` runs), to be written inside another statement:
  * the folded intake (models/intakeStatement.ts). `wake` is the NOTIFY `send` adds on a queue with
- * `notify` on. Read once: a queue's table and settings do not change while Switchyard runs.
+ * `notify` on (createBoss always listens). Read once: Switchyard creates its queues at start and
+ * never changes them. The SQL comes from pg-boss's plans module, not its public API: the version is
+ * pinned, and test/tasks/intake.test.ts checks that the row equals the one `send` writes.
  */
 async function foldableInsert(boss: PgBoss, name: string, schema: string) {
   const queue = await boss.getQueue(name);

@@ -1,13 +1,18 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type pg from 'pg';
 import type { FoldedJob, IntakeAudit, IntakeFold, NewTask } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
-import { lockBudgets, takeBudgets } from './spendBudgetStore.js';
+import { queryPrepared } from './preparedStatements.js';
+import { lockBudgets, REFUSING_AT_INTAKE, takeBudgets } from './spendBudgetStore.js';
 
 /**
  * The statements of task intake (models/taskStore.ts `insertQueued`).
  *
  * `intakeStatement` is the ledger claim (when deduping), the task (only if the claim held) and its
  * audit entry in one statement; the job and the budget reservation follow in the same transaction.
+ * Given the reservation, it locks those budgets first, as the folded statement does: two copies of
+ * one delivery, one folded and one in the transaction, then take their locks in the same order
+ * (budgets, then the ledger row) and cannot deadlock.
  *
  * `foldedIntakeStatement` is the same plus the budget reservation and the pg-boss job, so intake is
  * ONE round trip without BEGIN/COMMIT (issue 18). Its CTEs run in this order, each gated on the last:
@@ -30,13 +35,39 @@ export interface IntakeParts {
 /** An ISO-8601 UTC timestamp with milliseconds, as JSON.stringify writes a Date. */
 const isoNow = sql`to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-export function intakeStatement(p: IntakeParts): SQL {
-  return sql`WITH ${intakeCtes(p, sql`true`)} SELECT * FROM t`;
+export function intakeStatement(p: IntakeParts, lockFirst?: IntakeFold['reserve']): SQL {
+  if (!lockFirst) return sql`WITH ${intakeCtes(p, sql`true`)} SELECT * FROM t`;
+  const { scopes, micros, tokens } = lockFirst;
+  // `b` runs (and locks) only when referenced: the gate does, before anything is written.
+  return sql`WITH ${lockBudgets(scopes, micros, tokens, REFUSING_AT_INTAKE)},
+    ${intakeCtes(p, sql`(SELECT count(*) FROM b) >= 0`)} SELECT * FROM t`;
 }
 
-export function foldedIntakeStatement(p: IntakeParts, fold: IntakeFold): SQL {
+/**
+ * Runs the folded statement: the task's row when it was written; otherwise `overBudgets`, how many
+ * budgets lacked room (0: the delivery was a duplicate).
+ */
+export async function runFoldedIntake<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  p: IntakeParts,
+  fold: IntakeFold,
+): Promise<{ row: R | null; overBudgets: number }> {
+  try {
+    const [r] = await queryPrepared<R & { id: string | null; over_budgets: number }>(
+      pool,
+      foldedIntakeStatement(p, fold),
+    );
+    return { row: r?.id ? r : null, overBudgets: r?.over_budgets ?? 0 };
+  } catch (e) {
+    // The guard: pg-boss did not write the job (its id taken), so the statement wrote nothing.
+    if ((e as { code?: string }).code === '22012') throw new Error('The generate job was not created');
+    throw e;
+  }
+}
+
+function foldedIntakeStatement(p: IntakeParts, fold: IntakeFold): SQL {
   const r = fold.reserve;
-  const budgets = r ? sql`${lockBudgets(r.scopes, r.micros, r.tokens, sql`action <> 'notify'`)}, ` : sql``;
+  const budgets = r ? sql`${lockBudgets(r.scopes, r.micros, r.tokens, REFUSING_AT_INTAKE)}, ` : sql``;
   const gate = r ? sql`NOT EXISTS (SELECT 1 FROM over)` : sql`true`;
   const reserve = r ? sql`, ${takeBudgets(p.id, r.micros, r.tokens, sql`EXISTS (SELECT 1 FROM t)`)}` : sql``;
   const woke = fold.job.wake ? sql`, woke AS (SELECT ${sql.raw(fold.job.wake)} FROM job LIMIT 1)` : sql``;
@@ -44,7 +75,7 @@ export function foldedIntakeStatement(p: IntakeParts, fold: IntakeFold): SQL {
     WITH ${budgets}${intakeCtes(p, gate, r?.micros)}${reserve}, job AS (${jobInsert(fold.job)})${woke}
     SELECT ${p.columns('t')},
            ${r ? sql`(SELECT count(*) FROM over)` : sql`0`}::int AS over_budgets,
-           1 / CASE WHEN (SELECT count(*) FROM job) = (SELECT count(*) FROM t) THEN 1 ELSE 0 END AS job_written
+           1 / CASE WHEN (SELECT count(*) FROM job) = (SELECT count(*) FROM t) THEN 1 ELSE 0 END AS job_guard
            ${fold.job.wake ? sql`, (SELECT count(*) FROM woke) AS woken` : sql``}
     FROM (SELECT 1) AS one LEFT JOIN t ON true`;
 }

@@ -87,6 +87,9 @@ function applying(s: Omit<IntakeScopes, 'taskId'>): SQL {
                    WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text)))`;
 }
 
+/** The budgets that refuse a task at intake: `block` refuses it, `approve` holds it for approval. */
+export const REFUSING_AT_INTAKE = sql`action <> 'notify'`;
+
 /**
  * A reservation's first half: the applicable budgets locked in id order (`b`, rolled over when their
  * period has ended) and those of them without room for the estimate (`over`; `refusing` says which
@@ -235,7 +238,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
 
     async reserve(tx, s, micros, tokens, opts) {
       // An approved task is held back only by `block` budgets; at intake `approve` budgets count too.
-      const refusing = opts?.approved ? sql`action = 'block'` : sql`action <> 'notify'`;
+      const refusing = opts?.approved ? sql`action = 'block'` : REFUSING_AT_INTAKE;
       const pending = opts?.pending;
       const q = sql`
         WITH ${

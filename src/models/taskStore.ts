@@ -4,7 +4,7 @@ import { fromDrizzle } from 'pg-boss';
 import type { AssignmentRecord, SqlExecutor, StoredContent, TaskStore } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
 import type { Db, DbOrTx } from './db.js';
-import { foldedIntakeStatement, intakeStatement } from './intakeStatement.js';
+import { intakeStatement, runFoldedIntake } from './intakeStatement.js';
 import { createGuestWorkMover } from './linkStore.js';
 import { inTransaction, poolOf, queryPrepared } from './preparedStatements.js';
 import { content, contentVersions, taskAssignments, tasks } from './schema.js';
@@ -140,6 +140,7 @@ export function createTaskStore(db: Db): TaskStore {
 
   return {
     async insertQueued(t, { dedupe, audit, inTx, fold }) {
+      if (fold && !t.id) throw new Error('A folded intake needs the task id its job names');
       const parts = { id: t.id ?? randomUUID(), task: t, dedupe, audit, columns: rawColumns };
       const duplicateOf = async (q: Pick<typeof pool, 'query'>) => {
         const d = dedupe as NonNullable<typeof dedupe>;
@@ -156,19 +157,16 @@ export function createTaskStore(db: Db): TaskStore {
         return { duplicate: true as const, task: seen?.id ? fromRaw(seen) : null, original };
       };
       if (fold) {
-        const [row] = await queryPrepared<RawTaskRow & { over_budgets: number }>(
-          pool,
-          foldedIntakeStatement(parts, fold),
-        );
-        if (row?.id) return { duplicate: false as const, task: fromRaw(row) };
-        if (!row?.over_budgets) {
+        const { row, overBudgets } = await runFoldedIntake<RawTaskRow>(pool, parts, fold);
+        if (row) return { duplicate: false as const, task: fromRaw(row) };
+        if (!overBudgets) {
           if (!dedupe) throw new Error('The task was not inserted');
           return duplicateOf(pool);
         }
         // A budget lacks room: nothing was written; the transaction below refuses or holds the task.
       }
       return inTransaction(pool, async (client, exec) => {
-        const [row] = await queryPrepared<RawTaskRow>(client, intakeStatement(parts));
+        const [row] = await queryPrepared<RawTaskRow>(client, intakeStatement(parts, fold?.reserve));
         if (!row) {
           if (!dedupe) throw new Error('The task was not inserted');
           return duplicateOf(client);

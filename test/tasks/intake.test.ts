@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { notifyChannelSql } from 'pg-boss/dist/plans.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { NewTask } from '../../src/core/tasks/ports.js';
+import type { InTransaction, NewTask } from '../../src/core/tasks/ports.js';
 import { BOSS_SCHEMA, PRIORITY, QUEUES } from '../../src/jobs/boss.js';
 import { createTaskJobs } from '../../src/jobs/taskJobs.js';
+import { createSpendBudgetStore } from '../../src/models/spendBudgetStore.js';
 import { createTaskStore } from '../../src/models/taskStore.js';
 import { loginAdmin, registerUser, startTestApp, type TestApp } from '../helpers/app.js';
 import { waitFor, withDb } from './helpers.js';
@@ -245,7 +246,7 @@ describe('folded intake', () => {
           throw new Error('the transaction is for budgets without room');
         },
       }),
-    ).rejects.toThrow(/division by zero/);
+    ).rejects.toThrow('The generate job was not created');
     expect(await counts()).toEqual(before);
     const claims = await withDb(
       app.databaseUrl,
@@ -253,5 +254,66 @@ describe('folded intake', () => {
         (await db.query('SELECT 1 FROM inbound_deliveries WHERE delivery_id = $1', [dedupe.deliveryId])).rows,
     );
     expect(claims).toEqual([]);
+  });
+  it('two copies of one delivery, one folded and one in the fallback transaction, cannot deadlock', async () => {
+    const u = await registerUser(app.url);
+    const admin = await loginAdmin(app.url);
+    const budget = await admin.api.post('/api/budgets', {
+      scope: 'user',
+      scopeId: u.user.id,
+      limitMicros: 1_000_000,
+      period: 'total',
+    });
+    const store = createTaskStore(app.sy.db);
+    const budgets = createSpendBudgetStore(app.sy.db);
+    const jobs = createTaskJobs(app.sy.boss);
+    const dedupe = { source: 'test', deliveryId: crypto.randomUUID() };
+    const copy = async (micros: number, inTx: InTransaction) => {
+      const t = newTask(u.user.id, crypto.randomUUID());
+      const id = t.id as string;
+      const scopes = {
+        taskId: id,
+        userId: u.user.id,
+        teamId: null,
+        webhookId: null,
+        apiTokenId: null,
+        chatWorkspace: null,
+      };
+      const job = await jobs.prepareGenerate({ jobId: t.jobId, taskId: id, priority: 'high' });
+      return store.insertQueued(t, { dedupe, fold: { job, reserve: { scopes, micros, tokens: 1 } }, inTx });
+    };
+    let second: ReturnType<typeof copy> | undefined;
+    // The first copy does not fit: its folded statement writes nothing and its transaction runs. While
+    // that transaction holds its claim, a second copy that fits runs folded.
+    const first = copy(2_000_000, async (task, tx) => {
+      second = copy(1_000, async () => {
+        throw new Error('the second copy fits: no transaction');
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const scopes = {
+        taskId: task.id,
+        userId: u.user.id,
+        teamId: null,
+        webhookId: null,
+        apiTokenId: null,
+        chatWorkspace: null,
+      };
+      const over = await budgets.reserve(tx, scopes, 2_000_000, 1);
+      expect(over.map((b) => b.id)).toEqual([budget.body.id]);
+      throw new Error('over budget');
+    });
+    await expect(first).rejects.toThrow('over budget');
+    const out = await second;
+    expect(out?.duplicate).toBe(false);
+    const rows = await withDb(app.databaseUrl, async (db) => ({
+      claims: (
+        await db.query('SELECT task_id FROM inbound_deliveries WHERE delivery_id = $1', [dedupe.deliveryId])
+      ).rows,
+      reserved: (
+        await db.query('SELECT reserved_micros::int AS m FROM budgets WHERE id = $1', [budget.body.id])
+      ).rows,
+    }));
+    expect(rows.claims).toEqual([{ task_id: out?.task?.id }]);
+    expect(rows.reserved).toEqual([{ m: 1_000 }]);
   });
 });
