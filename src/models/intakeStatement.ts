@@ -65,7 +65,7 @@ export async function runFoldedIntake<R extends pg.QueryResultRow>(
   }
 }
 
-function foldedIntakeStatement(p: IntakeParts, fold: IntakeFold): SQL {
+export function foldedIntakeStatement(p: IntakeParts, fold: IntakeFold): SQL {
   const r = fold.reserve;
   const budgets = r ? sql`${lockBudgets(r.scopes, r.micros, r.tokens, REFUSING_AT_INTAKE)}, ` : sql``;
   const gate = r ? sql`NOT EXISTS (SELECT 1 FROM over)` : sql`true`;

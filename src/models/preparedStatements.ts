@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
+import { SQL, StringChunk } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { SqlExecutor } from '../core/tasks/ports.js';
@@ -46,9 +46,39 @@ export async function queryText<R extends pg.QueryResultRow>(
 
 /** Runs a drizzle `sql` query as a named prepared statement; returns its rows. */
 export async function queryPrepared<R extends pg.QueryResultRow>(q: Queryable, query: SQL): Promise<R[]> {
-  const { sql: text, params } = dialect.sqlToQuery(query);
+  const { sql: text, params } = toQuery(query);
   return (await queryText<R>(q, text, params)).rows;
 }
+
+/**
+ * A `sql` query's text and parameters, as drizzle's PgDialect writes them. Drizzle tests every chunk
+ * against a dozen entity classes and merges arrays at each level (a tenth of the CPU of a chat
+ * command's intake, measured); the hot paths' statements hold only text, nested `sql` and plain
+ * values, which this writes in one pass. Anything else (columns, tables, Param, arrays, dates, an
+ * inlined `sql`) goes to drizzle; test/foundation/preparedStatements.test.ts compares the two.
+ */
+export function toQuery(query: SQL): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  let text = '';
+  const write = (q: SQL): boolean => {
+    if ((q as unknown as { shouldInlineParams: boolean }).shouldInlineParams) return false;
+    for (const chunk of q.queryChunks as unknown[]) {
+      if (chunk instanceof StringChunk) text += chunk.value.join('');
+      else if (chunk instanceof SQL) {
+        if (!write(chunk)) return false;
+      } else if (chunk === undefined) continue;
+      else if (chunk === null || PLAIN.has(typeof chunk)) {
+        params.push(chunk);
+        text += `$${params.length}`;
+      } else return false;
+    }
+    return true;
+  };
+  if (write(query)) return { sql: text, params };
+  const { sql: drizzleText, params: drizzleParams } = dialect.sqlToQuery(query);
+  return { sql: drizzleText, params: drizzleParams };
+}
+const PLAIN = new Set(['string', 'number', 'boolean', 'bigint']);
 
 /**
  * Runs `fn` in a transaction on one pooled connection. `exec` writes through the same transaction

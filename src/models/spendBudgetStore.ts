@@ -1,5 +1,4 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import type {
   BudgetRecord,
   BudgetScope,
@@ -11,7 +10,7 @@ import type {
   ScopeOwner,
 } from '../core/spend/ports.js';
 import type { Db } from './db.js';
-import { poolOf, queryPrepared } from './preparedStatements.js';
+import { poolOf, queryPrepared, toQuery } from './preparedStatements.js';
 
 /**
  * Spend budgets (team, user, chat workspace, API token, hook, provider account) in money and/or
@@ -23,7 +22,6 @@ import { poolOf, queryPrepared } from './preparedStatements.js';
  * A budget whose period has ended (resets_at ≤ now()) is rolled over by whichever of these
  * statements touches it first; reads show it rolled over too.
  */
-const dialect = new PgDialect();
 
 const live = (col: string) => sql.raw(`CASE WHEN resets_at <= now() THEN 0 ELSE ${col} END`);
 const nextReset = sql.raw(
@@ -265,7 +263,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
             : sql``
         }
         SELECT id, scope, name, action, limit_micros, limit_tokens, next_reset FROM over ORDER BY id`;
-      const { sql: text, params } = dialect.sqlToQuery(q);
+      const { sql: text, params } = toQuery(q);
       const out = (await tx.executeSql(text, params)).rows as Row[];
       return out.map(
         (r): OverBudget => ({
