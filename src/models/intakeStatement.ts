@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { FoldedJob, IntakeAudit, IntakeFold, NewTask } from '../core/tasks/ports.js';
 import type { TaskRecord } from '../core/tasks/types.js';
 import { queryPrepared } from './preparedStatements.js';
-import { lockBudgets, REFUSING_AT_INTAKE, takeBudgets } from './spendBudgetStore.js';
+import { lockBudgets, REFUSING_UNAPPROVED, takeBudgets } from './spendBudgetStore.js';
 
 /**
  * The statements of task intake (models/taskStore.ts `insertQueued`).
@@ -39,7 +39,7 @@ export function intakeStatement(p: IntakeParts, lockFirst?: IntakeFold['reserve'
   if (!lockFirst) return sql`WITH ${intakeCtes(p, sql`true`)} SELECT * FROM t`;
   const { scopes, micros, tokens } = lockFirst;
   // `b` runs (and locks) only when referenced: the gate does, before anything is written.
-  return sql`WITH ${lockBudgets(scopes, micros, tokens, REFUSING_AT_INTAKE)},
+  return sql`WITH ${lockBudgets(scopes, micros, tokens, REFUSING_UNAPPROVED)},
     ${intakeCtes(p, sql`(SELECT count(*) FROM b) >= 0`)} SELECT * FROM t`;
 }
 
@@ -67,7 +67,7 @@ export async function runFoldedIntake<R extends pg.QueryResultRow>(
 
 export function foldedIntakeStatement(p: IntakeParts, fold: IntakeFold): SQL {
   const r = fold.reserve;
-  const budgets = r ? sql`${lockBudgets(r.scopes, r.micros, r.tokens, REFUSING_AT_INTAKE)}, ` : sql``;
+  const budgets = r ? sql`${lockBudgets(r.scopes, r.micros, r.tokens, REFUSING_UNAPPROVED)}, ` : sql``;
   const gate = r ? sql`NOT EXISTS (SELECT 1 FROM over)` : sql`true`;
   const reserve = r ? sql`, ${takeBudgets(p.id, r.micros, r.tokens, sql`EXISTS (SELECT 1 FROM t)`)}` : sql``;
   const woke = fold.job.wake ? sql`, woke AS (SELECT ${sql.raw(fold.job.wake)} FROM job LIMIT 1)` : sql``;

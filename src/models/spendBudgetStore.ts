@@ -85,8 +85,11 @@ function applying(s: Omit<IntakeScopes, 'taskId'>): SQL {
                    WHERE platform = ${s.chatWorkspace?.platform ?? null}::text AND external_id = ${s.chatWorkspace?.externalId ?? null}::text)))`;
 }
 
-/** The budgets that refuse a task at intake: `block` refuses it, `approve` holds it for approval. */
-export const REFUSING_AT_INTAKE = sql`action <> 'notify'`;
+/**
+ * The budgets that refuse what was not approved (a task at intake, a gateway call): `block` refuses
+ * it, `approve` holds a task for approval; `notify` never refuses.
+ */
+export const REFUSING_UNAPPROVED = sql`action <> 'notify'`;
 
 /**
  * A reservation's first half: the applicable budgets locked in id order (`b`, rolled over when their
@@ -236,7 +239,7 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
 
     async reserve(tx, s, micros, tokens, opts) {
       // An approved task is held back only by `block` budgets; at intake `approve` budgets count too.
-      const refusing = opts?.approved ? sql`action = 'block'` : REFUSING_AT_INTAKE;
+      const refusing = opts?.approved ? sql`action = 'block'` : REFUSING_UNAPPROVED;
       const pending = opts?.pending;
       const q = sql`
         WITH ${
@@ -370,19 +373,8 @@ export function createSpendBudgetStore(db: Db): BudgetStore {
       const out = await queryPrepared<Row>(
         pool,
         sql`
-        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v), b AS (
-          SELECT id, scope, name, action, limit_micros, limit_tokens, reserved_micros, reserved_tokens,
-                 ${live('spent_micros')} AS spent_m, ${live('spent_tokens')} AS spent_t, ${nextReset} AS next_reset
-          FROM budgets
-          WHERE ${applying(scopes)}
-          ORDER BY id
-          FOR UPDATE
-        ), over AS (
-          SELECT id FROM b
-          WHERE action <> 'notify' AND (
-            (limit_micros IS NOT NULL AND spent_m + reserved_micros + ${micros}::bigint > limit_micros)
-            OR (limit_tokens IS NOT NULL AND spent_t + reserved_tokens + ${tokens}::bigint > limit_tokens))
-        ), room AS (
+        WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
+        ${lockBudgets(scopes, micros, tokens, REFUSING_UNAPPROVED)}, room AS (
           SELECT min(limit_micros - spent_m - reserved_micros) FILTER (WHERE action <> 'notify' AND limit_micros IS NOT NULL) AS m,
                  min(limit_tokens - spent_t - reserved_tokens) FILTER (WHERE action <> 'notify' AND limit_tokens IS NOT NULL) AS t
           FROM b

@@ -28,6 +28,24 @@ const counts = () =>
       .n as number,
   }));
 
+const newTask = (userId: string, jobId: string): NewTask => ({
+  id: crypto.randomUUID(),
+  userId,
+  teamId: null,
+  title: 't',
+  description: 'd',
+  taskType: 'summary',
+  priority: 'high',
+  source: 'api',
+  providerId: null,
+  options: {},
+  callbackUrl: null,
+  webhookId: null,
+  origin: null,
+  regenerateContentId: null,
+  jobId,
+});
+
 describe('atomic intake', () => {
   it('a failure after the job was written rolls back the task and the job together', async () => {
     const u = await registerUser(app.url);
@@ -36,33 +54,15 @@ describe('atomic intake', () => {
     const before = await counts();
     const jobId = crypto.randomUUID();
     await expect(
-      store.insertQueued(
-        {
-          userId: u.user.id,
-          teamId: null,
-          title: 't',
-          description: 'd',
-          taskType: 'summary',
-          priority: 'normal',
-          source: 'api',
-          providerId: null,
-          options: {},
-          callbackUrl: null,
-          webhookId: null,
-          origin: null,
-          regenerateContentId: null,
-          jobId,
+      store.insertQueued(newTask(u.user.id, jobId), {
+        inTx: async (task, tx) => {
+          await jobs.enqueueGenerate({ jobId, taskId: task.id, priority: 'normal' }, tx);
+          // the job is visible inside the transaction…
+          const seen = await tx.executeSql(`SELECT 1 FROM pgboss.job WHERE id = $1`, [jobId]);
+          expect(seen.rows).toHaveLength(1);
+          throw new Error('crash before commit');
         },
-        {
-          inTx: async (task, tx) => {
-            await jobs.enqueueGenerate({ jobId, taskId: task.id, priority: 'normal' }, tx);
-            // the job is visible inside the transaction…
-            const seen = await tx.executeSql(`SELECT 1 FROM pgboss.job WHERE id = $1`, [jobId]);
-            expect(seen.rows).toHaveLength(1);
-            throw new Error('crash before commit');
-          },
-        },
-      ),
+      }),
     ).rejects.toThrow('crash before commit');
     // …and gone with the task after the rollback
     expect(await counts()).toEqual(before);
@@ -82,52 +82,16 @@ describe('atomic intake', () => {
         (await db.query('SELECT job_id FROM tasks WHERE id = $1', [ok.body.id])).rows[0].job_id as string,
     );
     await expect(
-      store.insertQueued(
-        {
-          userId: u.user.id,
-          teamId: null,
-          title: 't',
-          description: 'd',
-          taskType: 'summary',
-          priority: 'normal',
-          source: 'api',
-          providerId: null,
-          options: {},
-          callbackUrl: null,
-          webhookId: null,
-          origin: null,
-          regenerateContentId: null,
-          jobId: taken,
-        },
-        {
-          inTx: (task, tx) =>
-            createTaskJobs(app.sy.boss).enqueueGenerate(
-              { jobId: taken, taskId: task.id, priority: 'normal' },
-              tx,
-            ),
-        },
-      ),
+      store.insertQueued(newTask(u.user.id, taken), {
+        inTx: (task, tx) =>
+          createTaskJobs(app.sy.boss).enqueueGenerate(
+            { jobId: taken, taskId: task.id, priority: 'normal' },
+            tx,
+          ),
+      }),
     ).rejects.toThrow();
     expect(await counts()).toEqual(before);
   });
-});
-
-const newTask = (userId: string, jobId: string): NewTask => ({
-  id: crypto.randomUUID(),
-  userId,
-  teamId: null,
-  title: 't',
-  description: 'd',
-  taskType: 'summary',
-  priority: 'high',
-  source: 'api',
-  providerId: null,
-  options: {},
-  callbackUrl: null,
-  webhookId: null,
-  origin: null,
-  regenerateContentId: null,
-  jobId,
 });
 
 /** The statements this process sends while `fn` runs. */
@@ -150,17 +114,23 @@ async function statementsDuring(fn: () => Promise<unknown>): Promise<string[]> {
   return texts;
 }
 
+/** A site admin's budget on the user (total, in micro-dollars). */
+async function userBudget(userId: string, limitMicros: number) {
+  const admin = await loginAdmin(app.url);
+  const r = await admin.api.post('/api/budgets', {
+    scope: 'user',
+    scopeId: userId,
+    limitMicros,
+    period: 'total',
+  });
+  expect(r.status).toBe(201);
+  return r;
+}
+
 describe('folded intake', () => {
   it('writes the task, its reservation and its job in one statement, the job as pg-boss send writes it', async () => {
     const u = await registerUser(app.url);
-    const admin = await loginAdmin(app.url);
-    const budget = await admin.api.post('/api/budgets', {
-      scope: 'user',
-      scopeId: u.user.id,
-      limitMicros: 10_000_000,
-      period: 'total',
-    });
-    expect(budget.status).toBe(201);
+    const budget = await userBudget(u.user.id, 10_000_000);
     // The workers' wake-up, as pg-boss's send gives it on a queue with `notify` on.
     const listener = new pg.Client({ connectionString: app.databaseUrl });
     await listener.connect();
@@ -255,15 +225,10 @@ describe('folded intake', () => {
     );
     expect(claims).toEqual([]);
   });
+
   it('two copies of one delivery, one folded and one in the fallback transaction, cannot deadlock', async () => {
     const u = await registerUser(app.url);
-    const admin = await loginAdmin(app.url);
-    const budget = await admin.api.post('/api/budgets', {
-      scope: 'user',
-      scopeId: u.user.id,
-      limitMicros: 1_000_000,
-      period: 'total',
-    });
+    const budget = await userBudget(u.user.id, 1_000_000);
     const store = createTaskStore(app.sy.db);
     const budgets = createSpendBudgetStore(app.sy.db);
     const jobs = createTaskJobs(app.sy.boss);
