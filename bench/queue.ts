@@ -1,7 +1,7 @@
 /**
- * `npm run bench:queue`: tasks through the whole pipeline — HTTP intake → one transaction (task row
- * + pg-boss job) → worker → mock provider (0 ms) → content — beside a baseline of bare pg-boss
- * send/work on the same database in the same run. Figures only; nothing here passes or fails.
+ * `npm run bench:queue`: tasks through the whole pipeline — HTTP intake → one statement (task row,
+ * budget reservation, pg-boss job) → worker → mock provider (0 ms) → content — beside bare pg-boss
+ * send/work on the same database in the same run, as the baseline. Figures only; nothing passes or fails.
  *
  *   intake           tasks accepted per second (POST /api/tasks, HTTP concurrency C; baseline: boss.send)
  *   drain            a backlog of N processed per second by one worker process (first start → last finish)
@@ -136,7 +136,7 @@ async function baseline(url: string, server: BenchServer, liveRate: () => number
   return { intake, drain, cpu, latency: summarize(waits) };
 }
 
-// --- Switchyard: HTTP → task + job in one transaction → worker → mock ------------------------------
+// --- Switchyard: HTTP → task + job in one statement → worker → mock --------------------------------
 
 async function start(url: string, roles: Role[]): Promise<Switchyard> {
   const env = parseEnv({

@@ -45,7 +45,8 @@ export function titleFrom(description: string): string {
 
 /**
  * The task use cases every adapter calls (API, chat commands, GitHub, inbound hooks). Intake writes
- * the task, its audit entry and its queue job in one transaction; everything after that happens in
+ * the task, its audit entry, its budget reservation and its queue job in one statement (or, when a
+ * budget lacks room, a transaction that refuses or holds it); everything after that happens in
  * the worker (core/tasks/taskRunner.ts).
  */
 /** What spend control needs to price a task before it exists. */

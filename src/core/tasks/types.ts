@@ -130,7 +130,7 @@ export interface ResultDeliverer {
  * implements it; adapters depend on this interface only.
  */
 export interface TaskCommands {
-  /** Inserts the task and enqueues its job in one transaction; dedupes on input.dedupe. */
+  /** Inserts the task and its job together (one statement, or a transaction); dedupes on input.dedupe. */
   submit(input: SubmitTaskInput, meta?: { teamChecked?: boolean }): Promise<SubmitResult>;
   /** The task if it belongs to userId (or any task when asAdmin), else null. */
   get(id: string, viewer: Actor): Promise<TaskRecord | null>;
