@@ -36,7 +36,7 @@ import type { Logger } from '../logger.js';
  *   stops that postmaster (found through `postmaster.pid`) and starts again;
  * - a terminal's Ctrl-C signals the whole foreground process group: a postmaster in that group shut
  *   down at once, under the still-open pools. We start it in its own process group (detached) and
- *   stop it ourselves, after the pools have closed;
+ *   stop it ourselves, after the pools have closed, smart shutdown first (see stopPostmaster);
  * - a postmaster that dies under a running owner (crash, OOM kill, someone's `pg_ctl stop`) is
  *   started again on the same port, so the pools reconnect without a restart of Switchyard.
  */
@@ -359,14 +359,27 @@ async function spawnPostmaster(o: {
   return child;
 }
 
+/**
+ * Smart shutdown first: sessions already closing end on their own. A pool's `end()` resolves once it
+ * has *sent* each connection's Terminate, not once the server has read it; a fast shutdown at that
+ * moment ends those sessions with "terminating connection due to administrator command", which the
+ * closed pool still reports. Sessions still open after SMART_GRACE_MS (another process attached to
+ * this database) are ended by a fast shutdown; SIGQUIT if even that hangs.
+ */
+const SMART_GRACE_MS = 3_000;
+
 async function stopPostmaster(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGINT'); // fast shutdown: sessions end, a checkpoint is written
+  const exited = new Promise<'exited'>((r) => child.once('exit', () => r('exited')));
   const timer = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
-  if ((await Promise.race([exited, timer(15_000)])) === 'timeout') {
-    child.kill('SIGQUIT');
-    await Promise.race([exited, timer(5_000)]);
+  const steps: Array<[NodeJS.Signals, number]> = [
+    ['SIGTERM', SMART_GRACE_MS], // smart: no new sessions, open ones finish
+    ['SIGINT', 15_000], // fast: sessions end, a checkpoint is written
+    ['SIGQUIT', 5_000], // immediate
+  ];
+  for (const [signal, ms] of steps) {
+    child.kill(signal);
+    if ((await Promise.race([exited, timer(ms)])) === 'exited') return;
   }
 }
 

@@ -67,7 +67,8 @@ describe('database outage', () => {
       'tasks on the provider',
     );
 
-    // Outage: fast shutdown of the postmaster (what `pg_ctl stop -m fast` does).
+    // Outage: the postmaster stops under the app's open sessions (stop() asks for a smart shutdown,
+    // then, with those sessions still open after a few seconds, a fast one: `pg_ctl stop -m fast`).
     const port = pgServer.port;
     await pgServer.stop();
     pgServer = undefined;
