@@ -359,6 +359,9 @@ async function spawnPostmaster(o: {
   return child;
 }
 
+/** How long a smart shutdown may wait for sessions still open before a fast one ends them. */
+const SMART_GRACE_MS = 3_000;
+
 /**
  * Smart shutdown first: sessions already closing end on their own. A pool's `end()` resolves once it
  * has *sent* each connection's Terminate, not once the server has read it; a fast shutdown at that
@@ -366,8 +369,6 @@ async function spawnPostmaster(o: {
  * closed pool still reports. Sessions still open after SMART_GRACE_MS (another process attached to
  * this database) are ended by a fast shutdown; SIGQUIT if even that hangs.
  */
-const SMART_GRACE_MS = 3_000;
-
 async function stopPostmaster(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<'exited'>((r) => child.once('exit', () => r('exited')));

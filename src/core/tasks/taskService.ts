@@ -43,12 +43,6 @@ export function titleFrom(description: string): string {
   return flat.length <= 80 ? flat : `${flat.slice(0, 79).trimEnd()}…`;
 }
 
-/**
- * The task use cases every adapter calls (API, chat commands, GitHub, inbound hooks). Intake writes
- * the task, its audit entry, its budget reservation and its queue job in one statement (or, when a
- * budget lacks room, a transaction that refuses or holds it); everything after that happens in
- * the worker (core/tasks/taskRunner.ts).
- */
 /** What spend control needs to price a task before it exists. */
 type EstimateInput = Pick<TaskRecord, 'taskType' | 'description' | 'options' | 'providerId'>;
 interface SpendEstimate {
@@ -56,6 +50,12 @@ interface SpendEstimate {
   micros: number;
 }
 
+/**
+ * The task use cases every adapter calls (API, chat commands, GitHub, inbound hooks). Intake writes
+ * the task, its audit entry, its budget reservation and its queue job in one statement (or, when a
+ * budget lacks room, a transaction that refuses or holds it); everything after that happens in
+ * the worker (core/tasks/taskRunner.ts).
+ */
 export class TaskService implements TaskCommands {
   constructor(
     private readonly deps: {
