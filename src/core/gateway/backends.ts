@@ -20,22 +20,18 @@ const trim = (u: string) => u.replace(/\/+$/, '');
 
 async function ok(res: UpstreamResponse, kind: string): Promise<UpstreamResponse> {
   if (res.status >= 200 && res.status < 300) return res;
-  const text = await readBody(res, kind).catch(() => '');
+  const text = await readBody(res).catch(() => '');
   throw upstreamError(res.status, res.headers, text, kind);
 }
 
 /** Reads an upstream SSE body, throwing a cut (ProviderUnavailable) if it ends early or errors. */
-async function* sseEvents(res: UpstreamResponse, kind: string) {
+async function* sseEvents(res: UpstreamResponse) {
   const parser = new SseParser();
   res.body.setEncoding('utf8');
   try {
     for await (const chunk of res.body) for (const ev of parser.push(chunk as string)) yield ev;
   } catch (e) {
-    if (e instanceof Error && (e.name === 'ProviderAborted' || e.name === 'ProviderUnavailable')) throw e;
-    throw new ProviderUnavailable(`The provider's stream was cut: ${(e as Error).message}`, {
-      reason: 'stream_cut',
-      providerKind: kind,
-    });
+    throw res.readError(e);
   }
 }
 
@@ -56,7 +52,7 @@ export const openAIPassthrough: ChatBackend = {
       await postUpstream(call(t, '/chat/completions', { ...req, model: t.model, stream: false }, ctx)),
       t.kind,
     );
-    const text = await readBody(res, t.kind);
+    const text = await readBody(res);
     try {
       const j = JSON.parse(text) as {
         model?: string;
@@ -85,7 +81,7 @@ export const openAIPassthrough: ChatBackend = {
     };
     const res = await ok(await postUpstream(call(t, '/chat/completions', body, ctx)), t.kind);
     ctx.meter.model = t.model;
-    for await (const ev of sseEvents(res, t.kind)) {
+    for await (const ev of sseEvents(res)) {
       const data = ev.data;
       if (data === '[DONE]') return;
       if (data.includes('"error"')) {
@@ -112,7 +108,7 @@ export const openAIPassthrough: ChatBackend = {
 
   async embeddings(t, req, ctx) {
     const res = await ok(await postUpstream(call(t, '/embeddings', { ...req, model: t.model }, ctx)), t.kind);
-    const text = await readBody(res, t.kind);
+    const text = await readBody(res);
     const j = safeParse(text) as { model?: string; usage?: { prompt_tokens?: number } } | null;
     if (!j)
       throw new ProviderUnavailable('The provider answered something that is not JSON', {
@@ -150,7 +146,7 @@ function safeParse(s: string): unknown {
 export const anthropicBackend: ChatBackend = {
   async complete(t, req, ctx) {
     const res = await ok(await postUpstream(anthropicCall(t, req, false, ctx)), t.kind);
-    const msg = safeParse(await readBody(res, t.kind));
+    const msg = safeParse(await readBody(res));
     if (!msg || typeof msg !== 'object')
       throw new ProviderUnavailable('The provider answered something that is not JSON', {
         reason: 'server_error',
@@ -162,7 +158,7 @@ export const anthropicBackend: ChatBackend = {
   async *stream(t, req, ctx) {
     const res = await ok(await postUpstream(anthropicCall(t, req, true, ctx)), t.kind);
     const tr = new AnthropicStreamTranslator(ctx.meter, ctx.includeUsage);
-    for await (const ev of sseEvents(res, t.kind)) {
+    for await (const ev of sseEvents(res)) {
       // biome-ignore lint/suspicious/noExplicitAny: provider event JSON, read field by field
       const j = safeParse(ev.data) as Record<string, any> | null;
       if (!j) continue;
