@@ -1,8 +1,8 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderAborted, ProviderRejected, ProviderUnavailable } from '../../src/core/errors.js';
-import { postUpstream, readBody, type UpstreamCall } from '../../src/core/gateway/upstream.js';
+import { postUpstream, readBody, type UpstreamCall, upstreamError } from '../../src/core/gateway/upstream.js';
 
 /**
  * The gateway's client for provider APIs against a real HTTP server on 127.0.0.1: what reaches the
@@ -110,14 +110,17 @@ describe('gateway upstream client', () => {
     expect((e as ProviderUnavailable).info.reason).toBe('stream_cut');
   });
 
-  it("the caller's abort ends the call as aborted, before the headers and while reading", async () => {
+  // The provider's timeout is a minute in these: only the abort can end the call within the test's time.
+  it("the caller's abort ends the call as aborted, before the headers and while reading", {
+    timeout: 20_000,
+  }, async () => {
     const before = new AbortController();
-    const pending = postUpstream(call('/silent', { signal: before.signal }));
+    const pending = postUpstream(call('/silent', { signal: before.signal, timeoutMs: 60_000 }));
     setTimeout(() => before.abort(), 30);
     expect(await failure(pending)).toBeInstanceOf(ProviderAborted);
 
     const during = new AbortController();
-    const res = await postUpstream(call('/gap', { signal: during.signal }));
+    const res = await postUpstream(call('/gap', { signal: during.signal, timeoutMs: 60_000 }));
     const reading = readBody(res);
     setTimeout(() => during.abort(), 30);
     expect(await failure(reading)).toBeInstanceOf(ProviderAborted);
@@ -127,6 +130,41 @@ describe('gateway upstream client', () => {
     expect(await failure(postUpstream(call('/ok', { signal: already.signal })))).toBeInstanceOf(
       ProviderAborted,
     );
+  });
+
+  it('a provider stuck while connecting is bounded by its timeout, and the abort ends the wait', {
+    timeout: 20_000,
+  }, async () => {
+    // Accepts the TCP connection and never answers the TLS handshake.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(silent.address() as AddressInfo).port}/v1/chat/completions`;
+    try {
+      const timedOut = await failure(postUpstream(call('', { url, timeoutMs: 300 })));
+      expect(timedOut).toBeInstanceOf(ProviderUnavailable);
+      expect((timedOut as ProviderUnavailable).info.reason).toBe('timeout');
+
+      const caller = new AbortController();
+      const pending = postUpstream(call('', { url, signal: caller.signal, timeoutMs: 60_000 }));
+      setTimeout(() => caller.abort(), 30);
+      expect(await failure(pending)).toBeInstanceOf(ProviderAborted);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it("settings undici cannot send are the provider's configuration, not an outage", async () => {
+    const e = await failure(postUpstream(call('/ok', { headers: { authorization: 'Bearer sk-1\nx' } })));
+    expect(e).toBeInstanceOf(ProviderRejected);
+    expect((e as ProviderRejected).info.code).toBe('misconfigured');
+  });
+
+  it('reads Retry-After when the provider repeats it', () => {
+    const e = upstreamError(429, { 'retry-after': ['2', '2'] } as never, '', 'openai');
+    expect(e).toBeInstanceOf(ProviderUnavailable);
+    expect((e as ProviderUnavailable).info.retryAfterMs).toBe(2000);
   });
 
   it('a provider that cannot be reached is unavailable (connection); a URL that is not one is refused', async () => {

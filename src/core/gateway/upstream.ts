@@ -3,14 +3,19 @@ import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { ProviderAborted, ProviderRejected, ProviderUnavailable } from '../errors.js';
 
+/** A connection not up within this is given up (`connection`), whatever the provider's timeout. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
 /**
  * The gateway's HTTP client for provider APIs: undici's dispatcher, a keep-alive pool per provider
  * origin (about a third less CPU per call than node:http's request and agent, and well below fetch).
  * One attempt, no retries (failover is the gateway's job); the provider's timeout covers the wait
- * for the response headers and every gap between chunks (to within about a second: undici's timers
- * are coarse). A body must be read to its end or destroyed, or its connection is not reused.
+ * for the response headers, connecting included, and every gap between chunks (that one to within
+ * about a second: undici's body timer is coarse). Idle connections are kept 4 s, or as long as the
+ * provider's Keep-Alive header says. A body must be read to its end or destroyed, or its connection
+ * is not reused.
  */
-const dispatcher = new Agent({ connections: 256 });
+const dispatcher = new Agent({ connections: 256, connect: { timeout: CONNECT_TIMEOUT_MS } });
 
 export interface UpstreamCall {
   url: string;
@@ -50,39 +55,81 @@ function target(raw: string) {
   return t;
 }
 
-/** Sends the request; resolves with the response as soon as its headers arrive. */
-export async function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
-  if (c.signal.aborted) throw new ProviderAborted('The client went away');
+/**
+ * Sends the request; resolves with the response as soon as its headers arrive. The wait for them
+ * (connecting included) is bounded by the provider's timeout and ends at once when the caller goes
+ * away: undici acts on an abort only once a connection is up, so both are raced here, and a response
+ * that arrives after the call was given up is destroyed.
+ */
+export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
+  if (c.signal.aborted) return Promise.reject(new ProviderAborted('The client went away'));
   const url = target(c.url);
   if (!url)
-    throw new ProviderRejected(`The provider's API endpoint is not a URL: ${c.url}`, {
-      code: 'misconfigured',
-    });
+    return Promise.reject(
+      new ProviderRejected(`The provider's API endpoint is not a URL: ${c.url}`, { code: 'misconfigured' }),
+    );
   const headers: Record<string, string> = { ...c.headers, 'content-type': 'application/json' };
   if (url.auth && !headers.authorization) headers.authorization = url.auth;
-  try {
-    const res = await dispatcher.request({
-      origin: url.origin,
-      path: url.path,
-      method: 'POST',
-      headers,
-      body: c.body,
-      signal: c.signal,
-      headersTimeout: c.timeoutMs,
-      bodyTimeout: c.timeoutMs,
-    });
-    return {
-      status: res.statusCode,
-      headers: res.headers as IncomingHttpHeaders,
-      body: res.body,
-      readError: (e) => failure(e, c, 'stream_cut'),
+  return new Promise((resolve, reject) => {
+    let waiting = true;
+    const cancel = new AbortController();
+    const giveUp = (e: Error) => {
+      if (waiting) {
+        waiting = false;
+        clearTimeout(timer);
+        reject(e);
+      }
+      cancel.abort(e);
     };
-  } catch (e) {
-    throw failure(e, c, 'connection');
-  }
+    const onAbort = () => giveUp(new ProviderAborted('The client went away'));
+    const timer = setTimeout(() => giveUp(timeout(c)), c.timeoutMs);
+    c.signal.addEventListener('abort', onAbort, { once: true });
+    const done = () => c.signal.removeEventListener('abort', onAbort);
+    dispatcher
+      .request({
+        origin: url.origin,
+        path: url.path,
+        method: 'POST',
+        headers,
+        body: c.body,
+        signal: cancel.signal,
+        headersTimeout: 0,
+        bodyTimeout: c.timeoutMs,
+      })
+      .then(
+        (res) => {
+          if (!waiting) {
+            res.body.on('error', () => {});
+            res.body.destroy();
+            return;
+          }
+          waiting = false;
+          clearTimeout(timer);
+          res.body.once('close', done);
+          resolve({
+            status: res.statusCode,
+            headers: res.headers as IncomingHttpHeaders,
+            body: res.body,
+            readError: (e) => failure(e, c, 'stream_cut'),
+          });
+        },
+        (e) => {
+          done();
+          if (waiting) {
+            waiting = false;
+            clearTimeout(timer);
+            reject(failure(e, c, 'connection'));
+          }
+        },
+      );
+  });
 }
 
-const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const timeout = (c: UpstreamCall) =>
+  new ProviderUnavailable(`The provider did not answer within ${c.timeoutMs} ms`, {
+    reason: 'timeout',
+    providerKind: c.providerKind,
+  });
 
 /** An undici or socket error as the router's error types. */
 function failure(e: unknown, c: UpstreamCall, otherwise: 'connection' | 'stream_cut'): Error {
@@ -91,12 +138,14 @@ function failure(e: unknown, c: UpstreamCall, otherwise: 'connection' | 'stream_
     return e;
   const code = (e as { code?: unknown } | null)?.code;
   const providerKind = c.providerKind;
-  if (typeof code === 'string' && TIMEOUTS.has(code))
-    return new ProviderUnavailable(`The provider did not answer within ${c.timeoutMs} ms`, {
-      reason: 'timeout',
+  const message = e instanceof Error ? e.message : String(e);
+  // A header value or URL undici will not send (a key with a line break, an ftp:// endpoint).
+  if (code === 'UND_ERR_INVALID_ARG')
+    return new ProviderRejected(`The provider's settings cannot be sent: ${message}`, {
+      code: 'misconfigured',
       providerKind,
     });
-  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') return timeout(c);
   return otherwise === 'connection'
     ? new ProviderUnavailable(`Could not reach the provider: ${message}`, {
         reason: 'connection',
@@ -138,7 +187,8 @@ export function upstreamError(status: number, headers: IncomingHttpHeaders, text
     }
   } catch {}
   if (status === 429 || status >= 500) {
-    const ra = Number(headers['retry-after']);
+    const raw = headers['retry-after'];
+    const ra = Number(Array.isArray(raw) ? raw[0] : raw);
     return new ProviderUnavailable(`${status}: ${message}`, {
       status,
       code,
