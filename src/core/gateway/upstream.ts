@@ -99,6 +99,7 @@ export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
       .then(
         (res) => {
           if (!waiting) {
+            done();
             res.body.on('error', () => {});
             res.body.destroy();
             return;
