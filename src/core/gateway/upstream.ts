@@ -71,14 +71,17 @@ export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
   const headers: Record<string, string> = { ...c.headers, 'content-type': 'application/json' };
   if (url.auth && !headers.authorization) headers.authorization = url.auth;
   return new Promise((resolve, reject) => {
+    // Whichever comes first settles the call: the headers, undici's error, the timer, the abort.
     let waiting = true;
+    const first = () => {
+      const was = waiting;
+      waiting = false;
+      clearTimeout(timer);
+      return was;
+    };
     const cancel = new AbortController();
     const giveUp = (e: Error) => {
-      if (waiting) {
-        waiting = false;
-        clearTimeout(timer);
-        reject(e);
-      }
+      if (first()) reject(e);
       cancel.abort(e);
     };
     const onAbort = () => giveUp(new ProviderAborted('The client went away'));
@@ -98,14 +101,12 @@ export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
       })
       .then(
         (res) => {
-          if (!waiting) {
+          if (!first()) {
             done();
             res.body.on('error', () => {});
             res.body.destroy();
             return;
           }
-          waiting = false;
-          clearTimeout(timer);
           res.body.once('close', done);
           resolve({
             status: res.statusCode,
@@ -116,11 +117,7 @@ export function postUpstream(c: UpstreamCall): Promise<UpstreamResponse> {
         },
         (e) => {
           done();
-          if (waiting) {
-            waiting = false;
-            clearTimeout(timer);
-            reject(failure(e, c, 'connection'));
-          }
+          if (first()) reject(failure(e, c, 'connection'));
         },
       );
   });
